@@ -1,0 +1,13 @@
+from django.urls import path
+
+from enrollment import api as enrollment_api
+
+urlpatterns = [
+    path("auth/code/request/", enrollment_api.CodeRequestView.as_view(), name="api-code-request"),
+    path("auth/code/verify/", enrollment_api.CodeVerifyView.as_view(), name="api-code-verify"),
+    path("regions/", enrollment_api.RegionListView.as_view(), name="api-regions"),
+    path("occupations/", enrollment_api.OccupationListView.as_view(), name="api-occupations"),
+    path("income-bases/", enrollment_api.IncomeBaseListView.as_view(), name="api-income-bases"),
+    path("registrations/", enrollment_api.RegistrationView.as_view(), name="api-registrations"),
+    path("members/me/", enrollment_api.MemberMeView.as_view(), name="api-member-me"),
+]

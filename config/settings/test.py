@@ -1,0 +1,24 @@
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+from .base import *  # noqa: E402,F403
+from .base import env  # noqa: E402
+
+DEBUG = False
+SECRET_KEY = "test-secret-key"
+NIK_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LW5pay1rZXktMDAwMDAwMDAwMDAwMDA="]
+NIK_HMAC_KEY = "test-only-hmac-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+ALLOWED_HOSTS = ["*"]
+# Tests that need PostgreSQL are skipped on SQLite; DATABASE_URL picks the database.
+TEST_ON_POSTGRES = env.db("DATABASE_URL", default="sqlite://")["ENGINE"].endswith("postgresql")

@@ -1,0 +1,83 @@
+"""The one function that prices a month of cover; bills, the registration review, the calculator and the API use it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.money import round_idr
+from contributions.models import COMPULSORY_PROGRAMS, Discount, IncomeBase, Program, TariffRate
+
+
+class TariffError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    program: str
+    gross_idr: int
+    discount_idr: int
+    discount_name: str = ""
+
+    @property
+    def amount_idr(self) -> int:
+        return self.gross_idr - self.discount_idr
+
+    @property
+    def label(self) -> str:
+        return str(Program(self.program).label)
+
+
+@dataclass(frozen=True)
+class Quote:
+    income_idr: int
+    month: dt.date
+    lines: list[QuoteLine] = field(default_factory=list)
+
+    @property
+    def gross_idr(self) -> int:
+        return sum(line.gross_idr for line in self.lines)
+
+    @property
+    def discount_idr(self) -> int:
+        return sum(line.discount_idr for line in self.lines)
+
+    @property
+    def total_idr(self) -> int:
+        return sum(line.amount_idr for line in self.lines)
+
+
+def income_bases() -> list[int]:
+    return list(IncomeBase.objects.filter(active=True).values_list("amount_idr", flat=True))
+
+
+def tariff_quote(
+    *,
+    income_idr: int,
+    programs: list[str] | tuple[str, ...],
+    month: dt.date,
+    sector: str | None = None,
+    funding: str = "self",
+) -> Quote:
+    """Prices one covered month. Each program is rounded once, then its discount is rounded once."""
+    month = month.replace(day=1)
+    chosen = [p for p in Program.values if p in set(programs) | set(COMPULSORY_PROGRAMS)]
+    if not IncomeBase.objects.filter(amount_idr=income_idr, active=True).exists():
+        raise TariffError("income base is not in the table")
+    discounts = [
+        d for d in Discount.objects.filter(first_month__lte=month, last_month__gte=month).order_by("pk")
+        if (not d.sectors or sector in d.sectors) and funding not in d.excluded_funding
+    ]
+    lines = []
+    for program in chosen:
+        rate = TariffRate.objects.filter(program=program, effective_from__lte=month).order_by("-effective_from").first()
+        if rate is None:
+            raise TariffError(f"no rate for {program} in {month:%Y-%m}")
+        gross = round_idr(Decimal(income_idr) * rate.percent / 100) if rate.percent is not None else rate.flat_idr
+        discount = next((d for d in discounts if program in d.programs), None)
+        cut = round_idr(Decimal(gross) * discount.percent / 100) if discount else 0
+        lines.append(QuoteLine(program=program, gross_idr=gross, discount_idr=cut,
+                               discount_name=discount.name if discount else ""))
+    return Quote(income_idr=income_idr, month=month, lines=lines)

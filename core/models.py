@@ -1,0 +1,100 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class Role(models.TextChoices):
+    WORKER = "worker", _("Worker")
+    SPONSOR = "sponsor", _("Sponsor")
+    AGENT = "agent", _("Agent")
+    BRANCH_STAFF = "branch_staff", _("Branch staff")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = frozenset({Role.BRANCH_STAFF, Role.SUPERVISOR, Role.ADMIN})
+
+
+class User(AbstractUser):
+    """Workers, sponsors and agents sign in by phone and one-time code; staff by username, password and TOTP."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.WORKER)
+    phone = PhoneNumberField(_("phone number"), region="ID", unique=True, null=True, blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="id")
+
+    objects = UserManager()
+
+    @property
+    def is_portal_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class AuditEvent(models.Model):
+    """Who changed what about a record, and when. Payloads never hold a clear NIK."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["object_type", "object_id", "created_at"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", _("Email")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(models.Model):
+    """A message to a person, written in the same transaction as the change that caused it."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    purpose = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class PhoneCode(models.Model):
+    """A one-time sign-in code sent to a phone. Only a hash of the code is kept."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    phone = PhoneNumberField(region="ID", db_index=True)
+    code_hash = models.CharField(max_length=128)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,185 @@
+"""Writes of the shared kernel: audit events, the notification outbox and phone sign-in codes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import AuditEvent, Channel, OutboxMessage, OutboxStatus, PhoneCode, User
+
+logger = logging.getLogger(__name__)
+
+
+def audit_event_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: Any,
+    changes: dict | None = None,
+    reason: str = "",
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """One row per change; callers pass already-masked values for personal data."""
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        changes=changes or {},
+        reason=reason,
+        ip_address=ip_address,
+    )
+
+
+def notification_enqueue(*, channel: str, recipient: str, body: str, subject: str = "", purpose: str = "") -> OutboxMessage:
+    """Writes the message in the caller's transaction; delivery is queued only once that commits."""
+    message = OutboxMessage.objects.create(
+        channel=channel, recipient=recipient, body=body, subject=subject, purpose=purpose
+    )
+    from core.tasks import notification_deliver
+
+    transaction.on_commit(lambda: notification_deliver.delay(message.pk))
+    return message
+
+
+def notification_deliver(*, message_id: int) -> OutboxMessage | None:
+    """Sends one outbox message through the configured backend. Safe to run twice."""
+    from core.notifications.backends import get_backend
+
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status == OutboxStatus.SENT:
+            return message
+        message.attempts += 1
+        try:
+            reference = get_backend().send(message)
+        except Exception as exc:  # a backend failure must not lose the message: keep it for the retry sweep
+            logger.warning("notification %s failed: %s", message.pk, type(exc).__name__)
+            message.last_error = str(exc)[:500]
+            message.status = OutboxStatus.FAILED if message.attempts >= 5 else OutboxStatus.PENDING
+            message.save(update_fields=["attempts", "last_error", "status"])
+            return message
+        message.status = OutboxStatus.SENT
+        message.sent_at = timezone.now()
+        message.provider_reference = reference or ""
+        message.save(update_fields=["attempts", "status", "sent_at", "provider_reference"])
+        return message
+
+
+def notification_flush_pending(*, older_than_seconds: int = 30, batch_size: int = 500) -> int:
+    """Retries messages whose delivery task never ran (broker down) or failed; bounded per run."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, created_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    for message_id in ids:
+        notification_deliver(message_id=message_id)
+    return len(ids)
+
+
+class CodeRequestRefused(Exception):
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _rate_limit_hit(key: str, limit: int, window_seconds: int) -> bool:
+    """Fixed-window counter in the shared cache; True when the limit is exceeded."""
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=window_seconds)
+        count = 1
+    return count > limit
+
+
+def phone_code_request(*, phone: str, ip_address: str | None, channel: str = Channel.SMS) -> PhoneCode:
+    """Creates a one-time code for the phone and queues it through the outbox. Rate-limited per phone and IP."""
+    last = PhoneCode.objects.filter(phone=phone).order_by("-created_at").first()
+    if last and (timezone.now() - last.created_at).total_seconds() < settings.OTP_RESEND_AFTER_SECONDS:
+        wait = settings.OTP_RESEND_AFTER_SECONDS - int((timezone.now() - last.created_at).total_seconds())
+        raise CodeRequestRefused(
+            _("A code was just sent. You can ask for a new one in %(seconds)s seconds.") % {"seconds": wait},
+            retry_after=wait,
+        )
+    if _rate_limit_hit(f"otp:phone:{phone}", settings.OTP_REQUESTS_PER_PHONE_PER_HOUR, 3600) or (
+        ip_address and _rate_limit_hit(f"otp:ip:{ip_address}", settings.OTP_REQUESTS_PER_IP_PER_HOUR, 3600)
+    ):
+        raise CodeRequestRefused(_("Too many codes were requested. Please try again in an hour."), retry_after=3600)
+
+    code = "".join(secrets.choice("0123456789") for _ in range(settings.OTP_LENGTH))
+    with transaction.atomic():
+        record = PhoneCode.objects.create(
+            phone=phone,
+            code_hash=_code_hash(phone, code),
+            expires_at=timezone.now() + timedelta(seconds=settings.OTP_TTL_SECONDS),
+        )
+        minutes = settings.OTP_TTL_SECONDS // 60
+        body = _(
+            "%(code)s is your BPJS Ketenagakerjaan BPU code. It is valid for %(minutes)s minutes. "
+            "Never share it with anyone, including staff."
+        ) % {"code": code, "minutes": minutes}
+        notification_enqueue(channel=channel, recipient=phone, body=body, purpose="otp")
+    return record
+
+
+class CodeInvalid(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def phone_code_verify(*, phone: str, code: str) -> None:
+    """Accepts the newest unused, unexpired code for the phone; counts wrong tries and burns the code after too many."""
+    code = "".join(ch for ch in str(code) if ch.isdigit())
+    with transaction.atomic():
+        record = (
+            PhoneCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if record is None or record.expires_at <= timezone.now():
+            raise CodeInvalid(_("This code has expired. Please ask for a new one."))
+        if record.attempts >= settings.OTP_MAX_ATTEMPTS:
+            raise CodeInvalid(_("Too many wrong tries. Please ask for a new code."))
+        if not hmac.compare_digest(record.code_hash, _code_hash(phone, code)):
+            record.attempts += 1
+            record.save(update_fields=["attempts"])
+            left = settings.OTP_MAX_ATTEMPTS - record.attempts
+            if left <= 0:
+                raise CodeInvalid(_("Too many wrong tries. Please ask for a new code."))
+            raise CodeInvalid(_("The code is not right. You have %(left)s tries left.") % {"left": left})
+        record.used_at = timezone.now()
+        record.save(update_fields=["used_at"])
+
+
+def phone_user_get_or_create(*, phone: str, language: str = "id") -> tuple[User, bool]:
+    """The account for a verified phone number; a new one is a worker account without a password."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(phone=phone).first()
+        if user:
+            return user, False
+        user = User(username=f"p{phone.lstrip('+')}", phone=phone, language=language)
+        user.set_unusable_password()
+        user.save()
+        audit_event_record(actor=user, action="user.created", obj=user, changes={"via": "phone_code"})
+        return user, True

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from core import services
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notification_deliver(message_id: int) -> None:
+    services.notification_deliver(message_id=message_id)
+
+
+@shared_task
+def notification_flush_pending() -> int:
+    return services.notification_flush_pending()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("masuk/", views.signin_phone, name="login"),
+    path("masuk/kode/", views.signin_code, name="signin-code"),
+    path("masuk/lanjut/", views.after_login, name="after-login"),
+    path("keluar/", views.signout, name="logout"),
+    path("staf/", views.staff_home, name="staff-home"),
+    path("staf/kotak-keluar/", views.staff_outbox, name="staff-outbox"),
+]

@@ -1,0 +1,119 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import selectors, services
+from core.forms import CodeForm, PhoneForm
+
+SESSION_PHONE = "signin_phone"
+SESSION_NEXT = "signin_next"
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def home(request):
+    return render(request, "core/home.html")
+
+
+def _safe_next(request, value: str | None) -> str | None:
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}):
+        return value
+    return None
+
+
+def signin_phone(request, *, registering: bool = False):
+    """Step 1 for everyone who signs in by phone: registering workers and returning members alike."""
+    if request.user.is_authenticated:
+        return redirect("core:after-login")
+    next_url = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    form = PhoneForm(request.POST or None, initial={"phone": request.session.get(SESSION_PHONE, "")})
+    if request.method == "POST" and form.is_valid():
+        phone = str(form.cleaned_data["phone"])
+        try:
+            services.phone_code_request(phone=phone, ip_address=client_ip(request))
+        except services.CodeRequestRefused as refused:
+            if refused.retry_after and refused.retry_after < 3600 and request.session.get(SESSION_PHONE) == phone:
+                messages.info(request, refused.message)
+            else:
+                form.add_error("phone", refused.message)
+        if not form.errors:
+            request.session[SESSION_PHONE] = phone
+            request.session[SESSION_NEXT] = next_url or (reverse("enrollment:identity") if registering else "")
+            return redirect("core:signin-code")
+    return render(request, "core/signin_phone.html", {"form": form, "registering": registering, "next": next_url})
+
+
+def signin_code(request):
+    phone = request.session.get(SESSION_PHONE)
+    if not phone:
+        return redirect("core:login")
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        try:
+            services.phone_code_request(phone=phone, ip_address=client_ip(request))
+            messages.success(request, _("We sent a new code."))
+        except services.CodeRequestRefused as refused:
+            messages.error(request, refused.message)
+        return redirect("core:signin-code")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phone_code_verify(phone=phone, code=form.cleaned_data["code"])
+        except services.CodeInvalid as invalid:
+            form.add_error("code", invalid.message)
+        else:
+            user, _created = services.phone_user_get_or_create(phone=phone, language=request.LANGUAGE_CODE)
+            next_url = request.session.get(SESSION_NEXT)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop(SESSION_PHONE, None)
+            return redirect(next_url or "core:after-login")
+    return render(request, "core/signin_code.html", {"form": form, "phone": phone})
+
+
+@login_required
+def after_login(request):
+    if request.user.is_portal_staff:
+        return redirect("core:staff-home")
+    if hasattr(request.user, "member"):
+        return redirect("enrollment:member-home")
+    return redirect("enrollment:identity")
+
+
+@require_POST
+def signout(request):
+    logout(request)
+    messages.success(request, _("You have signed out."))
+    return redirect("core:home")
+
+
+def staff_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_portal_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@staff_required
+def staff_home(request):
+    return render(request, "core/staff_home.html")
+
+
+@staff_required
+def staff_outbox(request):
+    query = request.GET.get("q", "").strip()
+    page = Paginator(selectors.outbox_messages(search=query), 50).get_page(request.GET.get("page"))
+    reveal = settings.NOTIFICATION_BACKEND.endswith("ConsoleBackend")
+    return render(request, "core/staff_outbox.html", {"page": page, "q": query, "reveal_codes": reveal})

@@ -1,0 +1,202 @@
+"""JSON API for registration: the same services as the web steps, for partner systems and the mobile app."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import Throttled
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contributions.models import Program
+from contributions.tariffs import income_bases
+from core import services as core_services
+from core.api import ErrorResponseSerializer
+from core.choices import Gender
+from core.views import client_ip
+from ecosystems.selectors import region_children
+from enrollment import selectors
+from enrollment.models import Occupation, RegistrationChannel
+from enrollment.services import RegistrationData, member_register
+
+ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 403: ErrorResponseSerializer,
+          404: ErrorResponseSerializer, 429: ErrorResponseSerializer}
+
+
+class PhoneIn(serializers.Serializer):
+    phone = serializers.CharField(max_length=20)
+
+    def validate_phone(self, value):
+        from core.forms import PhoneForm
+
+        form = PhoneForm(data={"phone": value})
+        if not form.is_valid():
+            raise serializers.ValidationError(form.errors["phone"])
+        return str(form.cleaned_data["phone"])
+
+
+class CodeIn(PhoneIn):
+    code = serializers.RegexField(r"^[0-9]{6}$", error_messages={"invalid": _("The code has 6 digits.")})
+
+
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField()
+    registered = serializers.BooleanField(help_text="Whether this phone already belongs to a member")
+
+
+class CodeRequestView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=PhoneIn, responses={202: None, **ERRORS}, tags=["auth"],
+                   summary="Send a one-time sign-in code by SMS")
+    def post(self, request):
+        data = PhoneIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            core_services.phone_code_request(phone=data.validated_data["phone"], ip_address=client_ip(request))
+        except core_services.CodeRequestRefused as refused:
+            raise Throttled(wait=refused.retry_after, detail=refused.message) from None
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class CodeVerifyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=CodeIn, responses={200: TokenOut, **ERRORS}, tags=["auth"],
+                   summary="Exchange the code for an API token")
+    def post(self, request):
+        data = CodeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = data.validated_data["phone"]
+        try:
+            core_services.phone_code_verify(phone=phone, code=data.validated_data["code"])
+        except core_services.CodeInvalid as invalid:
+            raise serializers.ValidationError({"code": [invalid.message]}) from None
+        user, _created = core_services.phone_user_get_or_create(phone=phone)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key, "registered": hasattr(user, "member")})
+
+
+class RegionOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.IntegerField()
+    postal_code = serializers.CharField()
+
+
+class RegionListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("parent", str, description="Parent code, e.g. 32.01; empty for provinces")],
+        responses={200: RegionOut(many=True)}, tags=["reference"], summary="Regions one level below a parent",
+    )
+    def get(self, request):
+        return Response(RegionOut(region_children(parent_code=request.query_params.get("parent") or None), many=True).data)
+
+
+class OccupationOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    sector = serializers.CharField()
+
+
+class OccupationListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OccupationOut(many=True)}, tags=["reference"], summary="Occupations")
+    def get(self, request):
+        return Response(OccupationOut(Occupation.objects.filter(active=True), many=True).data)
+
+
+class IncomeBaseListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: serializers.ListField(child=serializers.IntegerField())}, tags=["reference"],
+                   summary="Declared-income steps a member may choose, in rupiah")
+    def get(self, request):
+        return Response(income_bases())
+
+
+class RegistrationIn(serializers.Serializer):
+    nik = serializers.CharField(max_length=24)
+    full_name = serializers.CharField(max_length=120)
+    birth_place = serializers.CharField(max_length=80)
+    birth_date = serializers.DateField()
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    village_code = serializers.CharField(max_length=13, help_text="Kemendagri village code, e.g. 32.01.01.2001")
+    address_line = serializers.CharField(max_length=200)
+    occupation = serializers.CharField(max_length=40, help_text="Occupation code from /api/v1/occupations/")
+    income_base_idr = serializers.IntegerField(min_value=1)
+    programs = serializers.ListField(child=serializers.ChoiceField(choices=Program.choices),
+                                     help_text="JKK and JKM are always included; add JHT to save for old age")
+    consent = serializers.BooleanField()
+
+
+class QuoteLineOut(serializers.Serializer):
+    program = serializers.CharField()
+    gross_idr = serializers.IntegerField()
+    discount_idr = serializers.IntegerField()
+    amount_idr = serializers.IntegerField()
+
+
+class MemberOut(serializers.Serializer):
+    kpj = serializers.CharField()
+    full_name = serializers.CharField()
+    nik_masked = serializers.CharField()
+    status = serializers.CharField()
+    coverage = serializers.SerializerMethodField()
+    programs = serializers.ListField(child=serializers.CharField())
+    income_base_idr = serializers.IntegerField()
+    monthly = serializers.SerializerMethodField()
+    card_url = serializers.SerializerMethodField()
+
+    def get_coverage(self, member) -> str:
+        return selectors.coverage_status(member=member).code
+
+    @extend_schema(exclude=False)
+    def get_monthly(self, member) -> dict:
+        quote = selectors.member_monthly_quote(member=member)
+        return {"month": quote.month.strftime("%Y-%m"), "total_idr": quote.total_idr,
+                "lines": QuoteLineOut(quote.lines, many=True).data}
+
+    def get_card_url(self, member) -> str:
+        from django.urls import reverse
+
+        return self.context["request"].build_absolute_uri(reverse("enrollment:card-check", args=[member.card_token]))
+
+
+class RegistrationView(APIView):
+    @extend_schema(request=RegistrationIn, responses={201: MemberOut, **ERRORS}, tags=["registration"],
+                   summary="Register the signed-in phone's owner as a BPU member")
+    def post(self, request):
+        data = RegistrationIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        if selectors.member_for_user(user=request.user) is not None:
+            raise serializers.ValidationError({"non_field_errors": [_("This account is already registered.")]})
+        v = data.validated_data
+        member = member_register(
+            data=RegistrationData(
+                nik=v["nik"], full_name=v["full_name"], birth_place=v["birth_place"], birth_date=v["birth_date"],
+                gender=v["gender"], phone=str(request.user.phone or ""), email=v["email"],
+                village_code=v["village_code"], address_line=v["address_line"], occupation_code=v["occupation"],
+                income_base_idr=v["income_base_idr"], programs=list(v["programs"]), consent=v["consent"],
+            ),
+            user=request.user, actor=request.user, channel=RegistrationChannel.API, ip_address=client_ip(request),
+        )
+        return Response(MemberOut(member, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class MemberMeView(APIView):
+    @extend_schema(responses={200: MemberOut, **ERRORS}, tags=["registration"], summary="The signed-in member")
+    def get(self, request):
+        member = selectors.member_for_user(user=request.user)
+        if member is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound(_("This account is not registered yet."))
+        return Response(MemberOut(member, context={"request": request}).data)

@@ -1,0 +1,65 @@
+"""Demo accounts for `make run`: staff with known passwords and TOTP secrets, and one registered worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from core.models import Role, User
+from ecosystems.models import Region
+from enrollment.models import Member
+from enrollment.services import RegistrationData, member_register
+
+DEMO_PASSWORD = "demo-bpu-2026!"
+# Base32 TOTP secrets, fixed so a tester can add them to an authenticator app (or run `make totp`).
+STAFF = [
+    ("admin", Role.ADMIN, "Admin Pusat", "JBSWY3DPEHPK3PXPADMINAAA"),
+    ("supervisor", Role.SUPERVISOR, "Supervisor Cabang", "JBSWY3DPEHPK3PXPSUPERVAA"),
+    ("petugas", Role.BRANCH_STAFF, "Petugas Cabang", "JBSWY3DPEHPK3PXPPETUGASA"),
+]
+WORKER_PHONE = "+6281200000001"
+WORKER_NIK = "3174015708900001"  # Jakarta Selatan, woman born 17-08-1990
+WORKER_VILLAGE = "31.74.01.1001"
+
+
+def demo_seed() -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    with transaction.atomic():
+        for username, role, name, secret in STAFF:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"role": role, "first_name": name, "is_staff": role == Role.ADMIN,
+                                             "is_superuser": role == Role.ADMIN}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                TOTP.activate(user, secret)
+        worker, _ = User.objects.get_or_create(username="p" + WORKER_PHONE.lstrip("+"), defaults={"phone": WORKER_PHONE})
+        if not Member.objects.filter(user=worker).exists() and Region.objects.filter(code=WORKER_VILLAGE).exists():
+            member_register(
+                data=RegistrationData(
+                    nik=WORKER_NIK, full_name="Siti Rahayu", birth_place="Jakarta", birth_date=dt.date(1990, 8, 17),
+                    gender="P", phone=WORKER_PHONE, village_code=WORKER_VILLAGE, address_line="Jl. Melati No. 5 RT 02/RW 03",
+                    occupation_code="penjual-makanan", income_base_idr=1_000_000, programs=["JKK", "JKM", "JHT"],
+                    consent=True,
+                ),
+                user=worker, actor=None,
+            )
+
+
+def demo_accounts_text() -> str:
+    member = Member.objects.filter(user__phone=WORKER_PHONE).first()
+    lines = [
+        "Demo accounts",
+        "  Workers sign in at /masuk/ with a phone number and the code printed in this console.",
+        f"    registered worker: {WORKER_PHONE} (0812-0000-0001)" + (f", KPJ {member.kpj}" if member else ""),
+        "    a new worker: any other mobile number, e.g. 0812-3456-7890, then 'Daftar'",
+        f"  Staff sign in at /akun/login/ with password '{DEMO_PASSWORD}' and a TOTP code",
+        "  (add the secret to an authenticator app, or run `make totp USER_NAME=<username>`):",
+    ]
+    lines += [f"    {username:<11} {role.label:<14} TOTP secret {secret}" for username, role, _n, secret in STAFF]
+    return "\n".join(lines)

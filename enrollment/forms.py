@@ -1,0 +1,168 @@
+from collections import defaultdict
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contributions.tariffs import income_bases
+from core.choices import Gender, Sector
+from core.money import format_idr
+from ecosystems.models import RegionLevel
+from ecosystems.selectors import region_children
+from enrollment.models import Occupation
+from enrollment.services import identity_errors, nik_is_registered
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
+
+
+class IdentityForm(forms.Form):
+    nik = forms.CharField(
+        label=_("NIK (16 digits on your KTP)"),
+        max_length=24,
+        error_messages={"required": _("Please enter your NIK.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name as on your KTP"),
+        max_length=120,
+        error_messages={"required": _("Please enter your name as written on your KTP.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autocapitalize": "characters"}),
+    )
+    birth_place = forms.CharField(
+        label=_("Place of birth"),
+        max_length=80,
+        error_messages={"required": _("Please enter your place of birth.")},
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        input_formats=DATE_INPUT_FORMATS,
+        help_text=_("As on your KTP, for example 17-08-1990"),
+        error_messages={"required": _("Please enter your date of birth."),
+                        "invalid": _("Please write the date as day-month-year, for example 17-08-1990.")},
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=Gender.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose your gender.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warnings: list[str] = []
+        self.nik_registered = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("nik"):
+            errors, self.warnings = identity_errors(
+                nik=data["nik"], birth_date=data.get("birth_date"), gender=data.get("gender")
+            )
+            for field, messages in errors.items():
+                for message in messages:
+                    self.add_error(field, message)
+            data["nik"] = "".join(ch for ch in data["nik"] if ch.isdigit())
+            self.nik_registered = "nik" in errors and len(data["nik"]) == 16 and nik_is_registered(data["nik"])
+        return data
+
+
+def _region_choices(parent_code, placeholder):
+    return [("", placeholder)] + [(r.code, r.name) for r in region_children(parent_code=parent_code)]
+
+
+def occupation_choices():
+    groups = defaultdict(list)
+    for occ in Occupation.objects.filter(active=True):
+        groups[occ.sector].append((occ.code, occ.name))
+    return [("", _("Choose your occupation"))] + [
+        (Sector(sector).label, options) for sector, options in groups.items()
+    ]
+
+
+class AddressForm(forms.Form):
+    """Province → regency → district → village. Each list depends on the one above it."""
+
+    province = forms.ChoiceField(label=_("Province"), error_messages={"required": _("Please choose your province.")})
+    regency = forms.ChoiceField(label=_("Regency / city"),
+                                error_messages={"required": _("Please choose your regency or city.")})
+    district = forms.ChoiceField(label=_("District (kecamatan)"),
+                                 error_messages={"required": _("Please choose your district.")})
+    village = forms.ChoiceField(label=_("Village (kelurahan/desa)"),
+                                error_messages={"required": _("Please choose your village.")})
+    address_line = forms.CharField(
+        label=_("Street, house number, RT/RW"),
+        max_length=200,
+        error_messages={"required": _("Please enter your street address.")},
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    occupation = forms.ChoiceField(label=_("Occupation"),
+                                   error_messages={"required": _("Please choose your occupation.")})
+
+    LEVELS = (("province", None), ("regency", "province"), ("district", "regency"), ("village", "district"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        values = self.data if self.is_bound else self.initial
+        placeholders = {
+            "province": _("Choose a province"),
+            "regency": _("Choose a regency or city"),
+            "district": _("Choose a district"),
+            "village": _("Choose a village"),
+        }
+        parent_value = None
+        for name, parent in self.LEVELS:
+            if parent is None:
+                choices = _region_choices(None, placeholders[name])
+            elif parent_value:
+                choices = _region_choices(parent_value, placeholders[name])
+            else:
+                choices = [("", _("Choose the one above first"))]
+            self.fields[name].choices = choices
+            current = values.get(name) or ""
+            # A value that no longer belongs under its parent (parent changed) is dropped.
+            parent_value = current if current in {c for c, _label in choices if c} else None
+            if not parent_value and not self.is_bound:
+                self.initial[name] = ""
+            self.fields[name].widget.attrs["data-level"] = name
+        self.fields["occupation"].choices = occupation_choices()
+
+    def clean(self):
+        data = super().clean()
+        village = data.get("village") or ""
+        district = data.get("district") or ""
+        if village and district and not village.startswith(district + "."):
+            self.add_error("village", _("This village is not in the chosen district."))
+        return data
+
+    @property
+    def village_level(self):
+        return RegionLevel.VILLAGE
+
+
+class ContributionForm(forms.Form):
+    income_base_idr = forms.TypedChoiceField(
+        label=_("Declared monthly income"),
+        coerce=int,
+        help_text=_("Choose the amount closest to what you earn in a month. Contributions are calculated from it."),
+        error_messages={"required": _("Please choose your monthly income."),
+                        "invalid_choice": _("Please choose an income from the list.")},
+    )
+    jht = forms.BooleanField(
+        label=_("Add old-age savings (JHT), 2% of the declared income"),
+        required=False,
+        help_text=_("Savings you receive back at age 56, or earlier in some cases."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["income_base_idr"].choices = [("", _("Choose an amount"))] + [
+            (amount, format_idr(amount)) for amount in income_bases()
+        ]
+
+
+class ConsentForm(forms.Form):
+    consent = forms.BooleanField(
+        label=_("I agree that BPJS Ketenagakerjaan processes my personal data to register and protect me, "
+                "as described above."),
+        error_messages={"required": _("Please tick the box to give your consent. We cannot register you without it.")},
+    )

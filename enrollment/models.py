@@ -1,0 +1,109 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from core.choices import FundingSource, Gender, Sector
+from core.nik import nik_decrypt, nik_mask
+
+
+class Occupation(models.Model):
+    """Extendable list of occupations; the sector decides which discounts apply."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name_id = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100)
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "name_id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (translation.get_language() or "id").startswith("en") else self.name_id
+
+
+class MemberStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered, awaiting first payment")
+    ACTIVE = "active", _("Active")
+    LAPSED = "lapsed", _("Lapsed")
+    CLOSED = "closed", _("Closed")
+
+
+class RegistrationChannel(models.TextChoices):
+    SELF = "self", _("Self-registration")
+    API = "api", _("Partner or mobile app")
+    SPONSOR = "sponsor", _("SERTAKAN sponsor")
+    AGENT = "agent", _("Perisai agent")
+    BULK = "bulk", _("Bulk registration")
+
+
+def _card_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Member(models.Model):
+    """A BPU participant. The NIK is stored encrypted; `nik_index` (keyed HMAC) enforces one member per NIK."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="member"
+    )
+    kpj = models.CharField(_("participant number"), max_length=11, unique=True)
+    nik_ciphertext = models.TextField()
+    nik_index = models.CharField(max_length=64, unique=True)
+    full_name = models.CharField(_("name as on KTP"), max_length=120)
+    birth_place = models.CharField(_("place of birth"), max_length=80)
+    birth_date = models.DateField(_("date of birth"))
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    phone = PhoneNumberField(_("phone number"), region="ID")
+    email = models.EmailField(_("email"), blank=True)
+    village = models.ForeignKey("ecosystems.Region", on_delete=models.PROTECT, related_name="+")
+    address_line = models.CharField(_("street address"), max_length=200)
+    occupation = models.ForeignKey(Occupation, on_delete=models.PROTECT, related_name="members")
+    income_base_idr = models.BigIntegerField(_("declared monthly income"))
+    has_jht = models.BooleanField(_("old-age savings (JHT)"), default=False)
+    funding_source = models.CharField(max_length=10, choices=FundingSource.choices, default=FundingSource.SELF)
+    status = models.CharField(max_length=12, choices=MemberStatus.choices, default=MemberStatus.REGISTERED)
+    channel = models.CharField(max_length=10, choices=RegistrationChannel.choices, default=RegistrationChannel.SELF)
+    consent_version = models.CharField(max_length=20)
+    consented_at = models.DateTimeField()
+    card_token = models.CharField(max_length=32, unique=True, default=_card_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(income_base_idr__gt=0), name="member_income_positive"),
+            models.CheckConstraint(condition=Q(kpj__regex=r"^[0-9]{11}$"), name="member_kpj_11_digits"),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["village"])]
+
+    def __str__(self) -> str:
+        return f"{self.kpj} {self.masked_name}"
+
+    @property
+    def nik(self) -> str:
+        return nik_decrypt(self.nik_ciphertext)
+
+    @property
+    def nik_masked(self) -> str:
+        return nik_mask(self.nik)
+
+    @property
+    def masked_name(self) -> str:
+        """B**** S****: enough for someone holding the card to recognise it, not to learn the name."""
+        return " ".join(w[0] + "*" * (len(w) - 1) for w in self.full_name.split())
+
+    @property
+    def programs(self) -> list[str]:
+        return ["JKK", "JKM"] + (["JHT"] if self.has_jht else [])

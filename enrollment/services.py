@@ -1,0 +1,202 @@
+"""Every write about members: registration and status changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contributions.models import Program
+from contributions.tariffs import income_bases
+from core.choices import FundingSource
+from core.models import Channel, User
+from core.nik import nik_blind_index, nik_check, nik_encrypt, nik_mask
+from core.services import audit_event_record, notification_enqueue
+from ecosystems.models import Region, RegionLevel
+from enrollment.models import Member, MemberStatus, Occupation, RegistrationChannel
+
+
+@dataclass
+class RegistrationData:
+    nik: str
+    full_name: str
+    birth_place: str
+    birth_date: dt.date
+    gender: str
+    phone: str
+    village_code: str
+    address_line: str
+    occupation_code: str
+    income_base_idr: int
+    programs: list[str]
+    consent: bool
+    email: str = ""
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def nik_is_registered(nik: str) -> bool:
+    return Member.objects.filter(nik_index=nik_blind_index(nik)).exists()
+
+
+def identity_errors(*, nik: str, birth_date: dt.date | None, gender: str | None) -> tuple[dict[str, list[str]], list[str]]:
+    """Field errors and warnings for the identity answers; shared by the web steps, the API and registration."""
+    errors: dict[str, list[str]] = {}
+    check = nik_check(nik, birth_date=birth_date, gender=gender)
+    if check.errors:
+        errors["nik"] = check.errors
+    elif nik_is_registered(check.nik or ""):
+        errors["nik"] = [
+            _("This NIK is already registered. If it is yours, sign in with the phone number used to register it.")
+        ]
+    if birth_date:
+        age = age_on(birth_date, timezone.localdate())
+        if age < settings.BPU_MIN_AGE:
+            errors.setdefault("birth_date", []).append(
+                _("You must be at least %(age)s years old to register.") % {"age": settings.BPU_MIN_AGE}
+            )
+        elif age > settings.BPU_MAX_AGE:
+            errors.setdefault("birth_date", []).append(
+                _("BPU registration is open up to the age of %(age)s.") % {"age": settings.BPU_MAX_AGE}
+            )
+    return errors, check.warnings
+
+
+def _validate(data: RegistrationData) -> tuple[dict[str, list[str]], Region | None, Occupation | None]:
+    errors, _warnings = identity_errors(nik=data.nik, birth_date=data.birth_date, gender=data.gender)
+    if not data.full_name.strip():
+        errors["full_name"] = [_("Please enter your name as written on your KTP.")]
+    village = Region.objects.filter(code=data.village_code, level=RegionLevel.VILLAGE).first()
+    if village is None:
+        errors["village_code"] = [_("Please choose your village.")]
+    occupation = Occupation.objects.filter(code=data.occupation_code, active=True).first()
+    if occupation is None:
+        errors["occupation"] = [_("Please choose your occupation.")]
+    if data.income_base_idr not in income_bases():
+        errors["income_base_idr"] = [_("Please choose an income from the list.")]
+    unknown = set(data.programs) - set(Program.values)
+    if unknown:
+        errors["programs"] = [_("Unknown program: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
+    if not data.consent:
+        errors["consent"] = [_("We need your consent to process your data before we can register you.")]
+    return errors, village, occupation
+
+
+def _kpj_candidate() -> str:
+    """Ten random digits (no leading zero) and a Luhn check digit: typos are caught, numbers are not guessable."""
+    body = str(secrets.randbelow(9 * 10**9) + 10**9)
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
+def member_register(
+    *,
+    data: RegistrationData,
+    user: User | None,
+    actor: User | None,
+    channel: str = RegistrationChannel.SELF,
+    funding_source: str = FundingSource.SELF,
+    ip_address: str | None = None,
+) -> Member:
+    """Registers a BPU member: validates everything again, issues a KPJ, writes an audit event, queues a welcome SMS.
+
+    Raises ValidationError with field errors; nothing is saved then.
+    """
+    errors, village, occupation = _validate(data)
+    if errors:
+        raise ValidationError(errors)
+    nik = nik_check(data.nik).nik or ""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                member = Member.objects.create(
+                    user=user,
+                    kpj=_kpj_candidate(),
+                    nik_ciphertext=nik_encrypt(nik),
+                    nik_index=nik_blind_index(nik),
+                    full_name=" ".join(data.full_name.split()).upper(),
+                    birth_place=data.birth_place.strip(),
+                    birth_date=data.birth_date,
+                    gender=data.gender,
+                    phone=data.phone,
+                    email=data.email,
+                    village=village,
+                    address_line=data.address_line.strip(),
+                    occupation=occupation,
+                    income_base_idr=data.income_base_idr,
+                    has_jht=Program.JHT in data.programs,
+                    funding_source=funding_source,
+                    status=MemberStatus.REGISTERED,
+                    channel=channel,
+                    consent_version=settings.CONSENT_VERSION,
+                    consented_at=timezone.now(),
+                )
+                audit_event_record(
+                    actor=actor,
+                    action="member.registered",
+                    obj=member,
+                    changes={
+                        "nik": nik_mask(nik),
+                        "kpj": member.kpj,
+                        "status": [None, member.status],
+                        "channel": channel,
+                        "programs": member.programs,
+                        "income_base_idr": member.income_base_idr,
+                    },
+                    ip_address=ip_address,
+                )
+                notification_enqueue(
+                    channel=Channel.SMS,
+                    recipient=str(member.phone),
+                    purpose="registration",
+                    body=_(
+                        "Welcome to BPJS Ketenagakerjaan. Your participant number (KPJ) is %(kpj)s. "
+                        "Your protection starts once the first contribution is paid."
+                    ) % {"kpj": member.kpj},
+                )
+                return member
+        except IntegrityError:
+            # Either the KPJ collided (try another) or the NIK was registered a moment ago by someone else.
+            if nik_is_registered(nik):
+                raise ValidationError({"nik": [_("This NIK is already registered. If it is yours, sign in with "
+                                                 "the phone number used to register it.")]}) from None
+    raise RuntimeError("could not issue a unique participant number")
+
+
+# Allowed status changes, written once. Payments and lapses (contributions) call the transition.
+MEMBER_TRANSITIONS: dict[str, set[str]] = {
+    MemberStatus.REGISTERED: {MemberStatus.ACTIVE, MemberStatus.LAPSED, MemberStatus.CLOSED},
+    MemberStatus.ACTIVE: {MemberStatus.LAPSED, MemberStatus.CLOSED},
+    MemberStatus.LAPSED: {MemberStatus.ACTIVE, MemberStatus.CLOSED},
+    MemberStatus.CLOSED: set(),
+}
+
+
+class TransitionNotAllowed(Exception):
+    pass
+
+
+def member_status_transition(*, member_id: int, to: str, actor: User | None, reason: str) -> Member:
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member_id)
+        if member.status == to:
+            return member
+        if to not in MEMBER_TRANSITIONS[member.status]:
+            raise TransitionNotAllowed(f"{member.status} -> {to}")
+        before = member.status
+        member.status = to
+        member.save(update_fields=["status", "updated_at"])
+        audit_event_record(actor=actor, action="member.status_changed", obj=member,
+                           changes={"status": [before, to]}, reason=reason)
+        return member

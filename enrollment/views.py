@@ -1,0 +1,177 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.views import client_ip, signin_phone
+from ecosystems.selectors import region_get, region_path
+from enrollment import card, selectors, wizard
+from enrollment.models import Member, Occupation
+from enrollment.services import RegistrationData, member_register
+
+
+def register_start(request):
+    if request.user.is_authenticated:
+        if hasattr(request.user, "member"):
+            messages.info(request, _("You are already registered. Here is your membership."))
+            return redirect("enrollment:member-home")
+        return redirect("enrollment:identity")
+    return signin_phone(request, registering=True)
+
+
+def _registration_guard(request, step_name):
+    if hasattr(request.user, "member"):
+        messages.info(request, _("You are already registered. Here is your membership."))
+        return redirect("enrollment:member-home")
+    missing = wizard.first_incomplete(request.session, step_name)
+    if missing is not None:
+        return redirect(missing.url_name)
+    return None
+
+
+def _step(request, step_name, template, extra=None):
+    guard = _registration_guard(request, step_name)
+    if guard:
+        return guard
+    step = wizard.STEP_BY_NAME[step_name]
+    previous, following = wizard.neighbours(step_name)
+    action = request.POST.get("action", "next")
+    if request.method == "POST" and action in ("back", "refresh"):
+        wizard.save_answers(request.session, step_name, request.POST)
+        if action == "back" and previous:
+            return redirect(previous.url_name)
+        form = step.form_class(initial=wizard.answers(request.session, step_name))
+    elif request.method == "POST":
+        wizard.save_answers(request.session, step_name, request.POST)
+        form = step.form_class(data=request.POST)
+        if form.is_valid():
+            for warning in getattr(form, "warnings", []):
+                messages.warning(request, warning)
+            return redirect(following.url_name)
+    else:
+        form = step.form_class(initial=wizard.answers(request.session, step_name))
+    context = {"form": form, "step_number": wizard.STEPS.index(step) + 2, "step_total": len(wizard.STEPS) + 1,
+               "previous": previous}
+    context.update(extra(request) if extra else {})
+    return render(request, template, context)
+
+
+@login_required
+def identity(request):
+    return _step(request, "identity", "enrollment/step_identity.html")
+
+
+@login_required
+def address(request):
+    return _step(request, "address", "enrollment/step_address.html")
+
+
+@login_required
+def contribution(request):
+    return _step(request, "contribution", "enrollment/step_contribution.html")
+
+
+def _collect(request) -> RegistrationData:
+    identity_form = wizard.bound_form(request.session, "identity")
+    address_form = wizard.bound_form(request.session, "address")
+    contribution_form = wizard.bound_form(request.session, "contribution")
+    for form in (identity_form, address_form, contribution_form):
+        form.is_valid()
+    ident, addr, contrib = identity_form.cleaned_data, address_form.cleaned_data, contribution_form.cleaned_data
+    return RegistrationData(
+        nik=ident["nik"],
+        full_name=ident["full_name"],
+        birth_place=ident["birth_place"],
+        birth_date=ident["birth_date"],
+        gender=ident["gender"],
+        phone=str(request.user.phone),
+        village_code=addr["village"],
+        address_line=addr["address_line"],
+        occupation_code=addr["occupation"],
+        income_base_idr=contrib["income_base_idr"],
+        programs=["JKK", "JKM"] + (["JHT"] if contrib["jht"] else []),
+        consent=False,
+    )
+
+
+@login_required
+def review(request):
+    guard = _registration_guard(request, "review")
+    if guard:
+        return guard
+    data = _collect(request)
+    occupation = Occupation.objects.get(code=data.occupation_code)
+    village = region_get(code=data.village_code)
+    quote = selectors.registration_quote(data=data, sector=occupation.sector)
+    form = wizard.STEP_BY_NAME["review"].form_class(request.POST or None)
+    if request.method == "POST" and request.POST.get("action") == "back":
+        return redirect("enrollment:contribution")
+    if request.method == "POST" and form.is_valid():
+        data.consent = True
+        try:
+            member = member_register(data=data, user=request.user, actor=request.user, ip_address=client_ip(request))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("enrollment:identity" if "nik" in exc.message_dict else "enrollment:review")
+        wizard.clear(request.session)
+        messages.success(request, _("You are registered. Your participant number (KPJ) is %(kpj)s.") % {"kpj": member.kpj})
+        return redirect("enrollment:member-home")
+    return render(request, "enrollment/step_review.html", {
+        "form": form, "data": data, "occupation": occupation, "village_path": region_path(village),
+        "quote": quote, "step_number": 5, "step_total": 5, "previous": wizard.STEP_BY_NAME["contribution"],
+    })
+
+
+def _own_member(request) -> Member:
+    member = selectors.member_for_user(user=request.user)
+    if member is None:
+        raise Http404
+    return member
+
+
+@login_required
+def member_home(request):
+    member = selectors.member_for_user(user=request.user)
+    if member is None:
+        return redirect("enrollment:identity")
+    return render(request, "enrollment/member_home.html", {
+        "member": member, "coverage": selectors.coverage_status(member=member),
+        "quote": selectors.member_monthly_quote(member=member, month=timezone.localdate()),
+        "village_path": region_path(member.village),
+    })
+
+
+@login_required
+def member_card(request):
+    member = _own_member(request)
+    return render(request, "enrollment/card.html", {
+        "member": member, "coverage": selectors.coverage_status(member=member),
+        "check_url": request.build_absolute_uri(reverse("enrollment:card-check", args=[member.card_token])),
+    })
+
+
+@login_required
+def member_card_pdf(request):
+    member = _own_member(request)
+    check_url = request.build_absolute_uri(reverse("enrollment:card-check", args=[member.card_token]))
+    pdf = card.card_pdf(member=member, check_url=check_url, coverage=selectors.coverage_status(member=member))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="kartu-bpu-{member.kpj}.pdf"'
+    return response
+
+
+def card_check(request, token):
+    """Public: what anyone scanning the card may see, and nothing more."""
+    member = get_object_or_404(Member.objects.only("kpj", "full_name", "status", "card_token"), card_token=token)
+    response = render(request, "enrollment/card_check.html", {
+        "member": member, "coverage": selectors.coverage_status(member=member),
+    })
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
