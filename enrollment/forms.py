@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from contributions.tariffs import income_bases
@@ -55,14 +56,16 @@ class IdentityForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("nik"):
+            digits = "".join(ch for ch in data["nik"] if ch.isdigit())
             errors, self.warnings = identity_errors(
                 nik=data["nik"], birth_date=data.get("birth_date"), gender=data.get("gender")
             )
+            self.nik_registered = "nik" in errors and len(digits) == 16 and nik_is_registered(digits)
+            if "nik" not in errors:
+                data["nik"] = digits
             for field, messages in errors.items():
                 for message in messages:
                     self.add_error(field, message)
-            data["nik"] = "".join(ch for ch in data["nik"] if ch.isdigit())
-            self.nik_registered = "nik" in errors and len(data["nik"]) == 16 and nik_is_registered(data["nik"])
         return data
 
 
@@ -123,7 +126,10 @@ class AddressForm(forms.Form):
             parent_value = current if current in {c for c, _label in choices if c} else None
             if not parent_value and not self.is_bound:
                 self.initial[name] = ""
-            self.fields[name].widget.attrs["data-level"] = name
+            # htmx re-renders the address lists in place; without JS the "Show next list" button does the same.
+            self.fields[name].widget.attrs.update(
+                {"data-level": name, "hx-post": reverse("enrollment:address"), "hx-trigger": "change"}
+            )
         self.fields["occupation"].choices = occupation_choices()
 
     def clean(self):

@@ -1,0 +1,67 @@
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+
+from enrollment.services import RegistrationData
+
+# Jakarta Selatan, Kebayoran Baru (31.74.01) and one district of Kabupaten Bandung (32.04.05) are enough
+# for most tests; tests/ecosystems loads the whole country once.
+TEST_REGION_ROOTS = ("31.74.01", "32.04.05")
+VALID_NIK_WOMAN = "3174015708900001"  # 17-08-1990, day + 40
+VALID_NIK_MAN = "3204051203850002"  # 12-03-1985
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def reference_data(db):
+    """Occupations and tariffs come from data migrations; transactional tests flush them, so seed again."""
+    from contributions.models import Discount, IncomeBase, TariffRate
+    from contributions.seed import tariffs_seed
+    from enrollment.models import Occupation
+    from enrollment.seed import occupations_seed
+
+    tariffs_seed(IncomeBase, TariffRate, Discount)
+    occupations_seed(Occupation)
+
+
+@pytest.fixture
+def regions(db):
+    from ecosystems.services import regions_load
+
+    for root in TEST_REGION_ROOTS:
+        regions_load(root=root)
+
+
+@pytest.fixture
+def village_code(regions):
+    from ecosystems.models import Region
+
+    return Region.objects.filter(code__startswith="31.74.01.", level=4).order_by("code").values_list("code", flat=True)[0]
+
+
+@pytest.fixture
+def registration_data(village_code, reference_data):
+    def make(**overrides):
+        values = dict(
+            nik=VALID_NIK_WOMAN, full_name="Siti Rahayu", birth_place="Jakarta", birth_date=dt.date(1990, 8, 17),
+            gender="P", phone="+6281234567890", village_code=village_code, address_line="Jl. Melati 5 RT 2/RW 3",
+            occupation_code="ojek-online", income_base_idr=1_000_000, programs=["JKK", "JKM", "JHT"], consent=True,
+        )
+        values.update(overrides)
+        return RegistrationData(**values)
+
+    return make
+
+
+@pytest.fixture
+def worker_user(db):
+    from core.models import User
+
+    return User.objects.create(username="p6281234567890", phone="+6281234567890")

@@ -1,0 +1,246 @@
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import override_settings
+from django.urls import reverse
+
+from core.models import OutboxMessage, PhoneCode, User
+from core.services import notification_enqueue
+from tests.core.helpers import field_block, field_errors, last_code
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+6281234567890"
+ACTIVATE_TOTP = "/akun/2fa/totp/activate/"
+
+
+def _request_code(client, phone="0812 3456 7890", url="/masuk/"):
+    response = client.post(url, {"phone": phone})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == "/masuk/kode/"
+    return response
+
+
+# --- phone sign-in ---------------------------------------------------------------------------------------
+
+
+def test_phone_form_renders(client):
+    response = client.get("/masuk/")
+    assert response.status_code == 200
+    assert 'name="phone"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("12345", "Please enter an Indonesian mobile number, for example 0812 3456 7890."),
+        ("021 5551234", "Please enter an Indonesian mobile number that can receive SMS."),  # Jakarta landline
+        ("+44 7911 123456", "Please enter an Indonesian mobile number that can receive SMS."),
+    ],
+)
+def test_bad_phone_shows_error_next_to_field_and_keeps_value(client, typed, message):
+    response = client.post("/masuk/", {"phone": typed})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in field_errors(html, "phone")
+    assert f'value="{typed}"' in field_block(html, "phone")
+    assert 'aria-invalid="true"' in field_block(html, "phone")
+    assert not PhoneCode.objects.exists()
+
+
+def test_good_phone_sends_code_and_goes_to_code_step(client):
+    _request_code(client)
+    assert PhoneCode.objects.filter(phone=PHONE).count() == 1
+    assert OutboxMessage.objects.filter(recipient=PHONE, purpose="otp").count() == 1
+    response = client.get("/masuk/kode/")
+    assert response.status_code == 200
+    assert PHONE in response.content.decode()
+
+
+def test_code_step_without_phone_goes_back(client):
+    response = client.get("/masuk/kode/")
+    assert response.status_code == 302 and response["Location"] == "/masuk/"
+
+
+def test_new_phone_signs_in_and_goes_to_registration(client):
+    _request_code(client)
+    response = client.post("/masuk/kode/", {"code": last_code(PHONE), "action": "verify"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/daftar/identitas/"
+    user = User.objects.get(phone=PHONE)
+    assert response.wsgi_request.user == user
+    assert "signin_phone" not in client.session
+
+
+def test_registering_goes_straight_to_identity(client):
+    _request_code(client, url="/daftar/")
+    response = client.post("/masuk/kode/", {"code": last_code(PHONE)})
+    assert response.status_code == 302 and response["Location"] == "/daftar/identitas/"
+
+
+def test_registered_member_signs_in_to_member_home(client, registration_data, worker_user):
+    from enrollment.services import member_register
+
+    member_register(data=registration_data(), user=worker_user, actor=worker_user)
+    _request_code(client)
+    response = client.post("/masuk/kode/", {"code": last_code(PHONE)}, follow=True)
+    assert response.redirect_chain[-1][0] == "/anggota/"
+    assert response.status_code == 200
+    assert User.objects.count() == 1
+
+
+def test_safe_next_is_followed_and_unsafe_next_ignored(client):
+    client.post("/masuk/?next=/anggota/kartu/", {"phone": "081234567890"})
+    response = client.post("/masuk/kode/", {"code": last_code(PHONE)})
+    assert response["Location"] == "/anggota/kartu/"
+
+    other = client.__class__()
+    other.post("/masuk/?next=https://evil.example/", {"phone": "085712345678"})
+    response = other.post("/masuk/kode/", {"code": last_code("+6285712345678")})
+    assert response["Location"] == "/masuk/lanjut/"
+
+
+def test_wrong_code_shows_error_and_tries_left(client):
+    _request_code(client)
+    code = last_code(PHONE)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    response = client.post("/masuk/kode/", {"code": wrong})
+    assert response.status_code == 200
+    assert "You have 4 tries left." in field_errors(response.content.decode(), "code")
+    assert "_auth_user_id" not in client.session
+    response = client.post("/masuk/kode/", {"code": wrong})
+    assert "You have 3 tries left." in field_errors(response.content.decode(), "code")
+
+
+@pytest.mark.parametrize(
+    "typed, message", [("12ab56", "The code has only digits."), ("123", "The code has 6 digits."), ("", "6-digit")]
+)
+def test_malformed_code(client, typed, message):
+    _request_code(client)
+    response = client.post("/masuk/kode/", {"code": typed})
+    assert message in field_errors(response.content.decode(), "code")
+    assert PhoneCode.objects.get().attempts == 0
+
+
+def test_resend_too_soon_shows_message(client):
+    _request_code(client)
+    response = client.post("/masuk/kode/", {"action": "resend"}, follow=True)
+    assert "A code was just sent" in response.content.decode()
+    assert PhoneCode.objects.count() == 1
+
+
+@override_settings(OTP_RESEND_AFTER_SECONDS=0)
+def test_resend_sends_new_code(client):
+    _request_code(client)
+    response = client.post("/masuk/kode/", {"action": "resend"}, follow=True)
+    assert "We sent a new code." in response.content.decode()
+    assert PhoneCode.objects.count() == 2
+
+
+@override_settings(OTP_RESEND_AFTER_SECONDS=0, OTP_REQUESTS_PER_PHONE_PER_HOUR=1)
+def test_rate_limit_is_shown_next_to_phone_field(client):
+    _request_code(client)
+    response = client.__class__().post("/masuk/", {"phone": "081234567890"})
+    assert response.status_code == 200
+    assert "Too many codes were requested" in field_errors(response.content.decode(), "phone")
+
+
+def test_signed_in_user_skips_phone_form(client, worker_user):
+    client.force_login(worker_user)
+    response = client.get("/masuk/")
+    assert response.status_code == 302 and response["Location"] == "/masuk/lanjut/"
+
+
+def test_signout(client, worker_user):
+    client.force_login(worker_user)
+    response = client.post("/keluar/")
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert "_auth_user_id" not in client.session
+
+
+# --- staff outbox ----------------------------------------------------------------------------------------
+
+
+def _staff(role="branch_staff", username="staf1"):
+    return User.objects.create(username=username, role=role)
+
+
+def test_outbox_needs_sign_in(client):
+    response = client.get("/staf/kotak-keluar/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/masuk/?next=")
+
+
+def test_outbox_is_forbidden_for_workers(client, worker_user):
+    client.force_login(worker_user)
+    assert client.get("/staf/kotak-keluar/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["admin", "supervisor", "branch_staff"])
+def test_staff_without_totp_must_activate_it(client, role):
+    client.force_login(_staff(role=role))
+    for url in ("/staf/kotak-keluar/", "/staf/", "/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("mfa_activate_totp") == ACTIVATE_TOTP
+
+
+def test_staff_signed_in_with_password_can_open_totp_activation(client):
+    staff = _staff(role="admin")
+    staff.set_password("a-long-staff-passphrase")
+    staff.save()
+    response = client.post("/akun/login/", {"login": staff.username, "password": "a-long-staff-passphrase"})
+    assert response.status_code == 302
+    assert response.wsgi_request.user == staff
+    response = client.get(ACTIVATE_TOTP)
+    assert response.status_code == 200
+    assert client.get("/staf/").status_code == 302  # still no authenticator
+
+
+@pytest.mark.parametrize("role", ["admin", "supervisor", "branch_staff"])
+def test_staff_with_totp_sees_outbox(client, role, django_capture_on_commit_callbacks):
+    staff = _staff(role=role)
+    TOTP.activate(staff, generate_totp_secret())
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_enqueue(channel="sms", recipient="+6281111111111", body="Iuran Mei diterima", purpose="receipt")
+        notification_enqueue(channel="sms", recipient="+6282222222222", body="123456 adalah kode", purpose="otp")
+    client.force_login(staff)
+    response = client.get("/staf/kotak-keluar/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Iuran Mei diterima" in html
+    assert "123456 adalah kode" in html  # console backend: codes are shown to help testing
+    assert "+6281111111111" in html
+
+
+def test_outbox_search_and_hidden_codes(client):
+    staff = _staff()
+    TOTP.activate(staff, generate_totp_secret())
+    notification_enqueue(channel="sms", recipient="+6281111111111", body="Iuran Mei diterima", purpose="receipt")
+    notification_enqueue(channel="sms", recipient="+6282222222222", body="654321 adalah kode", purpose="otp")
+    client.force_login(staff)
+    html = client.get("/staf/kotak-keluar/", {"q": "0811 1111 1111"}).content.decode()
+    assert "Iuran Mei diterima" in html and "+6282222222222" not in html
+    with override_settings(NOTIFICATION_BACKEND="tests.core.test_notifications.RecordingBackend"):
+        html = client.get("/staf/kotak-keluar/").content.decode()
+    assert "654321" not in html
+    assert "(sign-in code hidden)" in html
+
+
+# --- language --------------------------------------------------------------------------------------------
+
+
+def test_language_switch_changes_texts(client):
+    html = client.get("/").content.decode()
+    assert '<html lang="id">' in html
+    assert "Rp16.800" in html
+
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.cookies["bpu_lang"].value == "en"
+
+    html = client.get("/").content.decode()
+    assert '<html lang="en">' in html
+    assert "Rp16,800" in html
+    assert "Rp16.800" not in html
+
+    client.post("/i18n/setlang/", {"language": "id", "next": "/"})
+    assert "Rp16.800" in client.get("/").content.decode()
