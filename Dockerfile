@@ -24,6 +24,7 @@ COPY . .
 RUN DJANGO_SECRET_KEY=build-time-only-not-a-secret \
     NIK_ENCRYPTION_KEYS=YnVpbGQtdGltZS1vbmx5LW5vdC1hLXNlY3JldC1rZXk= \
     NIK_HMAC_KEY=build-time-only-not-a-secret \
+    DATABASE_URL=sqlite:////tmp/build-var/build.sqlite3 \
     VAR_DIR=/tmp/build-var \
     python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-var \

@@ -173,7 +173,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"otp_request": "5/hour", "otp_verify": "20/hour"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BPU Enrollment Portal API",
@@ -194,9 +193,10 @@ else:
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
-    for _folder in ("celery-broker", "celery-processed"):
+    for _folder in ("celery-broker", "celery-processed", "celery-control"):
         (VAR_DIR / _folder).mkdir(exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from core.models import AuditEvent, OutboxMessage, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "role", "phone", "is_active", "last_login")
+    list_filter = ("role", "is_active")
+    search_fields = ("username", "phone", "first_name", "last_name")
+    fieldsets = DjangoUserAdmin.fieldsets + (("Portal", {"fields": ("role", "phone", "language")}),)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: audit events are evidence."""
+
+    list_display = ("created_at", "action", "object_type", "object_id", "actor")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "channel", "recipient", "purpose", "status", "attempts")
+    list_filter = ("status", "channel", "purpose")
+    exclude = ("body",)  # sign-in codes are not for admins to read
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name != "body"]
+
+    def has_add_permission(self, request):
+        return False
