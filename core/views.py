@@ -96,7 +96,7 @@ def signout(request):
 
 
 def staff_required(view):
-    @login_required
+    @login_required(login_url="account_login")
     def wrapped(request, *args, **kwargs):
         if not request.user.is_portal_staff:
             raise PermissionDenied

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 
 from core.views import client_ip, signin_phone
 from ecosystems.selectors import region_get, region_path
@@ -60,6 +61,7 @@ def _step(request, step_name, template, extra=None):
     return render(request, template, context)
 
 
+@sensitive_post_parameters("nik")
 @login_required
 def identity(request):
     return _step(request, "identity", "enrollment/step_identity.html")
