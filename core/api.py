@@ -3,7 +3,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -17,33 +16,36 @@ class ErrorResponseSerializer(serializers.Serializer):
     error = ErrorSerializer()
 
 
-def _flatten(detail, prefix=""):
-    fields = {}
+def _field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Nested DRF errors flattened to dotted names: {"programs.1": [...], "non_field_errors": [...]}."""
     if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            name = f"{prefix}{key}" if key != "non_field_errors" else (prefix.rstrip(".") or "non_field_errors")
-            fields.update(_flatten(value, f"{name}."))
-            if not isinstance(value, dict | list) or (isinstance(value, list) and value and not isinstance(value[0], dict | list)):
-                fields[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
-    elif isinstance(detail, list):
-        for i, item in enumerate(detail):
-            if isinstance(item, dict | list):
-                fields.update(_flatten(item, f"{prefix}{i}."))
-    return fields
+            out.update(_field_errors(value, f"{prefix}{key}."))
+        return out
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        out = {}
+        for index, item in enumerate(detail):
+            if item:
+                out.update(_field_errors(item, f"{prefix}{index}."))
+        return out
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix.rstrip(".") or "non_field_errors": [str(m) for m in messages]}
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = {"code": "validation_error", "message": _("Some fields need attention."), "fields": _flatten(exc.detail)}
+        body = {"code": "validation_error", "message": _("Some fields need attention."),
+                "fields": _field_errors(exc.detail)}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        body = {"code": str(code), "message": str(detail)}
-    return Response({"error": body}, status=response.status_code, headers=getattr(response, "headers", None) and {
-        k: v for k, v in response.headers.items() if k in ("Retry-After", "WWW-Authenticate")
-    })
+        body = {"code": str(getattr(detail, "code", None) or getattr(exc, "default_code", "error")),
+                "message": str(detail)}
+    response.data = {"error": body}
+    return response

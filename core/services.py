@@ -41,7 +41,9 @@ def audit_event_record(
     )
 
 
-def notification_enqueue(*, channel: str, recipient: str, body: str, subject: str = "", purpose: str = "") -> OutboxMessage:
+def notification_enqueue(
+    *, channel: str, recipient: str, body: str, subject: str = "", purpose: str = ""
+) -> OutboxMessage:
     """Writes the message in the caller's transaction; delivery is queued only once that commits."""
     message = OutboxMessage.objects.create(
         channel=channel, recipient=recipient, body=body, subject=subject, purpose=purpose
@@ -172,10 +174,19 @@ def phone_code_verify(*, phone: str, code: str) -> None:
         record.save(update_fields=["used_at"])
 
 
+class PhoneSignInRefused(Exception):
+    pass
+
+
 def phone_user_get_or_create(*, phone: str, language: str = "id") -> tuple[User, bool]:
-    """The account for a verified phone number; a new one is a worker account without a password."""
+    """The account for a verified phone number; a new one is a worker account without a password.
+
+    Staff accounts never sign in by phone code: that would skip their password and TOTP.
+    """
     with transaction.atomic():
         user = User.objects.select_for_update().filter(phone=phone).first()
+        if user and (user.is_portal_staff or user.is_staff or not user.is_active):
+            raise PhoneSignInRefused(user.pk)
         if user:
             return user, False
         user = User(username=f"p{phone.lstrip('+')}", phone=phone, language=language)

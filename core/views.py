@@ -71,7 +71,11 @@ def signin_code(request):
         except services.CodeInvalid as invalid:
             form.add_error("code", invalid.message)
         else:
-            user, _created = services.phone_user_get_or_create(phone=phone, language=request.LANGUAGE_CODE)
+            try:
+                user, _created = services.phone_user_get_or_create(phone=phone, language=request.LANGUAGE_CODE)
+            except services.PhoneSignInRefused:
+                messages.error(request, _("This number cannot sign in here. Staff sign in with a username."))
+                return redirect("account_login")
             next_url = request.session.get(SESSION_NEXT)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session.pop(SESSION_PHONE, None)
@@ -90,9 +94,10 @@ def after_login(request):
 
 @require_POST
 def signout(request):
+    next_url = _safe_next(request, request.POST.get("next"))
     logout(request)
     messages.success(request, _("You have signed out."))
-    return redirect("core:home")
+    return redirect(next_url or "core:home")
 
 
 def staff_required(view):

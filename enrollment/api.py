@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -75,8 +75,11 @@ class CodeVerifyView(APIView):
             core_services.phone_code_verify(phone=phone, code=data.validated_data["code"])
         except core_services.CodeInvalid as invalid:
             raise serializers.ValidationError({"code": [invalid.message]}) from None
-        user, _created = core_services.phone_user_get_or_create(phone=phone)
-        token, _ = Token.objects.get_or_create(user=user)
+        try:
+            user, _new = core_services.phone_user_get_or_create(phone=phone)
+        except core_services.PhoneSignInRefused:
+            raise PermissionDenied(_("This number cannot sign in here. Staff sign in with a username.")) from None
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key, "registered": hasattr(user, "member")})
 
 
@@ -95,7 +98,8 @@ class RegionListView(APIView):
         responses={200: RegionOut(many=True)}, tags=["reference"], summary="Regions one level below a parent",
     )
     def get(self, request):
-        return Response(RegionOut(region_children(parent_code=request.query_params.get("parent") or None), many=True).data)
+        regions = region_children(parent_code=request.query_params.get("parent") or None)
+        return Response(RegionOut(regions, many=True).data)
 
 
 class OccupationOut(serializers.Serializer):

@@ -38,12 +38,15 @@ def demo_seed() -> None:
                 user.save()
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 TOTP.activate(user, secret)
-        worker, _ = User.objects.get_or_create(username="p" + WORKER_PHONE.lstrip("+"), defaults={"phone": WORKER_PHONE})
+        worker, _ = User.objects.get_or_create(
+            username="p" + WORKER_PHONE.lstrip("+"), defaults={"phone": WORKER_PHONE}
+        )
         if not Member.objects.filter(user=worker).exists() and Region.objects.filter(code=WORKER_VILLAGE).exists():
             member_register(
                 data=RegistrationData(
                     nik=WORKER_NIK, full_name="Siti Rahayu", birth_place="Jakarta", birth_date=dt.date(1990, 8, 17),
-                    gender="P", phone=WORKER_PHONE, village_code=WORKER_VILLAGE, address_line="Jl. Melati No. 5 RT 02/RW 03",
+                    gender="P", phone=WORKER_PHONE, village_code=WORKER_VILLAGE,
+                    address_line="Jl. Melati No. 5 RT 02/RW 03",
                     occupation_code="penjual-makanan", income_base_idr=1_000_000, programs=["JKK", "JKM", "JHT"],
                     consent=True,
                 ),

@@ -47,7 +47,9 @@ def nik_is_registered(nik: str) -> bool:
     return Member.objects.filter(nik_index=nik_blind_index(nik)).exists()
 
 
-def identity_errors(*, nik: str, birth_date: dt.date | None, gender: str | None) -> tuple[dict[str, list[str]], list[str]]:
+def identity_errors(
+    *, nik: str, birth_date: dt.date | None, gender: str | None
+) -> tuple[dict[str, list[str]], list[str]]:
     """Field errors and warnings for the identity answers; shared by the web steps, the API and registration."""
     errors: dict[str, list[str]] = {}
     check = nik_check(nik, birth_date=birth_date, gender=gender)

@@ -117,12 +117,14 @@ def review(request):
         try:
             member = member_register(data=data, user=request.user, actor=request.user, ip_address=client_ip(request))
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
+            for errors in exc.message_dict.values():
                 for error in errors:
                     messages.error(request, error)
             return redirect("enrollment:identity" if "nik" in exc.message_dict else "enrollment:review")
         wizard.clear(request.session)
-        messages.success(request, _("You are registered. Your participant number (KPJ) is %(kpj)s.") % {"kpj": member.kpj})
+        messages.success(
+            request, _("You are registered. Your participant number (KPJ) is %(kpj)s.") % {"kpj": member.kpj}
+        )
         return redirect("enrollment:member-home")
     return render(request, "enrollment/step_review.html", {
         "form": form, "data": data, "occupation": occupation, "village_path": region_path(village),
