@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.money import round_idr
 from contributions.models import COMPULSORY_PROGRAMS, Discount, IncomeBase, Program, TariffRate
+from core.money import round_idr
 
 
 class TariffError(ValueError):

@@ -9,7 +9,9 @@ from django.utils import translation
 
 def round_idr(amount: Decimal) -> int:
     """The one rounding rule: to the whole rupiah, halves away from zero."""
-    return int(amount.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    if not isinstance(amount, Decimal | int):
+        raise TypeError("round rupiah from Decimal, never float")
+    return int(Decimal(amount).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
 def format_idr(amount: int, language: str | None = None) -> str:

@@ -60,7 +60,7 @@ def notification_deliver(*, message_id: int) -> OutboxMessage | None:
 
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status == OutboxStatus.SENT:
+        if message is None or message.status != OutboxStatus.PENDING:
             return message
         message.attempts += 1
         try:
@@ -152,6 +152,7 @@ class CodeInvalid(Exception):
 def phone_code_verify(*, phone: str, code: str) -> None:
     """Accepts the newest unused, unexpired code for the phone; counts wrong tries and burns the code after too many."""
     code = "".join(ch for ch in str(code) if ch.isdigit())
+    refusal = None
     with transaction.atomic():
         record = (
             PhoneCode.objects.select_for_update()
@@ -160,18 +161,23 @@ def phone_code_verify(*, phone: str, code: str) -> None:
             .first()
         )
         if record is None or record.expires_at <= timezone.now():
-            raise CodeInvalid(_("This code has expired. Please ask for a new one."))
-        if record.attempts >= settings.OTP_MAX_ATTEMPTS:
-            raise CodeInvalid(_("Too many wrong tries. Please ask for a new code."))
-        if not hmac.compare_digest(record.code_hash, _code_hash(phone, code)):
+            refusal = _("This code has expired. Please ask for a new one.")
+        elif record.attempts >= settings.OTP_MAX_ATTEMPTS:
+            refusal = _("Too many wrong tries. Please ask for a new code.")
+        elif not hmac.compare_digest(record.code_hash, _code_hash(phone, code)):
+            # The wrong try must be counted even though we refuse: save it, and raise only after commit.
             record.attempts += 1
             record.save(update_fields=["attempts"])
             left = settings.OTP_MAX_ATTEMPTS - record.attempts
-            if left <= 0:
-                raise CodeInvalid(_("Too many wrong tries. Please ask for a new code."))
-            raise CodeInvalid(_("The code is not right. You have %(left)s tries left.") % {"left": left})
-        record.used_at = timezone.now()
-        record.save(update_fields=["used_at"])
+            refusal = (
+                _("Too many wrong tries. Please ask for a new code.") if left <= 0
+                else _("The code is not right. You have %(left)s tries left.") % {"left": left}
+            )
+        else:
+            record.used_at = timezone.now()
+            record.save(update_fields=["used_at"])
+    if refusal:
+        raise CodeInvalid(refusal)
 
 
 class PhoneSignInRefused(Exception):

@@ -32,7 +32,9 @@ def regions_load(*, root: str | None = None, batch_size: int = 5000) -> int:
         for i in range(1, len(parts) + 1):
             code = ".".join(parts[:i])
             parent = ".".join(parts[: i - 1]) or None
-            match = next(w for w in list_wilayah(parent) if w.code == code)
+            match = next((w for w in list_wilayah(parent) if w.code == code), None)
+            if match is None:
+                raise ValueError(f"unknown region code {code}")
             rows.append(Region(code=code, name=match.name, level=match.level, parent_id=parent,
                                postal_code=match.postal_code or ""))
         source: Iterator[Region] = _walk(root) if len(parts) < 4 else iter(())

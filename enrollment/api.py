@@ -119,7 +119,7 @@ class OccupationListView(APIView):
 class IncomeBaseListView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: serializers.ListField(child=serializers.IntegerField())}, tags=["reference"],
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "integer"}}}, tags=["reference"],
                    summary="Declared-income steps a member may choose, in rupiah")
     def get(self, request):
         return Response(income_bases())

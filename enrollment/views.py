@@ -14,6 +14,8 @@ from enrollment import card, selectors, wizard
 from enrollment.models import Member, Occupation
 from enrollment.services import RegistrationData, member_register
 
+RECHECK = "registration_recheck"
+
 
 def register_start(request):
     if request.user.is_authenticated:
@@ -30,6 +32,10 @@ def _registration_guard(request, step_name):
         return redirect("enrollment:member-home")
     missing = wizard.first_incomplete(request.session, step_name)
     if missing is not None:
+        if wizard.answers(request.session, missing.name):
+            # Answers that were fine before and are not now (e.g. the NIK got registered meanwhile): show why.
+            request.session[RECHECK] = missing.name
+            messages.error(request, _("Please check this step again."))
         return redirect(missing.url_name)
     return None
 
@@ -53,6 +59,9 @@ def _step(request, step_name, template, extra=None):
             for warning in getattr(form, "warnings", []):
                 messages.warning(request, warning)
             return redirect(following.url_name)
+    elif request.session.pop(RECHECK, None) == step_name:
+        form = wizard.bound_form(request.session, step_name)
+        form.is_valid()
     else:
         form = step.form_class(initial=wizard.answers(request.session, step_name))
     context = {"form": form, "step_number": wizard.STEPS.index(step) + 2, "step_total": len(wizard.STEPS) + 1,

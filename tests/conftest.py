@@ -5,7 +5,7 @@ from django.core.cache import cache
 
 from enrollment.services import RegistrationData
 
-# Jakarta Selatan, Kebayoran Baru (31.74.01) and one district of Kabupaten Bandung (32.04.05) are enough
+# Jakarta Selatan, Tebet (31.74.01) and one district of Kabupaten Bandung (32.04.05) are enough
 # for most tests; tests/ecosystems loads the whole country once.
 TEST_REGION_ROOTS = ("31.74.01", "32.04.05")
 VALID_NIK_WOMAN = "3174015708900001"  # 17-08-1990, day + 40
@@ -43,7 +43,8 @@ def regions(db):
 def village_code(regions):
     from ecosystems.models import Region
 
-    return Region.objects.filter(code__startswith="31.74.01.", level=4).order_by("code").values_list("code", flat=True)[0]
+    villages = Region.objects.filter(code__startswith="31.74.01.", level=4).order_by("code")
+    return villages.values_list("code", flat=True)[0]
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 """A worker registers on a 360-px phone in Chromium, in Indonesian and in English, and sees the card."""
 
 import pytest
-from playwright.sync_api import expect
-
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from contributions.tariffs import tariff_quote
 from core.money import format_idr

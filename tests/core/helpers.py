@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+from django.utils import translation
+
 from core.models import OutboxMessage
 
 
@@ -59,3 +62,12 @@ class FixedLocaldate:
 
     def __call__(self, value=None, timezone=None):
         return self.today if value is None else self._real(value, timezone)
+
+
+@pytest.fixture
+def english(request):
+    """Tests read English messages: code outside requests uses English and so does the test client."""
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").cookies["bpu_lang"] = "en"
+    with translation.override("en"):
+        yield

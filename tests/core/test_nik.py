@@ -28,6 +28,8 @@ def niks(draw):
     return nik, born, gender
 
 
+pytestmark = pytest.mark.usefixtures("english")
+
 sixteen_digits = st.text(alphabet="0123456789", min_size=16, max_size=16)
 
 

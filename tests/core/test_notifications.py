@@ -14,7 +14,7 @@ from core.services import (
     notification_flush_pending,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 FAILING = "tests.core.test_notifications.FailingBackend"
 RECORDING = "tests.core.test_notifications.RecordingBackend"
@@ -145,7 +145,7 @@ def test_failing_backend_through_the_task_does_not_lose_the_message(django_captu
 def test_flush_pending_sends_old_pending_messages_only():
     RecordingBackend.sent = []
     old = [_message(body=f"old {i}") for i in range(3)]
-    recent = _message(body="recent")
+    _message(body="recent")
     sent = _message(body="sent", status=OutboxStatus.SENT, attempts=1)
     failed = _message(body="failed", status=OutboxStatus.FAILED, attempts=5)
     OutboxMessage.objects.filter(pk__in=[m.pk for m in [*old, sent, failed]]).update(

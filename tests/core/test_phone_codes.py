@@ -11,13 +11,14 @@ from core.models import AuditEvent, OutboxMessage, PhoneCode, User
 from core.services import (
     CodeInvalid,
     CodeRequestRefused,
+    PhoneSignInRefused,
     phone_code_request,
     phone_code_verify,
     phone_user_get_or_create,
 )
 from tests.core.helpers import last_code
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PHONE = "+6281234567890"
 OTHER = "+6285712345678"
@@ -192,3 +193,13 @@ def test_user_get_or_create_existing_phone(worker_user):
     assert user.pk == worker_user.pk
     assert User.objects.count() == 1
     assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields", [{"role": "admin"}, {"role": "branch_staff"}, {"is_staff": True}, {"is_active": False}]
+)
+def test_staff_and_inactive_accounts_never_sign_in_by_phone(fields):
+    User.objects.create(username="someone", phone=PHONE, **fields)
+    with pytest.raises(PhoneSignInRefused):
+        phone_user_get_or_create(phone=PHONE)
+    assert User.objects.count() == 1
