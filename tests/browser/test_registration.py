@@ -89,7 +89,7 @@ def _walk(page, shoot, lang, phone_local, phone_e164):
     page.get_by_role("button", name=t["submit"]).click()
 
     member = Member.objects.get(user__phone=phone_e164)
-    assert page.get_by_text(member.kpj).first.is_visible()
+    assert member.kpj in page.locator("dl.facts").inner_text()
     assert t["awaiting"] in page.locator(".status").inner_text()
     shoot(page, f"{lang}/08-member-home")
     page.get_by_role("link", name=t["card"]).click()
@@ -114,3 +114,31 @@ def test_worker_registers_on_a_phone(page, shoot, lang, settings):
     assert member.status == "registered"
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"page scrolls sideways on a 360-px phone ({width}px)"
+
+
+def test_registered_nik_offers_sign_in_without_revealing_the_member(page, shoot, registration_data):
+    from core.models import User
+    from enrollment.services import member_register
+
+    owner = User.objects.create(username="p6281299998888", phone="+6281299998888")
+    existing = member_register(data=registration_data(phone="+6281299998888"), user=owner, actor=owner)
+
+    page.goto("/daftar/")
+    page.locator("#id_phone").fill("081277776666")
+    page.get_by_role("button", name="Kirim kode").click()
+    page.locator("#id_code").fill(latest_code("+6281277776666"))
+    page.get_by_role("button", name="Konfirmasi").click()
+    page.locator("#id_nik").fill(VALID_NIK_WOMAN)
+    page.locator("#id_full_name").fill("Orang Lain")
+    page.locator("#id_birth_place").fill("Bogor")
+    page.locator("#id_birth_date").fill("1990-08-17")
+    page.locator("input[value=P]").check()
+    page.get_by_role("button", name="Lanjut").click()
+
+    text = page.locator("main").inner_text()
+    assert "sudah terdaftar" in page.locator("#id_nik_error").inner_text()
+    assert existing.kpj not in text and "SITI" not in text.upper().replace("ORANG LAIN", "")
+    shoot(page, "id/11-nik-registered")
+    page.get_by_role("button", name="Masuk dengan nomor lain").click()
+    assert page.url.endswith("/masuk/")
+    assert page.locator("#id_phone").is_visible()
