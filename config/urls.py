@@ -1,7 +1,8 @@
 from allauth.account.decorators import secure_admin_login
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 # The admin signs in through allauth too, so TOTP cannot be skipped at /admin/login/.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -11,7 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("akun/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI sets inline styles; only this page relaxes style-src.
+    path("api/docs/", csp_update({"style-src": ["'unsafe-inline'"]})(
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("", include("enrollment.urls")),
     path("", include("core.urls")),
