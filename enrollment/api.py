@@ -180,6 +180,8 @@ class RegistrationView(APIView):
     def post(self, request):
         data = RegistrationIn(data=request.data)
         data.is_valid(raise_exception=True)
+        if not request.user.phone:
+            raise PermissionDenied(_("Sign in with a phone number and code to register."))
         if selectors.member_for_user(user=request.user) is not None:
             raise serializers.ValidationError({"non_field_errors": [_("This account is already registered.")]})
         v = data.validated_data

@@ -45,12 +45,3 @@ def shoot():
 
     return take
 
-
-def latest_code(phone_e164: str) -> str:
-    import re
-
-    from core.models import OutboxMessage
-
-    message = OutboxMessage.objects.filter(recipient=phone_e164, purpose="otp").order_by("-id").first()
-    assert message is not None, "no sign-in code was sent"
-    return re.search(r"\b(\d{6})\b", message.body).group(1)

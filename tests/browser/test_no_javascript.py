@@ -18,7 +18,7 @@ def test_registration_without_javascript(browser, live_server, reference_data, r
     page.goto("/masuk/")
     page.locator("#id_phone").fill("0813 1111 2222")
     page.locator("main button.primary").click()
-    from tests.browser.conftest import latest_code
+    from tests.core.helpers import last_code as latest_code
 
     page.locator("#id_code").fill(latest_code("+6281311112222"))
     page.locator("main button.primary").click()
