@@ -1,6 +1,7 @@
 """JSON API for registration: the same services as the web steps, for partner systems and the mobile app."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -37,7 +38,7 @@ class PhoneIn(serializers.Serializer):
 
 
 class CodeIn(PhoneIn):
-    code = serializers.RegexField(r"^[0-9]{6}$", error_messages={"invalid": _("The code has 6 digits.")})
+    code = serializers.RegexField(r"^[0-9]{6}$", error_messages={"invalid": gettext_lazy("The code has 6 digits.")})
 
 
 class TokenOut(serializers.Serializer):
