@@ -23,3 +23,28 @@ class StaffMfaRequiredMiddleware:
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class PortalLocaleMiddleware:
+    """Bahasa Indonesia unless the person chose English with the switch (a cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, and many phones in Indonesia are set
+    to English; the portal speaks Indonesian first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+        from django.utils.cache import patch_vary_headers
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -33,3 +33,10 @@ def test_rupiah_follows_the_language():
         assert format_idr(36800) == "Rp36.800"
     with translation.override("en"):
         assert format_idr(36800) == "Rp36,800"
+
+
+def test_an_english_browser_still_gets_indonesian_until_the_switch_is_used(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Daftar sekarang" in html and 'lang="id"' in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"}, HTTP_ACCEPT_LANGUAGE="en-US")
+    assert "Register now" in client.get("/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
