@@ -1,5 +1,6 @@
 """Tariffs as reference data with effective dates: never literals in code (DOMAIN.md)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -74,3 +75,156 @@ class Discount(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def first_of_month_q(field: str) -> Q:
+    return Q(**{f"{field}__day": 1})
+
+
+class BillStatus(models.TextChoices):
+    OPEN = "open", _("Unpaid")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Cancelled")
+
+
+class Bill(models.Model):
+    """What a member owes for one covered month, with its own breakdown: later tariff changes never touch it."""
+
+    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="bills")
+    month = models.DateField(help_text="First day of the covered month")
+    due_date = models.DateField()
+    income_base_idr = models.BigIntegerField()
+    jkk_gross_idr = models.BigIntegerField()
+    jkk_discount_idr = models.BigIntegerField(default=0)
+    jkm_gross_idr = models.BigIntegerField()
+    jkm_discount_idr = models.BigIntegerField(default=0)
+    jht_gross_idr = models.BigIntegerField(default=0)
+    jht_discount_idr = models.BigIntegerField(default=0)
+    total_idr = models.BigIntegerField()
+    discount = models.ForeignKey(Discount, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=4, choices=BillStatus.choices, default=BillStatus.OPEN)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["member", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="bill_one_per_member_month"),
+            models.CheckConstraint(condition=first_of_month_q("month"), name="bill_month_first_day"),
+            models.CheckConstraint(condition=Q(total_idr__gt=0), name="bill_total_positive"),
+            models.CheckConstraint(
+                condition=Q(jkk_gross_idr__gte=0, jkm_gross_idr__gte=0, jht_gross_idr__gte=0, jkk_discount_idr__gte=0,
+                            jkm_discount_idr__gte=0, jht_discount_idr__gte=0),
+                name="bill_lines_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_idr=models.F("jkk_gross_idr") - models.F("jkk_discount_idr")
+                            + models.F("jkm_gross_idr") - models.F("jkm_discount_idr")
+                            + models.F("jht_gross_idr") - models.F("jht_discount_idr")),
+                name="bill_total_is_sum_of_lines",
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "status"]), models.Index(fields=["member", "status", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.month:%Y-%m}"
+
+
+class Channel(models.TextChoices):
+    VIRTUAL_ACCOUNT = "va", _("Bank transfer (virtual account)")
+    QRIS = "qris", _("QRIS")
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for payment")
+    PAID = "paid", _("Paid")
+    EXPIRED = "expired", _("Expired")
+
+
+class PaymentOrder(models.Model):
+    """A request to pay some months for a member: the provider issues a virtual account and a QRIS code for it."""
+
+    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="payment_orders")
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    months = models.JSONField(help_text='Covered months, oldest first, as "YYYY-MM"')
+    amount_idr = models.BigIntegerField()
+    provider = models.CharField(max_length=20, default="simulator")
+    va_number = models.CharField(max_length=20, unique=True)
+    qris_payload = models.TextField()
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_idr__gt=0), name="order_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"order {self.pk} {self.va_number}"
+
+
+class Payment(models.Model):
+    """Money received from a provider. One row per provider reference, so a replayed webhook cannot credit twice."""
+
+    order = models.OneToOneField(PaymentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="payment")
+    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=20)
+    provider_reference = models.CharField(max_length=64)
+    channel = models.CharField(max_length=4, choices=Channel.choices)
+    amount_idr = models.BigIntegerField()
+    paid_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    receipt_number = models.CharField(max_length=20, unique=True)
+
+    class Meta:
+        ordering = ["-paid_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_reference"], name="payment_one_per_provider_ref"),
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number
+
+
+class EntryKind(models.TextChoices):
+    RECEIVED = "received", _("Payment received")
+    ALLOCATION = "allocation", _("Allocated to a month")
+    CREDIT = "credit", _("Credit carried forward")
+    REFUND = "refund", _("Refund")
+
+
+class LedgerEntry(models.Model):
+    """Append-only: rows are only ever inserted. Every entry names the payment its money came from.
+
+    `from_credit` marks an allocation or refund paid out of that payment's earlier credit, so for each payment:
+    received = allocations + credit + refunds (not from credit), and credit = allocations + refunds from credit
+    + credit still held.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=10, choices=EntryKind.choices)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="entries")
+    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="ledger_entries")
+    bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations")
+    amount_idr = models.BigIntegerField()
+    from_credit = models.BooleanField(default=False)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind="allocation", bill__isnull=False) | (~Q(kind="allocation") & Q(bill__isnull=True)),
+                name="ledger_allocation_has_bill",
+            ),
+            models.UniqueConstraint(fields=["payment"], condition=Q(kind="received"), name="ledger_one_received"),
+            models.UniqueConstraint(fields=["payment", "bill"], condition=Q(kind="allocation", from_credit=False),
+                                    name="ledger_one_allocation_per_bill"),
+        ]
+        indexes = [models.Index(fields=["member", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_idr}"

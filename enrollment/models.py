@@ -74,6 +74,9 @@ class Member(models.Model):
     funding_source = models.CharField(max_length=10, choices=FundingSource.choices, default=FundingSource.SELF)
     status = models.CharField(max_length=12, choices=MemberStatus.choices, default=MemberStatus.REGISTERED)
     channel = models.CharField(max_length=10, choices=RegistrationChannel.choices, default=RegistrationChannel.SELF)
+    billing_start = models.DateField(
+        null=True, blank=True, help_text="First month billed: the registration or reactivation month"
+    )
     consent_version = models.CharField(max_length=20)
     consented_at = models.DateTimeField()
     card_token = models.CharField(max_length=32, unique=True, default=_card_token)

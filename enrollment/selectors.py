@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from contributions.tariffs import Quote, tariff_quote
-from enrollment.models import Member, MemberStatus
+from enrollment.models import Member
 
 
 def member_for_user(*, user) -> Member | None:
@@ -16,28 +14,11 @@ def member_for_user(*, user) -> Member | None:
     return Member.objects.select_related("occupation", "village__parent__parent__parent").filter(user=user).first()
 
 
-@dataclass(frozen=True)
-class Coverage:
-    code: str
-    label: str
-    covered: bool
-    explanation: str
+def coverage_status(*, member: Member):
+    """Derived from the bills (contributions.selectors.coverage_status), the same everywhere."""
+    from contributions.selectors import coverage_status as derived
 
-
-_COVERAGE = {
-    MemberStatus.REGISTERED: ("awaiting_payment", _("Awaiting first payment"), False,
-                              _("Protection starts once the first monthly contribution is paid.")),
-    MemberStatus.ACTIVE: ("active", _("Active"), True, _("Protected for work accidents and death.")),
-    MemberStatus.LAPSED: ("lapsed", _("Lapsed"), False,
-                          _("Protection stopped after 3 unpaid months. It can be reactivated.")),
-    MemberStatus.CLOSED: ("closed", _("Closed"), False, _("This membership has ended.")),
-}
-
-
-def coverage_status(*, member: Member) -> Coverage:
-    """The one place that says whether a member is covered; bills and arrears refine it (contributions)."""
-    code, label, covered, explanation = _COVERAGE[MemberStatus(member.status)]
-    return Coverage(code=code, label=str(label), covered=covered, explanation=str(explanation))
+    return derived(member=member)
 
 
 def member_monthly_quote(*, member: Member, month: dt.date | None = None) -> Quote:

@@ -141,6 +141,7 @@ def member_register(
                     funding_source=funding_source,
                     status=MemberStatus.REGISTERED,
                     channel=channel,
+                    billing_start=timezone.localdate().replace(day=1),
                     consent_version=settings.CONSENT_VERSION,
                     consented_at=timezone.now(),
                 )
@@ -158,6 +159,9 @@ def member_register(
                     },
                     ip_address=ip_address,
                 )
+                from contributions.services.billing import bill_for_month
+
+                bill_for_month(member=member, month=member.billing_start)
                 notification_enqueue(
                     channel=Channel.SMS,
                     recipient=str(member.phone),

@@ -245,3 +245,17 @@ if not DEBUG:
 SPECTACULAR_SETTINGS.update(
     {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
 )
+
+# Contributions: due on BILL_DUE_DAY of the covered month (or of the next month), next working day on holidays.
+BILL_DUE_DAY = env.int("BILL_DUE_DAY", default=15)
+BILL_DUE_NEXT_MONTH = env.bool("BILL_DUE_NEXT_MONTH", default=False)
+ARREARS_MONTHS = 3  # unpaid months that may be paid back; the next one lapses the membership (DOMAIN.md: firm)
+BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=100_000)
+PAYMENT_ORDER_TTL_HOURS = env.int("PAYMENT_ORDER_TTL_HOURS", default=24)
+PAYMENT_MONTH_CHOICES = (1, 3, 6, 12)
+# The payment simulator signs its webhooks with this secret, as a gateway would; set a real one in production.
+PAYMENT_SIMULATOR_SECRET = env.str("PAYMENT_SIMULATOR_SECRET", default="dev-only-simulator-secret")
+PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=True)
+PAYMENT_WEBHOOK_MAX_AGE_SECONDS = 300
+# Where the simulator delivers its webhooks; empty means this portal's own address from the request.
+PAYMENT_SIMULATOR_WEBHOOK_BASE = env.str("PAYMENT_SIMULATOR_WEBHOOK_BASE", default="")

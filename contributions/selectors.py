@@ -1,0 +1,163 @@
+"""Reads about money: coverage, what is due, history, reconciliation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import BigIntegerField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from contributions.duedates import add_months
+from contributions.models import Bill, BillStatus, EntryKind, LedgerEntry, OrderStatus, Payment, PaymentOrder
+from enrollment.models import Member, MemberStatus
+
+
+@dataclass(frozen=True)
+class Coverage:
+    code: str
+    label: str
+    covered: bool
+    explanation: str
+    unpaid_months: int = 0
+
+
+_TEXT = {
+    "awaiting_payment": (_("Awaiting first payment"),
+                         _("Protection starts once the first monthly contribution is paid.")),
+    "active": (_("Active"), _("Protected for work accidents and death.")),
+    "lapsed": (_("Lapsed"), _("Protection stopped after 3 unpaid months. It can be reactivated.")),
+    "closed": (_("Closed"), _("This membership has ended.")),
+}
+
+
+def coverage_status(*, member: Member, today: dt.date | None = None) -> Coverage:
+    """The one definition, used by every page and the API:
+    lapsed/closed from the membership; otherwise from the bills: no paid month yet → awaiting first payment;
+    months past their due date and unpaid → in arrears; else active when this month is paid, or when last month
+    is paid and this month is not due yet."""
+    today = today or timezone.localdate()
+    if member.status in (MemberStatus.LAPSED, MemberStatus.CLOSED):
+        label, text = _TEXT[member.status]
+        return Coverage(member.status, str(label), False, str(text))
+    bills = Bill.objects.filter(member=member).exclude(status=BillStatus.VOID)
+    if not bills.filter(status=BillStatus.PAID).exists():
+        label, text = _TEXT["awaiting_payment"]
+        return Coverage("awaiting_payment", str(label), False, str(text))
+    unpaid = bills.filter(status=BillStatus.OPEN, due_date__lt=today).count()
+    current = today.replace(day=1)
+    if unpaid:
+        return Coverage(
+            "in_arrears", str(_("In arrears")), bills.filter(month=current, status=BillStatus.PAID).exists(),
+            ngettext("%(n)s month is unpaid. Pay it to keep your protection.",
+                     "%(n)s months are unpaid. Pay them before the membership lapses.", unpaid) % {"n": unpaid},
+            unpaid_months=unpaid,
+        )
+    paid_now = bills.filter(month=current, status=BillStatus.PAID).exists()
+    paid_before = bills.filter(month=add_months(current, -1), status=BillStatus.PAID).exists()
+    if paid_now or paid_before:
+        label, text = _TEXT["active"]
+        return Coverage("active", str(label), True, str(text))
+    label, text = _TEXT["awaiting_payment"]
+    return Coverage("awaiting_payment", str(label), False, str(text))
+
+
+def covered_on(*, member: Member, day: dt.date) -> bool:
+    """Was the member covered on this day? Only if that month's contribution was paid by the end of that day
+    (DOMAIN.md: cover for unpaid months is open, so the portal does not assume it)."""
+    end_of_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    return Bill.objects.filter(member=member, month=day.replace(day=1), status=BillStatus.PAID,
+                               paid_at__lt=end_of_day).exists()
+
+
+@dataclass(frozen=True)
+class Account:
+    open_bills: list[Bill]
+    next_due: Bill | None
+    paid_through: dt.date | None
+    payments: list[Payment]
+    pending_order: PaymentOrder | None
+    credit_idr: int
+
+
+def member_account(*, member: Member, today: dt.date | None = None) -> Account:
+    today = today or timezone.localdate()
+    open_bills = list(Bill.objects.filter(member=member, status=BillStatus.OPEN).order_by("month"))
+    last_paid = Bill.objects.filter(member=member, status=BillStatus.PAID).order_by("-month").first()
+    pending = (PaymentOrder.objects.filter(member=member, status=OrderStatus.PENDING, expires_at__gt=timezone.now())
+               .order_by("-created_at").first())
+    return Account(
+        open_bills=open_bills,
+        next_due=open_bills[0] if open_bills else None,
+        paid_through=last_paid.month if last_paid else None,
+        payments=list(Payment.objects.filter(member=member).select_related("order").order_by("-paid_at")[:50]),
+        pending_order=pending,
+        credit_idr=credit_balance(member=member),
+    )
+
+
+def credit_balance(*, member: Member) -> int:
+    sums = dict(
+        LedgerEntry.objects.filter(member=member).filter(Q(kind=EntryKind.CREDIT) | Q(from_credit=True))
+        .values_list("kind").annotate(total=Sum("amount_idr")).values_list("kind", "total")
+    )
+    return sums.get(EntryKind.CREDIT, 0) - sums.get(EntryKind.ALLOCATION, 0) - sums.get(EntryKind.REFUND, 0)
+
+
+def bills_for(*, member: Member) -> QuerySet[Bill]:
+    return Bill.objects.filter(member=member).order_by("-month")
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    payments: int
+    received_idr: int
+    allocated_idr: int
+    credit_held_idr: int
+    refunded_idr: int
+    mismatched_payments: list[int]
+    overpaid_bills: list[int]
+
+    @property
+    def balanced(self) -> bool:
+        return (not self.mismatched_payments and not self.overpaid_bills
+                and self.received_idr == self.allocated_idr + self.credit_held_idr + self.refunded_idr)
+
+
+def reconciliation() -> Reconciliation:
+    """Proves, for every payment and for the whole book: money in = allocated + credit still held + refunds."""
+    totals = {
+        (kind, from_credit): total
+        for kind, from_credit, total in LedgerEntry.objects.values_list("kind", "from_credit")
+        .annotate(total=Sum("amount_idr")).values_list("kind", "from_credit", "total")
+    }
+    received = totals.get((EntryKind.RECEIVED, False), 0)
+    allocated = totals.get((EntryKind.ALLOCATION, False), 0) + totals.get((EntryKind.ALLOCATION, True), 0)
+    refunded = totals.get((EntryKind.REFUND, False), 0) + totals.get((EntryKind.REFUND, True), 0)
+    credit = totals.get((EntryKind.CREDIT, False), 0) - totals.get((EntryKind.ALLOCATION, True), 0) \
+        - totals.get((EntryKind.REFUND, True), 0)
+    def total(**where):
+        return Coalesce(Sum("entries__amount_idr", filter=Q(**{f"entries__{k}": v for k, v in where.items()})),
+                        Value(0), output_field=BigIntegerField())
+
+    # One grouped query over the ledger, however many payments there are.
+    checked = Payment.objects.annotate(
+        received=total(kind=EntryKind.RECEIVED),
+        out=total(kind__in=[EntryKind.ALLOCATION, EntryKind.CREDIT, EntryKind.REFUND], from_credit=False),
+        credit=total(kind=EntryKind.CREDIT),
+        used=total(from_credit=True),
+    )
+    mismatched = list(
+        checked.filter(~Q(received=F("amount_idr")) | ~Q(out=F("amount_idr")) | Q(credit__lt=F("used")))
+        .order_by("pk").values_list("pk", flat=True)[:1000]
+    )
+    overpaid = list(
+        Bill.objects.annotate(allocated=Sum("allocations__amount_idr")).filter(allocated__gt=F("total_idr"))
+        .order_by("pk").values_list("pk", flat=True)[:1000]
+    )
+    payments = Payment.objects.count()
+    return Reconciliation(payments, received, allocated, credit, refunded, mismatched, overpaid)
+

@@ -1,0 +1,1 @@
+"""Every write about money: bills, payment orders, payments and the ledger."""

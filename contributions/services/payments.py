@@ -1,0 +1,217 @@
+"""Payment orders, confirmations from the provider, and the append-only ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contributions.duedates import add_months
+from contributions.models import (
+    Bill,
+    BillStatus,
+    EntryKind,
+    LedgerEntry,
+    OrderStatus,
+    Payment,
+    PaymentOrder,
+)
+from contributions.providers import get_provider
+from contributions.services.billing import bill_for_month
+from core.models import Channel as MessageChannel
+from core.models import User
+from core.money import format_idr
+from core.services import audit_event_record, notification_enqueue
+from enrollment.models import Member, MemberStatus
+from enrollment.services import member_status_transition
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentRefused(Exception):
+    """A confirmation the portal will not credit. `code` goes into the API error."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def months_to_pay(*, member: Member, count: int, today: dt.date | None = None) -> list[dt.date]:
+    """Unpaid months first, oldest first (at most ARREARS_MONTHS back), then the current month, then ahead."""
+    today = today or timezone.localdate()
+    current = today.replace(day=1)
+    earliest = max(add_months(current, -settings.ARREARS_MONTHS), member.billing_start or current)
+    unpaid = list(
+        Bill.objects.filter(member=member, status=BillStatus.OPEN, month__gte=earliest, month__lte=current)
+        .order_by("month").values_list("month", flat=True)
+    )
+    paid_or_void = set(
+        Bill.objects.filter(member=member, month__gte=current).exclude(status=BillStatus.OPEN)
+        .values_list("month", flat=True)
+    )
+    months = list(unpaid)
+    month = current
+    while len(months) < count:
+        if month not in months and month not in paid_or_void:
+            months.append(month)
+        month = add_months(month, 1)
+    return months[:count]
+
+
+def payment_order_create(
+    *, member: Member, months_count: int, payer: User, today: dt.date | None = None
+) -> PaymentOrder:
+    """Prices the months from their bills (created now for months not billed yet) and asks the provider for a
+    virtual account and a QRIS code. The order's amount is exactly the bills' total."""
+    if months_count not in settings.PAYMENT_MONTH_CHOICES:
+        raise ValueError("months_count must be one of PAYMENT_MONTH_CHOICES")
+    if member.status in (MemberStatus.LAPSED, MemberStatus.CLOSED):
+        raise PaymentRefused("member_not_payable", _("This membership is not active; it must be reactivated first."))
+    provider = get_provider()
+    with transaction.atomic():
+        Member.objects.select_for_update().filter(pk=member.pk).first()
+        months = months_to_pay(member=member, count=months_count, today=today)
+        bills = [bill_for_month(member=member, month=m) for m in months]
+        amount = sum(b.total_idr for b in bills)
+        reference = secrets.token_hex(6).upper()
+        for _attempt in range(5):
+            issued = provider.issue(amount_idr=amount, reference=reference)
+            if not PaymentOrder.objects.filter(va_number=issued.va_number).exists():
+                break
+        order = PaymentOrder.objects.create(
+            member=member, payer=payer, months=[f"{m:%Y-%m}" for m in months], amount_idr=amount,
+            provider=provider.name, va_number=issued.va_number, qris_payload=issued.qris_payload,
+            expires_at=timezone.now() + dt.timedelta(hours=settings.PAYMENT_ORDER_TTL_HOURS),
+        )
+        audit_event_record(actor=payer, action="payment_order.created", obj=order,
+                           changes={"member": member.kpj, "months": order.months, "amount_idr": amount})
+    return order
+
+
+@dataclass
+class Confirmation:
+    payment: Payment
+    replay: bool
+
+
+def _receipt_number() -> str:
+    return "BPU" + timezone.localdate().strftime("%y%m%d") + secrets.token_hex(4).upper()
+
+
+def payment_confirm(
+    *, provider: str, reference: str, va_number: str, amount_idr: int, channel: str, paid_at: dt.datetime
+) -> Confirmation:
+    """Records money the provider says was paid into an order's virtual account or QRIS, once.
+
+    A replay of the same provider reference returns the first payment. A wrong amount, an unknown or expired
+    order, or an order already paid under another reference is refused and credits nothing.
+    """
+    existing = Payment.objects.filter(provider=provider, provider_reference=reference).first()
+    if existing:
+        return Confirmation(existing, replay=True)
+    try:
+        with transaction.atomic():
+            order = PaymentOrder.objects.select_for_update().filter(va_number=va_number, provider=provider).first()
+            if order is None:
+                raise PaymentRefused("unknown_account", "no order has this virtual account")
+            # Lock the member before the bills: the lapse job takes them in the same order.
+            member = Member.objects.select_for_update().get(pk=order.member_id)
+            existing = Payment.objects.filter(provider=provider, provider_reference=reference).first()
+            if existing:
+                return Confirmation(existing, replay=True)
+            if order.status == OrderStatus.PAID:
+                raise PaymentRefused("already_paid", "this order was paid under another reference")
+            if paid_at > order.expires_at:
+                raise PaymentRefused("expired", "the order expired before it was paid")
+            if amount_idr != order.amount_idr:
+                raise PaymentRefused("wrong_amount", f"expected {order.amount_idr}, got {amount_idr}")
+            payment = Payment.objects.create(
+                order=order, member=member, provider=provider, provider_reference=reference, channel=channel,
+                amount_idr=amount_idr, paid_at=paid_at, receipt_number=_receipt_number(),
+            )
+            LedgerEntry.objects.create(kind=EntryKind.RECEIVED, payment=payment, member=member, amount_idr=amount_idr)
+            order.status = OrderStatus.PAID
+            order.paid_at = paid_at
+            order.save(update_fields=["status", "paid_at"])
+            _allocate(payment=payment, member=member, months=order.months)
+            if member.status == MemberStatus.REGISTERED:
+                member_status_transition(member_id=member.pk, to=MemberStatus.ACTIVE, actor=None,
+                                         reason=f"first payment {payment.receipt_number}")
+            audit_event_record(actor=None, action="payment.received", obj=payment,
+                               changes={"member": member.kpj, "amount_idr": amount_idr, "order": order.pk})
+            notification_enqueue(
+                channel=MessageChannel.SMS, recipient=str(member.phone), purpose="receipt",
+                body=_("We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
+                    "amount": format_idr(amount_idr), "kpj": member.kpj, "receipt": payment.receipt_number},
+            )
+            return Confirmation(payment, replay=False)
+    except IntegrityError:
+        # The same reference committed a moment ago in another request: this one is a replay.
+        existing = Payment.objects.filter(provider=provider, provider_reference=reference).first()
+        if existing is None:
+            raise
+        return Confirmation(existing, replay=True)
+
+
+def _allocate(*, payment: Payment, member: Member, months: list[str]) -> None:
+    """Oldest month first; what a month no longer needs (paid meanwhile, or the member lapsed) becomes credit."""
+    remaining = payment.amount_idr
+    if member.status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE):
+        wanted = [dt.date(int(m[:4]), int(m[5:7]), 1) for m in months]
+        bills = list(Bill.objects.select_for_update().filter(member=member, month__in=wanted).order_by("pk"))
+        for bill in sorted(bills, key=lambda b: b.month):
+            if remaining <= 0 or bill.status != BillStatus.OPEN:
+                continue
+            already = bill.allocations.filter(kind=EntryKind.ALLOCATION).aggregate(s=Sum("amount_idr"))["s"] or 0
+            amount = min(remaining, bill.total_idr - already)
+            if amount <= 0:
+                continue
+            LedgerEntry.objects.create(kind=EntryKind.ALLOCATION, payment=payment, member=member, bill=bill,
+                                       amount_idr=amount)
+            remaining -= amount
+            if already + amount == bill.total_idr:
+                bill.status = BillStatus.PAID
+                bill.paid_at = payment.paid_at
+                bill.save(update_fields=["status", "paid_at"])
+    if remaining > 0:
+        LedgerEntry.objects.create(kind=EntryKind.CREDIT, payment=payment, member=member, amount_idr=remaining,
+                                   note="not needed by the order's months; held for the member")
+
+
+def payment_refund(*, payment: Payment, amount_idr: int, actor: User, reason: str) -> LedgerEntry:
+    """Pays back credit the member holds from this payment (money still unallocated)."""
+    with transaction.atomic():
+        Payment.objects.select_for_update().filter(pk=payment.pk).first()
+        held = credit_held(payment=payment)
+        if amount_idr <= 0 or amount_idr > held:
+            raise ValueError(f"refund {amount_idr} exceeds the credit held ({held})")
+        entry = LedgerEntry.objects.create(kind=EntryKind.REFUND, payment=payment, member=payment.member,
+                                           amount_idr=amount_idr, from_credit=True, note=reason[:200])
+        audit_event_record(actor=actor, action="payment.refunded", obj=payment,
+                           changes={"amount_idr": amount_idr}, reason=reason)
+        return entry
+
+
+def credit_held(*, payment: Payment) -> int:
+    sums = {
+        (row["kind"], row["from_credit"]): row["total"]
+        for row in payment.entries.values("kind", "from_credit").annotate(total=Sum("amount_idr"))
+    }
+    credit = sums.get((EntryKind.CREDIT, False), 0)
+    used = sums.get((EntryKind.ALLOCATION, True), 0) + sums.get((EntryKind.REFUND, True), 0)
+    return credit - used
+
+
+def payment_orders_expire(*, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return PaymentOrder.objects.filter(status=OrderStatus.PENDING, expires_at__lt=now).update(
+        status=OrderStatus.EXPIRED
+    )
