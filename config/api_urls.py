@@ -1,5 +1,6 @@
 from django.urls import path
 
+from contributions import api as contributions_api
 from enrollment import api as enrollment_api
 
 urlpatterns = [
@@ -10,4 +11,7 @@ urlpatterns = [
     path("income-bases/", enrollment_api.IncomeBaseListView.as_view(), name="api-income-bases"),
     path("registrations/", enrollment_api.RegistrationView.as_view(), name="api-registrations"),
     path("members/me/", enrollment_api.MemberMeView.as_view(), name="api-member-me"),
+    path("tariffs/quote", contributions_api.TariffQuoteView.as_view(), name="api-tariff-quote"),
+    path("payments/webhooks/simulator/", contributions_api.SimulatorWebhookView.as_view(),
+         name="api-webhook-simulator"),
 ]

@@ -1,0 +1,146 @@
+"""JSON API for contributions: the public tariff quote and the payment gateway webhook."""
+
+import datetime as dt
+import json
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, AuthenticationFailed, ValidationError
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contributions.models import Channel, Program
+from contributions.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from contributions.services.payments import PaymentRefused, payment_confirm
+from contributions.tariffs import TariffError, income_bases, tariff_quote
+from core.api import ErrorResponseSerializer
+from core.choices import FundingSource, Sector
+
+ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 409: ErrorResponseSerializer}
+
+
+class QuoteIn(serializers.Serializer):
+    income = serializers.IntegerField(help_text="Declared monthly income in rupiah, a value from /income-bases/")
+    programs = serializers.CharField(default="JKK,JKM", help_text="Comma-separated: JKK,JKM[,JHT]")
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+    sector = serializers.ChoiceField(choices=Sector.choices, default=Sector.OTHER)
+    funding = serializers.ChoiceField(choices=FundingSource.choices, default=FundingSource.SELF)
+
+    def validate_programs(self, value):
+        programs = [p.strip().upper() for p in value.split(",") if p.strip()]
+        unknown = sorted(set(programs) - set(Program.values))
+        if unknown:
+            raise serializers.ValidationError(_("Unknown program: %(names)s.") % {"names": ", ".join(unknown)})
+        return programs
+
+    def validate_income(self, value):
+        if value not in income_bases():
+            raise serializers.ValidationError(_("Please choose an income from the list."))
+        return value
+
+
+class QuoteLineOut(serializers.Serializer):
+    program = serializers.CharField()
+    gross_idr = serializers.IntegerField()
+    discount_idr = serializers.IntegerField()
+    amount_idr = serializers.IntegerField()
+    discount_name = serializers.CharField()
+
+
+class QuoteOut(serializers.Serializer):
+    income_idr = serializers.IntegerField()
+    month = serializers.CharField()
+    lines = QuoteLineOut(many=True)
+    discount_idr = serializers.IntegerField()
+    total_idr = serializers.IntegerField()
+
+
+class TariffQuoteView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(parameters=[QuoteIn], responses={200: QuoteOut, 400: ErrorResponseSerializer}, tags=["tariffs"],
+                   summary="Monthly contribution for an income, programs, month, sector and funding source")
+    def get(self, request):
+        data = QuoteIn(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        year, month = (int(x) for x in v["month"].split("-"))
+        try:
+            quote = tariff_quote(income_idr=v["income"], programs=v["programs"], month=dt.date(year, month, 1),
+                                 sector=v["sector"], funding=v["funding"])
+        except TariffError as exc:
+            raise ValidationError({"month": [str(exc)]}) from None
+        return Response({
+            "income_idr": quote.income_idr, "month": f"{quote.month:%Y-%m}",
+            "lines": [{"program": line.program, "gross_idr": line.gross_idr, "discount_idr": line.discount_idr,
+                       "amount_idr": line.amount_idr, "discount_name": line.discount_name} for line in quote.lines],
+            "discount_idr": quote.discount_idr, "total_idr": quote.total_idr,
+        })
+
+
+class RawJSONParser(BaseParser):
+    """Keeps the exact bytes: the signature is over the raw body."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read()
+
+
+class WebhookIn(serializers.Serializer):
+    event_id = serializers.CharField(max_length=64)
+    va_number = serializers.CharField(max_length=20)
+    amount_idr = serializers.IntegerField(min_value=1)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    paid_at = serializers.CharField()
+
+
+class WebhookOut(serializers.Serializer):
+    receipt_number = serializers.CharField()
+    replay = serializers.BooleanField()
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class SimulatorWebhookView(APIView):
+    """Payment notifications from the simulated gateway, signed with HMAC-SHA256 over "timestamp.body"."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    parser_classes = [RawJSONParser]
+    throttle_classes: list = []
+
+    @extend_schema(request=WebhookIn, responses={200: WebhookOut, **ERRORS}, tags=["payments"],
+                   parameters=[OpenApiParameter(SIGNATURE_HEADER, str, OpenApiParameter.HEADER, required=True),
+                               OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True)],
+                   summary="Payment confirmation from the simulated gateway")
+    def post(self, request):
+        body = request.data if isinstance(request.data, bytes) else b""
+        if not verify(body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
+            raise AuthenticationFailed("missing, wrong or stale signature")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise ValidationError({"non_field_errors": ["body is not JSON"]}) from None
+        data = WebhookIn(data=payload if isinstance(payload, dict) else {})
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        paid_at = parse_datetime(v["paid_at"])
+        if paid_at is None or paid_at.tzinfo is None:
+            raise ValidationError({"paid_at": ["ISO 8601 with a time zone"]})
+        try:
+            confirmation = payment_confirm(provider="simulator", reference=v["event_id"], va_number=v["va_number"],
+                                           amount_idr=v["amount_idr"], channel=v["channel"], paid_at=paid_at)
+        except PaymentRefused as refused:
+            error = Conflict(detail=refused.message, code=refused.code) if refused.code != "wrong_amount" \
+                else ValidationError({"amount_idr": [refused.message]})
+            raise error from None
+        return Response({"receipt_number": confirmation.payment.receipt_number, "replay": confirmation.replay})
