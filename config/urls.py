@@ -17,5 +17,6 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("", include("enrollment.urls")),
+    path("", include("contributions.urls")),
     path("", include("core.urls")),
 ]

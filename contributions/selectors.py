@@ -161,3 +161,73 @@ def reconciliation() -> Reconciliation:
     payments = Payment.objects.count()
     return Reconciliation(payments, received, allocated, credit, refunded, mismatched, overpaid)
 
+
+
+@dataclass(frozen=True)
+class MonthPrice:
+    month: dt.date
+    total_idr: int
+    lines: list  # QuoteLine-like: program, gross_idr, discount_idr, amount_idr
+    overdue: bool
+
+
+def payment_preview(*, member: Member, count: int, today: dt.date | None = None) -> list[MonthPrice]:
+    """What paying `count` months would cover and cost, month by month, before anything is created."""
+    from contributions.services.payments import months_to_pay
+    from contributions.tariffs import tariff_quote
+
+    today = today or timezone.localdate()
+    bills = {b.month: b for b in Bill.objects.filter(member=member)}
+    out = []
+    for month in months_to_pay(member=member, count=count, today=today):
+        bill = bills.get(month)
+        if bill:
+            out.append(MonthPrice(month, bill.total_idr, bill_lines(bill), bill.due_date < today))
+        else:
+            quote = tariff_quote(income_idr=member.income_base_idr, programs=member.programs, month=month,
+                                 sector=member.occupation.sector, funding=member.funding_source)
+            out.append(MonthPrice(month, quote.total_idr, quote.lines, False))
+    return out
+
+
+def bill_lines(bill: Bill) -> list:
+    from contributions.tariffs import QuoteLine
+
+    lines = [QuoteLine("JKK", bill.jkk_gross_idr, bill.jkk_discount_idr),
+             QuoteLine("JKM", bill.jkm_gross_idr, bill.jkm_discount_idr)]
+    if bill.jht_gross_idr:
+        lines.append(QuoteLine("JHT", bill.jht_gross_idr, bill.jht_discount_idr))
+    return lines
+
+
+def payment_for_viewer(*, receipt_number: str, user) -> Payment | None:
+    """A receipt is visible to the member it covers, whoever paid the order, and portal staff."""
+    payment = Payment.objects.select_related("member", "order__payer").filter(receipt_number=receipt_number).first()
+    if payment is None or not user.is_authenticated:
+        return None
+    if getattr(user, "is_portal_staff", False) or payment.member.user_id == user.pk or (
+        payment.order and payment.order.payer_id == user.pk
+    ):
+        return payment
+    return None
+
+
+def order_for_viewer(*, order_id: int, user) -> PaymentOrder | None:
+    order = PaymentOrder.objects.select_related("member").filter(pk=order_id).first()
+    if order is None or not user.is_authenticated:
+        return None
+    if order.payer_id == user.pk or order.member.user_id == user.pk or getattr(user, "is_portal_staff", False):
+        return order
+    return None
+
+
+def member_for_staff(*, query: str) -> Member | None:
+    """Find a member by KPJ or NIK (through the blind index; the NIK itself is never searched in clear)."""
+    from core.nik import nik_blind_index
+
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) == 11:
+        return Member.objects.filter(kpj=digits).first()
+    if len(digits) == 16:
+        return Member.objects.filter(nik_index=nik_blind_index(digits)).first()
+    return None

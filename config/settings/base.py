@@ -255,7 +255,7 @@ PAYMENT_ORDER_TTL_HOURS = env.int("PAYMENT_ORDER_TTL_HOURS", default=24)
 PAYMENT_MONTH_CHOICES = (1, 3, 6, 12)
 # The payment simulator signs its webhooks with this secret, as a gateway would; set a real one in production.
 PAYMENT_SIMULATOR_SECRET = env.str("PAYMENT_SIMULATOR_SECRET", default="dev-only-simulator-secret")
-PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=True)
+PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=DEBUG)
 PAYMENT_WEBHOOK_MAX_AGE_SECONDS = 300
 # Where the simulator delivers its webhooks; empty means this portal's own address from the request.
 PAYMENT_SIMULATOR_WEBHOOK_BASE = env.str("PAYMENT_SIMULATOR_WEBHOOK_BASE", default="")
