@@ -31,13 +31,11 @@ class CalculatorForm(forms.Form):
         self.fields["income"].choices = [(a, format_idr(a)) for a in income_bases()]
         self.fields["month"].choices = _month_choices()
         self.fields["month"].initial = f"{timezone.localdate():%Y-%m}"
-        for field in ("income", "sector", "funding", "month"):
-            self.fields[field].widget.attrs.update({"hx-get": reverse("contributions:calculator"), "hx-trigger": "change", "hx-target": "#quote",
-                                                    "hx-select": "#quote", "hx-swap": "outerHTML",
-                                                    "hx-include": "closest form"})
-        self.fields["jht"].widget.attrs.update({"hx-get": reverse("contributions:calculator"), "hx-trigger": "change", "hx-target": "#quote",
-                                                "hx-select": "#quote", "hx-swap": "outerHTML",
-                                                "hx-include": "closest form"})
+        # htmx refreshes the result as choices change; without JavaScript the Calculate button does it.
+        live = {"hx-get": reverse("contributions:calculator"), "hx-trigger": "change", "hx-target": "#quote",
+                "hx-select": "#quote", "hx-swap": "outerHTML", "hx-include": "closest form"}
+        for field in ("income", "jht", "sector", "funding", "month"):
+            self.fields[field].widget.attrs.update(live)
 
     def month_date(self) -> dt.date:
         year, month = (int(x) for x in self.cleaned_data["month"].split("-"))
