@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist loadgroup
 
 bench: $(STAMP)
-	$(PY) bench/run.py
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bpu_bench} $(PY) bench/run.py
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l id -l en --ignore=.venv --ignore=tests --ignore=bench

@@ -7,7 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, AuthenticationFailed, ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -105,6 +105,12 @@ class WebhookOut(serializers.Serializer):
     replay = serializers.BooleanField()
 
 
+class BadSignature(APIException):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "authentication_failed"
+    default_detail = "missing, wrong or stale signature"
+
+
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
@@ -125,7 +131,7 @@ class SimulatorWebhookView(APIView):
     def post(self, request):
         body = request.data if isinstance(request.data, bytes) else b""
         if not verify(body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
-            raise AuthenticationFailed("missing, wrong or stale signature")
+            raise BadSignature()
         try:
             payload = json.loads(body)
         except ValueError:

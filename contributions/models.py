@@ -1,5 +1,7 @@
 """Tariffs as reference data with effective dates: never literals in code (DOMAIN.md)."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,6 +23,8 @@ class IncomeBase(models.Model):
     amount_idr = models.BigIntegerField(unique=True)
     provisional = models.BooleanField(default=False, help_text="Not confirmed by a regulation yet")
     active = models.BooleanField(default=True)
+    effective_from = models.DateField(default=datetime.date(2015, 7, 1))
+    effective_to = models.DateField(null=True, blank=True, help_text="Last day it may be chosen; empty: no end")
 
     class Meta:
         ordering = ["amount_idr"]
@@ -162,6 +166,12 @@ class PaymentOrder(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.pk} {self.va_number}"
+
+    @property
+    def month_dates(self) -> list:
+        import datetime as dt
+
+        return [dt.date(int(m[:4]), int(m[5:7]), 1) for m in self.months]
 
 
 class Payment(models.Model):

@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
+from django.utils import timezone
+
 from contributions.models import COMPULSORY_PROGRAMS, Discount, IncomeBase, Program, TariffRate
 from core.money import round_idr
 
@@ -49,8 +52,16 @@ class Quote:
         return sum(line.amount_idr for line in self.lines)
 
 
-def income_bases() -> list[int]:
-    return list(IncomeBase.objects.filter(active=True).values_list("amount_idr", flat=True))
+def _bases_on(day: dt.date | None):
+    day = day or timezone.localdate()
+    return IncomeBase.objects.filter(active=True, effective_from__lte=day).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=day)
+    )
+
+
+def income_bases(on: dt.date | None = None) -> list[int]:
+    """The declared incomes a member may choose on a day (today by default)."""
+    return list(_bases_on(on).values_list("amount_idr", flat=True))
 
 
 def tariff_quote(
@@ -64,7 +75,7 @@ def tariff_quote(
     """Prices one covered month. Each program is rounded once, then its discount is rounded once."""
     month = month.replace(day=1)
     chosen = [p for p in Program.values if p in set(programs) | set(COMPULSORY_PROGRAMS)]
-    if not IncomeBase.objects.filter(amount_idr=income_idr, active=True).exists():
+    if not IncomeBase.objects.filter(amount_idr=income_idr).exists():
         raise TariffError("income base is not in the table")
     discounts = [
         d for d in Discount.objects.filter(first_month__lte=month, last_month__gte=month).order_by("pk")

@@ -119,11 +119,19 @@ def test_unknown_income_base_raises(income):
         tariff_quote(income_idr=income, programs=ALL, month=dt.date(2025, 12, 1))
 
 
-def test_inactive_income_base_raises():
+def test_retired_income_base_cannot_be_chosen_but_still_prices_existing_members():
     IncomeBase.objects.filter(amount_idr=1_500_000).update(active=False)
     assert 1_500_000 not in income_bases()
+    # Members who chose it before keep being billed on it.
+    assert tariff_quote(income_idr=1_500_000, programs=ALL, month=dt.date(2025, 12, 1)).total_idr == 51_800
+    IncomeBase.objects.filter(amount_idr=1_000_000).update(effective_to=dt.date(2026, 6, 30))
+    assert 1_000_000 in income_bases(dt.date(2026, 6, 30))
+    assert 1_000_000 not in income_bases(dt.date(2026, 7, 1))
+
+
+def test_unknown_income_raises():
     with pytest.raises(TariffError):
-        tariff_quote(income_idr=1_500_000, programs=ALL, month=dt.date(2025, 12, 1))
+        tariff_quote(income_idr=1_234_567, programs=ALL, month=dt.date(2025, 12, 1))
 
 
 def test_no_rate_before_the_first_effective_date_raises():

