@@ -8,6 +8,7 @@ urlpatterns = [
     path("kalkulator/", views.calculator, name="calculator"),
     path("anggota/iuran/", views.contributions_home, name="home"),
     path("anggota/bayar/", views.pay, name="pay"),
+    path("anggota/aktifkan-kembali/", views.reactivate, name="reactivate"),
     path("anggota/bayar/<int:order_id>/", views.order, name="order"),
     path("anggota/bukti-bayar/<str:receipt_number>/", views.receipt, name="receipt"),
     path("anggota/bukti-bayar/<str:receipt_number>.pdf", views.receipt_download, name="receipt-pdf"),

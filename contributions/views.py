@@ -47,6 +47,18 @@ def contributions_home(request):
 
 
 @login_required
+@require_POST
+def reactivate(request):
+    """A lapsed member starts again with the same NIK and participant number; billing restarts this month."""
+    member = _member_or_redirect(request)
+    from contributions.services.membership import member_reactivate
+
+    member_reactivate(member_id=member.pk, actor=request.user)
+    messages.success(request, _("Your membership is active again. Pay this month's contribution to be protected."))
+    return redirect("contributions:pay")
+
+
+@login_required
 def pay(request):
     member = _member_or_redirect(request)
     form = PayForm(request.POST or request.GET or None)
