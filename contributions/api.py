@@ -3,11 +3,12 @@
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -129,6 +130,8 @@ class SimulatorWebhookView(APIView):
                                OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True)],
                    summary="Payment confirmation from the simulated gateway")
     def post(self, request):
+        if not settings.PAYMENT_SIMULATOR_SECRET:
+            raise NotFound()
         body = request.data if isinstance(request.data, bytes) else b""
         if not verify(body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
             raise BadSignature()

@@ -54,7 +54,7 @@ def sign(body: bytes, timestamp: str, secret: str | None = None) -> str:
 
 
 def verify(body: bytes, timestamp: str | None, signature: str | None) -> bool:
-    if not timestamp or not signature or not timestamp.isdigit():
+    if not settings.PAYMENT_SIMULATOR_SECRET or not timestamp or not signature or not timestamp.isdigit():
         return False
     if abs(time.time() - int(timestamp)) > settings.PAYMENT_WEBHOOK_MAX_AGE_SECONDS:
         return False

@@ -249,12 +249,14 @@ SPECTACULAR_SETTINGS.update(
 # Contributions: due on BILL_DUE_DAY of the covered month (or of the next month), next working day on holidays.
 BILL_DUE_DAY = env.int("BILL_DUE_DAY", default=15)
 BILL_DUE_NEXT_MONTH = env.bool("BILL_DUE_NEXT_MONTH", default=False)
+FIRST_BILL_GRACE_DAYS = env.int("FIRST_BILL_GRACE_DAYS", default=7)  # portal choice, not a regulation
 ARREARS_MONTHS = 3  # unpaid months that may be paid back; the next one lapses the membership (DOMAIN.md: firm)
 BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=100_000)
 PAYMENT_ORDER_TTL_HOURS = env.int("PAYMENT_ORDER_TTL_HOURS", default=24)
 PAYMENT_MONTH_CHOICES = (1, 3, 6, 12)
 # The payment simulator signs its webhooks with this secret, as a gateway would; set a real one in production.
-PAYMENT_SIMULATOR_SECRET = env.str("PAYMENT_SIMULATOR_SECRET", default="dev-only-simulator-secret")
+# Without a secret (the production default) the simulator's webhook endpoint does not exist.
+PAYMENT_SIMULATOR_SECRET = env.str("PAYMENT_SIMULATOR_SECRET", default="dev-only-simulator-secret" if DEBUG else "")
 PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=DEBUG)
 PAYMENT_WEBHOOK_MAX_AGE_SECONDS = 300
 # Where the simulator delivers its webhooks; empty means this portal's own address from the request.

@@ -117,7 +117,7 @@ def bill_generate_for_period(*, month: dt.date, batch_size: int | None = None) -
     return BillingResult(month, created, batches)
 
 
-def bill_for_month(*, member: Member, month: dt.date) -> Bill:
+def bill_for_month(*, member: Member, month: dt.date, today: dt.date | None = None) -> Bill:
     """The member's bill for a month, created from the tariff if it does not exist yet (prepayment, registration).
 
     Runs inside the caller's transaction; a concurrent creator is absorbed by the unique index."""
@@ -129,8 +129,12 @@ def bill_for_month(*, member: Member, month: dt.date) -> Bill:
                          sector=member.occupation.sector, funding=member.funding_source)
     lines = {line.program: line for line in quote.lines}
     discount_name = lines["JKK"].discount_name
+    due = due_date_for(month)
+    if month == member.billing_start:
+        # Someone who joins (or rejoins) after this month's due date is not overdue on day one.
+        due = max(due, (today or timezone.localdate()) + dt.timedelta(days=settings.FIRST_BILL_GRACE_DAYS))
     values = dict(
-        due_date=due_date_for(month), income_base_idr=member.income_base_idr,
+        due_date=due, income_base_idr=member.income_base_idr,
         jkk_gross_idr=lines["JKK"].gross_idr, jkk_discount_idr=lines["JKK"].discount_idr,
         jkm_gross_idr=lines["JKM"].gross_idr, jkm_discount_idr=lines["JKM"].discount_idr,
         jht_gross_idr=lines["JHT"].gross_idr if "JHT" in lines else 0,

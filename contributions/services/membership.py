@@ -78,5 +78,5 @@ def member_reactivate(*, member_id: int, actor: User | None, today: dt.date | No
                                           reason="reactivated")
         audit_event_record(actor=actor, action="member.reactivated", obj=member,
                            changes={"billing_start": f"{month:%Y-%m}", "cancelled_months": months})
-        bill_for_month(member=member, month=month)
+        bill_for_month(member=member, month=month, today=today)
         return member

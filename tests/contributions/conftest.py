@@ -1,7 +1,19 @@
+import datetime as dt
+
 import pytest
 
 from tests.contributions.helpers import payer_make, pin_today
 from tests.core.helpers import english  # noqa: F401 - fixture
+
+TODAY = dt.date(2026, 11, 21)
+
+
+@pytest.fixture(autouse=True)
+def _today_is_fixed():
+    """Results must not depend on the day the suite runs: timezone.localdate() is 21 November 2026 unless a test
+    pins another day with the `today` fixture (services that take `today=` get it passed explicitly)."""
+    with pin_today(TODAY):
+        yield
 
 
 @pytest.fixture

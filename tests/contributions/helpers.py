@@ -78,15 +78,22 @@ def month(value: str) -> dt.date:
     return dt.datetime.strptime(value, "%Y-%m").date()
 
 
+def bill_issue(member: Member, value: str) -> Bill:
+    """The month's bill as issued at the start of that month (bill_for_month reads today for the first bill's
+    grace period)."""
+    with pin_today(month(value)):
+        return bill_for_month(member=member, month=month(value))
+
+
 def bills_make(member: Member, *months: str) -> list[Bill]:
-    return [bill_for_month(member=member, month=month(m)) for m in months]
+    return [bill_issue(member, m) for m in months]
 
 
 def bills_mark_paid(member: Member, *months: str, paid_at: dt.datetime | None = None) -> None:
     """Test setup only: marks bills paid without a payment (for coverage/lapse rules that read bill status)."""
     paid_at = paid_at or timezone.now()
     for m in months:
-        bill_for_month(member=member, month=month(m))
+        bill_issue(member, m)
     Bill.objects.filter(member=member, month__in=[month(m) for m in months]).update(
         status=BillStatus.PAID, paid_at=paid_at)
 

@@ -207,8 +207,15 @@ def registered(registration_data, worker_user, today):
 def test_registration_issues_the_first_bill(registered):
     bill = Bill.objects.get(member=registered)
     assert registered.billing_start == dt.date(2026, 11, 1)
+    # Registered on the 21st, after November's due date (Monday 16th): a week's grace, not overdue on day one.
     assert (bill.month, bill.total_idr, bill.status, bill.due_date) == (dt.date(2026, 11, 1), 28_400,
-                                                                        BillStatus.OPEN, dt.date(2026, 11, 16))
+                                                                        BillStatus.OPEN, dt.date(2026, 11, 28))
+
+
+def test_registration_early_in_the_month_keeps_the_usual_due_date(registration_data, today):
+    today(dt.date(2026, 11, 3))
+    member = member_register(data=registration_data(), user=None, actor=None)
+    assert Bill.objects.get(member=member).due_date == dt.date(2026, 11, 16)
 
 
 def test_first_payment_activates_and_sends_a_receipt(registered, payer):
@@ -343,7 +350,7 @@ def test_month_paid_meanwhile_becomes_credit(registered, payer):
     assert reconciliation().balanced
 
 
-def test_payment_after_the_member_lapsed_becomes_credit_and_can_be_refunded(payer, today):
+def test_payment_after_the_member_lapsed_becomes_credit_and_can_be_refunded(payer):
     member = member_make(sector="trade", jht=True, billing_start=dt.date(2026, 8, 1), status=MemberStatus.ACTIVE)
     bills_make(member, "2026-08", "2026-09", "2026-10")
     order = payment_order_create(member=member, months_count=3, payer=payer, today=dt.date(2026, 11, 10))
