@@ -56,3 +56,39 @@ def test_staff_without_totp_must_set_it_up(page):
         page.locator("main form button[type=submit]").first.click()
     assert "/akun/2fa/totp/activate/" in page.url
     assert page.locator("input[name=code]").is_visible()
+
+
+def test_staff_reads_a_member_account_and_the_reconciliation(page, shoot, registration_data, worker_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from contributions.services.payments import payment_confirm, payment_order_create
+    from enrollment.services import member_register
+
+    member = member_register(data=registration_data(), user=worker_user, actor=worker_user)
+    order = payment_order_create(member=member, months_count=3, payer=worker_user)
+    payment_confirm(provider="simulator", reference="evt-1", va_number=order.va_number, amount_idr=order.amount_idr,
+                    channel="va", paid_at=timezone.now() - dt.timedelta(minutes=1)).payment
+
+    user = User.objects.create(username="supervisor", role=Role.SUPERVISOR)
+    user.set_password("a-long-test-password")
+    user.save()
+    TOTP.activate(user, SECRET)
+    page.goto("/staf/peserta/")
+    page.locator("input[name=login]").fill("supervisor")
+    page.locator("input[name=password]").fill("a-long-test-password")
+    page.locator("main form button[type=submit]").first.click()
+    page.locator("input[name=code]").fill(_code())
+    page.locator("main form button[type=submit]").first.click()
+    page.goto("/staf/peserta/")
+    page.locator("#q").fill(member.kpj)
+    page.locator("main form button[type=submit]").click()
+    text = page.locator("main").inner_text()
+    assert member.nik in text  # authorised staff see the full NIK
+    assert text.count("Dialokasikan ke satu bulan") == 3
+    shoot(page, "staff/04-member-account")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.goto("/staf/rekonsiliasi/")
+    assert "Seimbang sampai ke rupiah" in page.locator("main").inner_text()
+    shoot(page, "staff/05-reconciliation")
