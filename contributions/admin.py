@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from contributions.models import Bill, Discount, IncomeBase, LedgerEntry, Payment, PaymentOrder, TariffRate
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(IncomeBase)
@@ -20,17 +21,6 @@ class TariffRateAdmin(admin.ModelAdmin):
 @admin.register(Discount)
 class DiscountAdmin(admin.ModelAdmin):
     list_display = ("name", "percent", "programs", "first_month", "last_month", "sectors", "excluded_funding")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Bill)

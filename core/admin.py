@@ -12,13 +12,8 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = DjangoUserAdmin.fieldsets + (("Portal", {"fields": ("role", "phone", "language")}),)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: audit events are evidence."""
-
-    list_display = ("created_at", "action", "object_type", "object_id", "actor")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_id",)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For evidence (audit events, money rows): visible to admins, never edited there."""
 
     def has_add_permission(self, request):
         return False
@@ -28,6 +23,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "action", "object_type", "object_id", "actor")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id",)
 
 
 @admin.register(OutboxMessage)

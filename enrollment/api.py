@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contributions.api import QuoteLineOut
 from contributions.models import Program
 from contributions.tariffs import income_bases
 from core import services as core_services
@@ -140,13 +141,6 @@ class RegistrationIn(serializers.Serializer):
     programs = serializers.ListField(child=serializers.ChoiceField(choices=Program.choices),
                                      help_text="JKK and JKM are always included; add JHT to save for old age")
     consent = serializers.BooleanField()
-
-
-class QuoteLineOut(serializers.Serializer):
-    program = serializers.CharField()
-    gross_idr = serializers.IntegerField()
-    discount_idr = serializers.IntegerField()
-    amount_idr = serializers.IntegerField()
 
 
 class MemberOut(serializers.Serializer):
