@@ -38,6 +38,12 @@ from bench.common import Report  # noqa: E402
 SCENARIOS = ("billing", "webhooks", "registration")
 
 
+def _load() -> str:
+    """Other work on the machine skews every figure: say how busy it was."""
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.1f} (1 min) {five:.1f} (5 min)"
+
+
 def _shim_append_only_migration() -> None:
     """Works around an application bug until it is fixed (reported): contributions/migrations/0004 calls
     schema_editor.execute(APPEND_ONLY) with the default params=(), so PostgreSQL's schema editor mogrifies the SQL and
@@ -64,8 +70,10 @@ def main(report: Report) -> None:
     unknown = set(chosen) - set(SCENARIOS)
     if unknown:
         raise SystemExit(f"unknown BENCH_SCENARIOS {sorted(unknown)}; choose from {SCENARIOS}")
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}, scenarios: {', '.join(chosen)}",
-          flush=True)
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}, scenarios: {', '.join(chosen)}; "
+          f"{os.cpu_count()} CPUs, {_load()}", flush=True)
+    if os.getloadavg()[0] > 0.5:
+        print("  WARNING: the machine is already busy; the figures below share its CPUs with that load", flush=True)
     ensure_regions()
     for name, module in (("billing", billing), ("webhooks", webhooks), ("registration", pages)):
         if name not in chosen:
@@ -75,7 +83,7 @@ def main(report: Report) -> None:
             continue
         start = time.perf_counter()
         module.scenario(report)
-        print(f"  ({name}: {time.perf_counter() - start:.0f} s)", flush=True)
+        print(f"  ({name}: {time.perf_counter() - start:.0f} s; {_load()})", flush=True)
 
 
 if __name__ == "__main__":
@@ -96,6 +104,6 @@ if __name__ == "__main__":
         main(report)
     finally:
         report.print_table()
-        print(f"\ntotal {time.perf_counter() - started:.0f} s")
+        print(f"\ntotal {time.perf_counter() - started:.0f} s; {_load()}")
         runner.teardown_databases(old)
         teardown_test_environment()

@@ -94,7 +94,8 @@ def _signed_headers(body: bytes) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, db_url: str):
+    def __init__(self, db_url: str, workers: int = 2):
+        self.workers = workers
         self.port = _free_port()
         self.var_dir = tempfile.mkdtemp(prefix="bpu-bench-")
         self.log_path = Path(self.var_dir) / "gunicorn.log"
@@ -105,8 +106,8 @@ class Gunicorn:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [str(gunicorn), "config.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--chdir",
-             str(ROOT), "--log-level", "warning", "--timeout", "60"],
+            [str(gunicorn), "config.wsgi:application", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+             "--chdir", str(ROOT), "--log-level", "warning", "--timeout", "60"],
             cwd=ROOT, env=_gunicorn_env(self.db_url, self.var_dir), stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -181,6 +182,55 @@ def _send(port: int, items: list, concurrency: int, time_limit: float) -> tuple[
     for t in threads:
         t.join(timeout=max(deadline - time.monotonic(), 0) + 35)
     return time.perf_counter() - start, results
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (exited ones count as 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children(parent: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        pids.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent by the gunicorn workers, by the PostgreSQL backends serving this database (the workers'
+    persistent connections) and by the bench client, between start() and stop(): unlike requests per second, these
+    hardly depend on what else the machine is running."""
+
+    def __init__(self, server: Gunicorn):
+        self.server = server
+
+    def start(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid()")
+            self.backends = [row[0] for row in cursor.fetchall()]
+        self.workers = _children(self.server.proc.pid)
+        self.before = (_cpu_seconds(self.workers), _cpu_seconds(self.backends), time.process_time())
+
+    def stop(self) -> tuple[float, float, float]:
+        after = (_cpu_seconds(self.workers), _cpu_seconds(self.backends), time.process_time())
+        return tuple(a - b for a, b in zip(after, self.before, strict=True))
 
 
 def _create_orders(count: int) -> tuple[list, float]:
@@ -273,10 +323,11 @@ def scenario(report: Report) -> None:
     rounds = env_int("BENCH_WEBHOOK_ROUNDS", 3)
     concurrency = env_int("BENCH_WEBHOOK_CONCURRENCY", 24)
     time_limit = env_int("BENCH_WEBHOOK_TIME_LIMIT", 120)
-    server = Gunicorn(database_url(connection.settings_dict))
-    print(f"webhooks: gunicorn 2 workers on 127.0.0.1:{server.port}, {rounds} rounds of {orders_per_round} fresh "
-          f"orders (+{orders_per_round // 5} replays), {concurrency} concurrent clients", flush=True)
-    rates, ref_rates, ratios, latencies, order_rates, problems = [], [], [], [], [], []
+    server = Gunicorn(database_url(connection.settings_dict), workers=env_int("BENCH_GUNICORN_WORKERS", 2))
+    print(f"webhooks: gunicorn {server.workers} workers on 127.0.0.1:{server.port}, {rounds} rounds of "
+          f"{orders_per_round} fresh orders (+{orders_per_round // 5} replays), {concurrency} concurrent clients",
+          flush=True)
+    rates, ref_rates, ratios, latencies, order_rates, problems, cpu, ref_cpu = [], [], [], [], [], [], [], []
     try:
         server.start()
         # Warm-up (not timed): both workers import and connect, on both endpoints.
@@ -288,15 +339,21 @@ def scenario(report: Report) -> None:
             order_rates.append(len(orders) / order_seconds)
             items = _webhook_items(orders)
             requests = sum(len(group) for group in items)
+            meter = CpuMeter(server)
+            meter.start()
             ref_seconds, ref_results = _send(server.port, [[(0, "GET", TRIVIAL_PATH, None)]] * requests,
                                              concurrency, time_limit)
             ref_ok = sum(status == 200 for _k, status, _b, _s in ref_results)
+            ref_cpu.append([c / max(ref_ok, 1) * 1000 for c in meter.stop()])
+            meter.start()
             seconds, results = _send(server.port, items, concurrency, time_limit)
+            used = meter.stop()
             found = _verify_round(orders, results)
             problems += [f"round {n + 1}: {p}" for p in found]
             confirmed = len({key for key, status, body, _s in results
                              if status == 200 and not json.loads(body)["replay"]})
             rates.append(confirmed / seconds)
+            cpu.append([c / max(confirmed, 1) * 1000 for c in used])
             ref_rates.append(ref_ok / ref_seconds)
             ratios.append(seconds / ref_seconds)
             lat = sorted(s for _k, status, _b, s in results if status == 200)
@@ -307,6 +364,9 @@ def scenario(report: Report) -> None:
                   f"{latencies[-1][1] * 1000:.0f} ms); reference {requests} x GET {TRIVIAL_PATH} in "
                   f"{ref_seconds:.1f} s = {ref_ok / ref_seconds:.0f}/s; {'ok' if not found else 'PROBLEMS'}",
                   flush=True)
+            print(f"    CPU per confirmed payment: gunicorn {cpu[-1][0]:.1f} ms, PostgreSQL {cpu[-1][1]:.1f} ms, "
+                  f"bench client {cpu[-1][2]:.1f} ms; per reference GET: {ref_cpu[-1][0]:.1f} / {ref_cpu[-1][1]:.1f}"
+                  f" / {ref_cpu[-1][2]:.1f} ms", flush=True)
     finally:
         server.stop()
     for problem in problems:
@@ -318,6 +378,12 @@ def scenario(report: Report) -> None:
         report.add(f"webhook confirmations (median of {len(rates)} rounds)", f"{rate:.0f}/s",
                    f"{median(ref_rates):.0f} req/s GET {TRIVIAL_PATH}",
                    f"{median(ratios):.2f}x time", f">= {TARGET_PER_SECOND}/s", rate >= TARGET_PER_SECOND)
+        app_ms, db_ms = median([c[0] for c in cpu]), median([c[1] for c in cpu])
+        cores = os.cpu_count() or 1
+        report.add("webhook CPU per payment: gunicorn + PostgreSQL", f"{app_ms:.1f} + {db_ms:.1f} ms",
+                   f"{median([c[0] for c in ref_cpu]):.1f} + {median([c[1] for c in ref_cpu]):.1f} ms per GET",
+                   target=f"{cores} cores: <= {cores * 1000 / TARGET_PER_SECOND:.1f} ms")
+        report.add("webhook ceiling from CPU alone", f"{cores * 1000 / (app_ms + db_ms):.0f}/s on {cores} cores")
         report.add("webhook latency median / p95", f"{median([a for a, _ in latencies]) * 1000:.0f} / "
                    f"{median([b for _, b in latencies]) * 1000:.0f} ms")
         report.add("payment_order_create (bench process)", f"{median(order_rates):.0f} orders/s")

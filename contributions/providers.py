@@ -39,7 +39,7 @@ class SimulatorProvider:
     @staticmethod
     def qris(*, amount_idr: int, reference: str) -> str:
         """A dynamic QRIS (EMVCo) payload for this amount, with the CRC-16/CCITT checksum in tag 63."""
-        merchant = _tlv("00", "ID.CO.QRIS.WWW") + _tlv("01", "936008880000000001") + _tlv("02", "BPJSTKBPU")
+        merchant = _tlv("00", "ID.CO.QRIS.WWW") + _tlv("01", "936008880000000001") + _tlv("02", "ID1026110000001")
         body = (
             _tlv("00", "01") + _tlv("01", "12") + _tlv("26", merchant) + _tlv("52", "6300") + _tlv("53", "360")
             + _tlv("54", str(amount_idr)) + _tlv("58", "ID") + _tlv("59", "BPJS KETENAGAKERJAAN")

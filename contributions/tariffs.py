@@ -23,6 +23,7 @@ class QuoteLine:
     gross_idr: int
     discount_idr: int
     discount_name: str = ""
+    discount_id: int | None = None
 
     @property
     def amount_idr(self) -> int:
@@ -90,5 +91,6 @@ def tariff_quote(
         discount = next((d for d in discounts if program in d.programs), None)
         cut = round_idr(Decimal(gross) * discount.percent / 100) if discount else 0
         lines.append(QuoteLine(program=program, gross_idr=gross, discount_idr=cut,
-                               discount_name=discount.name if discount else ""))
+                               discount_name=discount.name if discount else "",
+                               discount_id=discount.pk if discount else None))
     return Quote(income_idr=income_idr, month=month, lines=lines)

@@ -128,7 +128,6 @@ def bill_for_month(*, member: Member, month: dt.date, today: dt.date | None = No
     quote = tariff_quote(income_idr=member.income_base_idr, programs=member.programs, month=month,
                          sector=member.occupation.sector, funding=member.funding_source)
     lines = {line.program: line for line in quote.lines}
-    discount_name = lines["JKK"].discount_name
     due = due_date_for(month)
     if month == member.billing_start:
         # Someone who joins (or rejoins) after this month's due date is not overdue on day one.
@@ -140,7 +139,7 @@ def bill_for_month(*, member: Member, month: dt.date, today: dt.date | None = No
         jht_gross_idr=lines["JHT"].gross_idr if "JHT" in lines else 0,
         jht_discount_idr=lines["JHT"].discount_idr if "JHT" in lines else 0,
         total_idr=quote.total_idr,
-        discount=Discount.objects.filter(name=discount_name).first() if discount_name else None,
+        discount_id=lines["JKK"].discount_id,
     )
     with transaction.atomic():
         Bill.objects.bulk_create([Bill(member=member, month=month, **values)], ignore_conflicts=True)

@@ -79,7 +79,7 @@ def payment_order_create(
     with transaction.atomic():
         Member.objects.select_for_update().filter(pk=member.pk).first()
         months = months_to_pay(member=member, count=months_count, today=today)
-        bills = [bill_for_month(member=member, month=m) for m in months]
+        bills = [bill_for_month(member=member, month=m, today=today) for m in months]
         amount = sum(b.total_idr for b in bills)
         reference = secrets.token_hex(6).upper()
         for _attempt in range(5):

@@ -12,6 +12,20 @@ from core.models import User
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Requests go through the WSGI app, not Django's test client: stop Django closing the test's connection at
+    the end of each request (the test client does the same)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(db, reference_data, regions):
     from rest_framework.authtoken.models import Token

@@ -69,7 +69,7 @@ def test_staff_reads_a_member_account_and_the_reconciliation(page, shoot, regist
     member = member_register(data=registration_data(), user=worker_user, actor=worker_user)
     order = payment_order_create(member=member, months_count=3, payer=worker_user)
     payment_confirm(provider="simulator", reference="evt-1", va_number=order.va_number, amount_idr=order.amount_idr,
-                    channel="va", paid_at=timezone.now() - dt.timedelta(minutes=1)).payment
+                    channel="va", paid_at=timezone.now() - dt.timedelta(minutes=1))
 
     user = User.objects.create(username="supervisor", role=Role.SUPERVISOR)
     user.set_password("a-long-test-password")

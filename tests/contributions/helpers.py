@@ -128,3 +128,28 @@ def webhook_post(client, body: bytes, headers: dict):
 def pin_today(day: dt.date):
     """A patcher pinning timezone.localdate() (services that take no `today=` read it)."""
     return mock.patch("django.utils.timezone.localdate", FixedLocaldate(day))
+
+
+def members_bulk(n: int, **values) -> list[Member]:
+    """n billable members in one INSERT (incomes, JHT, sectors and funding vary with the index)."""
+    from contributions.tariffs import income_bases
+
+    bases = income_bases(dt.date(2026, 1, 1))
+    occupations = {o.sector: o for o in Occupation.objects.all()}
+    sectors = sorted(occupations)
+    region = village()
+    rows = []
+    for i in range(n):
+        k = next(_serial)
+        fields = dict(
+            kpj=str(10_000_000_000 + k), nik_ciphertext=nik_encrypt(f"317401570890{k % 10000:04d}"),
+            nik_index=nik_blind_index(f"test-member-{k}"), full_name=f"PESERTA {k}", birth_place="Jakarta",
+            birth_date=dt.date(1990, 8, 17), gender="P", phone=f"+62812{k % 100_000_000:08d}", village=region,
+            address_line="Jl. Melati 5", occupation=occupations[sectors[i % len(sectors)]],
+            income_base_idr=bases[i % len(bases)], has_jht=i % 2 == 0,
+            funding_source=["self", "donor", "apbd", "apbn"][i % 4], status=MemberStatus.ACTIVE,
+            billing_start=dt.date(2026, 1, 1), consent_version="test", consented_at=timezone.now(),
+        )
+        fields.update(values)
+        rows.append(Member(**fields))
+    return Member.objects.bulk_create(rows)

@@ -144,6 +144,12 @@ def test_order_expires_after_the_configured_hours(new_member, payer, settings):
     assert before + ttl <= order.expires_at <= timezone.now() + ttl
 
 
+def test_order_first_bill_due_date_follows_the_given_today(new_member, payer):
+    """The first month's grace period counts from the `today` the caller passes, as in reactivation."""
+    payment_order_create(member=new_member, months_count=1, payer=payer, today=dt.date(2026, 11, 3))
+    assert Bill.objects.get(member=new_member).due_date == dt.date(2026, 11, 16)
+
+
 def test_order_is_audited(new_member, payer):
     order = payment_order_create(member=new_member, months_count=3, payer=payer, today=TODAY)
     event = AuditEvent.objects.get(action="payment_order.created")
@@ -443,8 +449,7 @@ def test_reconcile_command_fails_when_the_book_does_not_balance(registered, paye
     assert r.mismatched_payments == [payment.pk]
     assert r.overpaid_bills == [bill.pk]
     out = io.StringIO()
-    with pytest.raises(CommandError, match=r"NOT BALANCED: payments \[%d\], overpaid bills \[%d\]"
-                       % (payment.pk, bill.pk)):
+    with pytest.raises(CommandError, match=rf"NOT BALANCED: payments \[{payment.pk}\], overpaid bills \[{bill.pk}\]"):
         call_command("reconcile", stdout=out)
     assert "Balanced" not in out.getvalue()
 
