@@ -11,7 +11,10 @@ Reference: the same number of requests, same client and concurrency, to GET /api
 query) on the same gunicorn. Ratio = webhook round time / reference round time for the same request count.
 
 gunicorn runs with the production settings; receipts are delivered inline (CELERY_TASK_ALWAYS_EAGER) through
-bench.quiet.QuietBackend, so the figure includes the whole cost of a payment on this machine, outbox included.
+bench.quiet.QuietBackend, so the figure includes the whole cost of a payment on this machine, outbox included
+(BENCH_WEBHOOK_EAGER=0 queues them instead; BENCH_GUNICORN_WORKERS changes the worker count, default 2).
+CPU seconds of the gunicorn workers and of their PostgreSQL backends are read from /proc around each round: CPU
+per confirmed payment hardly depends on other load on the machine, requests per second do.
 """
 
 from __future__ import annotations
@@ -64,7 +67,9 @@ def _gunicorn_env(db_url: str, var_dir: str) -> dict:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_COOKIES": "false",
         "NOTIFICATION_BACKEND": "bench.quiet.QuietBackend",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
+        # Default: the receipt SMS is delivered inside the request (eager). BENCH_WEBHOOK_EAGER=0 queues it instead
+        # on kombu's filesystem broker under VAR_DIR (a temporary directory, removed afterwards, never consumed).
+        "CELERY_TASK_ALWAYS_EAGER": "false" if os.environ.get("BENCH_WEBHOOK_EAGER") == "0" else "true",
         "VAR_DIR": var_dir,  # nothing of the run lands in the repository's var/
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),

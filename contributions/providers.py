@@ -10,6 +10,7 @@ import secrets
 import time
 import urllib.request
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 from lokal import qris_crc
@@ -22,6 +23,14 @@ TIMESTAMP_HEADER = "X-Simulator-Timestamp"
 class Issued:
     va_number: str
     qris_payload: str
+
+
+class PaymentProvider(Protocol):
+    """What the portal needs from a gateway: a way to be paid for an amount. Confirmations arrive by webhook."""
+
+    name: str
+
+    def issue(self, *, amount_idr: int, reference: str) -> Issued: ...
 
 
 def _tlv(tag: str, value: str) -> str:
@@ -81,7 +90,7 @@ def send_webhook(*, url: str, body: bytes) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def get_provider(name: str = "simulator") -> SimulatorProvider:
+def get_provider(name: str = "simulator") -> PaymentProvider:
     if name != "simulator":
         raise ValueError(f"unknown payment provider {name}")
     return SimulatorProvider()
