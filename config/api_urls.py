@@ -2,6 +2,7 @@ from django.urls import path
 
 from contributions import api as contributions_api
 from enrollment import api as enrollment_api
+from enrollment import partner_api
 
 urlpatterns = [
     path("auth/code/request/", enrollment_api.CodeRequestView.as_view(), name="api-code-request"),
@@ -11,6 +12,9 @@ urlpatterns = [
     path("income-bases/", enrollment_api.IncomeBaseListView.as_view(), name="api-income-bases"),
     path("registrations/", enrollment_api.RegistrationView.as_view(), name="api-registrations"),
     path("members/me/", enrollment_api.MemberMeView.as_view(), name="api-member-me"),
+    path("partner/members/", partner_api.PartnerMembersView.as_view(), name="api-partner-members"),
+    path("partner/members/<str:kpj>/", partner_api.PartnerMemberDetailView.as_view(), name="api-partner-member"),
+    path("partner/payments/", partner_api.PartnerPaymentsView.as_view(), name="api-partner-payments"),
     path("tariffs/quote", contributions_api.TariffQuoteView.as_view(), name="api-tariff-quote"),
     path("payments/webhooks/simulator/", contributions_api.SimulatorWebhookView.as_view(),
          name="api-webhook-simulator"),

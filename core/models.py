@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     BRANCH_STAFF = "branch_staff", _("Branch staff")
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMIN = "admin", _("Administrator")
+    PARTNER = "partner", _("Partner system")
 
 
 STAFF_ROLES = frozenset({Role.BRANCH_STAFF, Role.SUPERVISOR, Role.ADMIN})
@@ -86,6 +87,23 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a write sent with an Idempotency-Key; a replay gets it back and changes nothing."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    owner = models.CharField(max_length=60, help_text="Who sent the key, e.g. partner:12")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body")
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_one_per_owner_key")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"
 
 
 class PhoneCode(models.Model):

@@ -21,6 +21,8 @@ STAFF = [
 WORKER_PHONE = "+6281200000001"
 WORKER_NIK = "3174015708900001"  # Jakarta Selatan, woman born 17-08-1990
 WORKER_VILLAGE = "31.74.01.1001"
+PARTNER_NAME = "Demo Marketplace"
+PARTNER_KEY = "bpu_demo0000_not-a-secret-demo-partner-key"  # development only: printed by `make run`
 
 
 def demo_seed() -> None:
@@ -38,6 +40,13 @@ def demo_seed() -> None:
                 user.save()
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 TOTP.activate(user, secret)
+        from enrollment.models import Partner
+        from enrollment.services import partner_create, partner_key_issue
+
+        if not Partner.objects.filter(name=PARTNER_NAME).exists():
+            partner = partner_create(name=PARTNER_NAME, actor=None)
+            partner_key_issue(partner=partner, scopes=["members:register", "members:read", "payments:create"],
+                              actor=None, plaintext=PARTNER_KEY)
         worker, _ = User.objects.get_or_create(
             username="p" + WORKER_PHONE.lstrip("+"), defaults={"phone": WORKER_PHONE}
         )
@@ -65,4 +74,6 @@ def demo_accounts_text() -> str:
         "  (add the secret to an authenticator app, or run `make totp USER_NAME=<username>`):",
     ]
     lines += [f"    {username:<11} {role.label:<14} TOTP secret {secret}" for username, role, _n, secret in STAFF]
+    lines += [f"  Partner API ({PARTNER_NAME}): header 'Authorization: Api-Key {PARTNER_KEY}' and an Idempotency-Key;",
+              "    see /api/docs/ (partner)"]
     return "\n".join(lines)

@@ -32,6 +32,40 @@ class Occupation(models.Model):
         return self.name_en if (translation.get_language() or "id").startswith("en") else self.name_id
 
 
+class Partner(models.Model):
+    """A partner system (e-commerce platform, bank, the mobile app) that registers members and pays via the API."""
+
+    name = models.CharField(max_length=120, unique=True)
+    ecosystem = models.CharField(max_length=30, default="ecommerce_umkm")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerScope(models.TextChoices):
+    REGISTER = "members:register", _("Register members")
+    READ = "members:read", _("Read its members' coverage")
+    PAY = "payments:create", _("Create payments")
+
+
+class PartnerKey(models.Model):
+    """An API key: only its SHA-256 is stored; the prefix identifies it in lists and logs."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="keys")
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.prefix}…"
+
+
 class MemberStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered, awaiting first payment")
     ACTIVE = "active", _("Active")
@@ -74,6 +108,7 @@ class Member(models.Model):
     funding_source = models.CharField(max_length=10, choices=FundingSource.choices, default=FundingSource.SELF)
     status = models.CharField(max_length=12, choices=MemberStatus.choices, default=MemberStatus.REGISTERED)
     channel = models.CharField(max_length=10, choices=RegistrationChannel.choices, default=RegistrationChannel.SELF)
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     billing_start = models.DateField(
         null=True, blank=True, help_text="First month billed: the registration or reactivation month"
     )

@@ -19,7 +19,7 @@ from core.models import Channel, User
 from core.nik import nik_blind_index, nik_check, nik_encrypt, nik_mask
 from core.services import audit_event_record, notification_enqueue
 from ecosystems.models import Region, RegionLevel
-from enrollment.models import Member, MemberStatus, Occupation, RegistrationChannel
+from enrollment.models import Member, MemberStatus, Occupation, Partner, PartnerKey, RegistrationChannel
 
 
 @dataclass
@@ -110,6 +110,7 @@ def member_register(
     channel: str = RegistrationChannel.SELF,
     funding_source: str = FundingSource.SELF,
     ip_address: str | None = None,
+    partner: Partner | None = None,
 ) -> Member:
     """Registers a BPU member: validates everything again, issues a KPJ, writes an audit event, queues a welcome SMS.
 
@@ -141,6 +142,7 @@ def member_register(
                     funding_source=funding_source,
                     status=MemberStatus.REGISTERED,
                     channel=channel,
+                    partner=partner,
                     billing_start=timezone.localdate().replace(day=1),
                     consent_version=settings.CONSENT_VERSION,
                     consented_at=timezone.now(),
@@ -206,3 +208,44 @@ def member_status_transition(*, member_id: int, to: str, actor: User | None, rea
         audit_event_record(actor=actor, action="member.status_changed", obj=member,
                            changes={"status": [before, to]}, reason=reason)
         return member
+
+
+def partner_create(*, name: str, ecosystem: str = "ecommerce_umkm", actor: User | None) -> Partner:
+    from core.models import Role
+
+    with transaction.atomic():
+        user = User(username=f"partner-{secrets.token_hex(4)}", role=Role.PARTNER, first_name=name[:150])
+        user.set_unusable_password()
+        user.save()
+        partner = Partner.objects.create(name=name, ecosystem=ecosystem, user=user)
+        audit_event_record(actor=actor, action="partner.created", obj=partner, changes={"name": name})
+        return partner
+
+
+def partner_key_issue(
+    *, partner, scopes: list[str], actor: User | None, plaintext: str | None = None
+) -> tuple[PartnerKey, str]:
+    """Returns the key object and the key itself, which is shown once and never stored.
+    `plaintext` is only for the demo data's well-known key."""
+    import hashlib
+
+    from enrollment.models import PartnerScope
+
+    unknown = set(scopes) - set(PartnerScope.values)
+    if unknown:
+        raise ValueError(f"unknown scopes: {sorted(unknown)}")
+    prefix = plaintext.split("_")[1] if plaintext else secrets.token_hex(4)
+    plaintext = plaintext or f"bpu_{prefix}_{secrets.token_urlsafe(32)}"
+    key = PartnerKey.objects.create(partner=partner, prefix=prefix, scopes=sorted(scopes),
+                                    key_hash=hashlib.sha256(plaintext.encode()).hexdigest())
+    audit_event_record(actor=actor, action="partner_key.issued", obj=key, changes={"scopes": key.scopes})
+    return key, plaintext
+
+
+def partner_key_revoke(*, key_id: int, actor: User | None) -> None:
+    with transaction.atomic():
+        key = PartnerKey.objects.select_for_update().get(pk=key_id)
+        if key.revoked_at is None:
+            key.revoked_at = timezone.now()
+            key.save(update_fields=["revoked_at"])
+            audit_event_record(actor=actor, action="partner_key.revoked", obj=key)

@@ -173,6 +173,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"partner": env.str("PARTNER_RATE_LIMIT", default="600/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BPU Enrollment Portal API",
