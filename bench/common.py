@@ -51,10 +51,13 @@ class Row:
 @dataclass
 class Report:
     rows: list[Row] = field(default_factory=list)
+    failed: bool = False  # a scenario crashed or a correctness check failed: `make bench` exits with 1
 
     def add(self, scenario: str, value: str, reference: str = "", ratio: str = "", target: str = "",
-            ok: bool | None = None) -> None:
-        verdict = "" if ok is None else ("ok" if ok else "MISSED")
+            ok: bool | None = None, correctness: bool = False) -> None:
+        """`ok` False on a performance target prints MISSED; on a correctness check (correctness=True) FAILED."""
+        verdict = "" if ok is None else ("ok" if ok else ("FAILED" if correctness else "MISSED"))
+        self.failed |= correctness and ok is False
         self.rows.append(Row(scenario, value, reference, ratio, target, verdict))
         print(f"  -> {scenario}: {value}" + (f" | ref {reference}" if reference else "")
               + (f" | ratio {ratio}" if ratio else "") + (f" | target {target} {verdict}" if target else ""),

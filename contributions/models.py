@@ -146,9 +146,11 @@ class OrderStatus(models.TextChoices):
 
 
 class PaymentOrder(models.Model):
-    """A request to pay some months for a member: the provider issues a virtual account and a QRIS code for it."""
+    """A request to pay months for one or many members in one checkout (a line each): the provider issues one
+    virtual account and one QRIS code for the total."""
 
-    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="payment_orders")
+    member = models.ForeignKey("enrollment.Member", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="payment_orders", help_text="Set when the order is for one member")
     payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     months = models.JSONField(help_text='Covered months, oldest first, as "YYYY-MM"')
     amount_idr = models.BigIntegerField()
@@ -169,16 +171,36 @@ class PaymentOrder(models.Model):
 
     @property
     def month_dates(self) -> list:
-        import datetime as dt
+        return [datetime.date(int(m[:4]), int(m[5:7]), 1) for m in self.months]
 
-        return [dt.date(int(m[:4]), int(m[5:7]), 1) for m in self.months]
+
+class PaymentOrderLine(models.Model):
+    order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="lines")
+    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="order_lines")
+    months = models.JSONField(help_text='Covered months, oldest first, as "YYYY-MM"')
+    amount_idr = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "member"], name="order_line_one_per_member"),
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="order_line_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.member_id}"
+
+    @property
+    def month_dates(self) -> list:
+        return [datetime.date(int(m[:4]), int(m[5:7]), 1) for m in self.months]
 
 
 class Payment(models.Model):
     """Money received from a provider. One row per provider reference, so a replayed webhook cannot credit twice."""
 
     order = models.OneToOneField(PaymentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="payment")
-    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="payments")
+    member = models.ForeignKey("enrollment.Member", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="payments", help_text="Set when the payment is for one member")
     provider = models.CharField(max_length=20)
     provider_reference = models.CharField(max_length=64)
     channel = models.CharField(max_length=4, choices=Channel.choices)
@@ -216,7 +238,8 @@ class LedgerEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="entries")
-    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="ledger_entries")
+    member = models.ForeignKey("enrollment.Member", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="ledger_entries", help_text="Empty only on the receipt of a group payment")
     bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations")
     amount_idr = models.BigIntegerField()
     from_credit = models.BooleanField(default=False)
@@ -231,6 +254,8 @@ class LedgerEntry(models.Model):
                 name="ledger_allocation_has_bill",
             ),
             models.UniqueConstraint(fields=["payment"], condition=Q(kind="received"), name="ledger_one_received"),
+            models.CheckConstraint(condition=Q(kind="received") | Q(member__isnull=False),
+                                   name="ledger_member_except_group_receipt"),
             models.UniqueConstraint(fields=["payment", "bill"], condition=Q(kind="allocation", from_credit=False),
                                     name="ledger_one_allocation_per_bill"),
         ]

@@ -34,8 +34,8 @@ def receipt_pdf(*, payment, allocations) -> bytes:
     rows = [
         (_("Receipt number"), payment.receipt_number),
         (_("Paid on"), formats.date_format(paid_at, "j F Y H:i")),
-        (_("Participant number (KPJ)"), payment.member.kpj),
-        (_("Name"), payment.member.full_name),
+        (_("Participant number (KPJ)"), payment.member.kpj if payment.member else _("several, see below")),
+        (_("Name"), payment.member.full_name if payment.member else payment.order.payer.get_full_name() or "-"),
         (_("Channel"), payment.get_channel_display()),
         (_("Reference"), payment.provider_reference[:32]),
     ]
@@ -52,7 +52,8 @@ def receipt_pdf(*, payment, allocations) -> bytes:
     y -= 6 * mm
     pdf.setFont("Helvetica", 10)
     for entry in allocations:
-        pdf.drawString(16 * mm, y, formats.date_format(entry.bill.month, "F Y"))
+        month = formats.date_format(entry.bill.month, "F Y")
+        pdf.drawString(16 * mm, y, month if payment.member else f"{entry.member.kpj}  {month}")
         pdf.drawRightString(width - 12 * mm, y, format_idr(entry.amount_idr))
         y -= 6 * mm
     pdf.line(12 * mm, y + 2 * mm, width - 12 * mm, y + 2 * mm)

@@ -93,7 +93,8 @@ def member_account(*, member: Member, today: dt.date | None = None) -> Account:
         open_bills=open_bills,
         next_due=open_bills[0] if open_bills else None,
         paid_through=last_paid.month if last_paid else None,
-        payments=list(Payment.objects.filter(member=member).select_related("order").order_by("-paid_at")[:50]),
+        payments=list(Payment.objects.filter(entries__member=member).distinct().select_related("order")
+                      .order_by("-paid_at")[:50]),
         pending_order=pending,
         credit_idr=credit_balance(member=member),
     )
@@ -205,9 +206,8 @@ def payment_for_viewer(*, receipt_number: str, user) -> Payment | None:
     payment = Payment.objects.select_related("member", "order__payer").filter(receipt_number=receipt_number).first()
     if payment is None or not user.is_authenticated:
         return None
-    if getattr(user, "is_portal_staff", False) or payment.member.user_id == user.pk or (
-        payment.order and payment.order.payer_id == user.pk
-    ):
+    if getattr(user, "is_portal_staff", False) or (payment.order and payment.order.payer_id == user.pk) \
+            or payment.entries.filter(member__user=user).exists():
         return payment
     return None
 
@@ -216,7 +216,8 @@ def order_for_viewer(*, order_id: int, user) -> PaymentOrder | None:
     order = PaymentOrder.objects.select_related("member").filter(pk=order_id).first()
     if order is None or not user.is_authenticated:
         return None
-    if order.payer_id == user.pk or order.member.user_id == user.pk or getattr(user, "is_portal_staff", False):
+    if order.payer_id == user.pk or getattr(user, "is_portal_staff", False) \
+            or order.lines.filter(member__user=user).exists():
         return order
     return None
 

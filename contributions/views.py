@@ -86,7 +86,8 @@ def order(request, order_id):
     expired = order.status == OrderStatus.PENDING and order.expires_at <= timezone.now()
     return render(request, "contributions/order.html", {
         "order": order, "expired": expired, "payment": getattr(order, "payment", None),
-        "coverage": selectors.coverage_status(member=order.member),
+        "lines": order.lines.select_related("member"),
+        "coverage": selectors.coverage_status(member=order.member) if order.member else None,
         "simulator": settings.PAYMENT_SIMULATOR_ENABLED,
     })
 
@@ -112,7 +113,8 @@ def receipt_download(request, receipt_number):
 
 
 def _allocations(payment):
-    return list(payment.entries.filter(kind="allocation").select_related("bill").order_by("bill__month"))
+    return list(payment.entries.filter(kind="allocation").select_related("bill", "member")
+                .order_by("member_id", "bill__month"))
 
 
 @staff_required

@@ -22,6 +22,7 @@ from contributions.models import (
     OrderStatus,
     Payment,
     PaymentOrder,
+    PaymentOrderLine,
 )
 from contributions.providers import get_provider
 from contributions.services.billing import bill_for_month
@@ -69,30 +70,53 @@ def months_to_pay(*, member: Member, count: int, today: dt.date | None = None) -
 def payment_order_create(
     *, member: Member, months_count: int, payer: User, today: dt.date | None = None
 ) -> PaymentOrder:
-    """Prices the months from their bills (created now for months not billed yet) and asks the provider for a
-    virtual account and a QRIS code. The order's amount is exactly the bills' total."""
-    if months_count not in settings.PAYMENT_MONTH_CHOICES:
-        raise ValueError("months_count must be one of PAYMENT_MONTH_CHOICES")
-    if member.status in (MemberStatus.LAPSED, MemberStatus.CLOSED):
-        raise PaymentRefused("member_not_payable", _("This membership is not active; it must be reactivated first."))
+    """An order for one member (the member paying, or anyone paying for them)."""
+    return payment_order_create_for_many(items=[(member, months_count)], payer=payer, today=today)
+
+
+def payment_order_create_for_many(
+    *, items: list[tuple[Member, int]], payer: User, today: dt.date | None = None
+) -> PaymentOrder:
+    """One checkout for one or many members, each for 1, 3, 6 or 12 months. Prices come from the bills (created
+    now for months not billed yet), so the order's amount is exactly the bills' total; the provider issues one
+    virtual account and one QRIS code for it."""
+    if not items or len({m.pk for m, _n in items}) != len(items):
+        raise ValueError("one line per member, at least one")
+    for member, months_count in items:
+        if months_count not in settings.PAYMENT_MONTH_CHOICES:
+            raise ValueError("months_count must be one of PAYMENT_MONTH_CHOICES")
+        if member.status in (MemberStatus.LAPSED, MemberStatus.CLOSED):
+            raise PaymentRefused("member_not_payable",
+                                 _("This membership is not active; it must be reactivated first.") + f" ({member.kpj})")
     provider = get_provider()
     with transaction.atomic():
-        Member.objects.select_for_update().filter(pk=member.pk).first()
-        months = months_to_pay(member=member, count=months_count, today=today)
-        bills = [bill_for_month(member=member, month=m, today=today) for m in months]
-        amount = sum(b.total_idr for b in bills)
+        list(Member.objects.select_for_update().filter(pk__in=[m.pk for m, _n in items]).order_by("pk"))
+        lines = []
+        for member, months_count in items:
+            months = months_to_pay(member=member, count=months_count, today=today)
+            bills = [bill_for_month(member=member, month=m, today=today) for m in months]
+            lines.append(PaymentOrderLine(member=member, months=[f"{m:%Y-%m}" for m in months],
+                                          amount_idr=sum(b.total_idr for b in bills)))
+        amount = sum(line.amount_idr for line in lines)
         reference = secrets.token_hex(6).upper()
         for _attempt in range(5):
             issued = provider.issue(amount_idr=amount, reference=reference)
             if not PaymentOrder.objects.filter(va_number=issued.va_number).exists():
                 break
+        single = items[0][0] if len(items) == 1 else None
         order = PaymentOrder.objects.create(
-            member=member, payer=payer, months=[f"{m:%Y-%m}" for m in months], amount_idr=amount,
+            member=single, payer=payer, months=lines[0].months if single else [], amount_idr=amount,
             provider=provider.name, va_number=issued.va_number, qris_payload=issued.qris_payload,
             expires_at=timezone.now() + dt.timedelta(hours=settings.PAYMENT_ORDER_TTL_HOURS),
         )
-        audit_event_record(actor=payer, action="payment_order.created", obj=order,
-                           changes={"member": member.kpj, "months": order.months, "amount_idr": amount})
+        for line in lines:
+            line.order = order
+        PaymentOrderLine.objects.bulk_create(lines)
+        audit_event_record(actor=payer, action="payment_order.created", obj=order, changes={
+            "lines": [{"member": line.member.kpj, "months": line.months, "amount_idr": line.amount_idr}
+                      for line in lines],
+            "amount_idr": amount,
+        })
     return order
 
 
@@ -122,8 +146,10 @@ def payment_confirm(
             order = PaymentOrder.objects.select_for_update().filter(va_number=va_number, provider=provider).first()
             if order is None:
                 raise PaymentRefused("unknown_account", "no order has this virtual account")
-            # Lock the member before the bills: the lapse job takes them in the same order.
-            member = Member.objects.select_for_update().get(pk=order.member_id)
+            lines = list(order.lines.order_by("member_id"))
+            # Lock the members before their bills, in pk order: the lapse job takes them the same way.
+            members = {m.pk: m for m in Member.objects.select_for_update().filter(
+                pk__in=[line.member_id for line in lines]).order_by("pk")}
             existing = Payment.objects.filter(provider=provider, provider_reference=reference).first()
             if existing:
                 return Confirmation(existing, replay=True)
@@ -134,24 +160,29 @@ def payment_confirm(
             if amount_idr != order.amount_idr:
                 raise PaymentRefused("wrong_amount", f"expected {order.amount_idr}, got {amount_idr}")
             payment = Payment.objects.create(
-                order=order, member=member, provider=provider, provider_reference=reference, channel=channel,
-                amount_idr=amount_idr, paid_at=paid_at, receipt_number=_receipt_number(),
+                order=order, member=order.member, provider=provider, provider_reference=reference,
+                channel=channel, amount_idr=amount_idr, paid_at=paid_at, receipt_number=_receipt_number(),
             )
-            LedgerEntry.objects.create(kind=EntryKind.RECEIVED, payment=payment, member=member, amount_idr=amount_idr)
+            LedgerEntry.objects.create(kind=EntryKind.RECEIVED, payment=payment, member=order.member,
+                                       amount_idr=amount_idr)
             order.status = OrderStatus.PAID
             order.paid_at = paid_at
             order.save(update_fields=["status", "paid_at"])
-            _allocate(payment=payment, member=member, months=order.months)
-            if member.status == MemberStatus.REGISTERED:
-                member_status_transition(member_id=member.pk, to=MemberStatus.ACTIVE, actor=None,
-                                         reason=f"first payment {payment.receipt_number}")
-            audit_event_record(actor=None, action="payment.received", obj=payment,
-                               changes={"member": member.kpj, "amount_idr": amount_idr, "order": order.pk})
-            notification_enqueue(
-                channel=MessageChannel.SMS, recipient=str(member.phone), purpose="receipt",
-                body=_("We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
-                    "amount": format_idr(amount_idr), "kpj": member.kpj, "receipt": payment.receipt_number},
-            )
+            for line in lines:
+                member = members[line.member_id]
+                _allocate(payment=payment, member=member, months=line.months, amount_idr=line.amount_idr)
+                if member.status == MemberStatus.REGISTERED:
+                    member_status_transition(member_id=member.pk, to=MemberStatus.ACTIVE, actor=None,
+                                             reason=f"first payment {payment.receipt_number}")
+                notification_enqueue(
+                    channel=MessageChannel.SMS, recipient=str(member.phone), purpose="receipt",
+                    body=_("We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
+                        "amount": format_idr(line.amount_idr), "kpj": member.kpj,
+                        "receipt": payment.receipt_number},
+                )
+            audit_event_record(actor=None, action="payment.received", obj=payment, changes={
+                "members": [members[line.member_id].kpj for line in lines], "amount_idr": amount_idr,
+                "order": order.pk, "payer": order.payer_id})
             return Confirmation(payment, replay=False)
     except IntegrityError:
         # The same reference committed a moment ago in another request: this one is a replay.
@@ -161,9 +192,9 @@ def payment_confirm(
         return Confirmation(existing, replay=True)
 
 
-def _allocate(*, payment: Payment, member: Member, months: list[str]) -> None:
+def _allocate(*, payment: Payment, member: Member, months: list[str], amount_idr: int) -> None:
     """Oldest month first; what a month no longer needs (paid meanwhile, or the member lapsed) becomes credit."""
-    remaining = payment.amount_idr
+    remaining = amount_idr
     if member.status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE):
         wanted = [dt.date(int(m[:4]), int(m[5:7]), 1) for m in months]
         bills = list(Bill.objects.select_for_update().filter(member=member, month__in=wanted).order_by("pk"))
@@ -186,24 +217,30 @@ def _allocate(*, payment: Payment, member: Member, months: list[str]) -> None:
                                    note="not needed by the order's months; held for the member")
 
 
-def payment_refund(*, payment: Payment, amount_idr: int, actor: User, reason: str) -> LedgerEntry:
-    """Pays back credit the member holds from this payment (money still unallocated)."""
+def payment_refund(
+    *, payment: Payment, amount_idr: int, actor: User, reason: str, member: Member | None = None
+) -> LedgerEntry:
+    """Pays back credit a member holds from this payment (money still unallocated)."""
+    member = member or payment.member
+    if member is None:
+        raise ValueError("a group payment's refund names the member whose credit is refunded")
     with transaction.atomic():
         Payment.objects.select_for_update().filter(pk=payment.pk).first()
-        held = credit_held(payment=payment)
+        held = credit_held(payment=payment, member=member)
         if amount_idr <= 0 or amount_idr > held:
             raise ValueError(f"refund {amount_idr} exceeds the credit held ({held})")
-        entry = LedgerEntry.objects.create(kind=EntryKind.REFUND, payment=payment, member=payment.member,
+        entry = LedgerEntry.objects.create(kind=EntryKind.REFUND, payment=payment, member=member,
                                            amount_idr=amount_idr, from_credit=True, note=reason[:200])
         audit_event_record(actor=actor, action="payment.refunded", obj=payment,
-                           changes={"amount_idr": amount_idr}, reason=reason)
+                           changes={"amount_idr": amount_idr, "member": member.kpj}, reason=reason)
         return entry
 
 
-def credit_held(*, payment: Payment) -> int:
+def credit_held(*, payment: Payment, member: Member | None = None) -> int:
+    entries = payment.entries.all() if member is None else payment.entries.filter(member=member)
     sums = {
         (row["kind"], row["from_credit"]): row["total"]
-        for row in payment.entries.values("kind", "from_credit").annotate(total=Sum("amount_idr"))
+        for row in entries.values("kind", "from_credit").annotate(total=Sum("amount_idr"))
     }
     credit = sums.get((EntryKind.CREDIT, False), 0)
     used = sums.get((EntryKind.ALLOCATION, True), 0) + sums.get((EntryKind.REFUND, True), 0)

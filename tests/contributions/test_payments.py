@@ -154,8 +154,8 @@ def test_order_is_audited(new_member, payer):
     order = payment_order_create(member=new_member, months_count=3, payer=payer, today=TODAY)
     event = AuditEvent.objects.get(action="payment_order.created")
     assert event.object_id == str(order.pk) and event.actor == payer
-    assert event.changes == {"member": new_member.kpj, "months": ["2026-11", "2026-12", "2027-01"],
-                             "amount_idr": 85_200}
+    assert event.changes == {"lines": [{"member": new_member.kpj, "months": ["2026-11", "2026-12", "2027-01"],
+                                        "amount_idr": 85_200}], "amount_idr": 85_200}
 
 
 def test_each_order_has_its_own_virtual_account(new_member, payer):
@@ -239,7 +239,8 @@ def test_first_payment_activates_and_sends_a_receipt(registered, payer):
     assert change.changes == {"status": ["registered", "active"]}
     assert payment.receipt_number in change.reason
     received = AuditEvent.objects.get(action="payment.received")
-    assert received.changes == {"member": registered.kpj, "amount_idr": 85_200, "order": order.pk}
+    assert received.changes == {"members": [registered.kpj], "amount_idr": 85_200, "order": order.pk,
+                                "payer": order.payer_id}
     sms = OutboxMessage.objects.get(purpose="receipt")
     assert sms.channel == "sms" and sms.recipient == "+6281234567890"
     assert sms.body == (f"We received Rp85,200 for KPJ {registered.kpj}. Receipt {payment.receipt_number}. "
