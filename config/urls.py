@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("enrollment.urls")),
     path("", include("contributions.urls")),
+    path("", include("enrollment.sponsor_urls")),
     path("", include("core.urls")),
 ]

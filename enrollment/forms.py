@@ -3,13 +3,14 @@ from collections import defaultdict
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
 
 from contributions.tariffs import income_bases
 from core.choices import Gender, Sector
 from core.money import format_idr
 from ecosystems.models import RegionLevel
 from ecosystems.selectors import region_children
-from enrollment.models import Occupation
+from enrollment.models import Occupation, Relationship
 from enrollment.services import identity_errors, nik_is_registered
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
@@ -48,17 +49,20 @@ class IdentityForm(forms.Form):
         error_messages={"required": _("Please choose your gender.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, check_registered: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.warnings: list[str] = []
         self.nik_registered = False
+        # Sponsors may name an existing member: that becomes a request the member confirms, not an error.
+        self.check_registered = check_registered
 
     def clean(self):
         data = super().clean()
         if data.get("nik"):
             digits = "".join(ch for ch in data["nik"] if ch.isdigit())
             errors, self.warnings = identity_errors(
-                nik=data["nik"], birth_date=data.get("birth_date"), gender=data.get("gender")
+                nik=data["nik"], birth_date=data.get("birth_date"), gender=data.get("gender"),
+                check_registered=self.check_registered,
             )
             self.nik_registered = "nik" in errors and len(digits) == 16 and nik_is_registered(digits)
             if "nik" not in errors:
@@ -103,8 +107,9 @@ class AddressForm(forms.Form):
 
     LEVELS = (("province", None), ("regency", "province"), ("district", "regency"), ("village", "district"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, refresh_url: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        refresh_url = refresh_url or reverse("enrollment:address")
         values = self.data if self.is_bound else self.initial
         placeholders = {
             "province": _("Choose a province"),
@@ -128,7 +133,7 @@ class AddressForm(forms.Form):
                 self.initial[name] = ""
             # htmx re-renders the address lists in place; without JS the "Show next list" button does the same.
             self.fields[name].widget.attrs.update(
-                {"data-level": name, "hx-post": reverse("enrollment:address"), "hx-trigger": "change"}
+                {"data-level": name, "hx-post": refresh_url, "hx-trigger": "change"}
             )
         self.fields["occupation"].choices = occupation_choices()
 
@@ -172,3 +177,38 @@ class ConsentForm(forms.Form):
                 "as described above."),
         error_messages={"required": _("Please tick the box to give your consent. We cannot register you without it.")},
     )
+
+
+class SponsorForm(forms.Form):
+    name = forms.CharField(label=_("Your name, as workers know you"), max_length=120,
+                           error_messages={"required": _("Please enter your name.")})
+
+
+class SponsorWorkerForm(forms.Form):
+    """What a sponsor adds to the worker's identity, address and contribution answers."""
+
+    phone = PhoneNumberField(
+        label=_("Worker's mobile number"), region="ID",
+        help_text=_("The worker signs in with it to see their card. Example: 0812 3456 7890"),
+        error_messages={"invalid": _("Please enter an Indonesian mobile number, for example 0812 3456 7890."),
+                        "required": _("Please enter the worker's mobile number.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    relationship = forms.ChoiceField(label=_("The worker is your"), choices=Relationship.choices,
+                                     widget=forms.RadioSelect,
+                                     error_messages={"required": _("Please choose how you know the worker.")})
+    consent = forms.BooleanField(
+        label=_("The worker agrees to be registered and to BPJS Ketenagakerjaan processing their data."),
+        error_messages={"required": _("Please confirm that the worker agrees.")},
+    )
+
+
+class SponsorPayForm(forms.Form):
+    members = forms.TypedMultipleChoiceField(coerce=int, label=_("Workers"),
+                                             error_messages={"required": _("Please choose at least one worker.")})
+    months = forms.TypedChoiceField(label=_("Months for each"), coerce=int, widget=forms.RadioSelect,
+                                    choices=[(1, 1), (3, 3), (6, 6), (12, 12)], initial=1)
+
+    def __init__(self, *args, member_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = [(pk, pk) for pk in member_ids]

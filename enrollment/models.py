@@ -145,3 +145,52 @@ class Member(models.Model):
     @property
     def programs(self) -> list[str]:
         return ["JKK", "JKM"] + (["JHT"] if self.has_jht else [])
+
+
+class Relationship(models.TextChoices):
+    HOUSEHOLD_HELPER = "household_helper", _("Household helper")
+    PRIVATE_DRIVER = "private_driver", _("Private driver")
+    REGULAR_VENDOR = "regular_vendor", _("Regular vendor")
+    OTHER = "other", _("Other")
+
+
+class Sponsor(models.Model):
+    """SERTAKAN: someone who registers and pays for workers near them. Citizens sign in by phone and code."""
+
+    class Kind(models.TextChoices):
+        CITIZEN = "citizen", _("Citizen")
+        ORGANISATION = "organisation", _("Organisation")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sponsor")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CITIZEN)
+    name = models.CharField(_("name"), max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sponsorship(models.Model):
+    """A sponsor paying for a member. One the sponsor asked for on an existing member waits for that member's
+    confirmation; until then the sponsor learns nothing about the member."""
+
+    sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="sponsorships")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="sponsorships")
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sponsor", "member"], condition=Q(ended_at__isnull=True),
+                                    name="sponsorship_one_open_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sponsor_id} pays for {self.member_id}"
+
+    @property
+    def active(self) -> bool:
+        return self.confirmed_at is not None and self.ended_at is None

@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from contributions.tariffs import Quote, tariff_quote
-from enrollment.models import Member
+from enrollment.models import Member, MemberStatus
 
 
 def member_for_user(*, user) -> Member | None:
@@ -34,3 +34,34 @@ def member_monthly_quote(*, member: Member, month: dt.date | None = None) -> Quo
 def registration_quote(*, data, sector: str, month: dt.date | None = None) -> Quote:
     return tariff_quote(income_idr=data.income_base_idr, programs=data.programs,
                         month=month or timezone.localdate(), sector=sector)
+
+
+def sponsor_for_user(*, user):
+    from enrollment.models import Sponsor
+
+    if not user.is_authenticated:
+        return None
+    return Sponsor.objects.filter(user=user).first()
+
+
+def sponsor_workers(*, sponsor):
+    """What a sponsor may see of its workers: masked name, KPJ, coverage and paid-through month. Never NIK or
+    address; only members who confirmed (or were registered by) this sponsor."""
+    from contributions.selectors import coverage_status, member_account
+
+    rows = []
+    for sponsorship in sponsor.sponsorships.filter(confirmed_at__isnull=False, ended_at__isnull=True) \
+            .select_related("member__occupation").order_by("member__full_name"):
+        member = sponsorship.member
+        account = member_account(member=member)
+        rows.append({
+            "member_id": member.pk, "masked_name": member.masked_name, "kpj": member.kpj,
+            "relationship": sponsorship.get_relationship_display(), "coverage": coverage_status(member=member),
+            "paid_through": account.paid_through, "next_due": account.next_due.due_date if account.next_due else None,
+            "payable": member.status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE),
+        })
+    return rows
+
+
+def sponsorships_for_member(*, member):
+    return member.sponsorships.filter(ended_at__isnull=True).select_related("sponsor").order_by("-created_at")

@@ -17,9 +17,18 @@ from contributions.tariffs import income_bases
 from core.choices import FundingSource
 from core.models import Channel, User
 from core.nik import nik_blind_index, nik_check, nik_encrypt, nik_mask
-from core.services import audit_event_record, notification_enqueue
+from core.services import PhoneSignInRefused, audit_event_record, notification_enqueue, phone_user_get_or_create
 from ecosystems.models import Region, RegionLevel
-from enrollment.models import Member, MemberStatus, Occupation, Partner, PartnerKey, RegistrationChannel
+from enrollment.models import (
+    Member,
+    MemberStatus,
+    Occupation,
+    Partner,
+    PartnerKey,
+    RegistrationChannel,
+    Sponsor,
+    Sponsorship,
+)
 
 
 @dataclass
@@ -48,14 +57,14 @@ def nik_is_registered(nik: str) -> bool:
 
 
 def identity_errors(
-    *, nik: str, birth_date: dt.date | None, gender: str | None
+    *, nik: str, birth_date: dt.date | None, gender: str | None, check_registered: bool = True
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Field errors and warnings for the identity answers; shared by the web steps, the API and registration."""
     errors: dict[str, list[str]] = {}
     check = nik_check(nik, birth_date=birth_date, gender=gender)
     if check.errors:
         errors["nik"] = check.errors
-    elif nik_is_registered(check.nik or ""):
+    elif check_registered and nik_is_registered(check.nik or ""):
         errors["nik"] = [
             _("This NIK is already registered. If it is yours, sign in with the phone number used to register it.")
         ]
@@ -249,3 +258,71 @@ def partner_key_revoke(*, key_id: int, actor: User | None) -> None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
             audit_event_record(actor=actor, action="partner_key.revoked", obj=key)
+
+
+def sponsor_become(*, user: User, name: str) -> Sponsor:
+    """A signed-in citizen starts sponsoring workers (SERTAKAN)."""
+    with transaction.atomic():
+        sponsor, created = Sponsor.objects.get_or_create(user=user, defaults={"name": name.strip()[:120]})
+        if created:
+            audit_event_record(actor=user, action="sponsor.created", obj=sponsor, changes={"name": sponsor.name})
+        return sponsor
+
+
+class SponsorRequestPending(Exception):
+    """The NIK belongs to an existing member: the sponsorship waits for that member's confirmation."""
+
+
+def sponsor_register_worker(
+    *, sponsor: Sponsor, data: RegistrationData, relationship: str, ip_address: str | None = None
+) -> Member:
+    """Registers a worker near the sponsor, paid by the sponsor (funding: donor). If the NIK is already a member,
+    nothing is registered or revealed: the member is asked to confirm the sponsor (SponsorRequestPending)."""
+    digits = nik_check(data.nik).nik
+    existing = Member.objects.filter(nik_index=nik_blind_index(digits)).first() if digits else None
+    if existing is not None:
+        with transaction.atomic():
+            Sponsorship.objects.get_or_create(sponsor=sponsor, member=existing, ended_at=None,
+                                              defaults={"relationship": relationship})
+            audit_event_record(actor=sponsor.user, action="sponsorship.requested", obj=existing,
+                               changes={"sponsor": sponsor.pk})
+            notification_enqueue(
+                channel=Channel.SMS, recipient=str(existing.phone), purpose="sponsorship",
+                body=_("%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU "
+                       "portal to accept or decline.") % {"name": sponsor.name},
+            )
+        raise SponsorRequestPending()
+    with transaction.atomic():
+        try:
+            user, _new = phone_user_get_or_create(phone=data.phone)
+        except PhoneSignInRefused:
+            raise ValidationError({"phone": [_("This number cannot be used for a member.")]}) from None
+        if hasattr(user, "member"):
+            raise ValidationError({"phone": [_("This phone number already belongs to a member.")]})
+        member = member_register(data=data, user=user, actor=sponsor.user, channel=RegistrationChannel.SPONSOR,
+                                 funding_source=FundingSource.DONOR, ip_address=ip_address)
+        Sponsorship.objects.create(sponsor=sponsor, member=member, relationship=relationship,
+                                   confirmed_at=timezone.now())
+        notification_enqueue(
+            channel=Channel.SMS, recipient=str(member.phone), purpose="sponsorship",
+            body=_("%(name)s registered you for BPJS Ketenagakerjaan protection and pays for it. Sign in to the "
+                   "BPU portal with this number to see your card.") % {"name": sponsor.name},
+        )
+        return member
+
+
+def sponsorship_answer(*, sponsorship_id: int, member: Member, accept: bool) -> Sponsorship:
+    """The member accepts or declines a sponsor; declining (or later ending) is the member taking over paying."""
+    with transaction.atomic():
+        sponsorship = Sponsorship.objects.select_for_update().get(pk=sponsorship_id, member=member)
+        if sponsorship.ended_at is not None:
+            return sponsorship
+        if accept and sponsorship.confirmed_at is None:
+            sponsorship.confirmed_at = timezone.now()
+            sponsorship.save(update_fields=["confirmed_at"])
+        elif not accept:
+            sponsorship.ended_at = timezone.now()
+            sponsorship.save(update_fields=["ended_at"])
+        audit_event_record(actor=member.user, action="sponsorship.accepted" if accept else "sponsorship.ended",
+                           obj=sponsorship, changes={"sponsor": sponsorship.sponsor_id, "member": member.kpj})
+        return sponsorship

@@ -1,0 +1,96 @@
+"""SERTAKAN: sponsors register workers, pay for them, see only what they may; members answer sponsors."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from core.models import AuditEvent, OutboxMessage, User
+from enrollment.models import Member, RegistrationChannel, Sponsorship
+from enrollment.selectors import sponsor_workers
+from enrollment.services import (
+    SponsorRequestPending,
+    member_register,
+    sponsor_become,
+    sponsor_register_worker,
+    sponsorship_answer,
+)
+from tests.conftest import VALID_NIK_MAN
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sponsor():
+    user = User.objects.create(username="s", phone="+6281311112222")
+    return sponsor_become(user=user, name="Ibu Ani")
+
+
+def test_sponsor_registers_a_worker_who_is_paid_for_by_a_donor(sponsor, registration_data):
+    member = sponsor_register_worker(sponsor=sponsor, data=registration_data(), relationship="household_helper")
+    assert member.channel == RegistrationChannel.SPONSOR and member.funding_source == "donor"
+    assert member.user.phone == "+6281234567890"
+    assert Sponsorship.objects.get(member=member).active
+    sms = OutboxMessage.objects.filter(purpose="sponsorship", recipient="+6281234567890").get()
+    assert "Ibu Ani" in sms.body
+    rows = sponsor_workers(sponsor=sponsor)
+    assert rows[0]["kpj"] == member.kpj and rows[0]["masked_name"] == "S*** R*****"
+    assert "nik" not in rows[0] and "address" not in str(rows[0]).lower()
+
+
+def test_an_existing_member_must_confirm_before_the_sponsor_sees_anything(sponsor, registration_data, worker_user):
+    existing = member_register(data=registration_data(), user=worker_user, actor=worker_user)
+    with pytest.raises(SponsorRequestPending):
+        sponsor_register_worker(sponsor=sponsor, data=registration_data(phone="+6285700000000"),
+                                relationship="regular_vendor")
+    assert Member.objects.count() == 1
+    assert sponsor_workers(sponsor=sponsor) == []
+    request = Sponsorship.objects.get(member=existing)
+    assert request.confirmed_at is None
+    assert OutboxMessage.objects.filter(purpose="sponsorship", recipient="+6281234567890").exists()
+    sponsorship_answer(sponsorship_id=request.pk, member=existing, accept=True)
+    assert [row["kpj"] for row in sponsor_workers(sponsor=sponsor)] == [existing.kpj]
+    sponsorship_answer(sponsorship_id=request.pk, member=existing, accept=False)  # the member takes over paying
+    assert sponsor_workers(sponsor=sponsor) == []
+    assert AuditEvent.objects.filter(action__in=["sponsorship.accepted", "sponsorship.ended"]).count() == 2
+
+
+def test_a_sponsor_never_sees_another_sponsors_workers(sponsor, registration_data):
+    other = sponsor_become(user=User.objects.create(username="o", phone="+6281399990000"), name="Pak Budi")
+    sponsor_register_worker(sponsor=other, data=registration_data(), relationship="private_driver")
+    assert sponsor_workers(sponsor=sponsor) == []
+
+
+def test_worker_phone_already_a_member_is_refused(sponsor, registration_data, worker_user):
+    member_register(data=registration_data(), user=worker_user, actor=worker_user)
+    data = registration_data(nik=VALID_NIK_MAN, birth_date=dt.date(1985, 3, 12), gender="L")
+    with pytest.raises(ValidationError) as exc:
+        sponsor_register_worker(sponsor=sponsor, data=data, relationship="other")
+    assert "phone" in exc.value.message_dict
+
+
+def test_sponsor_pages_show_no_nik_and_pay_many_in_one_checkout(client, sponsor, registration_data):
+    first = sponsor_register_worker(sponsor=sponsor, data=registration_data(), relationship="household_helper")
+    second = sponsor_register_worker(
+        sponsor=sponsor, relationship="private_driver",
+        data=registration_data(nik=VALID_NIK_MAN, birth_date=dt.date(1985, 3, 12), gender="L",
+                               phone="+6285712345678"))
+    client.force_login(sponsor.user)
+    html = client.get("/penyantun/").content.decode()
+    assert first.kpj in html and second.kpj in html
+    for secret in (first.nik, second.nik, first.full_name, first.address_line):
+        assert secret not in html
+    response = client.post("/penyantun/bayar/", {"members": [first.pk, second.pk], "months": 3})
+    assert response.status_code == 302
+    from contributions.models import PaymentOrder
+
+    order = PaymentOrder.objects.get()
+    assert {line.member_id for line in order.lines.all()} == {first.pk, second.pk}
+    assert order.payer == sponsor.user
+    # A sponsor cannot pay for (and so learn about) someone else's member.
+    stranger = User.objects.create(username="z", phone="+6281200009999")
+    stranger_member = member_register(
+        data=registration_data(nik="3204054508920003", birth_date=dt.date(1992, 8, 5), gender="P",
+                               phone="+6281200009999"), user=stranger, actor=stranger)
+    client.post("/penyantun/bayar/", {"members": [stranger_member.pk], "months": 1})
+    assert PaymentOrder.objects.count() == 1
