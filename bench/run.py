@@ -56,24 +56,6 @@ def _load() -> str:
     return f"load average {one:.1f} (1 min) {five:.1f} (5 min)"
 
 
-def _shim_append_only_migration() -> None:
-    """Works around an application bug until it is fixed (reported): contributions/migrations/0004 calls
-    schema_editor.execute(APPEND_ONLY) with the default params=(), so PostgreSQL's schema editor mogrifies the SQL and
-    the '%' of RAISE EXCEPTION '% is append-only' fails ("incomplete placeholder"); the migration cannot be applied on
-    PostgreSQL. Here that one statement runs unparameterized (params=None), which is what the migration means."""
-    from django.db.backends.postgresql.schema import DatabaseSchemaEditor
-
-    original = DatabaseSchemaEditor.execute
-
-    def execute(self, sql, params=()):
-        if params == () and "contributions_append_only" in str(sql):
-            print("  (bench shim: applying contributions 0004's trigger SQL with params=None, see bench/run.py)")
-            params = None
-        return original(self, sql, params)
-
-    DatabaseSchemaEditor.execute = execute
-
-
 def main(report: Report) -> None:
     from bench import billing, pages, webhooks
     from bench.dataset import ensure_regions
@@ -117,8 +99,6 @@ if __name__ == "__main__":
     settings.NOTIFICATION_BACKEND = "bench.quiet.QuietBackend"
     setup_test_environment()
     started = time.perf_counter()
-    if connection.vendor == "postgresql":
-        _shim_append_only_migration()
     runner = get_runner(settings)(verbosity=0, keepdb=True)
     # No serialized copy of the database: the test runner would otherwise read every row into memory.
     old = runner.setup_databases(serialized_aliases=set())

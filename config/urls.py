@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("contributions.urls")),
     path("", include("enrollment.sponsor_urls")),
+    path("", include("enrollment.agent_urls")),
     path("", include("core.urls")),
 ]

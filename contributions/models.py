@@ -137,6 +137,7 @@ class Bill(models.Model):
 class Channel(models.TextChoices):
     VIRTUAL_ACCOUNT = "va", _("Bank transfer (virtual account)")
     QRIS = "qris", _("QRIS")
+    CASH = "cash", _("Cash to a Perisai agent")
 
 
 class OrderStatus(models.TextChoices):
@@ -263,3 +264,39 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_idr}"
+
+
+class AgentSettlement(models.Model):
+    """Cash an agent paid into the agency's account, with the bank's reference."""
+
+    agent = models.ForeignKey("enrollment.Agent", on_delete=models.PROTECT, related_name="settlements")
+    amount_idr = models.BigIntegerField()
+    bank_reference = models.CharField(max_length=64, unique=True)
+    settled_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-settled_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_idr__gt=0), name="settlement_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.bank_reference
+
+
+class CashCollection(models.Model):
+    """Cash an agent received from a member; the member's months are paid from that moment."""
+
+    agent = models.ForeignKey("enrollment.Agent", on_delete=models.PROTECT, related_name="collections")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="cash_collection")
+    amount_idr = models.BigIntegerField()
+    collected_at = models.DateTimeField()
+    settlement = models.ForeignKey(AgentSettlement, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="collections")
+
+    class Meta:
+        ordering = ["-collected_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_idr__gt=0), name="collection_amount_positive")]
+        indexes = [models.Index(fields=["agent", "settlement"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.amount_idr}"

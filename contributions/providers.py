@@ -57,6 +57,15 @@ class SimulatorProvider:
         return body + qris_crc(body)
 
 
+class AgentCashProvider:
+    """Cash handed to a Perisai agent: no bank account to issue, only a reference for the collection."""
+
+    name = "agent_cash"
+
+    def issue(self, *, amount_idr: int, reference: str) -> Issued:
+        return Issued(va_number="9900" + "".join(secrets.choice("0123456789") for _ in range(12)), qris_payload="")
+
+
 def sign(body: bytes, timestamp: str, secret: str | None = None) -> str:
     key = (secret or settings.PAYMENT_SIMULATOR_SECRET).encode()
     return hmac.new(key, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -91,6 +100,7 @@ def send_webhook(*, url: str, body: bytes) -> tuple[int, bytes]:
 
 
 def get_provider(name: str = "simulator") -> PaymentProvider:
-    if name != "simulator":
+    providers = {"simulator": SimulatorProvider, "agent_cash": AgentCashProvider}
+    if name not in providers:
         raise ValueError(f"unknown payment provider {name}")
-    return SimulatorProvider()
+    return providers[name]()

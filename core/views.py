@@ -87,6 +87,8 @@ def signin_code(request):
 def after_login(request):
     if request.user.is_portal_staff:
         return redirect("core:staff-home")
+    if hasattr(request.user, "agent"):
+        return redirect("agents:dashboard")
     if hasattr(request.user, "member"):
         return redirect("enrollment:member-home")
     return redirect("enrollment:identity")

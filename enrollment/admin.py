@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from core.admin import ReadOnlyAdmin
-from enrollment.models import Member, Occupation, Partner, PartnerKey
+from enrollment.models import Agent, AgentBody, Member, Occupation, Partner, PartnerKey, Sponsor
 from enrollment.services import partner_key_revoke
 
 
@@ -40,3 +40,20 @@ class PartnerKeyAdmin(ReadOnlyAdmin):
 
     def has_change_permission(self, request, obj=None):
         return obj is None  # the list (and its revoke action) but no edit form
+
+
+@admin.register(AgentBody)
+class AgentBodyAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind")
+
+
+@admin.register(Agent)
+class AgentAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "body", "status", "market", "created_at")
+    list_filter = ("status", "body")
+    raw_id_fields = ("user", "village")
+
+
+@admin.register(Sponsor)
+class SponsorAdmin(ReadOnlyAdmin):
+    list_display = ("name", "kind", "created_at")

@@ -21,6 +21,8 @@ STAFF = [
 WORKER_PHONE = "+6281200000001"
 WORKER_NIK = "3174015708900001"  # Jakarta Selatan, woman born 17-08-1990
 WORKER_VILLAGE = "31.74.01.1001"
+AGENT_PHONE = "+6281200000002"
+SPONSOR_PHONE = "+6281200000003"
 PARTNER_NAME = "Demo Marketplace"
 PARTNER_KEY = "bpu_demo0000_not-a-secret-demo-partner-key"  # development only: printed by `make run`
 
@@ -47,6 +49,19 @@ def demo_seed() -> None:
             partner = partner_create(name=PARTNER_NAME, actor=None)
             partner_key_issue(partner=partner, scopes=["members:register", "members:read", "payments:create"],
                               actor=None, plaintext=PARTNER_KEY)
+        from enrollment.models import Agent, AgentBody
+        from enrollment.services import sponsor_become
+
+        if not Agent.objects.filter(user__phone=AGENT_PHONE).exists():
+            body, _ = AgentBody.objects.get_or_create(name="Koperasi Pasar Sejahtera",
+                                                      defaults={"kind": AgentBody.Kind.COOPERATIVE})
+            agent_user = User.objects.create(username="p" + AGENT_PHONE.lstrip("+"), phone=AGENT_PHONE,
+                                             role=Role.AGENT, first_name="Agen Demo")
+            Agent.objects.create(user=agent_user, body=body, market="Pasar Tebet",
+                                 village=Region.objects.filter(code=WORKER_VILLAGE).first())
+        sponsor_user, _ = User.objects.get_or_create(username="p" + SPONSOR_PHONE.lstrip("+"),
+                                                     defaults={"phone": SPONSOR_PHONE, "role": Role.SPONSOR})
+        sponsor_become(user=sponsor_user, name="Ibu Ani (demo)")
         worker, _ = User.objects.get_or_create(
             username="p" + WORKER_PHONE.lstrip("+"), defaults={"phone": WORKER_PHONE}
         )
@@ -70,6 +85,8 @@ def demo_accounts_text() -> str:
         "  Workers sign in at /masuk/ with a phone number and the code printed in this console.",
         f"    registered worker: {WORKER_PHONE} (0812-0000-0001)" + (f", KPJ {member.kpj}" if member else ""),
         "    a new worker: any other mobile number, e.g. 0812-3456-7890, then 'Daftar'",
+        f"    Perisai agent: {AGENT_PHONE} (0812-0000-0002), then /agen/",
+        f"    SERTAKAN sponsor: {SPONSOR_PHONE} (0812-0000-0003), then /penyantun/",
         f"  Staff sign in at /akun/login/ with password '{DEMO_PASSWORD}' and a TOTP code",
         "  (add the secret to an authenticator app, or run `make totp USER_NAME=<username>`):",
     ]

@@ -184,8 +184,8 @@ class SponsorForm(forms.Form):
                            error_messages={"required": _("Please enter your name.")})
 
 
-class SponsorWorkerForm(forms.Form):
-    """What a sponsor adds to the worker's identity, address and contribution answers."""
+class WorkerContactForm(forms.Form):
+    """What someone registering a worker adds to the worker's identity, address and contribution answers."""
 
     phone = PhoneNumberField(
         label=_("Worker's mobile number"), region="ID",
@@ -194,13 +194,30 @@ class SponsorWorkerForm(forms.Form):
                         "required": _("Please enter the worker's mobile number.")},
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
-    relationship = forms.ChoiceField(label=_("The worker is your"), choices=Relationship.choices,
-                                     widget=forms.RadioSelect,
-                                     error_messages={"required": _("Please choose how you know the worker.")})
     consent = forms.BooleanField(
         label=_("The worker agrees to be registered and to BPJS Ketenagakerjaan processing their data."),
         error_messages={"required": _("Please confirm that the worker agrees.")},
     )
+
+
+class SponsorWorkerForm(WorkerContactForm):
+    relationship = forms.ChoiceField(label=_("The worker is your"), choices=Relationship.choices,
+                                     widget=forms.RadioSelect,
+                                     error_messages={"required": _("Please choose how you know the worker.")})
+
+
+class CashForm(forms.Form):
+    kpj = forms.RegexField(r"^[0-9]{11}$", label=_("Participant number (KPJ)"),
+                           error_messages={"invalid": _("The participant number has 11 digits."),
+                                           "required": _("Please enter the participant number.")},
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    months = forms.TypedChoiceField(label=_("Months paid in cash"), coerce=int, widget=forms.RadioSelect,
+                                    choices=[(1, 1), (3, 3), (6, 6), (12, 12)], initial=1)
+
+
+class SettlementForm(forms.Form):
+    bank_reference = forms.CharField(label=_("Bank transfer reference"), max_length=64,
+                                     error_messages={"required": _("Please enter the bank's reference.")})
 
 
 class SponsorPayForm(forms.Form):

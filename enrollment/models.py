@@ -66,6 +66,40 @@ class PartnerKey(models.Model):
         return f"{self.partner} {self.prefix}…"
 
 
+class AgentBody(models.Model):
+    """The registered body a Perisai agent belongs to (cooperative, foundation or company)."""
+
+    class Kind(models.TextChoices):
+        COOPERATIVE = "cooperative", _("Cooperative")
+        FOUNDATION = "foundation", _("Foundation")
+        COMPANY = "company", _("Company")
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(models.Model):
+    """A Perisai agent: registers traders in the field and collects their contributions in cash."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agent")
+    body = models.ForeignKey(AgentBody, on_delete=models.PROTECT, related_name="agents")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    market = models.CharField(_("market"), max_length=120, blank=True)
+    village = models.ForeignKey("ecosystems.Region", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", help_text="Where the agent usually works; forms start there")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+
 class MemberStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered, awaiting first payment")
     ACTIVE = "active", _("Active")
@@ -109,6 +143,7 @@ class Member(models.Model):
     status = models.CharField(max_length=12, choices=MemberStatus.choices, default=MemberStatus.REGISTERED)
     channel = models.CharField(max_length=10, choices=RegistrationChannel.choices, default=RegistrationChannel.SELF)
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     billing_start = models.DateField(
         null=True, blank=True, help_text="First month billed: the registration or reactivation month"
     )

@@ -20,6 +20,7 @@ from core.nik import nik_blind_index, nik_check, nik_encrypt, nik_mask
 from core.services import PhoneSignInRefused, audit_event_record, notification_enqueue, phone_user_get_or_create
 from ecosystems.models import Region, RegionLevel
 from enrollment.models import (
+    Agent,
     Member,
     MemberStatus,
     Occupation,
@@ -120,6 +121,7 @@ def member_register(
     funding_source: str = FundingSource.SELF,
     ip_address: str | None = None,
     partner: Partner | None = None,
+    agent: Agent | None = None,
 ) -> Member:
     """Registers a BPU member: validates everything again, issues a KPJ, writes an audit event, queues a welcome SMS.
 
@@ -152,6 +154,7 @@ def member_register(
                     status=MemberStatus.REGISTERED,
                     channel=channel,
                     partner=partner,
+                    agent=agent,
                     billing_start=timezone.localdate().replace(day=1),
                     consent_version=settings.CONSENT_VERSION,
                     consented_at=timezone.now(),
@@ -326,3 +329,18 @@ def sponsorship_answer(*, sponsorship_id: int, member: Member, accept: bool) -> 
         audit_event_record(actor=member.user, action="sponsorship.accepted" if accept else "sponsorship.ended",
                            obj=sponsorship, changes={"sponsor": sponsorship.sponsor_id, "member": member.kpj})
         return sponsorship
+
+
+def agent_register_trader(*, agent: Agent, data: RegistrationData, ip_address: str | None = None) -> Member:
+    """A Perisai agent registers a trader in the field: the same checks as self-registration."""
+    if agent.status != Agent.Status.ACTIVE:
+        raise ValidationError({"__all__": [_("Your agent account is inactive. Please contact your branch.")]})
+    with transaction.atomic():
+        try:
+            user, _new = phone_user_get_or_create(phone=data.phone)
+        except PhoneSignInRefused:
+            raise ValidationError({"phone": [_("This number cannot be used for a member.")]}) from None
+        if hasattr(user, "member"):
+            raise ValidationError({"phone": [_("This phone number already belongs to a member.")]})
+        return member_register(data=data, user=user, actor=agent.user, channel=RegistrationChannel.AGENT,
+                               ip_address=ip_address, agent=agent)

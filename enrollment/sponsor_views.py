@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 from contributions.services.payments import PaymentRefused, payment_order_create_for_many
 from core.views import client_ip
 from enrollment import selectors
-from enrollment.forms import AddressForm, ContributionForm, IdentityForm, SponsorForm, SponsorPayForm, SponsorWorkerForm
+from enrollment.forms import SponsorForm, SponsorPayForm, SponsorWorkerForm
 from enrollment.models import Member
+from enrollment.onbehalf import on_behalf_forms
 from enrollment.services import (
-    RegistrationData,
     SponsorRequestPending,
     sponsor_become,
     sponsor_register_worker,
@@ -42,11 +42,9 @@ def dashboard(request):
     })
 
 
-def _forms(*, data=None, initial=None):
-    """The worker's identity, address and contribution answers (the self-registration forms) and the sponsor's."""
-    return (IdentityForm(data, initial=initial, check_registered=False),
-            AddressForm(data, initial=initial, refresh_url=reverse("sponsors:register")),
-            ContributionForm(data, initial=initial), SponsorWorkerForm(data, initial=initial))
+def _forms(**kwargs):
+    return on_behalf_forms(contact_class=SponsorWorkerForm, refresh_url=reverse("sponsors:register"),
+                           check_registered=False, **kwargs)
 
 
 @sensitive_post_parameters("nik")
@@ -57,44 +55,29 @@ def register_worker(request):
         return redirect("sponsors:dashboard")
     if request.method == "POST" and request.POST.get("action") == "refresh":
         # Without JavaScript (or from htmx): show the next address list, keep everything typed.
-        identity, address, contribution, extra = _forms(initial=request.POST.dict())
-        return render(request, "enrollment/sponsor_register.html", {
-            "identity": identity, "address": address, "contribution": contribution, "extra": extra})
-    if request.method == "POST":
-        identity, address, contribution, extra = _forms(data=request.POST)
-        if all([f.is_valid() for f in (identity, address, contribution, extra)]):
-            i, a, c, e = identity.cleaned_data, address.cleaned_data, contribution.cleaned_data, extra.cleaned_data
-            data = RegistrationData(
-                nik=i["nik"], full_name=i["full_name"], birth_place=i["birth_place"], birth_date=i["birth_date"],
-                gender=i["gender"], phone=str(e["phone"]), village_code=a["village"], address_line=a["address_line"],
-                occupation_code=a["occupation"], income_base_idr=c["income_base_idr"],
-                programs=["JKK", "JKM"] + (["JHT"] if c["jht"] else []), consent=e["consent"],
-            )
+        forms = _forms(initial=request.POST.dict())
+    elif request.method == "POST":
+        forms = _forms(data=request.POST)
+        if forms.is_valid():
             try:
-                member = sponsor_register_worker(sponsor=sponsor, data=data, relationship=e["relationship"],
+                member = sponsor_register_worker(sponsor=sponsor, data=forms.data(),
+                                                 relationship=forms.contact.cleaned_data["relationship"],
                                                  ip_address=client_ip(request))
             except SponsorRequestPending:
                 messages.info(request, _("This person is already a member. We asked them to accept you as their "
                                          "sponsor; they will appear here once they do."))
                 return redirect("sponsors:dashboard")
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for form in (identity, address, contribution, extra):
-                        if field in form.fields:
-                            for error in errors:
-                                form.add_error(field, error)
-                            break
-                    else:
-                        for error in errors:
-                            messages.error(request, error)
+                for error in forms.add_service_errors(exc):
+                    messages.error(request, error)
             else:
                 messages.success(request, _("%(name)s is registered with participant number %(kpj)s.") % {
                     "name": member.masked_name, "kpj": member.kpj})
                 return redirect("sponsors:dashboard")
     else:
-        identity, address, contribution, extra = _forms()
-    return render(request, "enrollment/sponsor_register.html", {
-        "identity": identity, "address": address, "contribution": contribution, "extra": extra})
+        forms = _forms()
+    return render(request, "enrollment/register_on_behalf.html", {
+        **forms.context(), "title": _("Register a worker"), "submit_label": _("Register the worker")})
 
 
 @login_required

@@ -262,3 +262,12 @@ PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=DEBUG)
 PAYMENT_WEBHOOK_MAX_AGE_SECONDS = 300
 # Where the simulator delivers its webhooks; empty means this portal's own address from the request.
 PAYMENT_SIMULATOR_WEBHOOK_BASE = env.str("PAYMENT_SIMULATOR_WEBHOOK_BASE", default="")
+
+# Perisai agents (DOMAIN.md: 2018 figures, so settings): commission on cash collected and settled, a bonus for
+# a month with enough new members, the body's share of the incentive, how long cash may be held, inactivity.
+AGENT_COMMISSION_PERCENT = env.str("AGENT_COMMISSION_PERCENT", default="7.5")
+AGENT_BONUS_IDR = env.int("AGENT_BONUS_IDR", default=500_000)
+AGENT_BONUS_MIN_NEW_MEMBERS = env.int("AGENT_BONUS_MIN_NEW_MEMBERS", default=50)
+AGENT_BODY_SHARE_PERCENT = env.str("AGENT_BODY_SHARE_PERCENT", default="10")
+AGENT_CASH_HOLD_DAYS = env.int("AGENT_CASH_HOLD_DAYS", default=2)
+AGENT_INACTIVE_AFTER_MONTHS = env.int("AGENT_INACTIVE_AFTER_MONTHS", default=3)

@@ -75,7 +75,7 @@ def payment_order_create(
 
 
 def payment_order_create_for_many(
-    *, items: list[tuple[Member, int]], payer: User, today: dt.date | None = None
+    *, items: list[tuple[Member, int]], payer: User, today: dt.date | None = None, provider_name: str = "simulator"
 ) -> PaymentOrder:
     """One checkout for one or many members, each for 1, 3, 6 or 12 months. Prices come from the bills (created
     now for months not billed yet), so the order's amount is exactly the bills' total; the provider issues one
@@ -88,7 +88,7 @@ def payment_order_create_for_many(
         if member.status in (MemberStatus.LAPSED, MemberStatus.CLOSED):
             raise PaymentRefused("member_not_payable",
                                  _("This membership is not active; it must be reactivated first.") + f" ({member.kpj})")
-    provider = get_provider()
+    provider = get_provider(provider_name)
     with transaction.atomic():
         list(Member.objects.select_for_update().filter(pk__in=[m.pk for m, _n in items]).order_by("pk"))
         lines = []
