@@ -19,3 +19,10 @@ def members_lapse() -> int:
 @shared_task
 def payment_orders_expire() -> int:
     return payments.payment_orders_expire()
+
+
+@shared_task
+def agents_mark_inactive() -> int:
+    from contributions.services.agents import agents_mark_inactive as run
+
+    return run()

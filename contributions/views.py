@@ -135,7 +135,8 @@ def staff_member(request):
 
 @staff_required
 def staff_reconciliation(request):
-    return render(request, "contributions/staff_reconciliation.html", {"r": selectors.reconciliation()})
+    return render(request, "contributions/staff_reconciliation.html", {
+        "r": selectors.reconciliation(), "agents_late": selectors.agents_holding_cash_too_long()})
 
 
 def simulator_required(view):
