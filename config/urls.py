@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("contributions.urls")),
     path("", include("enrollment.sponsor_urls")),
     path("", include("enrollment.agent_urls")),
+    path("", include("enrollment.bulk_urls")),
     path("", include("core.urls")),
 ]

@@ -195,10 +195,13 @@ class Sponsor(models.Model):
     class Kind(models.TextChoices):
         CITIZEN = "citizen", _("Citizen")
         ORGANISATION = "organisation", _("Organisation")
+        GOVERNMENT = "government", _("Local government")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sponsor")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CITIZEN)
     name = models.CharField(_("name"), max_length=120)
+    funding_source = models.CharField(max_length=10, choices=FundingSource.choices, default=FundingSource.DONOR,
+                                      help_text="Budget-funded sponsors (APBN/APBD) get no discount that excludes them")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -229,3 +232,60 @@ class Sponsorship(models.Model):
     @property
     def active(self) -> bool:
         return self.confirmed_at is not None and self.ended_at is None
+
+
+class BulkImport(models.Model):
+    """A spreadsheet of workers a sponsor (often a local government) registers and pays for at once."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Checking the file")
+        VALIDATED = "validated", _("Checked: waiting for confirmation")
+        FAILED = "failed", _("The file could not be read")
+        COMMITTED = "committed", _("Registered")
+
+    sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to="imports/")
+    filename = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VALIDATING)
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    order = models.ForeignKey("contributions.PaymentOrder", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done_rows / self.total_rows) if self.total_rows else 0
+
+
+class BulkRowStatus(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    EXISTING = "existing", _("Already a member")
+    DUPLICATE = "duplicate", _("Duplicate in the file")
+    REJECTED = "rejected", _("Rejected")
+
+
+class BulkImportRow(models.Model):
+    bulk_import = models.ForeignKey(BulkImport, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=BulkRowStatus.choices)
+    reasons = models.JSONField(default=list)
+    data = models.JSONField(default=dict, help_text="The row's answers; the NIK only encrypted")
+    nik_index = models.CharField(max_length=64, blank=True)
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["bulk_import", "row_number"]
+        constraints = [models.UniqueConstraint(fields=["bulk_import", "row_number"], name="bulk_row_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.bulk_import_id}:{self.row_number}"

@@ -1,0 +1,108 @@
+"""Spreadsheet registration pages for sponsors (local governments, companies) and the staff overview."""
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from core.views import staff_required
+from enrollment import bulk, selectors
+from enrollment.models import BulkImport
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Spreadsheet (CSV or XLSX)"),
+                           error_messages={"required": gettext_lazy("Please choose a file.")})
+
+
+def _sponsor(request):
+    sponsor = selectors.sponsor_for_user(user=request.user)
+    if sponsor is None:
+        raise Http404
+    return sponsor
+
+
+def _own_import(request, import_id) -> BulkImport:
+    item = BulkImport.objects.filter(pk=import_id).select_related("sponsor").first()
+    if item is None or not (item.sponsor.user_id == request.user.pk or request.user.is_portal_staff):
+        raise Http404
+    return item
+
+
+@login_required
+def imports(request):
+    sponsor = _sponsor(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = bulk.bulk_import_start(sponsor=sponsor, uploaded=form.cleaned_data["file"], actor=request.user)
+        except ValidationError as exc:
+            for error in exc.message_dict.get("file", exc.messages):
+                form.add_error("file", error)
+        else:
+            return redirect("bulk:detail", import_id=item.pk)
+    return render(request, "enrollment/bulk_imports.html", {
+        "form": form, "sponsor": sponsor, "imports": sponsor.imports.all()[:20]})
+
+
+def _summary(item):
+    return dict(item.rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+@login_required
+def detail(request, import_id):
+    item = _own_import(request, import_id)
+    return render(request, "enrollment/bulk_detail.html", {
+        "item": item, "summary": _summary(item),
+        "rejected": item.rows.exclude(status="accepted").order_by("row_number")[:50],
+    })
+
+
+@login_required
+@require_POST
+def commit(request, import_id):
+    item = _own_import(request, import_id)
+    try:
+        item = bulk.bulk_import_commit(import_id=item.pk, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("bulk:detail", import_id=item.pk)
+    if item.order_id:
+        messages.success(request, _("Workers registered. Here is the invoice for all of them."))
+        return redirect("contributions:order", order_id=item.order_id)
+    return redirect("bulk:detail", import_id=item.pk)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def report(request, import_id):
+    item = _own_import(request, import_id)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse((writer.writerow(row) for row in bulk.report_rows(item)),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="laporan-impor-{item.pk}.csv"'
+    return response
+
+
+def template(request):
+    response = HttpResponse("\ufeff" + bulk.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="templat-pendaftaran-massal.csv"'
+    return response
+
+
+@staff_required
+def staff_imports(request):
+    return render(request, "enrollment/bulk_staff.html", {
+        "imports": BulkImport.objects.select_related("sponsor", "created_by").order_by("-created_at")[:200]})

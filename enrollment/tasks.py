@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from enrollment import bulk
+
+
+@shared_task
+def bulk_import_validate(import_id: int) -> None:
+    bulk.bulk_import_validate(import_id=import_id)

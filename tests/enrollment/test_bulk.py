@@ -1,0 +1,142 @@
+"""Spreadsheet registration: messy files, the per-row report, all-or-nothing commit, one invoice."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from contributions.models import PaymentOrder
+from core.models import User
+from enrollment.bulk import bulk_import_commit, bulk_import_start, report_rows
+from enrollment.models import BulkImport, Member, RegistrationChannel, Sponsor, Sponsorship
+from enrollment.services import member_register
+from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data", "english")]
+HEADER = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alamat,pekerjaan,penghasilan,jht,bulan"
+
+
+@pytest.fixture
+def government(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    user = User.objects.create(username="pemda", phone="+6281300000001")
+    return Sponsor.objects.create(user=user, name="Pemkot Bontang", kind="government", funding_source="apbd")
+
+
+def _rows(village):
+    return [
+        f"{VALID_NIK_WOMAN},Siti Rahayu,Jakarta,17-08-1990,P,081234567890,{village},Jl. A,asisten-rumah-tangga,"
+        "1000000,tidak,3",
+        f"{VALID_NIK_MAN},Budi Santoso,Bandung,1985-03-12,L,085712345678,{village.replace('.', '')},Jl. B,Nelayan,"
+        "1000000,ya,1",
+        "",  # empty line
+        f"{VALID_NIK_MAN},Budi Lagi,Bandung,12-03-1985,L,085712340000,{village},Jl. C,nelayan,1000000,tidak,1",
+        f"3174015808900001,Nik Salah,Jakarta,17-08-1990,P,081234560000,{village},Jl. D,petani,1000000,tidak,1",
+        f"12345,Terlalu Pendek,Jakarta,17-08-1990,P,081234561111,{village},Jl. E,petani,999,tidak,2",
+    ]
+
+
+def _upload(government, content: bytes, name="pekerja.csv"):
+    return bulk_import_start(sponsor=government, uploaded=SimpleUploadedFile(name, content),
+                             actor=government.user)
+
+
+def test_messy_csv_with_bom_and_semicolons_gives_a_row_by_row_report(government, village_code):
+    text = "\ufeff" + "\n".join([HEADER.replace(",", ";")] + [r.replace(",", ";") for r in _rows(village_code)])
+    item = BulkImport.objects.get(pk=_upload(government, text.encode()).pk)
+    assert item.status == "validated" and item.total_rows == 5
+    statuses = {r.row_number: (r.status, " ".join(r.reasons)) for r in item.rows.all()}
+    assert statuses[2][0] == "accepted" and statuses[3][0] == "accepted"  # occupation by name, dotless code
+    assert statuses[5][0] == "duplicate"
+    assert statuses[6][0] == "rejected" and "birth date" in statuses[6][1]
+    assert statuses[7][0] == "rejected" and "16 digits" in statuses[7][1] and "income table" in statuses[7][1] \
+        and "Months must be" in statuses[7][1]
+    report = list(report_rows(item))
+    assert report[0][:3] == ["baris", "status", "alasan"]
+    assert all(VALID_NIK_WOMAN not in cell for row in report for cell in row)  # NIKs are masked
+    assert Member.objects.count() == 0  # nothing registered before the sponsor confirms
+
+
+def test_commit_registers_all_accepted_with_one_invoice_and_no_discount_for_apbd(government, village_code):
+    text = "\n".join([HEADER] + _rows(village_code))
+    item = bulk_import_commit(import_id=_upload(government, text.encode()).pk, actor=government.user)
+    assert item.status == "committed"
+    members = Member.objects.order_by("kpj")
+    assert members.count() == 2 and {m.channel for m in members} == {RegistrationChannel.BULK}
+    assert {m.funding_source for m in members} == {"apbd"}
+    order = PaymentOrder.objects.get(pk=item.order_id)
+    # APBD-funded: no PP 50/2025 discount. 3 × 16,800 + 1 × 36,800.
+    assert order.amount_idr == 3 * 16_800 + 36_800 and order.lines.count() == 2
+    assert Sponsorship.objects.filter(sponsor=government, confirmed_at__isnull=False).count() == 2
+
+    # The corrected file sent again registers nobody twice: both are now existing members.
+    again = bulk_import_commit(import_id=_upload(government, text.encode()).pk, actor=government.user)
+    assert Member.objects.count() == 2
+    assert again.rows.filter(status="existing").count() == 2
+
+
+def test_a_failure_at_commit_leaves_no_member_behind(government, village_code, registration_data):
+    text = "\n".join([HEADER] + _rows(village_code))
+    item = _upload(government, text.encode())
+    # Someone registers Budi's NIK between the check and the confirmation.
+    intruder = User.objects.create(username="x", phone="+6281399990000")
+    member_register(data=registration_data(nik=VALID_NIK_MAN, birth_date=dt.date(1985, 3, 12), gender="L",
+                                           phone="+6281399990000"), user=intruder, actor=intruder)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        bulk_import_commit(import_id=item.pk, actor=government.user)
+    assert Member.objects.count() == 1 and not PaymentOrder.objects.exists()
+    assert BulkImport.objects.get(pk=item.pk).status == "validated"
+
+
+def test_xlsx_with_a_merged_title_row_and_real_dates(government, village_code):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Data pekerja rentan Kota Bontang 2026"])
+    sheet.merge_cells("A1:L1")
+    sheet.append(HEADER.split(","))
+    sheet.append([VALID_NIK_WOMAN, "Siti", "Jakarta", dt.datetime(1990, 8, 17), "P", "081234567890", village_code,
+                  "Jl. A", "petani", 1000000, "ya", 1])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    item = BulkImport.objects.get(pk=_upload(government, buffer.getvalue(), "data.xlsx").pk)
+    assert item.status == "validated"
+    row = item.rows.get()
+    assert row.status == "accepted" and row.row_number == 3
+
+
+@pytest.mark.parametrize("content,message", [
+    (HEADER.encode(), "no worker rows"),
+    (b"nama,alamat\nSiti,Jl. A\n", "header row"),
+    (b"\xff\xfe\x00n\x00i\x00k", "UTF-8"),
+])
+def test_unreadable_or_empty_files_fail_with_a_reason(government, content, message):
+    item = BulkImport.objects.get(pk=_upload(government, content).pk)
+    assert item.status == "failed" and message in item.error
+
+
+def test_too_big_or_wrong_type_files_are_refused_before_anything_is_saved(government, settings):
+    from django.core.exceptions import ValidationError
+
+    settings.BULK_IMPORT_MAX_BYTES = 1000
+    with pytest.raises(ValidationError, match="larger than"):
+        _upload(government, b"x" * 1001)
+    with pytest.raises(ValidationError, match="CSV or XLSX"):
+        _upload(government, b"nik", "data.pdf")
+    assert not BulkImport.objects.exists()
+
+
+def test_sponsors_see_only_their_own_imports(client, government, village_code):
+    item = _upload(government, "\n".join([HEADER] + _rows(village_code)).encode())
+    other = Sponsor.objects.create(user=User.objects.create(username="o", phone="+6281300000002"), name="PT Lain")
+    client.force_login(other.user)
+    assert client.get(f"/penyantun/impor/{item.pk}/").status_code == 404
+    assert client.get(f"/penyantun/impor/{item.pk}/laporan.csv").status_code == 404
+    client.force_login(government.user)
+    assert client.get(f"/penyantun/impor/{item.pk}/").status_code == 200
+    body = b"".join(client.get(f"/penyantun/impor/{item.pk}/laporan.csv").streaming_content).decode()
+    assert body.startswith("baris,status,alasan") and "3174********0001" in body
