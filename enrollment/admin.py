@@ -55,5 +55,13 @@ class AgentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sponsor)
-class SponsorAdmin(ReadOnlyAdmin):
-    list_display = ("name", "kind", "created_at")
+class SponsorAdmin(admin.ModelAdmin):
+    """Staff mark local governments and companies here (kind, budget funding); the rest is the sponsor's own."""
+
+    list_display = ("name", "kind", "funding_source", "created_at")
+    list_filter = ("kind", "funding_source")
+    fields = ("user", "name", "kind", "funding_source")
+    readonly_fields = ("user",)
+
+    def has_add_permission(self, request):
+        return False

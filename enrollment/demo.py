@@ -23,6 +23,7 @@ WORKER_NIK = "3174015708900001"  # Jakarta Selatan, woman born 17-08-1990
 WORKER_VILLAGE = "31.74.01.1001"
 AGENT_PHONE = "+6281200000002"
 SPONSOR_PHONE = "+6281200000003"
+GOVERNMENT_PHONE = "+6281200000004"
 PARTNER_NAME = "Demo Marketplace"
 PARTNER_KEY = "bpu_demo0000_not-a-secret-demo-partner-key"  # development only: printed by `make run`
 
@@ -62,6 +63,12 @@ def demo_seed() -> None:
         sponsor_user, _ = User.objects.get_or_create(username="p" + SPONSOR_PHONE.lstrip("+"),
                                                      defaults={"phone": SPONSOR_PHONE, "role": Role.SPONSOR})
         sponsor_become(user=sponsor_user, name="Ibu Ani (demo)")
+        government_user, _ = User.objects.get_or_create(username="p" + GOVERNMENT_PHONE.lstrip("+"),
+                                                        defaults={"phone": GOVERNMENT_PHONE, "role": Role.SPONSOR})
+        government = sponsor_become(user=government_user, name="Pemerintah Kota Bontang (demo)")
+        if government.kind != government.Kind.GOVERNMENT:
+            type(government).objects.filter(pk=government.pk).update(kind=government.Kind.GOVERNMENT,
+                                                                    funding_source="apbd")
         worker, _ = User.objects.get_or_create(
             username="p" + WORKER_PHONE.lstrip("+"), defaults={"phone": WORKER_PHONE}
         )
@@ -87,6 +94,7 @@ def demo_accounts_text() -> str:
         "    a new worker: any other mobile number, e.g. 0812-3456-7890, then 'Daftar'",
         f"    Perisai agent: {AGENT_PHONE} (0812-0000-0002), then /agen/",
         f"    SERTAKAN sponsor: {SPONSOR_PHONE} (0812-0000-0003), then /penyantun/",
+        f"    local government (APBD): {GOVERNMENT_PHONE} (0812-0000-0004), then /penyantun/impor/",
         f"  Staff sign in at /akun/login/ with password '{DEMO_PASSWORD}' and a TOTP code",
         "  (add the secret to an authenticator app, or run `make totp USER_NAME=<username>`):",
     ]

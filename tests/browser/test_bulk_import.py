@@ -1,0 +1,58 @@
+"""A local government uploads a messy spreadsheet, reads the report, confirms and pays the one invoice."""
+
+import pytest
+
+from contributions.models import Bill, PaymentOrder
+from core.models import User
+from enrollment.models import Member, Sponsor
+from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
+from tests.core.helpers import last_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_local_government_uploads_confirms_and_pays(page, shoot, tmp_path, settings, village_code):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    user = User.objects.create(username="pemda", phone="+6281200000004")
+    Sponsor.objects.create(user=user, name="Pemerintah Kota Bontang", kind="government", funding_source="apbd")
+    rows = [
+        "nik;nama;tempat_lahir;tanggal_lahir;jenis_kelamin;no_hp;kode_desa;alamat;pekerjaan;penghasilan;jht;bulan",
+        f"{VALID_NIK_WOMAN};Siti Rahayu;Jakarta;17-08-1990;P;081234567890;{village_code};Jl. A;petani;1000000;tidak;1",
+        "",
+        f"{VALID_NIK_MAN};Budi Santoso;Bandung;12-03-1985;L;085712345678;{village_code};Jl. B;nelayan;1000000;ya;1",
+        f"{VALID_NIK_MAN};Budi Kembar;Bandung;12-03-1985;L;085712349999;{village_code};Jl. C;nelayan;1000000;ya;1",
+        f"3174015808900001;Salah Tanggal;Jakarta;17-08-1990;P;081234567000;{village_code};Jl. D;petani;1000000;;1",
+    ]
+    path = tmp_path / "pekerja rentan.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(rows)).encode())
+
+    page.goto("/masuk/")
+    page.locator("#id_phone").fill("0812 0000 0004")
+    page.locator("main button.primary").click()
+    page.locator("#id_code").fill(last_code("+6281200000004"))
+    page.locator("main button.primary").click()
+    page.goto("/penyantun/")
+    page.get_by_role("link", name="Banyak sekaligus (spreadsheet)").click()
+    page.locator("#id_file").set_input_files(str(path))
+    page.get_by_role("button", name="Periksa file").click()
+
+    page.locator("#n-accepted").wait_for()
+    assert page.locator("#n-accepted").inner_text() == "2"
+    assert page.locator("#n-duplicate").inner_text() == "1"
+    assert page.locator("#n-rejected").inner_text() == "1"
+    assert "tanggal lahir" in page.locator("main").inner_text()
+    shoot(page, "bulk/01-report")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    assert download.value.suggested_filename.startswith("laporan-impor-")
+    assert Member.objects.count() == 0
+
+    page.get_by_role("button", name="Daftarkan pekerja yang diterima dan buat tagihan").click()
+    order = PaymentOrder.objects.get()
+    assert order.lines.count() == 2 and order.amount_idr == 16_800 + 36_800  # APBD: no discount
+    shoot(page, "bulk/02-invoice")
+    page.get_by_role("link", name="simulator").click()
+    page.locator("form.sim-order.current button[type=submit]").click()
+    assert "Pembayaran diterima" in page.locator("h1").inner_text()
+    assert Bill.objects.filter(status="paid").count() == 2
+    assert set(Member.objects.values_list("status", flat=True)) == {"active"}
