@@ -186,7 +186,8 @@ def _check_row(raw: dict, lookups: _Lookups) -> tuple[dict, list[str]]:
     if _text(raw.get("bulan")) and months not in settings.PAYMENT_MONTH_CHOICES:
         reasons.append(_("Months must be 1, 3, 6 or 12."))
     jht = _text(raw.get("jht")).lower() in ("ya", "y", "yes", "1", "true")
-    data = {"nik": nik_encrypt(nik) if nik else "", "name": _text(raw.get("nama")).upper(),
+    data = {"_index": nik_blind_index(nik) if nik else "", "nik": nik_encrypt(nik) if nik else "",
+            "name": _text(raw.get("nama")).upper(),
             "birth_place": _text(raw.get("tempat_lahir")), "birth_date": birth_date.isoformat() if birth_date else "",
             "gender": gender, "phone": phone, "village": village, "address": _text(raw.get("alamat")),
             "occupation": occupation or "", "income": income, "jht": jht, "months": months}
@@ -202,38 +203,45 @@ def bulk_import_validate(*, import_id: int) -> BulkImport:
     lookups = _Lookups()
     seen_nik: set[str] = set()
     seen_phone: set[str] = set()
-    existing_cache: dict[str, bool] = {}
-    batch: list[BulkImportRow] = []
+    pending: list[tuple[int, dict, list[str], str]] = []
     done = 0
-    try:
-        for number, raw in read_rows(bulk.file.path, bulk.filename):
-            data, reasons = _check_row(raw, lookups)
-            index = nik_blind_index(nik_decrypt(data["nik"])) if data["nik"] else ""
+
+    def classify(rows) -> list[BulkImportRow]:
+        # One query per batch for members that already exist, not one per row.
+        indexes = {index for _n, _d, _r, index in rows if index}
+        phones = {d["phone"] for _n, d, _r, _i in rows if d["phone"]}
+        existing = set(Member.objects.filter(nik_index__in=indexes).values_list("nik_index", flat=True))
+        taken = {str(p) for p in Member.objects.filter(phone__in=phones).values_list("phone", flat=True)}
+        out = []
+        for number, data, reasons, index in rows:
             if reasons:
                 status = BulkRowStatus.REJECTED
             elif index in seen_nik or data["phone"] in seen_phone:
                 status = BulkRowStatus.DUPLICATE
                 reasons = [_("The same NIK or phone number appears earlier in the file.")]
+            elif index in existing:
+                status = BulkRowStatus.EXISTING
+                reasons = [_("Already a member: they will be asked to accept you as their sponsor.")]
+            elif data["phone"] in taken:
+                status, reasons = BulkRowStatus.REJECTED, [_("This phone number already belongs to a member.")]
             else:
-                if index not in existing_cache:
-                    existing_cache[index] = Member.objects.filter(nik_index=index).exists()
-                if existing_cache[index]:
-                    status = BulkRowStatus.EXISTING
-                    reasons = [_("Already a member: they will be asked to accept you as their sponsor.")]
-                elif Member.objects.filter(phone=data["phone"]).exists():
-                    status, reasons = BulkRowStatus.REJECTED, [_("This phone number already belongs to a member.")]
-                else:
-                    status = BulkRowStatus.ACCEPTED
+                status = BulkRowStatus.ACCEPTED
             if index:
                 seen_nik.add(index)
             if data["phone"]:
                 seen_phone.add(data["phone"])
-            batch.append(BulkImportRow(bulk_import=bulk, row_number=number, status=status, reasons=reasons,
-                                       data=data, nik_index=index))
-            if len(batch) >= BATCH:
-                done += _flush(bulk, batch, done)
-                batch = []
-        done += _flush(bulk, batch, done)
+            out.append(BulkImportRow(bulk_import=bulk, row_number=number, status=status, reasons=reasons,
+                                     data=data, nik_index=index))
+        return out
+
+    try:
+        for number, raw in read_rows(bulk.file.path, bulk.filename):
+            data, reasons = _check_row(raw, lookups)
+            pending.append((number, data, reasons, data.pop("_index")))
+            if len(pending) >= BATCH:
+                done += _flush(bulk, classify(pending), done)
+                pending = []
+        done += _flush(bulk, classify(pending), done)
     except FileUnreadable as exc:
         BulkImport.objects.filter(pk=bulk.pk).update(status=BulkImport.Status.FAILED, error=str(exc)[:300])
         return BulkImport.objects.get(pk=bulk.pk)
