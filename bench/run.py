@@ -79,7 +79,7 @@ def main(report: Report) -> None:
         try:
             module.scenario(report)
         except Exception as exc:  # the other scenarios still run; make bench exits with 1
-            traceback.print_exc()
+            traceback.print_exception(exc, limit=-6, chain=False)
             report.add(name, f"crashed: {type(exc).__name__}: {str(exc)[:80]}", ok=False, correctness=True)
         print(f"  ({name}: {time.perf_counter() - start:.0f} s; {_load()})", flush=True)
 

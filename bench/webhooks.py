@@ -181,6 +181,7 @@ def _send(port: int, items: list, concurrency: int, time_limit: float) -> tuple[
                 try:
                     conn.request(method, path, body=body, headers=headers)
                 except OSError as exc:
+                    conn.close()
                     results.append((key, 0, str(exc).encode(), 0.0))
                     continue
                 conns.append((key, conn))
