@@ -210,16 +210,21 @@ class TransitionNotAllowed(Exception):
 def member_status_transition(*, member_id: int, to: str, actor: User | None, reason: str) -> Member:
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member_id)
-        if member.status == to:
-            return member
-        if to not in MEMBER_TRANSITIONS[member.status]:
-            raise TransitionNotAllowed(f"{member.status} -> {to}")
-        before = member.status
-        member.status = to
-        member.save(update_fields=["status", "updated_at"])
-        audit_event_record(actor=actor, action="member.status_changed", obj=member,
-                           changes={"status": [before, to]}, reason=reason)
+        return member_status_transition_locked(member=member, to=to, actor=actor, reason=reason)
+
+
+def member_status_transition_locked(*, member: Member, to: str, actor: User | None, reason: str) -> Member:
+    """For a caller that already holds the member's row lock inside its transaction (payment confirmation)."""
+    if member.status == to:
         return member
+    if to not in MEMBER_TRANSITIONS[member.status]:
+        raise TransitionNotAllowed(f"{member.status} -> {to}")
+    before = member.status
+    member.status = to
+    member.save(update_fields=["status", "updated_at"])
+    audit_event_record(actor=actor, action="member.status_changed", obj=member,
+                       changes={"status": [before, to]}, reason=reason)
+    return member
 
 
 def partner_create(*, name: str, ecosystem: str = "ecommerce_umkm", actor: User | None) -> Partner:

@@ -92,6 +92,8 @@ def _insert_sql(month: dt.date) -> Fragment:
         f"SELECT {columns} "
         "FROM enrollment_member m JOIN enrollment_occupation o ON o.id = m.occupation_id "
         "WHERE m.status IN (%s, %s) AND m.billing_start <= %s AND m.id >= %s AND m.id < %s "
+        # Skipping existing bills up front keeps a rerun cheap; ON CONFLICT still settles two runs at once.
+        "AND NOT EXISTS (SELECT 1 FROM contributions_bill b WHERE b.member_id = m.id AND b.month = %s) "
         "ON CONFLICT (member_id, month) DO NOTHING"
     )
     return sql, [p for _s, ps in select for p in ps]
@@ -110,7 +112,7 @@ def bill_generate_for_period(*, month: dt.date, batch_size: int | None = None) -
     start = bounds["lo"]
     while start <= bounds["hi"]:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *BILLABLE, month, start, start + batch_size])
+            cursor.execute(sql, [*params, *BILLABLE, month, start, start + batch_size, month])
             created += max(cursor.rowcount, 0)
         batches += 1
         start += batch_size

@@ -31,7 +31,7 @@ from core.models import User
 from core.money import format_idr
 from core.services import audit_event_record, notification_enqueue
 from enrollment.models import Member, MemberStatus
-from enrollment.services import member_status_transition
+from enrollment.services import member_status_transition_locked
 
 logger = logging.getLogger(__name__)
 
@@ -160,26 +160,27 @@ def payment_confirm(
             if amount_idr != order.amount_idr:
                 raise PaymentRefused("wrong_amount", f"expected {order.amount_idr}, got {amount_idr}")
             payment = Payment.objects.create(
-                order=order, member=order.member, provider=provider, provider_reference=reference,
+                order=order, member_id=order.member_id, provider=provider, provider_reference=reference,
                 channel=channel, amount_idr=amount_idr, paid_at=paid_at, receipt_number=_receipt_number(),
             )
-            LedgerEntry.objects.create(kind=EntryKind.RECEIVED, payment=payment, member=order.member,
-                                       amount_idr=amount_idr)
             order.status = OrderStatus.PAID
             order.paid_at = paid_at
             order.save(update_fields=["status", "paid_at"])
+            entries = [LedgerEntry(kind=EntryKind.RECEIVED, payment=payment, member_id=order.member_id,
+                                   amount_idr=amount_idr)]
             for line in lines:
                 member = members[line.member_id]
-                _allocate(payment=payment, member=member, months=line.months, amount_idr=line.amount_idr)
+                entries += _allocate(payment=payment, member=member, months=line.months, amount_idr=line.amount_idr)
                 if member.status == MemberStatus.REGISTERED:
-                    member_status_transition(member_id=member.pk, to=MemberStatus.ACTIVE, actor=None,
-                                             reason=f"first payment {payment.receipt_number}")
+                    member_status_transition_locked(member=member, to=MemberStatus.ACTIVE, actor=None,
+                                                    reason=f"first payment {payment.receipt_number}")
                 notification_enqueue(
                     channel=MessageChannel.SMS, recipient=str(member.phone), purpose="receipt",
                     body=_("We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
                         "amount": format_idr(line.amount_idr), "kpj": member.kpj,
                         "receipt": payment.receipt_number},
                 )
+            LedgerEntry.objects.bulk_create(entries)  # one statement for the whole payment
             audit_event_record(actor=None, action="payment.received", obj=payment, changes={
                 "members": [members[line.member_id].kpj for line in lines], "amount_idr": amount_idr,
                 "order": order.pk, "payer": order.payer_id})
@@ -192,29 +193,37 @@ def payment_confirm(
         return Confirmation(existing, replay=True)
 
 
-def _allocate(*, payment: Payment, member: Member, months: list[str], amount_idr: int) -> None:
-    """Oldest month first; what a month no longer needs (paid meanwhile, or the member lapsed) becomes credit."""
+def _allocate(*, payment: Payment, member: Member, months: list[str], amount_idr: int) -> list[LedgerEntry]:
+    """Oldest month first; what a month no longer needs (paid meanwhile, or the member lapsed) becomes credit.
+
+    Returns the ledger rows for the caller to insert together; bills fully covered are marked paid here."""
     remaining = amount_idr
+    entries: list[LedgerEntry] = []
     if member.status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE):
         wanted = [dt.date(int(m[:4]), int(m[5:7]), 1) for m in months]
-        bills = list(Bill.objects.select_for_update().filter(member=member, month__in=wanted).order_by("pk"))
+        bills = list(Bill.objects.select_for_update().filter(member=member, month__in=wanted,
+                                                             status=BillStatus.OPEN).order_by("pk"))
+        allocated = dict(
+            LedgerEntry.objects.filter(bill__in=bills, kind=EntryKind.ALLOCATION).values_list("bill_id")
+            .annotate(s=Sum("amount_idr")).values_list("bill_id", "s")
+        ) if bills else {}
+        paid = []
         for bill in sorted(bills, key=lambda b: b.month):
-            if remaining <= 0 or bill.status != BillStatus.OPEN:
-                continue
-            already = bill.allocations.filter(kind=EntryKind.ALLOCATION).aggregate(s=Sum("amount_idr"))["s"] or 0
+            already = allocated.get(bill.pk, 0)
             amount = min(remaining, bill.total_idr - already)
             if amount <= 0:
                 continue
-            LedgerEntry.objects.create(kind=EntryKind.ALLOCATION, payment=payment, member=member, bill=bill,
-                                       amount_idr=amount)
+            entries.append(LedgerEntry(kind=EntryKind.ALLOCATION, payment=payment, member=member, bill=bill,
+                                       amount_idr=amount))
             remaining -= amount
             if already + amount == bill.total_idr:
-                bill.status = BillStatus.PAID
-                bill.paid_at = payment.paid_at
-                bill.save(update_fields=["status", "paid_at"])
+                paid.append(bill.pk)
+        if paid:
+            Bill.objects.filter(pk__in=paid).update(status=BillStatus.PAID, paid_at=payment.paid_at)
     if remaining > 0:
-        LedgerEntry.objects.create(kind=EntryKind.CREDIT, payment=payment, member=member, amount_idr=remaining,
-                                   note="not needed by the order's months; held for the member")
+        entries.append(LedgerEntry(kind=EntryKind.CREDIT, payment=payment, member=member, amount_idr=remaining,
+                                   note="not needed by the order's months; held for the member"))
+    return entries
 
 
 def payment_refund(
