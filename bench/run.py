@@ -12,7 +12,8 @@ billing and webhooks need PostgreSQL and are skipped on SQLite.
 
 Knobs (environment): BENCH_BILLING_MEMBERS (1,000,000), BENCH_BILLING_RUNS (3), BENCH_WEBHOOK_ORDERS (3,000 per round),
 BENCH_WEBHOOK_ROUNDS (3), BENCH_WEBHOOK_CONCURRENCY (24), BENCH_WEBHOOK_TIME_LIMIT (120 s per batch of requests),
-BENCH_GUNICORN_WORKERS (2), BENCH_WEBHOOK_EAGER (1: receipts delivered inside the request; 0: queued),
+BENCH_GUNICORN_WORKERS (2), BENCH_WEBHOOK_EAGER (default 0: receipts queued to Redis
+as in production; 1: delivered inside the request),
 BENCH_MEMBERS and BENCH_RUNS (registration and pages).
 
 A first run creates the data (about a minute for the 1,000,000 members); later runs reuse it. Each run adds about

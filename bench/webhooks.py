@@ -10,9 +10,9 @@ of all its requests (replays included).
 Reference: the same number of requests, same client and concurrency, to GET /api/v1/income-bases/ (one small
 query) on the same gunicorn. Ratio = webhook round time / reference round time for the same request count.
 
-gunicorn runs with the production settings; receipts are delivered inline (CELERY_TASK_ALWAYS_EAGER) through
-bench.quiet.QuietBackend, so the figure includes the whole cost of a payment on this machine, outbox included
-(BENCH_WEBHOOK_EAGER=0 queues them instead; BENCH_GUNICORN_WORKERS changes the worker count, default 2).
+gunicorn runs with the production settings; as in production the receipt SMS is written to the outbox and queued
+to Redis for a worker elsewhere (BENCH_WEBHOOK_EAGER=1 delivers it inside the request through
+bench.quiet.QuietBackend instead; BENCH_GUNICORN_WORKERS changes the worker count, default 2).
 CPU seconds of the gunicorn workers and of their PostgreSQL backends are read from /proc around each round: CPU
 per confirmed payment depends much less on other load on the machine than requests per second do.
 """
@@ -67,15 +67,24 @@ def _gunicorn_env(db_url: str, var_dir: str) -> dict:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_COOKIES": "false",
         "NOTIFICATION_BACKEND": "bench.quiet.QuietBackend",
-        # Default: the receipt SMS is delivered inside the request (eager). BENCH_WEBHOOK_EAGER=0 queues it instead
-        # on kombu's filesystem broker under VAR_DIR (a temporary directory, removed afterwards, never consumed).
-        "CELERY_TASK_ALWAYS_EAGER": "false" if os.environ.get("BENCH_WEBHOOK_EAGER") == "0" else "true",
+        # As in production, the receipt SMS is queued to Redis for a worker (not consumed here: workers run
+        # elsewhere). BENCH_WEBHOOK_EAGER=1 delivers it inside the request instead.
+        "CELERY_TASK_ALWAYS_EAGER": "true" if os.environ.get("BENCH_WEBHOOK_EAGER") == "1" else "false",
         "VAR_DIR": var_dir,  # nothing of the run lands in the repository's var/
         "LOG_LEVEL": "WARNING",
         # Connections live through the run (production: 60 s), so the backends whose CPU is read stay the same.
         "DB_CONN_MAX_AGE": "900",
         "PYTHONPATH": str(ROOT),
     })
+    if os.environ.get("BENCH_WEBHOOK_EAGER") != "1":
+        redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+        try:
+            import redis
+
+            redis.Redis.from_url(redis_url).flushdb()  # the bench's own Redis database starts empty
+            env["REDIS_URL"] = redis_url
+        except Exception:  # noqa: BLE001 - no Redis: queue on the filesystem broker under VAR_DIR
+            pass
     return env
 
 
