@@ -22,11 +22,10 @@ from contributions.services.payments import PaymentRefused, payment_order_create
 from core.api import ErrorResponseSerializer
 from core.forms import PhoneForm
 from core.idempotency import HEADER, idempotent
-from core.services import PhoneSignInRefused, phone_user_get_or_create
 from core.views import client_ip
 from enrollment.api import MemberOut, RegistrationIn
 from enrollment.models import Member, PartnerKey, PartnerScope, RegistrationChannel
-from enrollment.services import RegistrationData, member_register
+from enrollment.services import RegistrationData, member_register, worker_account_for_phone
 
 ERRORS = {code: ErrorResponseSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
 IDEMPOTENCY = OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=True,
@@ -111,12 +110,7 @@ class PartnerMembersView(PartnerView):
         data = PartnerRegistrationIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            user, _new = phone_user_get_or_create(phone=v["phone"])
-        except PhoneSignInRefused:
-            raise serializers.ValidationError({"phone": [_("This number cannot be used for a member.")]}) from None
-        if hasattr(user, "member"):
-            raise serializers.ValidationError({"phone": [_("This phone number already belongs to a member.")]})
+        user = worker_account_for_phone(phone=v["phone"])
         member = member_register(
             data=RegistrationData(
                 nik=v["nik"], full_name=v["full_name"], birth_place=v["birth_place"], birth_date=v["birth_date"],

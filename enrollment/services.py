@@ -268,6 +268,18 @@ def partner_key_revoke(*, key_id: int, actor: User | None) -> None:
             audit_event_record(actor=actor, action="partner_key.revoked", obj=key)
 
 
+def worker_account_for_phone(*, phone: str) -> User:
+    """The account a worker registered by someone else will sign in with; refused if that phone is a staff
+    account or already belongs to a member."""
+    try:
+        user, _new = phone_user_get_or_create(phone=phone)
+    except PhoneSignInRefused:
+        raise ValidationError({"phone": [_("This number cannot be used for a member.")]}) from None
+    if hasattr(user, "member"):
+        raise ValidationError({"phone": [_("This phone number already belongs to a member.")]})
+    return user
+
+
 def sponsor_become(*, user: User, name: str) -> Sponsor:
     """A signed-in citizen starts sponsoring workers (SERTAKAN)."""
     with transaction.atomic():
@@ -301,12 +313,7 @@ def sponsor_register_worker(
             )
         raise SponsorRequestPending()
     with transaction.atomic():
-        try:
-            user, _new = phone_user_get_or_create(phone=data.phone)
-        except PhoneSignInRefused:
-            raise ValidationError({"phone": [_("This number cannot be used for a member.")]}) from None
-        if hasattr(user, "member"):
-            raise ValidationError({"phone": [_("This phone number already belongs to a member.")]})
+        user = worker_account_for_phone(phone=data.phone)
         member = member_register(data=data, user=user, actor=sponsor.user, channel=RegistrationChannel.SPONSOR,
                                  funding_source=FundingSource.DONOR, ip_address=ip_address)
         Sponsorship.objects.create(sponsor=sponsor, member=member, relationship=relationship,
@@ -341,11 +348,6 @@ def agent_register_trader(*, agent: Agent, data: RegistrationData, ip_address: s
     if agent.status != Agent.Status.ACTIVE:
         raise ValidationError({"__all__": [_("Your agent account is inactive. Please contact your branch.")]})
     with transaction.atomic():
-        try:
-            user, _new = phone_user_get_or_create(phone=data.phone)
-        except PhoneSignInRefused:
-            raise ValidationError({"phone": [_("This number cannot be used for a member.")]}) from None
-        if hasattr(user, "member"):
-            raise ValidationError({"phone": [_("This phone number already belongs to a member.")]})
+        user = worker_account_for_phone(phone=data.phone)
         return member_register(data=data, user=user, actor=agent.user, channel=RegistrationChannel.AGENT,
                                ip_address=ip_address, agent=agent)
