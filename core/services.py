@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import AuditEvent, Channel, OutboxMessage, OutboxStatus, PhoneCode, User
+from core.sql import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,15 @@ def audit_event_record(
     )
 
 
+def audit_events_record_many(*, actor_id: int | None, events: Sequence[tuple[str, str, Any, dict, str]]) -> None:
+    """audit_event_record for hot paths: events are (action, object label, object pk, changes, reason), written
+    in one INSERT."""
+    now = timezone.now()
+    insert_rows(AuditEvent, ("created_at", "actor", "action", "object_type", "object_id", "changes", "reason"),
+                [(now, actor_id, action, label, str(pk), changes, reason)
+                 for action, label, pk, changes, reason in events])
+
+
 def notification_enqueue(
     *, channel: str, recipient: str, body: str, subject: str = "", purpose: str = ""
 ) -> OutboxMessage:
@@ -48,10 +59,31 @@ def notification_enqueue(
     message = OutboxMessage.objects.create(
         channel=channel, recipient=recipient, body=body, subject=subject, purpose=purpose
     )
+    _deliver_on_commit([message.pk])
+    return message
+
+
+def notifications_enqueue_many(*, messages: Sequence[tuple[str, str, str, str]]) -> list[int]:
+    """notification_enqueue for hot paths: messages are (channel, recipient, body, purpose), written in one
+    INSERT; returns their ids."""
+    now = timezone.now()
+    ids = insert_rows(OutboxMessage, ("created_at", "channel", "recipient", "subject", "body", "purpose", "status",
+                                      "attempts", "last_error", "provider_reference"),
+                      [(now, channel, recipient, "", body, purpose, OutboxStatus.PENDING, 0, "", "")
+                       for channel, recipient, body, purpose in messages], returning_pk=True)
+    _deliver_on_commit(ids)
+    return ids
+
+
+def _deliver_on_commit(ids: list[int]) -> None:
     from core.tasks import notification_deliver
 
-    transaction.on_commit(lambda: notification_deliver.delay(message.pk))
-    return message
+    def deliver() -> None:
+        for message_id in ids:
+            notification_deliver.delay(message_id)
+
+    # robust: the change is committed already; with the broker down the outbox sweep delivers later.
+    transaction.on_commit(deliver, robust=True)
 
 
 def notification_deliver(*, message_id: int) -> OutboxMessage | None:

@@ -17,7 +17,13 @@ from contributions.tariffs import income_bases
 from core.choices import FundingSource
 from core.models import Channel, User
 from core.nik import nik_blind_index, nik_check, nik_encrypt, nik_mask
-from core.services import PhoneSignInRefused, audit_event_record, notification_enqueue, phone_user_get_or_create
+from core.services import (
+    PhoneSignInRefused,
+    audit_event_record,
+    audit_events_record_many,
+    notification_enqueue,
+    phone_user_get_or_create,
+)
 from ecosystems.models import Region, RegionLevel
 from enrollment.models import (
     Agent,
@@ -215,16 +221,25 @@ def member_status_transition(*, member_id: int, to: str, actor: User | None, rea
 
 def member_status_transition_locked(*, member: Member, to: str, actor: User | None, reason: str) -> Member:
     """For a caller that already holds the member's row lock inside its transaction (payment confirmation)."""
-    if member.status == to:
-        return member
-    if to not in MEMBER_TRANSITIONS[member.status]:
-        raise TransitionNotAllowed(f"{member.status} -> {to}")
-    before = member.status
+    member_statuses_transition_locked(members=[(member.pk, member.status)], to=to, actor=actor, reason=reason)
     member.status = to
-    member.save(update_fields=["status", "updated_at"])
-    audit_event_record(actor=actor, action="member.status_changed", obj=member,
-                       changes={"status": [before, to]}, reason=reason)
     return member
+
+
+def member_statuses_transition_locked(*, members: list[tuple[int, str]], to: str, actor: User | None,
+                                      reason: str) -> None:
+    """member_status_transition_locked for many rows at once: (member pk, current status) pairs whose rows the
+    caller holds locked; one UPDATE and one audit INSERT."""
+    changing = [(pk, before) for pk, before in members if before != to]
+    for pk, before in changing:
+        if to not in MEMBER_TRANSITIONS[before]:
+            raise TransitionNotAllowed(f"member {pk}: {before} -> {to}")
+    if not changing:
+        return
+    Member.objects.filter(pk__in=[pk for pk, _before in changing]).update(status=to, updated_at=timezone.now())
+    audit_events_record_many(actor_id=actor.pk if actor is not None else None, events=[
+        ("member.status_changed", Member._meta.label_lower, pk, {"status": [before, to]}, reason)
+        for pk, before in changing])
 
 
 def partner_create(*, name: str, ecosystem: str = "ecommerce_umkm", actor: User | None) -> Partner:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,9 +30,10 @@ from contributions.services.billing import bill_for_month
 from core.models import Channel as MessageChannel
 from core.models import User
 from core.money import format_idr
-from core.services import audit_event_record, notification_enqueue
+from core.services import audit_event_record, audit_events_record_many, notifications_enqueue_many
+from core.sql import insert_rows, lock_clause, placeholders
 from enrollment.models import Member, MemberStatus
-from enrollment.services import member_status_transition_locked
+from enrollment.services import member_statuses_transition_locked
 
 logger = logging.getLogger(__name__)
 
@@ -137,93 +139,162 @@ def payment_confirm(
 
     A replay of the same provider reference returns the first payment. A wrong amount, an unknown or expired
     order, or an order already paid under another reference is refused and credits nothing.
+
+    The gateway calls this hundreds of times a second, so it talks to the database in a few hand-written statements
+    (core.sql) instead of the ORM: ORM query compilation cost more than the database work.
     """
-    existing = Payment.objects.filter(provider=provider, provider_reference=reference).first()
-    if existing:
-        return Confirmation(existing, replay=True)
+    existing = _payment_id(provider, reference)
+    if existing is not None:
+        return _replay(existing)
     try:
         with transaction.atomic():
-            order = PaymentOrder.objects.select_for_update().filter(va_number=va_number, provider=provider).first()
-            if order is None:
-                raise PaymentRefused("unknown_account", "no order has this virtual account")
-            lines = list(order.lines.order_by("member_id"))
-            # Lock the members before their bills, in pk order: the lapse job takes them the same way.
-            members = {m.pk: m for m in Member.objects.select_for_update().filter(
-                pk__in=[line.member_id for line in lines]).order_by("pk")}
-            existing = Payment.objects.filter(provider=provider, provider_reference=reference).first()
-            if existing:
-                return Confirmation(existing, replay=True)
-            if order.status == OrderStatus.PAID:
-                raise PaymentRefused("already_paid", "this order was paid under another reference")
-            if paid_at > order.expires_at:
-                raise PaymentRefused("expired", "the order expired before it was paid")
-            if amount_idr != order.amount_idr:
-                raise PaymentRefused("wrong_amount", f"expected {order.amount_idr}, got {amount_idr}")
-            payment = Payment.objects.create(
-                order=order, member_id=order.member_id, provider=provider, provider_reference=reference,
-                channel=channel, amount_idr=amount_idr, paid_at=paid_at, receipt_number=_receipt_number(),
-            )
-            order.status = OrderStatus.PAID
-            order.paid_at = paid_at
-            order.save(update_fields=["status", "paid_at"])
-            entries = [LedgerEntry(kind=EntryKind.RECEIVED, payment=payment, member_id=order.member_id,
-                                   amount_idr=amount_idr)]
-            for line in lines:
-                member = members[line.member_id]
-                entries += _allocate(payment=payment, member=member, months=line.months, amount_idr=line.amount_idr)
-                if member.status == MemberStatus.REGISTERED:
-                    member_status_transition_locked(member=member, to=MemberStatus.ACTIVE, actor=None,
-                                                    reason=f"first payment {payment.receipt_number}")
-                notification_enqueue(
-                    channel=MessageChannel.SMS, recipient=str(member.phone), purpose="receipt",
-                    body=_("We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
-                        "amount": format_idr(line.amount_idr), "kpj": member.kpj,
-                        "receipt": payment.receipt_number},
-                )
-            LedgerEntry.objects.bulk_create(entries)  # one statement for the whole payment
-            audit_event_record(actor=None, action="payment.received", obj=payment, changes={
-                "members": [members[line.member_id].kpj for line in lines], "amount_idr": amount_idr,
-                "order": order.pk, "payer": order.payer_id})
-            return Confirmation(payment, replay=False)
+            return _confirm_locked(provider=provider, reference=reference, va_number=va_number,
+                                   amount_idr=amount_idr, channel=channel, paid_at=paid_at)
     except IntegrityError:
         # The same reference committed a moment ago in another request: this one is a replay.
-        existing = Payment.objects.filter(provider=provider, provider_reference=reference).first()
+        existing = _payment_id(provider, reference)
         if existing is None:
             raise
-        return Confirmation(existing, replay=True)
+        return _replay(existing)
 
 
-def _allocate(*, payment: Payment, member: Member, months: list[str], amount_idr: int) -> list[LedgerEntry]:
+# Table names for the statements below: constants, never input.
+_ORDER, _LINE, _MEMBER = PaymentOrder._meta.db_table, PaymentOrderLine._meta.db_table, Member._meta.db_table
+_BILL, _LEDGER, _PAYMENT = Bill._meta.db_table, LedgerEntry._meta.db_table, Payment._meta.db_table
+
+
+def _payment_id(provider: str, reference: str) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {_PAYMENT} WHERE provider = %s AND provider_reference = %s",  # noqa: S608
+                       [provider, reference])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _replay(payment_id: int) -> Confirmation:
+    return Confirmation(Payment.objects.get(pk=payment_id), replay=True)
+
+
+@dataclass
+class _Line:
+    member_id: int
+    months: list[str]
+    amount_idr: int
+    member_status: str
+    kpj: str
+    phone: str
+
+
+def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr: int, channel: str,
+                    paid_at: dt.datetime) -> Confirmation:
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, member_id, payer_id, amount_idr, status, expires_at < %s FROM {_ORDER} "  # noqa: S608
+                       f"WHERE va_number = %s AND provider = %s {lock_clause()}", [adapt(paid_at), va_number, provider])
+        row = cursor.fetchone()
+        if row is None:
+            raise PaymentRefused("unknown_account", "no order has this virtual account")
+        order_id, order_member_id, payer_id, order_amount, order_status, expired = row
+        if order_status == OrderStatus.PAID:
+            # Committed before this request got the order's lock: a replay if it carried the same reference.
+            existing = _payment_id(provider, reference)
+            if existing is not None:
+                return _replay(existing)
+            raise PaymentRefused("already_paid", "this order was paid under another reference")
+        if expired:
+            raise PaymentRefused("expired", "the order expired before it was paid")
+        if amount_idr != order_amount:
+            raise PaymentRefused("wrong_amount", f"expected {order_amount}, got {amount_idr}")
+        # Lock the members after the order and in pk order: the lapse job and order creation take them the same way.
+        cursor.execute(f"SELECT l.member_id, l.months, l.amount_idr, m.status, m.kpj, m.phone FROM {_LINE} l "  # noqa: S608
+                       f"INNER JOIN {_MEMBER} m ON m.id = l.member_id WHERE l.order_id = %s ORDER BY m.id "
+                       f"{lock_clause(of='m')}", [order_id])
+        lines = [_Line(member_id, json.loads(months) if isinstance(months, str) else months, amount, status, kpj,
+                       phone) for member_id, months, amount, status, kpj, phone in cursor.fetchall()]
+        bills = _open_bills(cursor, lines)
+        now = timezone.now()
+        receipt = _receipt_number()
+        payment_id = insert_rows(Payment, ("order", "member", "provider", "provider_reference", "channel",
+                                           "amount_idr", "paid_at", "received_at", "receipt_number"),
+                                 [(order_id, order_member_id, provider, reference, channel, amount_idr, paid_at, now,
+                                   receipt)], returning_pk=True)[0]
+        payment = Payment(id=payment_id, order_id=order_id, member_id=order_member_id, provider=provider,
+                          provider_reference=reference, channel=channel, amount_idr=amount_idr, paid_at=paid_at,
+                          received_at=now, receipt_number=receipt)
+        payment._state.adding, payment._state.db = False, connection.alias
+        cursor.execute(f"UPDATE {_ORDER} SET status = %s, paid_at = %s WHERE id = %s",  # noqa: S608
+                       [OrderStatus.PAID, adapt(paid_at), order_id])
+        entries = [(EntryKind.RECEIVED, order_member_id, None, amount_idr, "")]
+        paid_bills: list[int] = []
+        for line in lines:
+            line_entries, line_paid = _allocate(line=line, bills=bills.get(line.member_id, []))
+            entries += line_entries
+            paid_bills += line_paid
+        if paid_bills:
+            cursor.execute(f"UPDATE {_BILL} SET status = %s, paid_at = %s "  # noqa: S608
+                           f"WHERE id IN ({placeholders(len(paid_bills))})",
+                           [BillStatus.PAID, adapt(paid_at), *paid_bills])
+    member_statuses_transition_locked(
+        members=[(line.member_id, line.member_status) for line in lines
+                 if line.member_status == MemberStatus.REGISTERED],
+        to=MemberStatus.ACTIVE, actor=None, reason=f"first payment {receipt}")
+    insert_rows(LedgerEntry, ("created_at", "kind", "payment", "member", "bill", "amount_idr", "from_credit", "note"),
+                [(now, kind, payment_id, member_id, bill_id, amount, False, note)
+                 for kind, member_id, bill_id, amount, note in entries])
+    audit_events_record_many(actor_id=None, events=[("payment.received", Payment._meta.label_lower, payment_id, {
+        "members": [line.kpj for line in lines], "amount_idr": amount_idr, "order": order_id, "payer": payer_id},
+        "")])
+    notifications_enqueue_many(messages=[(MessageChannel.SMS, str(line.phone), _(
+        "We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
+        "amount": format_idr(line.amount_idr), "kpj": line.kpj, "receipt": receipt}, "receipt") for line in lines])
+    return Confirmation(payment, replay=False)
+
+
+def _open_bills(cursor, lines: list[_Line]) -> dict[int, list[tuple[int, dt.date, int, int]]]:
+    """The open bills of the order's months, locked, with what is already allocated to each:
+    {member pk: [(bill pk, month, total, allocated)]}. Only payment_confirm allocates, under the member lock this
+    transaction holds, so the sums are current."""
+    payable = [line for line in lines if line.member_status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE)]
+    wanted = {(line.member_id, dt.date(int(m[:4]), int(m[5:7]), 1)) for line in payable for m in line.months}
+    if not wanted:
+        return {}
+    member_ids = sorted({member_id for member_id, _m in wanted})
+    months = sorted({month for _id, month in wanted})
+    cursor.execute(
+        f"SELECT b.id, b.member_id, b.month, b.total_idr, COALESCE((SELECT SUM(e.amount_idr) FROM {_LEDGER} e "  # noqa: S608
+        f"WHERE e.bill_id = b.id AND e.kind = %s), 0) FROM {_BILL} b WHERE b.member_id IN "
+        f"({placeholders(len(member_ids))}) AND b.month IN ({placeholders(len(months))}) AND b.status = %s "
+        f"ORDER BY b.id {lock_clause(of='b')}",
+        [EntryKind.ALLOCATION, *member_ids, *(connection.ops.adapt_datefield_value(m) for m in months),
+         BillStatus.OPEN])
+    bills: dict[int, list] = {}
+    for bill_id, member_id, month, total, allocated in cursor.fetchall():
+        if isinstance(month, str):
+            month = dt.date.fromisoformat(month)
+        if (member_id, month) in wanted:
+            bills.setdefault(member_id, []).append((bill_id, month, total, int(allocated)))
+    return bills
+
+
+def _allocate(*, line: _Line, bills: list[tuple[int, dt.date, int, int]]) -> tuple[list[tuple], list[int]]:
     """Oldest month first; what a month no longer needs (paid meanwhile, or the member lapsed) becomes credit.
 
-    Returns the ledger rows for the caller to insert together; bills fully covered are marked paid here."""
-    remaining = amount_idr
-    entries: list[LedgerEntry] = []
-    if member.status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE):
-        wanted = [dt.date(int(m[:4]), int(m[5:7]), 1) for m in months]
-        bills = list(Bill.objects.select_for_update().filter(member=member, month__in=wanted,
-                                                             status=BillStatus.OPEN).order_by("pk"))
-        allocated = dict(
-            LedgerEntry.objects.filter(bill__in=bills, kind=EntryKind.ALLOCATION).values_list("bill_id")
-            .annotate(s=Sum("amount_idr")).values_list("bill_id", "s")
-        ) if bills else {}
-        paid = []
-        for bill in sorted(bills, key=lambda b: b.month):
-            already = allocated.get(bill.pk, 0)
-            amount = min(remaining, bill.total_idr - already)
-            if amount <= 0:
-                continue
-            entries.append(LedgerEntry(kind=EntryKind.ALLOCATION, payment=payment, member=member, bill=bill,
-                                       amount_idr=amount))
-            remaining -= amount
-            if already + amount == bill.total_idr:
-                paid.append(bill.pk)
-        if paid:
-            Bill.objects.filter(pk__in=paid).update(status=BillStatus.PAID, paid_at=payment.paid_at)
+    Returns the line's ledger rows (kind, member, bill, amount, note) and the bills it pays in full."""
+    remaining = line.amount_idr
+    entries: list[tuple] = []
+    paid: list[int] = []
+    for bill_id, _month, total, already in sorted(bills, key=lambda b: b[1]):
+        amount = min(remaining, total - already)
+        if amount <= 0:
+            continue
+        entries.append((EntryKind.ALLOCATION, line.member_id, bill_id, amount, ""))
+        remaining -= amount
+        if already + amount == total:
+            paid.append(bill_id)
     if remaining > 0:
-        entries.append(LedgerEntry(kind=EntryKind.CREDIT, payment=payment, member=member, amount_idr=remaining,
-                                   note="not needed by the order's months; held for the member"))
-    return entries
+        entries.append((EntryKind.CREDIT, line.member_id, None, remaining,
+                        "not needed by the order's months; held for the member"))
+    return entries, paid
 
 
 def payment_refund(
