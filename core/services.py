@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -46,10 +48,8 @@ def audit_event_record(
 def audit_events_record_many(*, actor_id: int | None, events: Sequence[tuple[str, str, Any, dict, str]]) -> None:
     """audit_event_record for hot paths: events are (action, object label, object pk, changes, reason), written
     in one INSERT."""
-    now = timezone.now()
-    insert_rows(AuditEvent, ("created_at", "actor", "action", "object_type", "object_id", "changes", "reason"),
-                [(now, actor_id, action, label, str(pk), changes, reason)
-                 for action, label, pk, changes, reason in events])
+    insert_rows(AuditEvent, ("actor", "action", "object_type", "object_id", "changes", "reason"),
+                [(actor_id, action, label, str(pk), changes, reason) for action, label, pk, changes, reason in events])
 
 
 def notification_enqueue(
@@ -66,32 +66,60 @@ def notification_enqueue(
 def notifications_enqueue_many(*, messages: Sequence[tuple[str, str, str, str]]) -> list[int]:
     """notification_enqueue for hot paths: messages are (channel, recipient, body, purpose), written in one
     INSERT; returns their ids."""
-    now = timezone.now()
-    ids = insert_rows(OutboxMessage, ("created_at", "channel", "recipient", "subject", "body", "purpose", "status",
-                                      "attempts", "last_error", "provider_reference"),
-                      [(now, channel, recipient, "", body, purpose, OutboxStatus.PENDING, 0, "", "")
-                       for channel, recipient, body, purpose in messages], returning_pk=True)
+    ids = insert_rows(OutboxMessage, ("channel", "recipient", "body", "purpose"), messages, returning_pk=True)
     _deliver_on_commit(ids)
     return ids
 
 
+_sweep_lock = threading.Lock()
+_sweep_at = float("-inf")  # monotonic time the last queued delivery sweep starts at, in this process
+
+
 def _deliver_on_commit(ids: list[int]) -> None:
-    from core.tasks import notification_deliver
+    """Once the messages are committed, make sure a delivery sweep starts after that moment.
 
-    def deliver() -> None:
+    A busy process (the payment webhook: hundreds of receipts a second) would spend more on publishing one task per
+    message than on the payment itself, so it queues at most one sweep per NOTIFICATION_SWEEP_SECONDS: the first
+    message after a quiet spell is swept at once, later ones by a sweep due at the end of the interval. A commit
+    that finds a sweep still due after it needs nothing more. The minute sweep catches anything a lost task left."""
+    from core.tasks import notifications_deliver_fresh
+
+    def queue_sweep() -> None:
+        global _sweep_at
+        with _sweep_lock:
+            now = time.monotonic()
+            if now < _sweep_at:
+                return
+            _sweep_at = max(now, _sweep_at + settings.NOTIFICATION_SWEEP_SECONDS)
+            countdown = _sweep_at - now
+        notifications_deliver_fresh.apply_async(countdown=countdown or None)
+
+    # robust: the change is committed already; with the broker down the minute sweep delivers later.
+    transaction.on_commit(queue_sweep, robust=True)
+
+
+def notifications_deliver_fresh(*, batch_size: int = 200, max_batches: int = 50) -> int:
+    """Delivers the messages not tried yet, oldest first, in bounded batches. Two sweeps at once share the work
+    (rows another one holds are skipped); messages that failed once wait for notification_flush_pending."""
+    sent = 0
+    for _batch in range(max_batches):
+        ids = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING, attempts=0).order_by("pk")
+                   .values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
         for message_id in ids:
-            notification_deliver.delay(message_id)
+            message = notification_deliver(message_id=message_id, skip_locked=True)
+            sent += message is not None and message.status == OutboxStatus.SENT
+    return sent
 
-    # robust: the change is committed already; with the broker down the outbox sweep delivers later.
-    transaction.on_commit(deliver, robust=True)
 
-
-def notification_deliver(*, message_id: int) -> OutboxMessage | None:
-    """Sends one outbox message through the configured backend. Safe to run twice."""
+def notification_deliver(*, message_id: int, skip_locked: bool = False) -> OutboxMessage | None:
+    """Sends one outbox message through the configured backend. Safe to run twice. With skip_locked, a message
+    another deliverer holds right now is left to it (None)."""
     from core.notifications.backends import get_backend
 
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        message = OutboxMessage.objects.select_for_update(skip_locked=skip_locked).filter(pk=message_id).first()
         if message is None or message.status != OutboxStatus.PENDING:
             return message
         message.attempts += 1

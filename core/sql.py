@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 
 
 def lock_clause(of: str | None = None) -> str:
@@ -28,21 +29,29 @@ def placeholders(count: int) -> str:
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence], *,
                 returning_pk: bool = False) -> list[int]:
-    """One INSERT of many rows; with returning_pk, the new primary keys in row order."""
+    """One INSERT of many rows; with returning_pk, the new primary keys in row order. Columns not in `fields` get
+    the model's default (now, for auto_now fields), as Model.save would give them."""
     if not rows:
         return []
     opts = model._meta
-    columns = [opts.get_field(name) for name in fields]
+    given = [opts.get_field(name) for name in fields]
+    now = timezone.now()
+    defaults = [(f, now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default())
+                for f in opts.concrete_fields if f not in given and not f.primary_key]
+    columns = given + [f for f, _value in defaults]
+    fixed = [f.get_db_prep_save(value, connection) for f, value in defaults]
     values: list = []
     for row in rows:
-        if len(row) != len(columns):
-            raise ValueError(f"{opts.label}: expected {len(columns)} values, got {len(row)}")
-        values += [field.get_db_prep_save(value, connection) for field, value in zip(columns, row, strict=True)]
+        if len(row) != len(given):
+            raise ValueError(f"{opts.label}: expected {len(given)} values, got {len(row)}")
+        values += [field.get_db_prep_save(value, connection) for field, value in zip(given, row, strict=True)]
+        values += fixed
     one = f"({placeholders(len(columns))})"
-    sql = (f"INSERT INTO {connection.ops.quote_name(opts.db_table)} "  # noqa: S608 - names from the model
-           f"({', '.join(connection.ops.quote_name(f.column) for f in columns)}) VALUES {', '.join([one] * len(rows))}")
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(opts.db_table)} "  # noqa: S608 - names from the model
+           f"({', '.join(quote(f.column) for f in columns)}) VALUES {', '.join([one] * len(rows))}")
     if returning_pk:
-        sql += f" RETURNING {connection.ops.quote_name(opts.pk.column)}"
+        sql += f" RETURNING {quote(opts.pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         return [row[0] for row in cursor.fetchall()] if returning_pk else []

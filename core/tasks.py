@@ -11,3 +11,8 @@ def notification_deliver(message_id: int) -> None:
 @shared_task
 def notification_flush_pending() -> int:
     return services.notification_flush_pending()
+
+
+@shared_task
+def notifications_deliver_fresh() -> int:
+    return services.notifications_deliver_fresh()

@@ -215,6 +215,8 @@ NIK_HMAC_KEY = env.str("NIK_HMAC_KEY", default="dev-only-nik-hmac-key" if DEBUG 
 
 # Notifications (SMS, WhatsApp, email) go through the outbox; the backend delivers them.
 NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="core.notifications.backends.ConsoleBackend")
+# At most one delivery sweep queued per this many seconds per process (core.services._deliver_on_commit).
+NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=1.0)
 
 # One-time codes for phone sign-in.
 OTP_LENGTH = 6

@@ -12,6 +12,7 @@ NIK_HMAC_KEY = "test-only-hmac-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+NOTIFICATION_SWEEP_SECONDS = 0.0  # eager tasks: every commit sweeps, so each test sees its messages delivered
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

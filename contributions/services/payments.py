@@ -143,9 +143,6 @@ def payment_confirm(
     The gateway calls this hundreds of times a second, so it talks to the database in a few hand-written statements
     (core.sql) instead of the ORM: ORM query compilation cost more than the database work.
     """
-    existing = _payment_id(provider, reference)
-    if existing is not None:
-        return _replay(existing)
     try:
         with transaction.atomic():
             return _confirm_locked(provider=provider, reference=reference, va_number=va_number,
@@ -189,12 +186,21 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
                     paid_at: dt.datetime) -> Confirmation:
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, member_id, payer_id, amount_idr, status, expires_at < %s FROM {_ORDER} "  # noqa: S608
-                       f"WHERE va_number = %s AND provider = %s {lock_clause()}", [adapt(paid_at), va_number, provider])
+        # The replay check rides on the lock statement; a confirmation that committed while this one waited for
+        # the lock is not in that statement's snapshot, but it left the order paid, which is checked again below.
+        cursor.execute(f"SELECT o.id, o.member_id, o.payer_id, o.amount_idr, o.status, o.expires_at < %s, "  # noqa: S608
+                       f"(SELECT p.id FROM {_PAYMENT} p WHERE p.provider = %s AND p.provider_reference = %s) "
+                       f"FROM {_ORDER} o WHERE o.va_number = %s AND o.provider = %s {lock_clause()}",
+                       [adapt(paid_at), provider, reference, va_number, provider])
         row = cursor.fetchone()
         if row is None:
+            existing = _payment_id(provider, reference)  # the reference is the key, whatever else the replay says
+            if existing is not None:
+                return _replay(existing)
             raise PaymentRefused("unknown_account", "no order has this virtual account")
-        order_id, order_member_id, payer_id, order_amount, order_status, expired = row
+        order_id, order_member_id, payer_id, order_amount, order_status, expired, replayed = row
+        if replayed is not None:
+            return _replay(replayed)
         if order_status == OrderStatus.PAID:
             # Committed before this request got the order's lock: a replay if it carried the same reference.
             existing = _payment_id(provider, reference)
@@ -234,16 +240,15 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
             cursor.execute(f"UPDATE {_BILL} SET status = %s, paid_at = %s "  # noqa: S608
                            f"WHERE id IN ({placeholders(len(paid_bills))})",
                            [BillStatus.PAID, adapt(paid_at), *paid_bills])
+    audit = [("payment.received", Payment._meta.label_lower, payment_id, {
+        "members": [line.kpj for line in lines], "amount_idr": amount_idr, "order": order_id, "payer": payer_id}, "")]
     member_statuses_transition_locked(
         members=[(line.member_id, line.member_status) for line in lines
                  if line.member_status == MemberStatus.REGISTERED],
-        to=MemberStatus.ACTIVE, actor=None, reason=f"first payment {receipt}")
-    insert_rows(LedgerEntry, ("created_at", "kind", "payment", "member", "bill", "amount_idr", "from_credit", "note"),
-                [(now, kind, payment_id, member_id, bill_id, amount, False, note)
-                 for kind, member_id, bill_id, amount, note in entries])
-    audit_events_record_many(actor_id=None, events=[("payment.received", Payment._meta.label_lower, payment_id, {
-        "members": [line.kpj for line in lines], "amount_idr": amount_idr, "order": order_id, "payer": payer_id},
-        "")])
+        to=MemberStatus.ACTIVE, actor=None, reason=f"first payment {receipt}", audit_into=audit)
+    insert_rows(LedgerEntry, ("kind", "member", "bill", "amount_idr", "note", "payment"),
+                [(*entry, payment_id) for entry in entries])
+    audit_events_record_many(actor_id=None, events=audit)
     notifications_enqueue_many(messages=[(MessageChannel.SMS, str(line.phone), _(
         "We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
         "amount": format_idr(line.amount_idr), "kpj": line.kpj, "receipt": receipt}, "receipt") for line in lines])

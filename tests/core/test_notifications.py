@@ -172,3 +172,93 @@ def test_flush_pending_task_uses_the_service():
         assert task.delay().get() == 1
     message.refresh_from_db()
     assert message.status == OutboxStatus.SENT
+
+
+# --- delivery sweeps queued after commit ---------------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_one_sweep_per_interval_covers_every_commit(settings, django_capture_on_commit_callbacks):
+    """At most one task per interval, and every commit has a sweep due after it (leading, then trailing)."""
+    from unittest import mock
+
+    from core import services
+
+    settings.NOTIFICATION_SWEEP_SECONDS = 1.0
+    clock = _Clock()
+    queued = []
+    with mock.patch.object(services, "_sweep_at", float("-inf")), \
+            mock.patch.object(services.time, "monotonic", clock), \
+            mock.patch("core.tasks.notifications_deliver_fresh.apply_async",
+                       lambda countdown=None: queued.append((clock.now, countdown))):
+        for at in (1000.0, 1000.1, 1000.5, 1000.9, 1001.0, 1001.2, 1005.0):
+            clock.now = at
+            with django_capture_on_commit_callbacks(execute=True):
+                notification_enqueue(channel=Channel.SMS, recipient="+6281234567890", body=f"at {at}")
+    # 1000.0: quiet, swept at once; 1000.1: a sweep due at 1001.0; 1000.5 and 1000.9: covered by it;
+    # 1001.0: that sweep may already be running, so one due at 1002.0; 1001.2: covered; 1005.0: quiet again.
+    assert [(at, None if c is None else round(c, 6)) for at, c in queued] == [
+        (1000.0, None), (1000.1, 0.9), (1001.0, 1.0), (1005.0, None)]
+    commits = (1000.0, 1000.1, 1000.5, 1000.9, 1001.0, 1001.2, 1005.0)
+    for commit in commits:  # queued by this very commit, or queued before it and due after it
+        assert any(at == commit or at < commit < at + (countdown or 0) for at, countdown in queued), commit
+
+
+def test_broker_down_after_commit_loses_nothing(settings, django_capture_on_commit_callbacks, caplog):
+    from unittest import mock
+
+    def down(**kwargs):
+        raise ConnectionError("broker unreachable")
+
+    with mock.patch("core.tasks.notifications_deliver_fresh.apply_async", down), \
+            django_capture_on_commit_callbacks(execute=True):
+        message = notification_enqueue(channel=Channel.SMS, recipient="+6281234567890", body="x")
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.PENDING and message.attempts == 0  # the minute sweep sends it
+    assert "broker unreachable" in caplog.text
+
+
+def test_fresh_sweep_sends_untried_messages_oldest_first_and_leaves_failed_ones():
+    from core.services import notifications_deliver_fresh
+
+    RecordingBackend.sent = []
+    fresh = [_message(body=f"fresh {i}") for i in range(5)]
+    retrying = _message(body="retrying", attempts=1, last_error="timeout")
+    done = _message(body="done", status=OutboxStatus.SENT, attempts=1)
+    with override_settings(NOTIFICATION_BACKEND=RECORDING):
+        assert notifications_deliver_fresh(batch_size=2) == 5
+        assert notifications_deliver_fresh() == 0
+    assert RecordingBackend.sent == [m.pk for m in fresh]
+    statuses = dict(OutboxMessage.objects.values_list("body", "status"))
+    assert statuses["retrying"] == "pending" and statuses["done"] == "sent"
+    assert {retrying.pk, done.pk}.isdisjoint(RecordingBackend.sent)
+
+
+@override_settings(NOTIFICATION_BACKEND=FAILING)
+def test_fresh_sweep_tries_a_failing_message_once():
+    from core.services import notifications_deliver_fresh
+
+    message = _message()
+    assert notifications_deliver_fresh() == 0
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.PENDING and message.attempts == 1
+
+
+def test_enqueue_many_writes_one_row_each_and_queues_one_sweep(django_capture_on_commit_callbacks):
+    from core.services import notifications_enqueue_many
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ids = notifications_enqueue_many(messages=[(Channel.SMS, "+6281234567890", "satu", "receipt"),
+                                                   (Channel.SMS, "+6281234567891", "dua", "receipt")])
+    rows = list(OutboxMessage.objects.order_by("pk").values_list("pk", "recipient", "body", "status", "attempts"))
+    assert rows == [(ids[0], "+6281234567890", "satu", "pending", 0), (ids[1], "+6281234567891", "dua", "pending", 0)]
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}

@@ -255,6 +255,27 @@ def test_status_transition(member, start, target):
     assert member.status == (target if (start, target) in EXPECTED_ALLOWED else start)
 
 
+def test_set_based_transition_checks_every_row_before_writing(member):
+    from enrollment.services import member_statuses_transition_locked
+    from tests.contributions.helpers import member_make
+
+    other = member_make(status=MemberStatus.CLOSED)
+    AuditEvent.objects.all().delete()
+    with pytest.raises(TransitionNotAllowed):
+        member_statuses_transition_locked(members=[(member.pk, "registered"), (other.pk, "closed")], to="active",
+                                          actor=None, reason="x")
+    assert not AuditEvent.objects.exists()
+    assert Member.objects.get(pk=member.pk).status == "registered"
+
+    events: list = []
+    member_statuses_transition_locked(members=[(member.pk, "registered")], to="active", actor=None,
+                                      reason="first payment", audit_into=events)
+    assert Member.objects.get(pk=member.pk).status == "active"
+    assert events == [("member.status_changed", "enrollment.member", member.pk,
+                       {"status": ["registered", "active"]}, "first payment")]
+    assert not AuditEvent.objects.exists()  # the caller writes them with its own
+
+
 def test_reactivation_keeps_nik_and_kpj(member):
     kpj, index = member.kpj, member.nik_index
     for to in ("active", "lapsed", "active"):
