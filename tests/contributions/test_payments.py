@@ -285,6 +285,29 @@ def test_replay_returns_the_same_payment_and_writes_nothing(registered, payer):
     assert OutboxMessage.objects.filter(purpose="receipt").count() == 1
 
 
+def _statements(captured) -> list[str]:
+    """What the service sent, without the test's own savepoints and the transaction's BEGIN/COMMIT."""
+    return [q["sql"].split()[0] for q in captured
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))]
+
+
+def test_confirmation_statements_are_pinned(registered, payer):
+    """The webhook's hot path: hundreds a second. A new statement here is a decision, not an accident."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order = payment_order_create(member=registered, months_count=3, payer=payer, today=TODAY)
+    with CaptureQueriesContext(connection) as first:
+        confirm(order, reference="evt-1")
+    # lock the order (+ replay check), lock the lines' members, lock the open bills (+ allocated sums), payment,
+    # order paid, bills paid, member active, ledger rows, audit rows, the receipt SMS (its delivery is a task).
+    assert _statements(first) == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "UPDATE", "UPDATE", "INSERT",
+                                  "INSERT", "INSERT"]
+    with CaptureQueriesContext(connection) as replay:
+        confirm(order, reference="evt-1")
+    assert _statements(replay) == ["SELECT", "SELECT"]  # the lock statement finds it; the payment is loaded
+
+
 def test_replay_is_recognised_even_with_different_details(registered, payer):
     """The provider reference is the idempotency key: a replay never re-validates amount or account."""
     order = payment_order_create(member=registered, months_count=1, payer=payer, today=TODAY)
