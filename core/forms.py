@@ -1,3 +1,5 @@
+import re
+
 import phonenumbers
 from django import forms
 from django.forms.renderers import TemplatesSetting
@@ -11,23 +13,48 @@ class PortalFormRenderer(TemplatesSetting):
     field_template_name = "forms/field.html"
 
 
+INVALID_PHONE = _("Please enter an Indonesian mobile number, for example 0812 3456 7890.")
+NOT_MOBILE = _("Please enter an Indonesian mobile number that can receive SMS.")
+_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
 class PhoneForm(forms.Form):
     phone = PhoneNumberField(
         label=_("Mobile phone number"),
         region="ID",
         help_text=_("We send a one-time code by SMS. Example: 0812 3456 7890"),
-        error_messages={"invalid": _("Please enter an Indonesian mobile number, for example 0812 3456 7890.")},
+        error_messages={"invalid": INVALID_PHONE},
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "08xx xxxx xxxx"}),
     )
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"]
-        if phone.country_code != 62 or phonenumbers.number_type(phone) not in (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        ):
-            raise forms.ValidationError(_("Please enter an Indonesian mobile number that can receive SMS."))
+        if not is_indonesian_mobile(phone):
+            raise forms.ValidationError(NOT_MOBILE)
         return phone
+
+
+def is_indonesian_mobile(number: phonenumbers.PhoneNumber) -> bool:
+    return number.country_code == 62 and phonenumbers.number_type(number) in _MOBILE_TYPES
+
+
+_PLAIN_ID_MOBILE = re.compile(r"(?:0|\+62)(8\d{6,13})")
+
+
+def mobile_number_check(text: str) -> tuple[str, str]:
+    """PhoneForm's verdict without a form, for files of a million rows: (E.164 number, "") or ("", error)."""
+    plain = _PLAIN_ID_MOBILE.fullmatch(re.sub(r"[\s.-]", "", text))
+    if plain:  # 08… or +628…: what phonenumbers.parse would make of it, without its general machinery
+        number = phonenumbers.PhoneNumber(country_code=62, national_number=int(plain[1]))
+        if is_indonesian_mobile(number):
+            return f"+62{plain[1]}", ""
+    try:
+        number = phonenumbers.parse(text, "ID")
+    except phonenumbers.NumberParseException:
+        return "", str(INVALID_PHONE)
+    if is_indonesian_mobile(number):  # a mobile type is only ever given to a valid number
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ""
+    return "", str(NOT_MOBILE if phonenumbers.is_valid_number(number) else INVALID_PHONE)
 
 
 class CodeForm(forms.Form):

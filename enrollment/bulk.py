@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contributions.tariffs import income_bases
-from core.forms import PhoneForm
+from core.forms import mobile_number_check
 from core.models import Channel
 from core.nik import nik_blind_index, nik_decrypt, nik_encrypt, nik_mask
 from core.services import audit_event_record, notification_enqueue, phone_user_get_or_create
@@ -110,17 +110,24 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+_DMY = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
 def _date(value) -> dt.date | None:
+    """DD-MM-YYYY, DD/MM/YYYY or YYYY-MM-DD (or a real date from XLSX)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     text = _text(value)
-    for fmt in ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+    try:
+        if match := _DMY.fullmatch(text):
+            return dt.date(int(match[3]), int(match[2]), int(match[1]))
+        if match := _YMD.fullmatch(text):
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:  # 31-02-1990
+        return None
     return None
 
 
@@ -142,6 +149,7 @@ class _Lookups:
             self.occupations[occ.name_id.lower()] = occ.code
             self.occupations[occ.name_en.lower()] = occ.code
         self.villages: dict[str, bool] = {}
+        self.today = timezone.localdate()
 
     def village_exists(self, code: str) -> bool:
         if code not in self.villages:
@@ -150,46 +158,46 @@ class _Lookups:
 
 
 def _check_row(raw: dict, lookups: _Lookups) -> tuple[dict, list[str]]:
+    """The same checks as self-registration, for one row; (data to keep, reasons it is refused)."""
     reasons = []
-    missing = [c for c in REQUIRED if not _text(raw.get(c))]
+    cells = {c: _text(raw.get(c)) for c in COLUMNS}
+    missing = [c for c in REQUIRED if not cells[c]]
     if missing:
         reasons.append(_("Missing: %(columns)s.") % {"columns": ", ".join(missing)})
     birth_date = _date(raw.get("tanggal_lahir"))
-    if _text(raw.get("tanggal_lahir")) and birth_date is None:
+    if cells["tanggal_lahir"] and birth_date is None:
         reasons.append(_("Birth date must be DD-MM-YYYY or YYYY-MM-DD."))
-    gender = _text(raw.get("jenis_kelamin")).upper()[:1]
+    gender = cells["jenis_kelamin"].upper()[:1]
     if gender and gender not in ("L", "P"):
         reasons.append(_("Gender must be L or P."))
-    nik = re.sub(r"\s", "", _text(raw.get("nik")))
+    nik = re.sub(r"\s", "", cells["nik"])
     if nik:
         errors, _warnings = identity_errors(nik=nik, birth_date=birth_date, gender=gender or None,
-                                            check_registered=False)
+                                            check_registered=False, today=lookups.today)
         for messages in errors.values():
             reasons.extend(messages)
     phone = ""
-    if _text(raw.get("no_hp")):
-        form = PhoneForm(data={"phone": _text(raw.get("no_hp"))})
-        if form.is_valid():
-            phone = str(form.cleaned_data["phone"])
-        else:
-            reasons.append(_("Phone: %(error)s") % {"error": form.errors["phone"][0]})
-    village = _village_code(raw.get("kode_desa"))
+    if cells["no_hp"]:
+        phone, error = mobile_number_check(cells["no_hp"])
+        if error:
+            reasons.append(_("Phone: %(error)s") % {"error": error})
+    village = _village_code(cells["kode_desa"])
     if village and not lookups.village_exists(village):
         reasons.append(_("Unknown village code %(code)s.") % {"code": village})
-    occupation = lookups.occupations.get(_text(raw.get("pekerjaan")).lower())
-    if _text(raw.get("pekerjaan")) and occupation is None:
-        reasons.append(_("Unknown occupation “%(name)s”.") % {"name": _text(raw.get("pekerjaan"))})
-    income = int(re.sub(r"\D", "", _text(raw.get("penghasilan"))) or 0)
-    if _text(raw.get("penghasilan")) and income not in lookups.incomes:
+    occupation = lookups.occupations.get(cells["pekerjaan"].lower())
+    if cells["pekerjaan"] and occupation is None:
+        reasons.append(_("Unknown occupation “%(name)s”.") % {"name": cells["pekerjaan"]})
+    income = int(re.sub(r"\D", "", cells["penghasilan"]) or 0)
+    if cells["penghasilan"] and income not in lookups.incomes:
         reasons.append(_("Income %(income)s is not in the income table.") % {"income": income})
-    months = int(re.sub(r"\D", "", _text(raw.get("bulan"))) or 0)
-    if _text(raw.get("bulan")) and months not in settings.PAYMENT_MONTH_CHOICES:
+    months = int(re.sub(r"\D", "", cells["bulan"]) or 0)
+    if cells["bulan"] and months not in settings.PAYMENT_MONTH_CHOICES:
         reasons.append(_("Months must be 1, 3, 6 or 12."))
-    jht = _text(raw.get("jht")).lower() in ("ya", "y", "yes", "1", "true")
+    jht = cells["jht"].lower() in ("ya", "y", "yes", "1", "true")
     data = {"_index": nik_blind_index(nik) if nik else "", "nik": nik_encrypt(nik) if nik else "",
-            "name": _text(raw.get("nama")).upper(),
-            "birth_place": _text(raw.get("tempat_lahir")), "birth_date": birth_date.isoformat() if birth_date else "",
-            "gender": gender, "phone": phone, "village": village, "address": _text(raw.get("alamat")),
+            "name": cells["nama"].upper(),
+            "birth_place": cells["tempat_lahir"], "birth_date": birth_date.isoformat() if birth_date else "",
+            "gender": gender, "phone": phone, "village": village, "address": cells["alamat"],
             "occupation": occupation or "", "income": income, "jht": jht, "months": months}
     return data, reasons
 

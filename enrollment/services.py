@@ -65,7 +65,8 @@ def nik_is_registered(nik: str) -> bool:
 
 
 def identity_errors(
-    *, nik: str, birth_date: dt.date | None, gender: str | None, check_registered: bool = True
+    *, nik: str, birth_date: dt.date | None, gender: str | None, check_registered: bool = True,
+    today: dt.date | None = None,
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Field errors and warnings for the identity answers; shared by the web steps, the API and registration."""
     errors: dict[str, list[str]] = {}
@@ -77,7 +78,7 @@ def identity_errors(
             _("This NIK is already registered. If it is yours, sign in with the phone number used to register it.")
         ]
     if birth_date:
-        age = age_on(birth_date, timezone.localdate())
+        age = age_on(birth_date, today or timezone.localdate())
         if age < settings.BPU_MIN_AGE:
             errors.setdefault("birth_date", []).append(
                 _("You must be at least %(age)s years old to register.") % {"age": settings.BPU_MIN_AGE}
