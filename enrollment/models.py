@@ -159,7 +159,7 @@ class Member(models.Model):
             models.CheckConstraint(condition=Q(income_base_idr__gt=0), name="member_income_positive"),
             models.CheckConstraint(condition=Q(kpj__regex=r"^[0-9]{11}$"), name="member_kpj_11_digits"),
         ]
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["village"])]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["village"]), models.Index(fields=["phone"])]
 
     def __str__(self) -> str:
         return f"{self.kpj} {self.masked_name}"
@@ -241,6 +241,7 @@ class BulkImport(models.Model):
         VALIDATING = "validating", _("Checking the file")
         VALIDATED = "validated", _("Checked: waiting for confirmation")
         FAILED = "failed", _("The file could not be read")
+        COMMITTING = "committing", _("Registering the workers")
         COMMITTED = "committed", _("Registered")
 
     sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="imports")
@@ -281,6 +282,8 @@ class BulkImportRow(models.Model):
     reasons = models.JSONField(default=list)
     data = models.JSONField(default=dict, help_text="The row's answers; the NIK only encrypted")
     nik_index = models.CharField(max_length=64, blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, for the duplicate checks in SQL")
+    months = models.PositiveSmallIntegerField(default=0)
     member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
