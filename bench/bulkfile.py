@@ -62,7 +62,7 @@ def write(path: Path, rows: int, *, villages: list[str], occupations: list[str],
                 birth_text = birth.strftime("%d-%m-%Y")
                 planted["duplicate"] += 1
             elif kind in (31, 32) and existing:
-                nik, birth, gender = existing[i % len(existing)]
+                nik, birth, gender = existing[(i // 200 * 2 + kind - 31) % len(existing)]
                 birth_text = birth.strftime("%d-%m-%Y")
                 planted["existing"] += 1
             elif kind in (41, 42):

@@ -2,13 +2,15 @@
 postgres://postgres@127.0.0.1:5432/bpu_bench; the data lives in its keepdb test database, test_bpu_bench, and is
 reused by later runs).
 
-Scenarios (BENCH_SCENARIOS, comma-separated, default "billing,webhooks,registration"):
+Scenarios (BENCH_SCENARIOS, comma-separated, default "billing,webhooks,bulk,registration"):
 - billing (bench/billing.py): bill_generate_for_period for 1,000,000 members, month 2026-12, vs a hand-written
   INSERT … SELECT; peak RSS; rerun with nothing to create; app rows == reference rows;
 - webhooks (bench/webhooks.py): signed payment webhooks over HTTP to gunicorn (2 workers), with replays;
   confirmations per second vs a trivial endpoint; zero double credits, ledger reconciled;
+- bulk (bench/bulkimport.py): a spreadsheet of 34,782 rows and one of 1,000,000 (BENCH_BULK_BIG; 0 skips it) from
+  upload to the per-row report, vs a plain COPY of the same file; peak RSS of the worker;
 - registration (bench/pages.py): member_register and the member pages (the original bench).
-billing and webhooks need PostgreSQL and are skipped on SQLite.
+billing, webhooks and bulk need PostgreSQL and are skipped on SQLite.
 
 Knobs (environment): BENCH_BILLING_MEMBERS (1,000,000), BENCH_BILLING_RUNS (3), BENCH_WEBHOOK_ORDERS (3,000 per round),
 BENCH_WEBHOOK_ROUNDS (3), BENCH_WEBHOOK_CONCURRENCY (24), BENCH_WEBHOOK_TIME_LIMIT (120 s per batch of requests),
@@ -48,7 +50,7 @@ from django.test.utils import get_runner, setup_test_environment, teardown_test_
 
 from bench.common import Report  # noqa: E402
 
-SCENARIOS = ("billing", "webhooks", "registration")
+SCENARIOS = ("billing", "webhooks", "bulk", "registration")
 
 
 def _load() -> str:
@@ -58,7 +60,7 @@ def _load() -> str:
 
 
 def main(report: Report) -> None:
-    from bench import billing, pages, webhooks
+    from bench import billing, bulkimport, pages, webhooks
     from bench.dataset import ensure_regions
 
     chosen = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
@@ -70,7 +72,7 @@ def main(report: Report) -> None:
     if os.getloadavg()[0] > 0.5:
         print("  WARNING: the machine is already busy; the figures below share its CPUs with that load", flush=True)
     ensure_regions()
-    for name, module in (("billing", billing), ("webhooks", webhooks), ("registration", pages)):
+    for name, module in (("billing", billing), ("webhooks", webhooks), ("bulk", bulkimport), ("registration", pages)):
         if name not in chosen:
             continue
         if name != "registration" and connection.vendor != "postgresql":

@@ -108,7 +108,8 @@ else:
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's backend, with sign-in by email address kept to organisation sponsors.
+    "enrollment.organisation_auth.PortalAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -120,11 +121,17 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:after-login"
 LOGOUT_REDIRECT_URL = "core:home"
 
-# Staff sign in through allauth (username + password, then TOTP).
-ACCOUNT_LOGIN_METHODS = {"username"}
-ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
-ACCOUNT_ADAPTER = "core.adapters.StaffAccountAdapter"
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# allauth: staff sign in by username + password, then TOTP; organisation sponsors (company CSR, foundations) sign
+# up and sign in by email + password on their own pages (/penyantun/organisasi/…), once the address is confirmed.
+# Sign-up is closed everywhere else; email verification applies to sponsor accounts only (the adapter's stage).
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_ADAPTER = "enrollment.organisation_auth.PortalAccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address sends nothing to it
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "BPJS Ketenagakerjaan BPU: "
+ACCOUNT_USER_DISPLAY = "enrollment.organisation_auth.user_display"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "login": "30/m/ip"}
 ACCOUNT_LOGOUT_REDIRECT_URL = "core:home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -273,4 +280,4 @@ AGENT_BONUS_MIN_NEW_MEMBERS = env.int("AGENT_BONUS_MIN_NEW_MEMBERS", default=50)
 AGENT_BODY_SHARE_PERCENT = env.str("AGENT_BODY_SHARE_PERCENT", default="10")
 AGENT_CASH_HOLD_DAYS = env.int("AGENT_CASH_HOLD_DAYS", default=2)
 AGENT_INACTIVE_AFTER_MONTHS = env.int("AGENT_INACTIVE_AFTER_MONTHS", default=3)
-BULK_IMPORT_MAX_BYTES = env.int("BULK_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+BULK_IMPORT_MAX_BYTES = env.int("BULK_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)  # 1,000,000 rows: ~125 MB

@@ -1,0 +1,183 @@
+"""Scenario 4: a local government's spreadsheet, from upload to the per-row report.
+
+Files come from bench/bulkfile.py (BOM, semicolons, about 9 % of rows with the errors such lists have, 1 % of them
+workers who are already members). Each app run is a fresh child process (`python -m bench.bulkimport --child`)
+that does what the upload page and the worker do: bulk_import_start (the file is stored, the check is queued; the
+bench's settings run the task in the same process, as a worker would), bulk_import_validate over the whole file,
+then writes the downloadable report. Its figure is the wall time of all three, and its peak RSS (VmHWM).
+
+Reference: a plain COPY of the same file into an unlogged table of text columns on the same database (what loading
+the rows costs with no checking at all). Sizes: 34,782 rows (the Bontang file; median of BENCH_BULK_RUNS runs,
+target under 5 s) and BENCH_BULK_BIG rows (1,000,000; one run, target under 90 s and 300 MB). Set BENCH_BULK_BIG=0 to
+skip the big file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Report, database_url, env_int, median
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = 34_782
+EXISTING_MARKER = "bench-bulk-ex75"
+
+
+def _reference_data() -> dict:
+    from contributions.tariffs import income_bases
+    from ecosystems.models import Region
+    from enrollment.models import Occupation
+
+    villages = list(Region.objects.filter(level=4, code__startswith="64.74").order_by("code")
+                    .values_list("code", flat=True))  # Bontang's villages
+    occupations = list(Occupation.objects.filter(active=True).order_by("code").values_list("code", flat=True))
+    return {"villages": villages, "occupations": occupations, "incomes": sorted(income_bases())}
+
+
+def _existing_members(count: int = 400) -> list[tuple[str, dt.date, str]]:
+    """Real members with known NIKs (district 647401, born 1975), so files can list people already registered."""
+    from django.utils import timezone
+
+    from bench.bulkfile import nik_for
+    from core.nik import nik_blind_index, nik_encrypt
+    from enrollment.models import Member, Occupation
+
+    people = [(nik_for("647401", dt.date(1975, 1, 1) + dt.timedelta(days=k), "L", 9000 + k % 999),
+               dt.date(1975, 1, 1) + dt.timedelta(days=k), "L") for k in range(count)]
+    if Member.objects.filter(consent_version=EXISTING_MARKER).count() < count:
+        occupation = Occupation.objects.filter(active=True).order_by("pk").first()
+        now = timezone.now()
+        Member.objects.bulk_create([
+            Member(kpj=f"51{k:09d}", nik_ciphertext=nik_encrypt(nik), nik_index=nik_blind_index(nik),
+                   full_name=f"ANGGOTA LAMA {k}", birth_place="Bontang", birth_date=born, gender=gender,
+                   phone=f"+62814{k:08d}", village_id="64.74.01.1001", address_line="Jl. Lama", occupation=occupation,
+                   income_base_idr=1_000_000, consent_version=EXISTING_MARKER, consented_at=now, card_token=f"bb75-{k}",
+                   billing_start=dt.date(2025, 1, 1))
+            for k, (nik, born, gender) in enumerate(people)], ignore_conflicts=True)
+    return people
+
+
+def _copy_reference(path: Path) -> float:
+    """Seconds for COPY of the file's rows into a fresh unlogged table of text columns."""
+    from django.db import connection
+
+    from bench.bulkfile import HEADER
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_bulk_copy")
+        cursor.execute(f"CREATE UNLOGGED TABLE bench_bulk_copy ({', '.join(f'{c} text' for c in HEADER)})")
+        start = time.perf_counter()
+        with open(path, "rb") as source, cursor.cursor.copy(
+                "COPY bench_bulk_copy FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true, ENCODING 'UTF8')") as copy:
+            source.read(3)  # the BOM
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+        seconds = time.perf_counter() - start
+        cursor.execute("SELECT count(*) FROM bench_bulk_copy")
+        rows = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_bulk_copy")
+    assert rows > 0
+    return seconds
+
+
+def _run_child(path: Path) -> dict:
+    from django.db import connection
+
+    media = tempfile.mkdtemp(prefix="bpu-bench-media-")
+    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict), "VAR_DIR": media,
+           "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(ROOT)}
+    try:
+        proc = subprocess.run([sys.executable, "-m", "bench.bulkimport", "--child", str(path)], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=1800, check=False)
+    finally:
+        subprocess.run(["rm", "-rf", media], check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bulk child failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _child(path: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+    from django.core.files import File
+    from django.db.models import Count
+
+    from bench.billing import _status_kb
+    from core.models import User
+    from enrollment.bulk import bulk_import_start, report_rows
+    from enrollment.models import BulkImport, Sponsor
+
+    user, _new = User.objects.get_or_create(username="bench-bontang", defaults={"phone": "+6281399999999"})
+    sponsor, _new = Sponsor.objects.get_or_create(user=user, defaults={"name": "Pemkot Bontang (bench)",
+                                                                        "kind": "government",
+                                                                        "funding_source": "apbd"})
+    start = time.perf_counter()
+    with open(path, "rb") as handle:
+        bulk = bulk_import_start(sponsor=sponsor, uploaded=File(handle, name="pekerja-bontang.csv"), actor=user)
+    bulk = BulkImport.objects.get(pk=bulk.pk)  # the eager task has run on commit
+    checked = time.perf_counter()
+    report_lines = 0
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        import csv
+
+        writer = csv.writer(sink)
+        for line in report_rows(bulk):
+            writer.writerow(line)
+            report_lines += 1
+    done = time.perf_counter()
+    counts = dict(bulk.rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    print(json.dumps({"seconds": done - start, "check_seconds": checked - start, "report_seconds": done - checked,
+                      "status": bulk.status, "rows": bulk.total_rows, "report_lines": report_lines,
+                      "counts": counts, "peak_kb": _status_kb("VmHWM")}))
+
+
+def scenario(report: Report) -> None:
+    from bench.bulkfile import write
+
+    runs = env_int("BENCH_BULK_RUNS", 3)
+    big = env_int("BENCH_BULK_BIG", 1_000_000)
+    ref = _reference_data()
+    existing = _existing_members()
+    workdir = Path(tempfile.mkdtemp(prefix="bpu-bench-bulk-"))
+    try:
+        for size, n_runs, limit in ((SMALL, runs, 5.0), (big, 1, 90.0)):
+            if not size:
+                continue
+            path = workdir / f"pekerja-{size}.csv"
+            planted = write(path, size, existing=existing, phone_base=20_000_000 + size, **ref)
+            print(f"bulk import: {size:,} rows ({path.stat().st_size / 1e6:.1f} MB), planted {planted}", flush=True)
+            app, copy, peaks = [], [], []
+            for n in range(n_runs):
+                copy.append(_copy_reference(path))
+                child = _run_child(path)
+                app.append(child["seconds"])
+                peaks.append(child["peak_kb"] / 1024)
+                print(f"  run {n + 1}: upload to report {child['seconds']:.1f} s (check {child['check_seconds']:.1f} s,"
+                      f" report {child['report_seconds']:.1f} s), peak {peaks[-1]:.0f} MB, {child['status']}, "
+                      f"{child['rows']:,} rows: {child['counts']}; plain COPY {copy[-1]:.2f} s", flush=True)
+                expected_rows = size - planted["empty"]
+                if child["status"] != "validated" or child["rows"] != expected_rows \
+                        or child["report_lines"] != expected_rows + 1 \
+                        or child["counts"].get("existing", 0) != min(planted["existing"], len(existing)):
+                    report.add(f"bulk import {size:,} rows: report complete", "NO", target="every row reported",
+                               ok=False, correctness=True)
+            label = f"bulk import {size:,} rows, upload to report" + (f" (median of {n_runs})" if n_runs > 1 else "")
+            report.add(label, f"{median(app):.1f} s", f"plain COPY {median(copy):.2f} s",
+                       f"{median(app) / median(copy):.0f}x", f"< {limit:.0f} s", median(app) < limit)
+            report.add(f"bulk import {size:,} rows: worker peak RSS", f"{max(peaks):.0f} MB", target="< 300 MB",
+                       ok=max(peaks) < 300)
+    finally:
+        subprocess.run(["rm", "-rf", str(workdir)], check=False)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--child"]:
+    _child(sys.argv[2])
