@@ -89,6 +89,9 @@ def after_login(request):
         return redirect("core:staff-home")
     if hasattr(request.user, "agent"):
         return redirect("agents:dashboard")
+    sponsor = getattr(request.user, "sponsor", None)
+    if sponsor is not None and sponsor.kind == "organisation":  # an organisation is never a member itself
+        return redirect("sponsors:dashboard")
     if hasattr(request.user, "member"):
         return redirect("enrollment:member-home")
     return redirect("enrollment:identity")
@@ -123,4 +126,10 @@ def staff_outbox(request):
     query = request.GET.get("q", "").strip()
     page = Paginator(selectors.outbox_messages(search=query), 50).get_page(request.GET.get("page"))
     reveal = settings.NOTIFICATION_BACKEND.endswith("ConsoleBackend")
-    return render(request, "core/staff_outbox.html", {"page": page, "q": query, "reveal_codes": reveal})
+    return render(request, "core/staff_outbox.html", {"page": page, "q": query, "reveal_codes": reveal,
+                                                      "link_purposes": SECRET_LINK_PURPOSES})
+
+
+# Emails whose links confirm an address or set a password (allauth's template names): like sign-in codes, staff
+# must not be able to read them once a real backend sends them.
+SECRET_LINK_PURPOSES = ("email_confirmation", "email_confirmation_signup", "password_reset_key")

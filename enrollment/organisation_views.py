@@ -1,0 +1,50 @@
+"""Pages of organisation sponsors' accounts: allauth's views with the portal's forms, templates and addresses.
+
+After signing in an organisation uses the same sponsor pages as a citizen (enrollment/sponsor_views.py).
+"""
+
+from allauth.account.views import (
+    ConfirmEmailView,
+    EmailVerificationSentView,
+    LoginView,
+    PasswordResetDoneView,
+    PasswordResetFromKeyDoneView,
+    PasswordResetFromKeyView,
+    PasswordResetView,
+    SignupView,
+)
+from django.urls import reverse_lazy
+
+from enrollment.organisation_forms import (
+    OrganisationLoginForm,
+    OrganisationPasswordResetForm,
+    OrganisationPasswordSetForm,
+    OrganisationSignupForm,
+)
+
+
+class OrganisationSignupView(SignupView):
+    """The only open sign-up in the portal: it makes organisation sponsor accounts (role sponsor, never staff).
+    allauth's own sign-up page stays closed (core.adapters.StaffAccountAdapter)."""
+
+    form_class = OrganisationSignupForm
+    template_name = "enrollment/organisation_signup.html"
+
+    def is_open(self):
+        return True
+
+
+signup = OrganisationSignupView.as_view()
+login = LoginView.as_view(form_class=OrganisationLoginForm, template_name="enrollment/organisation_login.html")
+email_sent = EmailVerificationSentView.as_view(template_name="enrollment/organisation_email_sent.html")
+confirm_email = ConfirmEmailView.as_view(template_name="enrollment/organisation_confirm_email.html")
+password_reset = PasswordResetView.as_view(
+    form_class=OrganisationPasswordResetForm, template_name="enrollment/organisation_password_reset.html",
+    success_url=reverse_lazy("sponsors:organisation-password-reset-sent"))
+password_reset_sent = PasswordResetDoneView.as_view(
+    template_name="enrollment/organisation_password_reset_sent.html")
+password_set = PasswordResetFromKeyView.as_view(
+    form_class=OrganisationPasswordSetForm, template_name="enrollment/organisation_password_set.html",
+    success_url=reverse_lazy("sponsors:organisation-password-set-done"))
+password_set_done = PasswordResetFromKeyDoneView.as_view(
+    template_name="enrollment/organisation_password_set_done.html")
