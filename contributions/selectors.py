@@ -305,3 +305,14 @@ def commission_statement(*, agent, month: dt.date) -> CommissionStatement:
     body_share = round_idr(Decimal(incentive) * Decimal(settings.AGENT_BODY_SHARE_PERCENT) / 100)
     return CommissionStatement(month.replace(day=1), settled, commission, new_members, bonus, incentive,
                                body_share, incentive - body_share)
+
+
+def receipts_for_payer(*, user) -> QuerySet[Payment]:
+    """Receipts of the orders someone paid (a sponsor paying for its workers), newest first, with how many members
+    each covers. Only the payer's own: the receipt pages check the viewer again (payment_for_viewer)."""
+    from django.db.models import Count
+
+    if not getattr(user, "is_authenticated", False):
+        return Payment.objects.none()
+    return (Payment.objects.filter(order__payer=user).select_related("order")
+            .annotate(member_count=Count("order__lines")).order_by("-paid_at", "-id"))

@@ -1,8 +1,10 @@
-"""SERTAKAN: a citizen registers workers near them and pays for them; the worker sees and answers sponsors."""
+"""SERTAKAN: a citizen or an organisation registers workers near them and pays for them; the worker sees and answers
+sponsors. Organisations' accounts (email + password): organisation_views.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from contributions.selectors import receipts_for_payer
 from contributions.services.payments import PaymentRefused, payment_order_create_for_many
 from core.views import client_ip
 from enrollment import selectors
@@ -22,6 +25,8 @@ from enrollment.services import (
     sponsor_register_worker,
     sponsorship_answer,
 )
+
+RECEIPTS_PER_PAGE = 10
 
 
 @login_required
@@ -36,9 +41,10 @@ def dashboard(request):
         return render(request, "enrollment/sponsor_start.html", {"form": form})
     workers = selectors.sponsor_workers(sponsor=sponsor)
     due = [w for w in workers if w["payable"] and w["coverage"].code in ("awaiting_payment", "in_arrears")]
+    receipts = Paginator(receipts_for_payer(user=request.user), RECEIPTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "enrollment/sponsor_dashboard.html", {
         "sponsor": sponsor, "workers": workers, "due_ids": [w["member_id"] for w in due],
-        "pay_form": SponsorPayForm(),
+        "pay_form": SponsorPayForm(), "receipts": receipts,
     })
 
 
