@@ -40,18 +40,30 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
                 for f in opts.concrete_fields if f not in given and not f.primary_key]
     columns = given + [f for f, _value in defaults]
     fixed = [f.get_db_prep_save(value, connection) for f, value in defaults]
-    values: list = []
-    for row in rows:
-        if len(row) != len(given):
-            raise ValueError(f"{opts.label}: expected {len(given)} values, got {len(row)}")
-        values += [field.get_db_prep_save(value, connection) for field, value in zip(given, row, strict=True)]
-        values += fixed
     one = f"({placeholders(len(columns))})"
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(opts.db_table)} "  # noqa: S608 - names from the model
-           f"({', '.join(quote(f.column) for f in columns)}) VALUES {', '.join([one] * len(rows))}")
-    if returning_pk:
-        sql += f" RETURNING {quote(opts.pk.column)}"
+    head = (f"INSERT INTO {quote(opts.db_table)} "  # noqa: S608 - names from the model
+            f"({', '.join(quote(f.column) for f in columns)}) VALUES ")
+    tail = f" RETURNING {quote(opts.pk.column)}" if returning_pk else ""
+    # SQLite allows 32,766 parameters in a statement; big group payments write more rows than that.
+    per_statement = max(1, min(5000, 30000 // len(columns)))
+    pks: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return [row[0] for row in cursor.fetchall()] if returning_pk else []
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first:first + per_statement]
+            values: list = []
+            for row in chunk:
+                if len(row) != len(given):
+                    raise ValueError(f"{opts.label}: expected {len(given)} values, got {len(row)}")
+                values += [field.get_db_prep_save(value, connection) for field, value in zip(given, row, strict=True)]
+                values += fixed
+            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, values)
+            if returning_pk:
+                pks += [row[0] for row in cursor.fetchall()]
+    return pks
+
+
+def chunks(items: Sequence, size: int = 5000):
+    """Slices for IN (...) lists that stay under every database's parameter limit."""
+    for first in range(0, len(items), size):
+        yield items[first:first + size]

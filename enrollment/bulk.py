@@ -11,12 +11,13 @@ import csv
 import datetime as dt
 import io
 import re
+import secrets
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Subquery, Window
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -26,19 +27,20 @@ from contributions.tariffs import income_bases
 from core.forms import mobile_number_check
 from core.models import Channel
 from core.nik import nik_blind_index, nik_decrypt, nik_encrypt, nik_mask
-from core.services import audit_event_record, notification_enqueue, phone_user_get_or_create
+from core.services import audit_event_record
 from ecosystems.models import Region, RegionLevel
 from enrollment.models import (
     BulkImport,
     BulkImportRow,
     BulkRowStatus,
     Member,
+    MemberStatus,
     Occupation,
     RegistrationChannel,
     Sponsor,
     Sponsorship,
 )
-from enrollment.services import RegistrationData, identity_errors, member_register
+from enrollment.services import identity_errors
 
 COLUMNS = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "no_hp", "kode_desa", "alamat",
            "pekerjaan", "penghasilan", "jht", "bulan"]
@@ -320,56 +322,232 @@ def bulk_import_start(*, sponsor: Sponsor, uploaded, actor) -> BulkImport:
     return bulk
 
 
-def bulk_import_commit(*, import_id: int, actor) -> BulkImport:
-    """Registers every accepted row and asks existing members to accept the sponsor, all in one transaction, then
-    issues one invoice (workers × months). Nothing is half-done: any failure leaves no member behind."""
-    from contributions.services.payments import payment_order_create_for_many
-
+def bulk_import_commit_start(*, import_id: int, actor) -> BulkImport:
+    """The sponsor confirms: the registration runs as a job (a city's file takes a while), shown with progress."""
     with transaction.atomic():
-        bulk = BulkImport.objects.select_for_update().select_related("sponsor").get(pk=import_id)
+        bulk = BulkImport.objects.select_for_update().get(pk=import_id)
         if bulk.status != BulkImport.Status.VALIDATED:
             return bulk
-        sponsor = bulk.sponsor
-        items = []
-        for row in bulk.rows.filter(status=BulkRowStatus.ACCEPTED).order_by("row_number"):
-            d = row.data
-            user, _new = phone_user_get_or_create(phone=d["phone"])
-            try:
-                member = member_register(
-                    data=RegistrationData(
-                        nik=nik_decrypt(d["nik"]), full_name=d["name"], birth_place=d["birth_place"],
-                        birth_date=dt.date.fromisoformat(d["birth_date"]), gender=d["gender"], phone=d["phone"],
-                        village_code=d["village"], address_line=d["address"], occupation_code=d["occupation"],
-                        income_base_idr=d["income"], programs=["JKK", "JKM"] + (["JHT"] if d["jht"] else []),
-                        consent=True,
-                    ),
-                    user=user, actor=actor, channel=RegistrationChannel.BULK, funding_source=sponsor.funding_source,
-                )
-            except ValidationError as exc:
-                raise ValidationError(_("Row %(row)s changed since the check: %(error)s Please check the file "
-                                        "again.") % {"row": row.row_number,
-                                                     "error": " ".join(exc.messages)}) from None
-            Sponsorship.objects.create(sponsor=sponsor, member=member, relationship="other",
-                                       confirmed_at=timezone.now())
-            BulkImportRow.objects.filter(pk=row.pk).update(member=member)
-            items.append((member, d["months"]))
-        for row in bulk.rows.filter(status=BulkRowStatus.EXISTING):
-            member = Member.objects.get(nik_index=row.nik_index)
-            _s, created = Sponsorship.objects.get_or_create(sponsor=sponsor, member=member, ended_at=None,
-                                                            defaults={"relationship": "other"})
-            if created:
-                notification_enqueue(
-                    channel=Channel.SMS, recipient=str(member.phone), purpose="sponsorship",
-                    body=_("%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the "
-                           "BPU portal to accept or decline.") % {"name": sponsor.name})
-        order = payment_order_create_for_many(items=items, payer=actor) if items else None
+        bulk.status, bulk.error = BulkImport.Status.COMMITTING, ""
+        bulk.save(update_fields=["status", "error"])
+        from enrollment.tasks import bulk_import_commit as task
+
+        transaction.on_commit(lambda: task.delay(bulk.pk, actor.pk))
+    return bulk
+
+
+def bulk_import_commit_job(*, import_id: int, actor_id: int) -> BulkImport:
+    """The job: registers everyone or nobody. A refusal (a row that changed since the check) is kept on the import
+    for the sponsor to read, and the import can be confirmed again."""
+    from core.models import User
+
+    try:
+        return bulk_import_commit(import_id=import_id, actor=User.objects.get(pk=actor_id))
+    except ValidationError as exc:
+        BulkImport.objects.filter(pk=import_id, status=BulkImport.Status.COMMITTING).update(
+            status=BulkImport.Status.VALIDATED, error=" ".join(exc.messages)[:300])
+        return BulkImport.objects.get(pk=import_id)
+
+
+def bulk_import_commit(*, import_id: int, actor) -> BulkImport:
+    """Registers every accepted row and asks existing members to accept the sponsor, all in one transaction, then
+    issues one invoice (workers × months). Set-based, in batches of rows: users, members, audit events, first bills
+    and the invoice lines are bulk statements, not a query per worker. Nothing is half-done: any failure leaves no
+    member behind."""
+    with transaction.atomic():
+        bulk = BulkImport.objects.select_for_update().select_related("sponsor").get(pk=import_id)
+        if bulk.status not in (BulkImport.Status.VALIDATED, BulkImport.Status.COMMITTING):
+            return bulk
+        accepted = bulk.rows.filter(status=BulkRowStatus.ACCEPTED)
+        _refuse_changed_rows(accepted)
+        today = timezone.localdate()
+        registered = 0
+        batch: list = []
+        rows = accepted.order_by("row_number").values_list("row_number", "nik_index", "phone", "data")
+        for row in rows.iterator(chunk_size=BATCH):
+            batch.append(row)
+            if len(batch) >= BATCH:
+                registered += _register_batch(bulk, batch, actor, today)
+                batch = []
+        registered += _register_batch(bulk, batch, actor, today)
+        _link_rows(bulk)
+        _ask_existing_members(bulk)
+        order = _invoice(bulk, actor, today) if registered else None
         bulk.status = BulkImport.Status.COMMITTED
         bulk.committed_at = timezone.now()
         bulk.order = order
-        bulk.save(update_fields=["status", "committed_at", "order"])
+        bulk.error = ""
+        bulk.save(update_fields=["status", "committed_at", "order", "error"])
         audit_event_record(actor=actor, action="bulk_import.committed", obj=bulk,
-                           changes={"registered": len(items), "order": order.pk if order else None})
+                           changes={"registered": registered, "order": order.pk if order else None})
         return bulk
+
+
+def _refuse_changed_rows(accepted) -> None:
+    """What happened since the check, for the whole file at once: a NIK or phone number now a member's, or a phone
+    number of a staff account (staff never get phone sign-in)."""
+    from core.models import STAFF_ROLES, User
+
+    problems = [
+        (accepted.filter(nik_index__in=Member.objects.values("nik_index")),
+         _("This NIK is already registered.")),
+        (accepted.filter(phone__in=Member.objects.values("phone")),
+         _("This phone number already belongs to a member.")),
+        (accepted.filter(phone__in=User.objects.filter(
+            Q(role__in=STAFF_ROLES) | Q(is_staff=True) | Q(is_active=False)).exclude(phone=None).values("phone")),
+         _("This phone number cannot be used for a worker's account.")),
+    ]
+    for rows, message in problems:
+        first = rows.order_by("row_number").values_list("row_number", flat=True).first()
+        if first is not None:
+            raise ValidationError(_("Row %(row)s changed since the check: %(error)s Please check the file "
+                                    "again.") % {"row": first, "error": message})
+
+
+def _register_batch(bulk: BulkImport, batch: list, actor, today: dt.date) -> int:
+    from core.models import AuditEvent, User
+    from core.services import audit_events_record_many, notifications_enqueue_many
+
+    if not batch:
+        return 0
+    phones = [phone for _n, _i, phone, _d in batch]
+    users = dict(User.objects.filter(phone__in=phones).values_list("phone", "pk"))
+    new_users = [User(username=f"p{phone.lstrip('+')}", phone=phone, language="id",
+                      password=f"!{secrets.token_urlsafe(30)}")  # unusable, as set_unusable_password makes it
+                 for phone in phones if phone not in users]
+    for user in User.objects.bulk_create(new_users, batch_size=1000):
+        users[str(user.phone)] = user.pk
+    occupations = _occupation_ids()
+    billing_start = today.replace(day=1)
+    now = timezone.now()
+    kpjs = _fresh_kpjs(len(batch))
+    members = []
+    for (_number, index, phone, d), kpj in zip(batch, kpjs, strict=True):
+        members.append(Member(
+            user_id=users[phone], kpj=kpj, nik_ciphertext=d["nik"], nik_index=index,
+            full_name=" ".join(d["name"].split()).upper(), birth_place=d["birth_place"].strip(),
+            birth_date=dt.date.fromisoformat(d["birth_date"]), gender=d["gender"], phone=phone,
+            village_id=d["village"], address_line=d["address"].strip(), occupation_id=occupations[d["occupation"]],
+            income_base_idr=d["income"], has_jht=d["jht"], funding_source=bulk.sponsor.funding_source,
+            status=MemberStatus.REGISTERED, channel=RegistrationChannel.BULK, billing_start=billing_start,
+            consent_version=settings.CONSENT_VERSION, consented_at=now))
+    members = Member.objects.bulk_create(members, batch_size=1000)
+    AuditEvent.objects.bulk_create([
+        AuditEvent(actor=actor, action="user.created", object_type=User._meta.label_lower, object_id=str(u.pk),
+                   changes={"via": "bulk_import", "bulk_import": bulk.pk}) for u in new_users], batch_size=1000)
+    audit_events_record_many(actor_id=actor.pk, events=[
+        ("member.registered", Member._meta.label_lower, m.pk, {
+            "nik": d["nik_masked"], "kpj": m.kpj, "status": [None, m.status], "channel": m.channel,
+            "programs": m.programs, "income_base_idr": m.income_base_idr, "bulk_import": bulk.pk}, "")
+        for m, (_n, _i, _p, d) in zip(members, batch, strict=True)])
+    Sponsorship.objects.bulk_create([Sponsorship(sponsor=bulk.sponsor, member=m, relationship="other",
+                                                 confirmed_at=now) for m in members], batch_size=1000)
+    notifications_enqueue_many(messages=[(Channel.SMS, str(m.phone), _(
+        "Welcome to BPJS Ketenagakerjaan. Your participant number (KPJ) is %(kpj)s. "
+        "Your protection starts once the first contribution is paid.") % {"kpj": m.kpj}, "registration")
+        for m in members])
+    return len(members)
+
+
+def _occupation_ids() -> dict[str, int]:
+    return dict(Occupation.objects.values_list("code", "pk"))
+
+
+def _fresh_kpjs(count: int) -> list[str]:
+    """`count` participant numbers no member has (checked in bulk; a clash with a registration committing at this
+    very moment fails the whole confirmation, which can simply be confirmed again)."""
+    from enrollment.services import _kpj_candidate
+
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        candidates = {_kpj_candidate() for _ in range(count - len(chosen))} - chosen
+        chosen |= candidates - set(Member.objects.filter(kpj__in=candidates).values_list("kpj", flat=True))
+    return sorted(chosen)
+
+
+def _link_rows(bulk: BulkImport) -> None:
+    rows = bulk.rows.filter(status=BulkRowStatus.ACCEPTED)
+    rows.update(member=Subquery(Member.objects.filter(nik_index=OuterRef("nik_index")).values("pk")[:1]))
+
+
+def _ask_existing_members(bulk: BulkImport) -> None:
+    """Existing members in the file are asked to accept the sponsor (decisions.md, R); nothing more happens to them."""
+    from core.services import notifications_enqueue_many
+
+    indexes = bulk.rows.filter(status=BulkRowStatus.EXISTING).values("nik_index")
+    members = Member.objects.filter(nik_index__in=indexes).exclude(
+        sponsorships__sponsor=bulk.sponsor, sponsorships__ended_at=None)
+    asked = []
+    for member in members.only("pk", "phone").iterator(chunk_size=BATCH):
+        asked.append(member)
+        if len(asked) >= BATCH:
+            _ask(bulk, asked, notifications_enqueue_many)
+            asked = []
+    _ask(bulk, asked, notifications_enqueue_many)
+
+
+def _ask(bulk: BulkImport, members: list, enqueue) -> None:
+    if not members:
+        return
+    Sponsorship.objects.bulk_create([Sponsorship(sponsor=bulk.sponsor, member=m, relationship="other")
+                                     for m in members])
+    enqueue(messages=[(Channel.SMS, str(m.phone), _(
+        "%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU portal to accept or "
+        "decline.") % {"name": bulk.sponsor.name}, "sponsorship") for m in members])
+
+
+def _invoice(bulk: BulkImport, actor, today: dt.date):
+    """First bills for the months each row asked for (set-based, one statement per month), then one order with a
+    line per worker whose amount is the sum of that worker's bills."""
+    from contributions.duedates import add_months
+    from contributions.models import Bill, PaymentOrder, PaymentOrderLine
+    from contributions.providers import get_provider
+    from contributions.services.billing import bills_create_for_members, first_bill_due_date
+
+    start = today.replace(day=1)
+    table = BulkImportRow._meta.db_table
+    groups = sorted(set(bulk.rows.filter(status=BulkRowStatus.ACCEPTED).values_list("months", flat=True)))
+    for k in range(max(groups)):
+        month = add_months(start, k)
+        bills_create_for_members(
+            month=month, due_date=first_bill_due_date(month, today) if k == 0 else None,
+            members=(f"m.id IN (SELECT r.member_id FROM {table} r WHERE r.bulk_import_id = %s "  # noqa: S608
+                     "AND r.status = %s AND r.months > %s)", [bulk.pk, BulkRowStatus.ACCEPTED, k]))
+    bill_table, line_table = Bill._meta.db_table, PaymentOrderLine._meta.db_table
+    totals = []
+    with connection.cursor() as cursor:
+        for months in groups:
+            wanted = [add_months(start, k) for k in range(months)]
+            cursor.execute(
+                f"SELECT COALESCE(SUM(b.total_idr), 0), COUNT(DISTINCT r.member_id) FROM {table} r "  # noqa: S608
+                f"JOIN {bill_table} b ON b.member_id = r.member_id WHERE r.bulk_import_id = %s AND r.status = %s "
+                f"AND r.months = %s AND b.month IN ({', '.join(['%s'] * months)})",
+                [bulk.pk, BulkRowStatus.ACCEPTED, months, *(connection.ops.adapt_datefield_value(m) for m in wanted)])
+            total, count = cursor.fetchone()
+            totals.append((months, wanted, int(total), count))  # PostgreSQL's SUM of bigint is numeric
+    amount = sum(total for _m, _w, total, _n in totals)
+    provider = get_provider("simulator")
+    issued = provider.issue(amount_idr=amount, reference=secrets.token_hex(6).upper())
+    order = PaymentOrder.objects.create(
+        member=None, payer=actor, months=[], amount_idr=amount, provider=provider.name, va_number=issued.va_number,
+        qris_payload=issued.qris_payload,
+        expires_at=timezone.now() + dt.timedelta(hours=settings.PAYMENT_ORDER_TTL_HOURS))
+    months_field = PaymentOrderLine._meta.get_field("months")
+    with connection.cursor() as cursor:
+        for months, wanted, _total, _n in totals:
+            cursor.execute(
+                f"INSERT INTO {line_table} (order_id, member_id, months, amount_idr) "  # noqa: S608
+                f"SELECT %s, r.member_id, %s, SUM(b.total_idr) FROM {table} r JOIN {bill_table} b "
+                f"ON b.member_id = r.member_id WHERE r.bulk_import_id = %s AND r.status = %s AND r.months = %s "
+                f"AND b.month IN ({', '.join(['%s'] * months)}) GROUP BY r.member_id",
+                [order.pk, months_field.get_db_prep_save([f"{m:%Y-%m}" for m in wanted], connection), bulk.pk,
+                 BulkRowStatus.ACCEPTED, months, *(connection.ops.adapt_datefield_value(m) for m in wanted)])
+    lines = order.lines.aggregate(n=Count("id"), total=Sum("amount_idr"))
+    if lines["total"] != amount or lines["n"] != bulk.rows.filter(status=BulkRowStatus.ACCEPTED).count():
+        raise RuntimeError(f"bulk invoice {order.pk}: lines {lines} do not make the order's {amount}")
+    audit_event_record(actor=actor, action="payment_order.created", obj=order, changes={
+        "bulk_import": bulk.pk, "members": lines["n"], "amount_idr": amount})
+    return order
 
 
 def report_rows(bulk: BulkImport) -> Iterator[list[str]]:

@@ -70,12 +70,9 @@ def detail(request, import_id):
 @require_POST
 def commit(request, import_id):
     item = _own_import(request, import_id)
-    try:
-        item = bulk.bulk_import_commit(import_id=item.pk, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("bulk:detail", import_id=item.pk)
-    if item.order_id:
+    bulk.bulk_import_commit_start(import_id=item.pk, actor=request.user)
+    item.refresh_from_db()
+    if item.order_id:  # a small file, done before this answer
         messages.success(request, _("Workers registered. Here is the invoice for all of them."))
         return redirect("contributions:order", order_id=item.order_id)
     return redirect("bulk:detail", import_id=item.pk)

@@ -24,7 +24,7 @@ from core.services import (
     notification_enqueue,
     phone_user_get_or_create,
 )
-from core.sql import placeholders
+from core.sql import chunks, placeholders
 from ecosystems.models import Region, RegionLevel
 from enrollment.models import (
     Agent,
@@ -239,10 +239,11 @@ def member_statuses_transition_locked(*, members: list[tuple[int, str]], to: str
             raise TransitionNotAllowed(f"member {pk}: {before} -> {to}")
     if not changing:
         return
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:  # by hand: the payment webhook's hot path (see core.sql)
-        cursor.execute(f"UPDATE {Member._meta.db_table} SET status = %s, updated_at = %s "  # noqa: S608
-                       f"WHERE id IN ({placeholders(len(changing))})",
-                       [to, connection.ops.adapt_datetimefield_value(timezone.now()), *(pk for pk, _b in changing)])
+        for some in chunks(changing):
+            cursor.execute(f"UPDATE {Member._meta.db_table} SET status = %s, updated_at = %s "  # noqa: S608
+                           f"WHERE id IN ({placeholders(len(some))})", [to, now, *(pk for pk, _b in some)])
     events = [("member.status_changed", Member._meta.label_lower, pk, {"status": [before, to]}, reason)
               for pk, before in changing]
     if audit_into is not None:

@@ -72,9 +72,10 @@ class BillingResult:
     batches: int
 
 
-def _insert_sql(month: dt.date) -> Fragment:
+def _insert_sql(month: dt.date, *, due_date: dt.date | None = None) -> Fragment:
     discounts = list(Discount.objects.filter(first_month__lte=month, last_month__gte=month).order_by("pk"))
-    select: list[Fragment] = [("m.id", []), ("%s", [month]), ("%s", [due_date_for(month)]), ("m.income_base_idr", [])]
+    select: list[Fragment] = [("m.id", []), ("%s", [month]), ("%s", [due_date or due_date_for(month)]),
+                              ("m.income_base_idr", [])]
     totals: list[Fragment] = []
     for program in ("JKK", "JKM", "JHT"):
         gross_sql, gross_params = _gross(program, month)
@@ -91,7 +92,7 @@ def _insert_sql(month: dt.date) -> Fragment:
         "discount_id, status, created_at) "
         f"SELECT {columns} "
         "FROM enrollment_member m JOIN enrollment_occupation o ON o.id = m.occupation_id "
-        "WHERE m.status IN (%s, %s) AND m.billing_start <= %s AND m.id >= %s AND m.id < %s "
+        "WHERE m.status IN (%s, %s) AND m.billing_start <= %s AND {members} "
         # Skipping existing bills up front keeps a rerun cheap; ON CONFLICT still settles two runs at once.
         "AND NOT EXISTS (SELECT 1 FROM contributions_bill b WHERE b.member_id = m.id AND b.month = %s) "
         "ON CONFLICT (member_id, month) DO NOTHING"
@@ -105,6 +106,7 @@ def bill_generate_for_period(*, month: dt.date, batch_size: int | None = None) -
     month = month.replace(day=1)
     batch_size = batch_size or settings.BILLING_BATCH_SIZE
     sql, params = _insert_sql(month)
+    sql = sql.replace("{members}", "m.id >= %s AND m.id < %s")
     bounds = Member.objects.aggregate(lo=Min("id"), hi=Max("id"))
     created = batches = 0
     if bounds["lo"] is None:
@@ -119,6 +121,23 @@ def bill_generate_for_period(*, month: dt.date, batch_size: int | None = None) -
     return BillingResult(month, created, batches)
 
 
+def bills_create_for_members(*, month: dt.date, members: Fragment, due_date: dt.date | None = None) -> int:
+    """The month's bill for the billable members the SQL condition `members` (on alias m) selects, set-based, in the
+    caller's transaction (a bulk registration's first months). Existing bills are kept."""
+    month = month.replace(day=1)
+    sql, params = _insert_sql(month, due_date=due_date)
+    members_sql, members_params = members
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{members}", f"({members_sql})"),
+                       [*params, *BILLABLE, month, *members_params, month])
+        return max(cursor.rowcount, 0)
+
+
+def first_bill_due_date(month: dt.date, today: dt.date | None = None) -> dt.date:
+    """Someone who joins (or rejoins) after this month's due date is not overdue on day one."""
+    return max(due_date_for(month), (today or timezone.localdate()) + dt.timedelta(days=settings.FIRST_BILL_GRACE_DAYS))
+
+
 def bill_for_month(*, member: Member, month: dt.date, today: dt.date | None = None) -> Bill:
     """The member's bill for a month, created from the tariff if it does not exist yet (prepayment, registration).
 
@@ -130,10 +149,7 @@ def bill_for_month(*, member: Member, month: dt.date, today: dt.date | None = No
     quote = tariff_quote(income_idr=member.income_base_idr, programs=member.programs, month=month,
                          sector=member.occupation.sector, funding=member.funding_source)
     lines = {line.program: line for line in quote.lines}
-    due = due_date_for(month)
-    if month == member.billing_start:
-        # Someone who joins (or rejoins) after this month's due date is not overdue on day one.
-        due = max(due, (today or timezone.localdate()) + dt.timedelta(days=settings.FIRST_BILL_GRACE_DAYS))
+    due = first_bill_due_date(month, today) if month == member.billing_start else due_date_for(month)
     values = dict(
         due_date=due, income_base_idr=member.income_base_idr,
         jkk_gross_idr=lines["JKK"].gross_idr, jkk_discount_idr=lines["JKK"].discount_idr,

@@ -31,7 +31,7 @@ from core.models import Channel as MessageChannel
 from core.models import User
 from core.money import format_idr
 from core.services import audit_event_record, audit_events_record_many, notifications_enqueue_many
-from core.sql import insert_rows, lock_clause, placeholders
+from core.sql import chunks, insert_rows, lock_clause, placeholders
 from enrollment.models import Member, MemberStatus
 from enrollment.services import member_statuses_transition_locked
 
@@ -217,7 +217,7 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
                        f"{lock_clause(of='m')}", [order_id])
         lines = [_Line(member_id, json.loads(months) if isinstance(months, str) else months, amount, status, kpj,
                        phone) for member_id, months, amount, status, kpj, phone in cursor.fetchall()]
-        bills = _open_bills(cursor, lines)
+        bills = _open_bills(cursor, order_id, lines)
         now = timezone.now()
         receipt = _receipt_number()
         payment_id = insert_rows(Payment, ("order", "member", "provider", "provider_reference", "channel",
@@ -236,10 +236,9 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
             line_entries, line_paid = _allocate(line=line, bills=bills.get(line.member_id, []))
             entries += line_entries
             paid_bills += line_paid
-        if paid_bills:
+        for some in chunks(paid_bills):
             cursor.execute(f"UPDATE {_BILL} SET status = %s, paid_at = %s "  # noqa: S608
-                           f"WHERE id IN ({placeholders(len(paid_bills))})",
-                           [BillStatus.PAID, adapt(paid_at), *paid_bills])
+                           f"WHERE id IN ({placeholders(len(some))})", [BillStatus.PAID, adapt(paid_at), *some])
     audit = [("payment.received", Payment._meta.label_lower, payment_id, {
         "members": [line.kpj for line in lines], "amount_idr": amount_idr, "order": order_id, "payer": payer_id}, "")]
     member_statuses_transition_locked(
@@ -255,23 +254,22 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
     return Confirmation(payment, replay=False)
 
 
-def _open_bills(cursor, lines: list[_Line]) -> dict[int, list[tuple[int, dt.date, int, int]]]:
+def _open_bills(cursor, order_id: int, lines: list[_Line]) -> dict[int, list[tuple[int, dt.date, int, int]]]:
     """The open bills of the order's months, locked, with what is already allocated to each:
     {member pk: [(bill pk, month, total, allocated)]}. Only payment_confirm allocates, under the member lock this
-    transaction holds, so the sums are current."""
+    transaction holds, so the sums are current. Joined through the order's lines: a local government's invoice
+    can hold a hundred thousand members."""
     payable = [line for line in lines if line.member_status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE)]
     wanted = {(line.member_id, dt.date(int(m[:4]), int(m[5:7]), 1)) for line in payable for m in line.months}
     if not wanted:
         return {}
-    member_ids = sorted({member_id for member_id, _m in wanted})
     months = sorted({month for _id, month in wanted})
     cursor.execute(
         f"SELECT b.id, b.member_id, b.month, b.total_idr, COALESCE((SELECT SUM(e.amount_idr) FROM {_LEDGER} e "  # noqa: S608
-        f"WHERE e.bill_id = b.id AND e.kind = %s), 0) FROM {_BILL} b WHERE b.member_id IN "
-        f"({placeholders(len(member_ids))}) AND b.month IN ({placeholders(len(months))}) AND b.status = %s "
+        f"WHERE e.bill_id = b.id AND e.kind = %s), 0) FROM {_BILL} b INNER JOIN {_LINE} l ON l.member_id = b.member_id "
+        f"WHERE l.order_id = %s AND b.month IN ({placeholders(len(months))}) AND b.status = %s "
         f"ORDER BY b.id {lock_clause(of='b')}",
-        [EntryKind.ALLOCATION, *member_ids, *(connection.ops.adapt_datefield_value(m) for m in months),
-         BillStatus.OPEN])
+        [EntryKind.ALLOCATION, order_id, *(connection.ops.adapt_datefield_value(m) for m in months), BillStatus.OPEN])
     bills: dict[int, list] = {}
     for bill_id, member_id, month, total, allocated in cursor.fetchall():
         if isinstance(month, str):

@@ -140,3 +140,77 @@ def test_sponsors_see_only_their_own_imports(client, government, village_code):
     assert client.get(f"/penyantun/impor/{item.pk}/").status_code == 200
     body = b"".join(client.get(f"/penyantun/impor/{item.pk}/laporan.csv").streaming_content).decode()
     assert body.startswith("baris,status,alasan") and "3174********0001" in body
+
+
+def _file_of(village, people):
+    """people: (nik, name, birth DD-MM-YYYY, gender, phone, months)."""
+    return "\n".join([HEADER] + [f"{nik},{name},Bontang,{born},{g},{phone},{village},Jl. X,petani,1000000,tidak,{m}"
+                                 for nik, name, born, g, phone, m in people]).encode()
+
+
+def test_commit_is_set_based_with_each_rows_months_on_one_invoice(government, village_code):
+    from contributions.models import Bill
+    from core.models import AuditEvent, OutboxMessage
+    from tests.core.helpers import nik_for
+
+    people = [(nik_for(dt.date(1980 + k, 1, 2 + k), "L", serial=f"{k + 1:04d}"), f"Pekerja {k}",
+               f"{2 + k:02d}-01-{1980 + k}", "L", f"08570000{k:04d}", months)
+              for k, months in enumerate([1, 3, 6, 12, 3])]
+    item = bulk_import_commit(import_id=_upload(government, _file_of(village_code, people)).pk, actor=government.user)
+    assert item.status == "committed"
+    members = {m.phone.as_e164: m for m in Member.objects.all()}
+    assert len(members) == 5
+    order = PaymentOrder.objects.get(pk=item.order_id)
+    lines = {line.member.phone.as_e164: line for line in order.lines.select_related("member")}
+    for _nik, _n, _b, _g, phone, months in people:
+        line = lines["+62" + phone[1:]]
+        bills = Bill.objects.filter(member=line.member).order_by("month")
+        assert [f"{b.month:%Y-%m}" for b in bills] == line.months and len(line.months) == months
+        assert line.amount_idr == sum(b.total_idr for b in bills)
+        assert line.months[0] == f"{line.member.billing_start:%Y-%m}"
+    assert order.amount_idr == sum(line.amount_idr for line in lines.values())
+    assert AuditEvent.objects.filter(action="member.registered").count() == 5
+    assert OutboxMessage.objects.filter(purpose="registration").count() == 5
+    assert set(item.rows.values_list("member__kpj", flat=True)) == {m.kpj for m in members.values()}
+    assert all(m.user and m.user.phone == m.phone and not m.user.has_usable_password() for m in members.values())
+
+
+def test_commit_refused_for_a_staff_phone_keeps_the_reason_on_the_import(government, village_code):
+    from enrollment.bulk import bulk_import_commit_job
+
+    item = _upload(government, "\n".join([HEADER] + _rows(village_code)).encode())
+    User.objects.create(username="petugas", phone="+6281234567890", role="branch_staff")
+    BulkImport.objects.filter(pk=item.pk).update(status="committing")
+    result = bulk_import_commit_job(import_id=item.pk, actor_id=government.user.pk)
+    assert result.status == "validated" and "Row 2 changed since the check" in result.error
+    assert not Member.objects.exists() and not PaymentOrder.objects.exists()
+
+
+def test_confirming_queues_the_job_and_the_page_follows_it(client, government, village_code, monkeypatch):
+    from enrollment import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.bulk_import_commit, "delay", lambda *args: queued.append(args))
+    item = _upload(government, "\n".join([HEADER] + _rows(village_code)).encode())
+    client.force_login(government.user)
+    response = client.post(f"/penyantun/impor/{item.pk}/daftarkan/")
+    assert response.status_code == 302 and response["Location"] == f"/penyantun/impor/{item.pk}/"
+    assert queued == [(item.pk, government.user.pk)]
+    page = client.get(f"/penyantun/impor/{item.pk}/").content.decode()
+    assert 'hx-trigger="every 2s"' in page and "being registered" in page
+    client.post(f"/penyantun/impor/{item.pk}/daftarkan/")  # a second click queues nothing more
+    assert len(queued) == 1
+
+
+def test_existing_members_are_asked_once_even_when_the_file_comes_twice(government, village_code,
+                                                                          registration_data):
+    from core.models import OutboxMessage
+
+    someone = User.objects.create(username="s", phone="+6281234567890")
+    member_register(data=registration_data(), user=someone, actor=someone)  # Siti, VALID_NIK_WOMAN
+    text = "\n".join([HEADER] + _rows(village_code)).encode()
+    for _round in range(2):
+        bulk_import_commit(import_id=_upload(government, text).pk, actor=government.user)
+    asked = Sponsorship.objects.filter(sponsor=government, member__nik_index=Member.objects.get(user=someone).nik_index)
+    assert asked.count() == 1 and asked.get().confirmed_at is None
+    assert OutboxMessage.objects.filter(purpose="sponsorship").count() == 1
