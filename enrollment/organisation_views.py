@@ -34,8 +34,16 @@ class OrganisationSignupView(SignupView):
         return True
 
 
+class OrganisationLoginView(LoginView):
+    form_class = OrganisationLoginForm
+    template_name = "enrollment/organisation_login.html"
+
+    def get_form_class(self):
+        return self.form_class  # not ACCOUNT_FORMS["login"]: that is the staff form (a username)
+
+
 signup = OrganisationSignupView.as_view()
-login = LoginView.as_view(form_class=OrganisationLoginForm, template_name="enrollment/organisation_login.html")
+login = OrganisationLoginView.as_view()
 email_sent = EmailVerificationSentView.as_view(template_name="enrollment/organisation_email_sent.html")
 confirm_email = ConfirmEmailView.as_view(template_name="enrollment/organisation_confirm_email.html")
 password_reset = PasswordResetView.as_view(

@@ -132,6 +132,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address sends nothing to it
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "BPJS Ketenagakerjaan BPU: "
 ACCOUNT_USER_DISPLAY = "enrollment.organisation_auth.user_display"
+ACCOUNT_FORMS = {"login": "core.account_forms.StaffLoginForm"}  # the organisation pages set their own forms
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "login": "30/m/ip"}
 ACCOUNT_LOGOUT_REDIRECT_URL = "core:home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
