@@ -1,4 +1,5 @@
-"""Demo accounts for `make run`: staff with known passwords and TOTP secrets, and one registered worker."""
+"""Demo accounts for `make run`: staff with known passwords and TOTP secrets, one registered worker, an agent,
+sponsors (citizen, local government, organisation) and a partner system."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ WORKER_VILLAGE = "31.74.01.1001"
 AGENT_PHONE = "+6281200000002"
 SPONSOR_PHONE = "+6281200000003"
 GOVERNMENT_PHONE = "+6281200000004"
+ORGANISATION_EMAIL = "csr@maju-bersama.example"  # signs in by email + DEMO_PASSWORD, address already confirmed
 PARTNER_NAME = "Demo Marketplace"
 PARTNER_KEY = "bpu_demo0000_not-a-secret-demo-partner-key"  # development only: printed by `make run`
 
@@ -69,6 +71,12 @@ def demo_seed() -> None:
         if government.kind != government.Kind.GOVERNMENT:
             type(government).objects.filter(pk=government.pk).update(kind=government.Kind.GOVERNMENT,
                                                                     funding_source="apbd")
+        from enrollment.organisations import organisation_sponsor_register
+
+        if not User.objects.filter(email=ORGANISATION_EMAIL).exists():
+            organisation_sponsor_register(email=ORGANISATION_EMAIL, password=DEMO_PASSWORD,
+                                          organisation_name="PT Maju Bersama (CSR, demo)", contact_name="Dewi Lestari",
+                                          email_verified=True)
         worker, _ = User.objects.get_or_create(
             username="p" + WORKER_PHONE.lstrip("+"), defaults={"phone": WORKER_PHONE}
         )
@@ -95,6 +103,8 @@ def demo_accounts_text() -> str:
         f"    Perisai agent: {AGENT_PHONE} (0812-0000-0002), then /agen/",
         f"    SERTAKAN sponsor: {SPONSOR_PHONE} (0812-0000-0003), then /penyantun/",
         f"    local government (APBD): {GOVERNMENT_PHONE} (0812-0000-0004), then /penyantun/impor/",
+        f"  Organisation sponsor (PT Maju Bersama): /penyantun/organisasi/masuk/, email {ORGANISATION_EMAIL},",
+        f"    password '{DEMO_PASSWORD}', then /penyantun/",
         f"  Staff sign in at /akun/login/ with password '{DEMO_PASSWORD}' and a TOTP code",
         "  (add the secret to an authenticator app, or run `make totp USER_NAME=<username>`):",
     ]
