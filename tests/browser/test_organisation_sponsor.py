@@ -28,7 +28,11 @@ def _emailed_link(purpose):
 
 
 def test_organisation_signs_up_confirms_signs_in_registers_and_pays(page, shoot):
+    page.goto("/masuk/")
+    expect(page.locator("a[href='/penyantun/organisasi/masuk/']")).to_be_visible()
     page.goto("/")
+    _fits_the_phone(page)
+    shoot(page, "organisation/00-home")
     page.locator("a[href='/penyantun/organisasi/daftar/']").click()
     page.locator("#id_organisation_name").fill("PT Maju Bersama (CSR)")
     page.locator("#id_contact_name").fill("Dewi Lestari")
