@@ -32,8 +32,9 @@ def _identity(i: int, districts: list[str]) -> tuple[str, dt.date, str]:
 
 
 def write(path: Path, rows: int, *, villages: list[str], occupations: list[str], incomes: list[int],
-          existing: list[tuple[str, dt.date, str]], phone_base: int) -> dict[str, int]:
-    """Writes `rows` data lines; returns how many of each kind were planted."""
+          existing: list[tuple[str, dt.date, str]], phone_base: int, offset: int = 0) -> dict[str, int]:
+    """Writes `rows` data lines; returns how many of each kind were planted. `offset` shifts every identity, so a
+    file written later holds nobody an earlier one registered."""
     districts = sorted({v[:8].replace(".", "") for v in villages})
     planted = {"bad_nik": 0, "mismatch": 0, "duplicate": 0, "existing": 0, "village": 0, "phone": 0,
                "occupation": 0, "income": 0, "empty": 0}
@@ -45,11 +46,11 @@ def write(path: Path, rows: int, *, villages: list[str], occupations: list[str],
                 out.write(";;;;;;;;;;;\r\n")
                 planted["empty"] += 1
                 continue
-            nik, birth, gender = _identity(i, districts)
+            nik, birth, gender = _identity(i + offset, districts)
             village = villages[i % len(villages)]
             occupation = occupations[i % len(occupations)]
             income = incomes[(i * 7) % len(incomes)] if i % 5 else incomes[0]
-            phone = f"0812{(phone_base + i) % 100_000_000:08d}"
+            phone = f"0812{(phone_base + offset + i) % 100_000_000:08d}"
             birth_text = birth.strftime("%d-%m-%Y") if i % 3 else birth.isoformat()
             if kind in (1, 2, 3):
                 nik = nik[:15] if kind == 1 else nik[:6] + "99" + nik[8:] if kind == 2 else nik[:12] + "0000"
@@ -58,7 +59,7 @@ def write(path: Path, rows: int, *, villages: list[str], occupations: list[str],
                 birth_text = (birth + dt.timedelta(days=400)).strftime("%d-%m-%Y")
                 planted["mismatch"] += 1
             elif kind in (21, 22) and i >= 200:
-                nik, birth, gender = _identity(i - 150, districts)  # someone listed again further down
+                nik, birth, gender = _identity(i + offset - 150, districts)  # listed again further down
                 birth_text = birth.strftime("%d-%m-%Y")
                 planted["duplicate"] += 1
             elif kind in (31, 32) and existing:

@@ -28,18 +28,23 @@ def placeholders(count: int) -> str:
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence], *,
-                returning_pk: bool = False) -> list[int]:
-    """One INSERT of many rows; with returning_pk, the new primary keys in row order. Columns not in `fields` get
-    the model's default (now, for auto_now fields), as Model.save would give them."""
+                returning_pk: bool = False, prepared: Sequence[str] = ()) -> list[int]:
+    """INSERT of many rows (a statement per few thousand); with returning_pk, the new primary keys in row order.
+    Columns not in `fields` get the model's default, computed per row when it is a callable (a card token), as
+    Model.save would give them. Fields named in `prepared` already hold their database value (a phone number in
+    E.164 that was checked when the file was read: re-validating it costs more than the insert)."""
     if not rows:
         return []
     opts = model._meta
     given = [opts.get_field(name) for name in fields]
     now = timezone.now()
-    defaults = [(f, now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default())
-                for f in opts.concrete_fields if f not in given and not f.primary_key]
-    columns = given + [f for f, _value in defaults]
-    fixed = [f.get_db_prep_save(value, connection) for f, value in defaults]
+    missing = [f for f in opts.concrete_fields if f not in given and not f.primary_key]
+    per_row = [f for f in missing if f.has_default() and callable(f.default)]
+    fixed_fields = [f for f in missing if f not in per_row]
+    fixed = [f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                                else f.get_default(), connection) for f in fixed_fields]
+    columns = given + per_row + fixed_fields
+    raw = {i for i, f in enumerate(given) if f.name in prepared}
     one = f"({placeholders(len(columns))})"
     quote = connection.ops.quote_name
     head = (f"INSERT INTO {quote(opts.db_table)} "  # noqa: S608 - names from the model
@@ -55,7 +60,9 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
             for row in chunk:
                 if len(row) != len(given):
                     raise ValueError(f"{opts.label}: expected {len(given)} values, got {len(row)}")
-                values += [field.get_db_prep_save(value, connection) for field, value in zip(given, row, strict=True)]
+                values += [value if i in raw else field.get_db_prep_save(value, connection)
+                           for i, (field, value) in enumerate(zip(given, row, strict=True))]
+                values += [f.get_db_prep_save(f.get_default(), connection) for f in per_row]
                 values += fixed
             cursor.execute(head + ", ".join([one] * len(chunk)) + tail, values)
             if returning_pk:

@@ -28,6 +28,7 @@ from core.forms import mobile_number_check
 from core.models import Channel
 from core.nik import nik_blind_index, nik_decrypt, nik_encrypt, nik_mask
 from core.services import audit_event_record
+from core.sql import insert_rows
 from ecosystems.models import Region, RegionLevel
 from enrollment.models import (
     BulkImport,
@@ -405,48 +406,53 @@ def _refuse_changed_rows(accepted) -> None:
 
 
 def _register_batch(bulk: BulkImport, batch: list, actor, today: dt.date) -> int:
-    from core.models import AuditEvent, User
+    """Users (new ones without a password: they sign in by phone code), members, their audit events, the
+    sponsorships and the welcome SMS for one batch of rows, each as one bulk statement. Phone numbers were checked
+    and put in E.164 when the file was read, so they are written as they are."""
+    from core.models import User
     from core.services import audit_events_record_many, notifications_enqueue_many
 
     if not batch:
         return 0
     phones = [phone for _n, _i, phone, _d in batch]
-    users = dict(User.objects.filter(phone__in=phones).values_list("phone", "pk"))
-    new_users = [User(username=f"p{phone.lstrip('+')}", phone=phone, language="id",
-                      password=f"!{secrets.token_urlsafe(30)}")  # unusable, as set_unusable_password makes it
-                 for phone in phones if phone not in users]
-    for user in User.objects.bulk_create(new_users, batch_size=1000):
-        users[str(user.phone)] = user.pk
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT phone, id FROM {User._meta.db_table} "  # noqa: S608
+                       f"WHERE phone IN ({', '.join(['%s'] * len(phones))})", phones)
+        users = dict(cursor.fetchall())
+    new_phones = [phone for phone in phones if phone not in users]
+    new_ids = insert_rows(User, ("username", "phone", "language", "password"),
+                          [(f"p{phone.lstrip('+')}", phone, "id", f"!{secrets.token_urlsafe(30)}")  # unusable
+                           for phone in new_phones], returning_pk=True, prepared=("phone",))
+    users.update(zip(new_phones, new_ids, strict=True))
     occupations = _occupation_ids()
     billing_start = today.replace(day=1)
     now = timezone.now()
     kpjs = _fresh_kpjs(len(batch))
-    members = []
-    for (_number, index, phone, d), kpj in zip(batch, kpjs, strict=True):
-        members.append(Member(
-            user_id=users[phone], kpj=kpj, nik_ciphertext=d["nik"], nik_index=index,
-            full_name=" ".join(d["name"].split()).upper(), birth_place=d["birth_place"].strip(),
-            birth_date=dt.date.fromisoformat(d["birth_date"]), gender=d["gender"], phone=phone,
-            village_id=d["village"], address_line=d["address"].strip(), occupation_id=occupations[d["occupation"]],
-            income_base_idr=d["income"], has_jht=d["jht"], funding_source=bulk.sponsor.funding_source,
-            status=MemberStatus.REGISTERED, channel=RegistrationChannel.BULK, billing_start=billing_start,
-            consent_version=settings.CONSENT_VERSION, consented_at=now))
-    members = Member.objects.bulk_create(members, batch_size=1000)
-    AuditEvent.objects.bulk_create([
-        AuditEvent(actor=actor, action="user.created", object_type=User._meta.label_lower, object_id=str(u.pk),
-                   changes={"via": "bulk_import", "bulk_import": bulk.pk}) for u in new_users], batch_size=1000)
+    fields = ("user", "kpj", "nik_ciphertext", "nik_index", "full_name", "birth_place", "birth_date", "gender",
+              "phone", "village", "address_line", "occupation", "income_base_idr", "has_jht", "funding_source",
+              "status", "channel", "billing_start", "consent_version", "consented_at")
+    rows = [(users[phone], kpj, d["nik"], index, " ".join(d["name"].split()).upper(), d["birth_place"].strip(),
+             dt.date.fromisoformat(d["birth_date"]), d["gender"], phone, d["village"], d["address"].strip(),
+             occupations[d["occupation"]], d["income"], d["jht"], bulk.sponsor.funding_source,
+             MemberStatus.REGISTERED, RegistrationChannel.BULK, billing_start, settings.CONSENT_VERSION, now)
+            for (_number, index, phone, d), kpj in zip(batch, kpjs, strict=True)]
+    member_ids = insert_rows(Member, fields, rows, returning_pk=True, prepared=("phone",))
     audit_events_record_many(actor_id=actor.pk, events=[
-        ("member.registered", Member._meta.label_lower, m.pk, {
-            "nik": d["nik_masked"], "kpj": m.kpj, "status": [None, m.status], "channel": m.channel,
-            "programs": m.programs, "income_base_idr": m.income_base_idr, "bulk_import": bulk.pk}, "")
-        for m, (_n, _i, _p, d) in zip(members, batch, strict=True)])
-    Sponsorship.objects.bulk_create([Sponsorship(sponsor=bulk.sponsor, member=m, relationship="other",
-                                                 confirmed_at=now) for m in members], batch_size=1000)
-    notifications_enqueue_many(messages=[(Channel.SMS, str(m.phone), _(
+        ("user.created", User._meta.label_lower, pk, {"via": "bulk_import", "bulk_import": bulk.pk}, "")
+        for pk in new_ids])
+    audit_events_record_many(actor_id=actor.pk, events=[
+        ("member.registered", Member._meta.label_lower, pk, {
+            "nik": d["nik_masked"], "kpj": kpj, "status": [None, MemberStatus.REGISTERED],
+            "channel": RegistrationChannel.BULK, "programs": ["JKK", "JKM"] + (["JHT"] if d["jht"] else []),
+            "income_base_idr": d["income"], "bulk_import": bulk.pk}, "")
+        for pk, kpj, (_n, _i, _p, d) in zip(member_ids, kpjs, batch, strict=True)])
+    insert_rows(Sponsorship, ("sponsor", "member", "relationship", "confirmed_at"),
+                [(bulk.sponsor.pk, pk, "other", now) for pk in member_ids])
+    notifications_enqueue_many(messages=[(Channel.SMS, phone, _(
         "Welcome to BPJS Ketenagakerjaan. Your participant number (KPJ) is %(kpj)s. "
-        "Your protection starts once the first contribution is paid.") % {"kpj": m.kpj}, "registration")
-        for m in members])
-    return len(members)
+        "Your protection starts once the first contribution is paid.") % {"kpj": kpj}, "registration")
+        for kpj, phone in zip(kpjs, phones, strict=True)])
+    return len(member_ids)
 
 
 def _occupation_ids() -> dict[str, int]:
