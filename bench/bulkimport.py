@@ -225,7 +225,9 @@ def scenario(report: Report) -> None:
                 if child["status"] != "validated" or child["rows"] != expected_rows \
                         or child["report_lines"] != expected_rows + 1 \
                         or child["counts"].get("existing", 0) != min(planted["existing"], len(existing)):
-                    report.add(f"bulk import {size:,} rows: report complete", "NO", target="every row reported",
+                    report.add(f"bulk import {size:,} rows: report complete",
+                               f"NO ({child['status']}, {child['rows']:,} rows, {child['report_lines']:,} report "
+                               f"lines, {child['counts'].get('existing', 0)} existing)", target="every row reported",
                                ok=False, correctness=True)
             label = f"bulk import {size:,} rows, upload to report" + (f" (median of {n_runs})" if n_runs > 1 else "")
             report.add(label, f"{median(app):.1f} s", f"plain COPY {median(copy):.2f} s",
