@@ -16,7 +16,7 @@ from core.money import format_idr
 NAVY = HexColor("#0b2545")
 
 
-def receipt_pdf(*, payment, allocations) -> bytes:
+def receipt_pdf(*, payment, allocations, member_name: str | None = None) -> bytes:
     buffer = io.BytesIO()
     width, height = A5
     pdf = canvas.Canvas(buffer, pagesize=A5)
@@ -35,7 +35,8 @@ def receipt_pdf(*, payment, allocations) -> bytes:
         (_("Receipt number"), payment.receipt_number),
         (_("Paid on"), formats.date_format(paid_at, "j F Y H:i")),
         (_("Participant number (KPJ)"), payment.member.kpj if payment.member else _("several, see below")),
-        (_("Name"), payment.member.full_name if payment.member else payment.order.payer.get_full_name() or "-"),
+        (_("Name"), (member_name or payment.member.masked_name) if payment.member
+         else payment.order.payer.get_full_name() or "-"),
         (_("Channel"), payment.get_channel_display()),
         (_("Reference"), payment.provider_reference[:32]),
     ]

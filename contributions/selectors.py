@@ -212,6 +212,17 @@ def payment_for_viewer(*, receipt_number: str, user) -> Payment | None:
     return None
 
 
+def receipt_member_name(*, payment: Payment, user) -> str:
+    """The member's name as this viewer may see it: in full for the member and staff, masked for a sponsor or
+    anyone else who paid (decisions.md, R)."""
+    member = payment.member
+    if member is None:
+        return ""
+    if member.user_id == user.pk or getattr(user, "is_portal_staff", False):
+        return member.full_name
+    return member.masked_name
+
+
 def order_for_viewer(*, order_id: int, user) -> PaymentOrder | None:
     order = PaymentOrder.objects.select_related("member").filter(pk=order_id).first()
     if order is None or not user.is_authenticated:

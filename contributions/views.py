@@ -97,8 +97,9 @@ def receipt(request, receipt_number):
     payment = selectors.payment_for_viewer(receipt_number=receipt_number, user=request.user)
     if payment is None:
         raise Http404
-    return render(request, "contributions/receipt.html", {"payment": payment,
-                                                          "allocations": _allocations(payment)})
+    return render(request, "contributions/receipt.html", {
+        "payment": payment, "allocations": _allocations(payment),
+        "member_name": selectors.receipt_member_name(payment=payment, user=request.user)})
 
 
 @login_required
@@ -106,7 +107,8 @@ def receipt_download(request, receipt_number):
     payment = selectors.payment_for_viewer(receipt_number=receipt_number, user=request.user)
     if payment is None:
         raise Http404
-    response = HttpResponse(receipt_pdf(payment=payment, allocations=_allocations(payment)),
+    name = selectors.receipt_member_name(payment=payment, user=request.user)
+    response = HttpResponse(receipt_pdf(payment=payment, allocations=_allocations(payment), member_name=name),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="bukti-bayar-{payment.receipt_number}.pdf"'
     return response

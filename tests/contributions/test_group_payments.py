@@ -115,3 +115,16 @@ def test_group_order_and_receipt_pages_are_for_the_payer_and_its_members_only(cl
     client.force_login(sponsor)
     html = client.get(f"/anggota/bukti-bayar/{payment.receipt_number}/").content.decode()
     assert first.kpj in html and second.kpj in html and first.full_name not in html
+
+
+def test_a_sponsor_paying_for_one_worker_sees_the_name_masked_the_worker_in_full(client, two_members, sponsor):
+    first, _second = two_members
+    order = payment_order_create_for_many(items=[(first, 1)], payer=sponsor, today=TODAY)
+    payment = payment_confirm(provider="simulator", reference="one-view", va_number=order.va_number,
+                              amount_idr=order.amount_idr, channel="va", paid_at=timezone.now()).payment
+    assert payment.member == first  # a one-worker order names its member on the receipt
+    client.force_login(sponsor)
+    html = client.get(f"/anggota/bukti-bayar/{payment.receipt_number}/").content.decode()
+    assert first.masked_name in html and first.full_name not in html
+    client.force_login(first.user)
+    assert first.full_name in client.get(f"/anggota/bukti-bayar/{payment.receipt_number}/").content.decode()
