@@ -30,6 +30,9 @@ def _registration_guard(request, step_name):
     if hasattr(request.user, "member"):
         messages.info(request, _("You are already registered. Here is your membership."))
         return redirect("enrollment:member-home")
+    if not request.user.phone:  # an organisation's email account: it registers workers, not itself
+        messages.info(request, _("Organisations register workers from their sponsor page."))
+        return redirect("sponsors:dashboard")
     missing = wizard.first_incomplete(request.session, step_name)
     if missing is not None:
         if wizard.answers(request.session, missing.name):

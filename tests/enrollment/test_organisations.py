@@ -298,3 +298,10 @@ def test_receipts_newest_first_ten_a_page(client, organisation, reference_data):
     assert all(p.receipt_number in second for p in payments[:2])
     assert first.index(payments[-1].receipt_number) < first.index(payments[2].receipt_number)
     assert "?page=2#receipts" in first
+
+
+def test_an_organisation_is_sent_from_the_self_registration_steps_to_its_sponsor_page(client, organisation):
+    client.force_login(organisation.user)
+    for url in ("/daftar/identitas/", "/daftar/alamat/", "/daftar/tinjau/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/penyantun/", url
