@@ -405,6 +405,8 @@ def scenario(report: Report) -> None:
                   f"bench client {cpu[-1][2]:.1f} ms; per reference GET: {ref_cpu[-1][0]:.1f} / {ref_cpu[-1][1]:.1f}"
                   f" / {ref_cpu[-1][2]:.1f} ms", flush=True)
     finally:
+        if problems:
+            print(f"  gunicorn log (last lines):\n{server.log_tail()}", flush=True)
         server.stop()
     for problem in problems:
         print(f"  PROBLEM {problem}")

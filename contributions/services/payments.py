@@ -186,38 +186,24 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
                     paid_at: dt.datetime) -> Confirmation:
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        # The replay check rides on the lock statement; a confirmation that committed while this one waited for
-        # the lock is not in that statement's snapshot, but it left the order paid, which is checked again below.
-        cursor.execute(f"SELECT o.id, o.member_id, o.payer_id, o.amount_idr, o.status, o.expires_at < %s, "  # noqa: S608
-                       f"(SELECT p.id FROM {_PAYMENT} p WHERE p.provider = %s AND p.provider_reference = %s) "
-                       f"FROM {_ORDER} o WHERE o.va_number = %s AND o.provider = %s {lock_clause()}",
-                       [adapt(paid_at), provider, reference, va_number, provider])
+        # The usual case in one statement: lock the order and mark it paid if it is payable as confirmed. A
+        # confirmation committing meanwhile makes PostgreSQL re-check the row after the wait: it is paid by then.
+        cursor.execute(f"UPDATE {_ORDER} SET status = %s, paid_at = %s WHERE va_number = %s AND provider = %s "  # noqa: S608
+                       f"AND status <> %s AND expires_at >= %s AND amount_idr = %s RETURNING id, member_id, payer_id",
+                       [OrderStatus.PAID, adapt(paid_at), va_number, provider, OrderStatus.PAID, adapt(paid_at),
+                        amount_idr])
         row = cursor.fetchone()
         if row is None:
-            existing = _payment_id(provider, reference)  # the reference is the key, whatever else the replay says
-            if existing is not None:
-                return _replay(existing)
-            raise PaymentRefused("unknown_account", "no order has this virtual account")
-        order_id, order_member_id, payer_id, order_amount, order_status, expired, replayed = row
-        if replayed is not None:
-            return _replay(replayed)
-        if order_status == OrderStatus.PAID:
-            # Committed before this request got the order's lock: a replay if it carried the same reference.
-            existing = _payment_id(provider, reference)
-            if existing is not None:
-                return _replay(existing)
-            raise PaymentRefused("already_paid", "this order was paid under another reference")
-        if expired:
-            raise PaymentRefused("expired", "the order expired before it was paid")
-        if amount_idr != order_amount:
-            raise PaymentRefused("wrong_amount", f"expected {order_amount}, got {amount_idr}")
+            return _not_payable(cursor, provider=provider, reference=reference, va_number=va_number,
+                                amount_idr=amount_idr, paid_at=paid_at)
+        order_id, order_member_id, payer_id = row
         # Lock the members after the order and in pk order: the lapse job and order creation take them the same way.
         cursor.execute(f"SELECT l.member_id, l.months, l.amount_idr, m.status, m.kpj, m.phone FROM {_LINE} l "  # noqa: S608
                        f"INNER JOIN {_MEMBER} m ON m.id = l.member_id WHERE l.order_id = %s ORDER BY m.id "
                        f"{lock_clause(of='m')}", [order_id])
         lines = [_Line(member_id, json.loads(months) if isinstance(months, str) else months, amount, status, kpj,
                        phone) for member_id, months, amount, status, kpj, phone in cursor.fetchall()]
-        bills = _open_bills(cursor, order_id, lines)
+        bills = _open_bills(cursor, lines)
         now = timezone.now()
         receipt = _receipt_number()
         payment_id = insert_rows(Payment, ("order", "member", "provider", "provider_reference", "channel",
@@ -228,8 +214,6 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
                           provider_reference=reference, channel=channel, amount_idr=amount_idr, paid_at=paid_at,
                           received_at=now, receipt_number=receipt)
         payment._state.adding, payment._state.db = False, connection.alias
-        cursor.execute(f"UPDATE {_ORDER} SET status = %s, paid_at = %s WHERE id = %s",  # noqa: S608
-                       [OrderStatus.PAID, adapt(paid_at), order_id])
         entries = [(EntryKind.RECEIVED, order_member_id, None, amount_idr, "")]
         paid_bills: list[int] = []
         for line in lines:
@@ -254,28 +238,56 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
     return Confirmation(payment, replay=False)
 
 
-def _open_bills(cursor, order_id: int, lines: list[_Line]) -> dict[int, list[tuple[int, dt.date, int, int]]]:
+def _not_payable(cursor, *, provider: str, reference: str, va_number: str, amount_idr: int,
+                 paid_at: dt.datetime) -> Confirmation:
+    """Why the order was not marked paid: a replay (returned), or a refusal (raised)."""
+    # The reference is the key, whatever else a replay says. A twin that committed while the UPDATE waited for the
+    # order's lock is visible to this later statement.
+    cursor.execute(f"SELECT o.amount_idr, o.status, o.expires_at < %s, (SELECT p.id FROM {_PAYMENT} p "  # noqa: S608
+                   f"WHERE p.provider = %s AND p.provider_reference = %s) FROM {_ORDER} o "
+                   f"WHERE o.va_number = %s AND o.provider = %s {lock_clause()}",
+                   [connection.ops.adapt_datetimefield_value(paid_at), provider, reference, va_number, provider])
+    row = cursor.fetchone()
+    if row is None:
+        existing = _payment_id(provider, reference)
+        if existing is not None:
+            return _replay(existing)
+        raise PaymentRefused("unknown_account", "no order has this virtual account")
+    order_amount, order_status, expired, replayed = row
+    if replayed is not None:
+        return _replay(replayed)
+    if order_status == OrderStatus.PAID:
+        raise PaymentRefused("already_paid", "this order was paid under another reference")
+    if expired:
+        raise PaymentRefused("expired", "the order expired before it was paid")
+    raise PaymentRefused("wrong_amount", f"expected {order_amount}, got {amount_idr}")
+
+
+def _open_bills(cursor, lines: list[_Line]) -> dict[int, list[tuple[int, dt.date, int, int]]]:
     """The open bills of the order's months, locked, with what is already allocated to each:
     {member pk: [(bill pk, month, total, allocated)]}. Only payment_confirm allocates, under the member lock this
-    transaction holds, so the sums are current. Joined through the order's lines: a local government's invoice
-    can hold a hundred thousand members."""
+    transaction holds, so the sums are current. By member id, a few thousand at a time (a local government's
+    invoice can hold a hundred thousand members): the (member, status, month) index finds them directly, whatever
+    the number of open bills of the month elsewhere."""
     payable = [line for line in lines if line.member_status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE)]
     wanted = {(line.member_id, dt.date(int(m[:4]), int(m[5:7]), 1)) for line in payable for m in line.months}
     if not wanted:
         return {}
     months = sorted({month for _id, month in wanted})
-    cursor.execute(
-        f"SELECT b.id, b.member_id, b.month, b.total_idr, COALESCE((SELECT SUM(e.amount_idr) FROM {_LEDGER} e "  # noqa: S608
-        f"WHERE e.bill_id = b.id AND e.kind = %s), 0) FROM {_BILL} b INNER JOIN {_LINE} l ON l.member_id = b.member_id "
-        f"WHERE l.order_id = %s AND b.month IN ({placeholders(len(months))}) AND b.status = %s "
-        f"ORDER BY b.id {lock_clause(of='b')}",
-        [EntryKind.ALLOCATION, order_id, *(connection.ops.adapt_datefield_value(m) for m in months), BillStatus.OPEN])
     bills: dict[int, list] = {}
-    for bill_id, member_id, month, total, allocated in cursor.fetchall():
-        if isinstance(month, str):
-            month = dt.date.fromisoformat(month)
-        if (member_id, month) in wanted:
-            bills.setdefault(member_id, []).append((bill_id, month, total, int(allocated)))
+    for member_ids in chunks(sorted({member_id for member_id, _m in wanted})):
+        cursor.execute(
+            f"SELECT b.id, b.member_id, b.month, b.total_idr, COALESCE((SELECT SUM(e.amount_idr) FROM {_LEDGER} e "  # noqa: S608
+            f"WHERE e.bill_id = b.id AND e.kind = %s), 0) FROM {_BILL} b WHERE b.member_id IN "
+            f"({placeholders(len(member_ids))}) AND b.month IN ({placeholders(len(months))}) AND b.status = %s "
+            f"ORDER BY b.id {lock_clause(of='b')}",
+            [EntryKind.ALLOCATION, *member_ids, *(connection.ops.adapt_datefield_value(m) for m in months),
+             BillStatus.OPEN])
+        for bill_id, member_id, month, total, allocated in cursor.fetchall():
+            if isinstance(month, str):
+                month = dt.date.fromisoformat(month)
+            if (member_id, month) in wanted:
+                bills.setdefault(member_id, []).append((bill_id, month, total, int(allocated)))
     return bills
 
 
