@@ -28,11 +28,12 @@ def placeholders(count: int) -> str:
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence], *,
-                returning_pk: bool = False, prepared: Sequence[str] = ()) -> list[int]:
+                returning_pk: bool = False, prepared: Sequence[str] = (), on_conflict_skip: bool = False) -> list[int]:
     """INSERT of many rows (a statement per few thousand); with returning_pk, the new primary keys in row order.
     Columns not in `fields` get the model's default, computed per row when it is a callable (a card token), as
     Model.save would give them. Fields named in `prepared` already hold their database value (a phone number in
-    E.164 that was checked when the file was read: re-validating it costs more than the insert)."""
+    E.164 that was checked when the file was read: re-validating it costs more than the insert). With
+    on_conflict_skip, rows clashing with a unique constraint are left out (and so are their keys)."""
     if not rows:
         return []
     opts = model._meta
@@ -49,7 +50,8 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
     quote = connection.ops.quote_name
     head = (f"INSERT INTO {quote(opts.db_table)} "  # noqa: S608 - names from the model
             f"({', '.join(quote(f.column) for f in columns)}) VALUES ")
-    tail = f" RETURNING {quote(opts.pk.column)}" if returning_pk else ""
+    tail = (" ON CONFLICT DO NOTHING" if on_conflict_skip else "") + (
+        f" RETURNING {quote(opts.pk.column)}" if returning_pk else "")
     # SQLite allows 32,766 parameters in a statement; big group payments write more rows than that.
     per_statement = max(1, min(5000, 30000 // len(columns)))
     pks: list[int] = []

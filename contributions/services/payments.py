@@ -128,8 +128,14 @@ class Confirmation:
     replay: bool
 
 
+_RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: people read receipts out on the phone
+
+
 def _receipt_number() -> str:
-    return "BPU" + timezone.localdate().strftime("%y%m%d") + secrets.token_hex(4).upper()
+    """BPU, the day, ten random characters (50 bits): a million payments a day collide once in about 2,000 days,
+    and the insert draws again when they do."""
+    return "BPU" + timezone.localdate().strftime("%y%m%d") + "".join(
+        secrets.choice(_RECEIPT_ALPHABET) for _ in range(10))
 
 
 def payment_confirm(
@@ -147,12 +153,20 @@ def payment_confirm(
         with transaction.atomic():
             return _confirm_locked(provider=provider, reference=reference, va_number=va_number,
                                    amount_idr=amount_idr, channel=channel, paid_at=paid_at)
+    except _AlreadyRecorded as recorded:
+        return _replay(recorded.payment_id)
     except IntegrityError:
         # The same reference committed a moment ago in another request: this one is a replay.
         existing = _payment_id(provider, reference)
         if existing is None:
             raise
         return _replay(existing)
+
+
+class _AlreadyRecorded(Exception):
+    def __init__(self, payment_id: int):
+        super().__init__(payment_id)
+        self.payment_id = payment_id
 
 
 # Table names for the statements below: constants, never input.
@@ -205,11 +219,22 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
                        phone) for member_id, months, amount, status, kpj, phone in cursor.fetchall()]
         bills = _open_bills(cursor, lines)
         now = timezone.now()
-        receipt = _receipt_number()
-        payment_id = insert_rows(Payment, ("order", "member", "provider", "provider_reference", "channel",
-                                           "amount_idr", "paid_at", "received_at", "receipt_number"),
-                                 [(order_id, order_member_id, provider, reference, channel, amount_idr, paid_at, now,
-                                   receipt)], returning_pk=True)[0]
+        for _attempt in range(5):
+            receipt = _receipt_number()
+            # DO NOTHING on a clash, so that a clash costs no savepoint on every payment: a drawn receipt number
+            # already used is drawn again; this reference already used for another order is a replay.
+            inserted = insert_rows(Payment, ("order", "member", "provider", "provider_reference", "channel",
+                                             "amount_idr", "paid_at", "received_at", "receipt_number"),
+                                   [(order_id, order_member_id, provider, reference, channel, amount_idr, paid_at,
+                                     now, receipt)], returning_pk=True, on_conflict_skip=True)
+            if inserted:
+                break
+            existing = _payment_id(provider, reference)
+            if existing is not None:
+                raise _AlreadyRecorded(existing)  # rolls back the order marked paid above
+        else:
+            raise RuntimeError("no free receipt number in 5 draws")
+        payment_id = inserted[0]
         payment = Payment(id=payment_id, order_id=order_id, member_id=order_member_id, provider=provider,
                           provider_reference=reference, channel=channel, amount_idr=amount_idr, paid_at=paid_at,
                           received_at=now, receipt_number=receipt)

@@ -230,7 +230,7 @@ def test_first_payment_activates_and_sends_a_receipt(registered, payer):
     confirmation = confirm(order, reference="evt-1", paid_at=paid_at)
     assert confirmation.replay is False
     payment = confirmation.payment
-    assert re.fullmatch(r"BPU261121[0-9A-F]{8}", payment.receipt_number)
+    assert re.fullmatch(r"BPU261121[A-HJ-NP-Z2-9]{10}", payment.receipt_number)
     assert (payment.amount_idr, payment.member, payment.order, payment.paid_at) == (85_200, registered, order,
                                                                                      paid_at)
     registered.refresh_from_db()
@@ -307,6 +307,32 @@ def test_confirmation_statements_are_pinned(registered, payer):
         confirm(order, reference="evt-1")
     # the order is paid already: why (locked, with the payment under this reference), the payment loaded
     assert _statements(replay) == ["UPDATE", "SELECT", "SELECT"]
+
+
+def test_a_receipt_number_drawn_twice_is_drawn_again(registered, payer, monkeypatch):
+    from contributions.services import payments
+
+    first = confirm(payment_order_create(member=registered, months_count=1, payer=payer, today=TODAY),
+                    reference="evt-a").payment
+    draws = iter([first.receipt_number, first.receipt_number, "BPU261121FRESHONE22"])
+    monkeypatch.setattr(payments, "_receipt_number", lambda: next(draws))
+    second = confirm(payment_order_create(member=registered, months_count=1, payer=payer, today=TODAY),
+                     reference="evt-b")
+    assert not second.replay and second.payment.receipt_number == "BPU261121FRESHONE22"
+    assert Payment.objects.get(provider_reference="evt-b").receipt_number == "BPU261121FRESHONE22"
+    assert reconciliation().balanced
+
+
+def test_a_reference_already_used_for_another_order_is_a_replay_and_changes_nothing(registered, payer):
+    first = confirm(payment_order_create(member=registered, months_count=1, payer=payer, today=TODAY),
+                    reference="evt-same").payment
+    other = payment_order_create(member=registered, months_count=1, payer=payer, today=TODAY)
+    before = _snapshot()
+    again = confirm(other, reference="evt-same")
+    assert again.replay and again.payment.pk == first.pk
+    assert _snapshot() == before
+    other.refresh_from_db()
+    assert other.status == OrderStatus.PENDING  # the order marked paid in the same transaction was rolled back
 
 
 def test_replay_is_recognised_even_with_different_details(registered, payer):
