@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import AuditEvent, Channel, OutboxMessage, OutboxStatus, PhoneCode, User
-from core.sql import insert_rows
+from core.sql import InsertSpec, insert_rows, insert_together
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +45,16 @@ def audit_event_record(
     )
 
 
+def audit_events_spec(*, actor_id: int | None, events: Sequence[tuple[str, str, Any, dict, str]]) -> InsertSpec:
+    """Audit rows for insert_together: events are (action, object label, object pk, changes, reason)."""
+    return InsertSpec(AuditEvent, ("actor", "action", "object_type", "object_id", "changes", "reason"),
+                      [(actor_id, action, label, str(pk), changes, reason)
+                       for action, label, pk, changes, reason in events])
+
+
 def audit_events_record_many(*, actor_id: int | None, events: Sequence[tuple[str, str, Any, dict, str]]) -> None:
-    """audit_event_record for hot paths: events are (action, object label, object pk, changes, reason), written
-    in one INSERT."""
-    insert_rows(AuditEvent, ("actor", "action", "object_type", "object_id", "changes", "reason"),
-                [(actor_id, action, label, str(pk), changes, reason) for action, label, pk, changes, reason in events])
+    """audit_event_record for hot paths and bulk jobs: all the events in one INSERT."""
+    insert_together(audit_events_spec(actor_id=actor_id, events=events))
 
 
 def notification_enqueue(
@@ -69,6 +74,15 @@ def notifications_enqueue_many(*, messages: Sequence[tuple[str, str, str, str]])
     ids = insert_rows(OutboxMessage, ("channel", "recipient", "body", "purpose"), messages, returning_pk=True)
     _deliver_on_commit(ids)
     return ids
+
+
+def notifications_spec(*, messages: Sequence[tuple[str, str, str, str]]) -> InsertSpec:
+    """Outbox rows for insert_together; the caller then calls notifications_deliver_after_commit()."""
+    return InsertSpec(OutboxMessage, ("channel", "recipient", "body", "purpose"), messages)
+
+
+def notifications_deliver_after_commit() -> None:
+    _deliver_on_commit([])
 
 
 _sweep_lock = threading.Lock()

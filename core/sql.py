@@ -8,6 +8,7 @@ ORM would (each field's own get_db_prep_save), so dates, JSON and time zones are
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Model
@@ -27,6 +28,16 @@ def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
+@dataclass(frozen=True)
+class InsertSpec:
+    """Rows for one table, as insert_rows takes them; insert_together writes several in one round trip."""
+
+    model: type[Model]
+    fields: Sequence[str]
+    rows: Sequence[Sequence]
+    prepared: Sequence[str] = ()
+
+
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence], *,
                 returning_pk: bool = False, prepared: Sequence[str] = (), on_conflict_skip: bool = False) -> list[int]:
     """INSERT of many rows (a statement per few thousand); with returning_pk, the new primary keys in row order.
@@ -34,8 +45,35 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
     Model.save would give them. Fields named in `prepared` already hold their database value (a phone number in
     E.164 that was checked when the file was read: re-validating it costs more than the insert). With
     on_conflict_skip, rows clashing with a unique constraint are left out (and so are their keys)."""
+    pks: list[int] = []
+    with connection.cursor() as cursor:
+        for sql, values in _insert_statements(model, fields, rows, prepared, on_conflict_skip, returning_pk):
+            cursor.execute(sql, values)
+            if returning_pk:
+                pks += [row[0] for row in cursor.fetchall()]
+    return pks
+
+
+def insert_together(*specs: InsertSpec) -> None:
+    """Several INSERTs (no keys returned) in one statement where the database allows data-modifying WITH
+    (PostgreSQL): the payment webhook writes its ledger, audit and outbox rows in one round trip. Elsewhere, or
+    when a spec needs more than one statement, one after the other."""
+    statements = [list(_insert_statements(s.model, s.fields, s.rows, s.prepared, False, False)) for s in specs]
+    statements = [group for group in statements if group]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1 and all(len(g) == 1 for g in statements):
+            *first, last = [group[0] for group in statements]
+            sql = "WITH " + ", ".join(f"w{n} AS ({stmt})" for n, (stmt, _v) in enumerate(first)) + " " + last[0]
+            cursor.execute(sql, [value for _stmt, values in (*first, last) for value in values])
+            return
+        for group in statements:
+            for sql, values in group:
+                cursor.execute(sql, values)
+
+
+def _insert_statements(model, fields, rows, prepared, on_conflict_skip, returning_pk):
     if not rows:
-        return []
+        return
     opts = model._meta
     given = [opts.get_field(name) for name in fields]
     now = timezone.now()
@@ -54,22 +92,17 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
         f" RETURNING {quote(opts.pk.column)}" if returning_pk else "")
     # SQLite allows 32,766 parameters in a statement; big group payments write more rows than that.
     per_statement = max(1, min(5000, 30000 // len(columns)))
-    pks: list[int] = []
-    with connection.cursor() as cursor:
-        for first in range(0, len(rows), per_statement):
-            chunk = rows[first:first + per_statement]
-            values: list = []
-            for row in chunk:
-                if len(row) != len(given):
-                    raise ValueError(f"{opts.label}: expected {len(given)} values, got {len(row)}")
-                values += [value if i in raw else field.get_db_prep_save(value, connection)
-                           for i, (field, value) in enumerate(zip(given, row, strict=True))]
-                values += [f.get_db_prep_save(f.get_default(), connection) for f in per_row]
-                values += fixed
-            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, values)
-            if returning_pk:
-                pks += [row[0] for row in cursor.fetchall()]
-    return pks
+    for first in range(0, len(rows), per_statement):
+        chunk = rows[first:first + per_statement]
+        values: list = []
+        for row in chunk:
+            if len(row) != len(given):
+                raise ValueError(f"{opts.label}: expected {len(given)} values, got {len(row)}")
+            values += [value if i in raw else field.get_db_prep_save(value, connection)
+                       for i, (field, value) in enumerate(zip(given, row, strict=True))]
+            values += [f.get_db_prep_save(f.get_default(), connection) for f in per_row]
+            values += fixed
+        yield head + ", ".join([one] * len(chunk)) + tail, values
 
 
 def chunks(items: Sequence, size: int = 5000):

@@ -30,8 +30,13 @@ from contributions.services.billing import bill_for_month
 from core.models import Channel as MessageChannel
 from core.models import User
 from core.money import format_idr
-from core.services import audit_event_record, audit_events_record_many, notifications_enqueue_many
-from core.sql import chunks, insert_rows, lock_clause, placeholders
+from core.services import (
+    audit_event_record,
+    audit_events_spec,
+    notifications_deliver_after_commit,
+    notifications_spec,
+)
+from core.sql import InsertSpec, chunks, insert_rows, insert_together, lock_clause, placeholders
 from enrollment.models import Member, MemberStatus
 from enrollment.services import member_statuses_transition_locked
 
@@ -254,12 +259,15 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
         members=[(line.member_id, line.member_status) for line in lines
                  if line.member_status == MemberStatus.REGISTERED],
         to=MemberStatus.ACTIVE, actor=None, reason=f"first payment {receipt}", audit_into=audit)
-    insert_rows(LedgerEntry, ("kind", "member", "bill", "amount_idr", "note", "payment"),
-                [(*entry, payment_id) for entry in entries])
-    audit_events_record_many(actor_id=None, events=audit)
-    notifications_enqueue_many(messages=[(MessageChannel.SMS, str(line.phone), _(
-        "We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
-        "amount": format_idr(line.amount_idr), "kpj": line.kpj, "receipt": receipt}, "receipt") for line in lines])
+    insert_together(  # ledger, audit and receipt SMS: one round trip on PostgreSQL
+        InsertSpec(LedgerEntry, ("kind", "member", "bill", "amount_idr", "note", "payment"),
+                   [(*entry, payment_id) for entry in entries]),
+        audit_events_spec(actor_id=None, events=audit),
+        notifications_spec(messages=[(MessageChannel.SMS, str(line.phone), _(
+            "We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
+            "amount": format_idr(line.amount_idr), "kpj": line.kpj, "receipt": receipt}, "receipt")
+            for line in lines]))
+    notifications_deliver_after_commit()
     return Confirmation(payment, replay=False)
 
 

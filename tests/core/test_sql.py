@@ -45,3 +45,21 @@ def test_lock_clause_matches_the_database():
         assert lock_clause() == "FOR UPDATE" and lock_clause(of="m") == "FOR UPDATE OF m"
     else:
         assert lock_clause() == "" and lock_clause(of="m") == ""
+
+
+def test_insert_together_writes_every_table_in_one_statement_on_postgresql(worker_user):
+    from django.test.utils import CaptureQueriesContext
+
+    from core.sql import InsertSpec, insert_together
+
+    with CaptureQueriesContext(connection) as captured:
+        insert_together(
+            InsertSpec(OutboxMessage, ("channel", "recipient", "body"), [("sms", "+6281234567890", "satu"),
+                                                                        ("sms", "+6281234567891", "dua")]),
+            InsertSpec(AuditEvent, ("action", "object_type", "object_id", "changes"), [("a.b", "core.user", "1",
+                                                                                       {"k": [1]})]),
+            InsertSpec(OutboxMessage, ("channel", "recipient", "body"), []),  # nothing to write: left out
+        )
+    assert len(captured) == (1 if connection.vendor == "postgresql" else 2)
+    assert sorted(OutboxMessage.objects.values_list("body", flat=True)) == ["dua", "satu"]
+    assert AuditEvent.objects.get().changes == {"k": [1]}
