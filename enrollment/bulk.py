@@ -106,6 +106,9 @@ def read_rows(path: str, filename: str) -> Iterator[tuple[int, dict]]:
             yield from _rows_from_cells(csv.reader(handle, delimiter=delimiter))
     except UnicodeDecodeError as exc:
         raise FileUnreadable(_("The file is not UTF-8 text. Please save it as CSV UTF-8 or XLSX.")) from exc
+    except csv.Error as exc:  # a cell longer than 128 KB, a stray NUL byte: not a list of workers
+        raise FileUnreadable(_("This CSV file cannot be read: %(error)s. Please save it again from the "
+                               "template.") % {"error": exc}) from exc
 
 
 def _text(value) -> str:

@@ -113,6 +113,7 @@ def test_xlsx_with_a_merged_title_row_and_real_dates(government, village_code):
     (HEADER.encode(), "no worker rows"),
     (b"nama,alamat\nSiti,Jl. A\n", "header row"),
     (b"\xff\xfe\x00n\x00i\x00k", "UTF-8"),
+    (HEADER.encode() + b"\n" + b"x" * 200_000 + b"\n", "cannot be read"),
 ])
 def test_unreadable_or_empty_files_fail_with_a_reason(government, content, message):
     item = BulkImport.objects.get(pk=_upload(government, content).pk)
@@ -214,3 +215,30 @@ def test_existing_members_are_asked_once_even_when_the_file_comes_twice(governme
     asked = Sponsorship.objects.filter(sponsor=government, member__nik_index=Member.objects.get(user=someone).nik_index)
     assert asked.count() == 1 and asked.get().confirmed_at is None
     assert OutboxMessage.objects.filter(purpose="sponsorship").count() == 1
+
+
+def test_a_50_mb_file_is_streamed_with_flat_memory(government, village_code, tmp_path):
+    """A spreadsheet export padded with 25,000 blank-but-wide lines around real rows: accepted (the limit is
+    200 MB), read as a stream, and every real row found, without holding the file in memory."""
+    import tracemalloc
+
+    from django.core.files import File
+
+    filler = (";" * 11 + " " * 2000 + "\r\n") * 100
+    path = tmp_path / "besar.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        out.write(HEADER.replace(",", ";") + "\r\n")
+        out.write(_rows(village_code)[0].replace(",", ";") + "\r\n")
+        while out.tell() < 50 * 1024 * 1024:
+            out.write(filler)
+        out.write(_rows(village_code)[1].replace(",", ";") + "\r\n")
+    assert path.stat().st_size >= 50 * 1024 * 1024
+    tracemalloc.start()
+    with open(path, "rb") as handle:
+        item = bulk_import_start(sponsor=government, uploaded=File(handle, name="besar.csv"), actor=government.user)
+    _now, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    item = BulkImport.objects.get(pk=item.pk)
+    assert item.status == "validated" and item.total_rows == 2
+    assert sorted(item.rows.values_list("status", flat=True)) == ["accepted", "accepted"]
+    assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB of Python objects for a 50 MB file"
