@@ -121,14 +121,13 @@ def _child(path: str, commit: bool) -> None:
     from django.db.models import Count
 
     from bench.billing import _status_kb
+    from core import tasks
     from core.models import User
     from enrollment.bulk import bulk_import_start, report_rows
     from enrollment.models import BulkImport, Sponsor
 
     # As in production, SMS written to the outbox are delivered by a worker elsewhere, not inside this job (the
     # bench settings would otherwise run every delivery sweep here, eagerly).
-    from core import tasks
-
     tasks.notifications_deliver_fresh.apply_async = lambda *args, **kwargs: None
     user, _new = User.objects.get_or_create(username="bench-bontang", defaults={"phone": "+6281399999999"})
     sponsor, _new = Sponsor.objects.get_or_create(user=user, defaults={"name": "Pemkot Bontang (bench)",
