@@ -56,3 +56,38 @@ def test_local_government_uploads_confirms_and_pays(page, shoot, tmp_path, setti
     assert "Pembayaran diterima" in page.locator("h1").inner_text()
     assert Bill.objects.filter(status="paid").count() == 2
     assert set(Member.objects.values_list("status", flat=True)) == {"active"}
+
+
+def test_the_confirmation_job_is_followed_on_the_page_until_the_invoice(page, shoot, tmp_path, settings,
+                                                                         village_code, monkeypatch):
+    """A big file's registration takes a while: the page says so and updates itself when the worker is done."""
+    from enrollment import tasks
+    from enrollment.bulk import bulk_import_commit_job
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    user = User.objects.create(username="pemda", phone="+6281200000004")
+    Sponsor.objects.create(user=user, name="Pemerintah Kota Bontang", kind="government", funding_source="apbd")
+    path = tmp_path / "pekerja.csv"
+    path.write_text("nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alamat,pekerjaan,penghasilan,"
+                    f"jht,bulan\n{VALID_NIK_WOMAN},Siti Rahayu,Jakarta,17-08-1990,P,081234567890,{village_code},Jl. A,"
+                    "petani,1000000,tidak,3\n", encoding="utf-8")
+    queued = []
+    monkeypatch.setattr(tasks.bulk_import_commit, "delay", lambda *args: queued.append(args))  # the worker is busy
+
+    page.goto("/masuk/")
+    page.locator("#id_phone").fill("0812 0000 0004")
+    page.locator("main button.primary").click()
+    page.locator("#id_code").fill(last_code("+6281200000004"))
+    page.locator("main button.primary").click()
+    page.goto("/penyantun/impor/")
+    page.locator("#id_file").set_input_files(str(path))
+    page.get_by_role("button", name="Periksa file").click()
+    page.get_by_role("button", name="Daftarkan pekerja yang diterima dan buat tagihan").click()
+
+    assert "Sedang mendaftarkan pekerja" in page.locator("#import-status").inner_text()
+    shoot(page, "bulk/03-registering")
+    assert len(queued) == 1 and Member.objects.count() == 0
+    bulk_import_commit_job(import_id=queued[0][0], actor_id=queued[0][1])  # the worker gets to it
+    page.get_by_role("link", name="Lihat tagihan").wait_for(timeout=10_000)  # the page noticed by itself
+    assert Member.objects.count() == 1 and PaymentOrder.objects.get().lines.count() == 1
+    shoot(page, "bulk/04-registered")
