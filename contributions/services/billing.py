@@ -94,7 +94,7 @@ def _insert_sql(month: dt.date, *, due_date: dt.date | None = None) -> Fragment:
         "FROM enrollment_member m JOIN enrollment_occupation o ON o.id = m.occupation_id "
         "WHERE m.status IN (%s, %s) AND m.billing_start <= %s AND {members} "
         # Skipping existing bills up front keeps a rerun cheap; ON CONFLICT still settles two runs at once.
-        "AND NOT EXISTS (SELECT 1 FROM contributions_bill b WHERE b.member_id = m.id AND b.month = %s) "
+        "AND NOT EXISTS (SELECT 1 FROM contributions_bill b WHERE b.member_id = m.id AND b.month = %s{bills}) "
         "ON CONFLICT (member_id, month) DO NOTHING"
     )
     return sql, [p for _s, ps in select for p in ps]
@@ -106,7 +106,10 @@ def bill_generate_for_period(*, month: dt.date, batch_size: int | None = None) -
     month = month.replace(day=1)
     batch_size = batch_size or settings.BILLING_BATCH_SIZE
     sql, params = _insert_sql(month)
-    sql = sql.replace("{members}", "m.id >= %s AND m.id < %s")
+    # The batch's range on both sides: with statistics not yet refreshed after a run (a rerun right after), the
+    # planner may hash every bill of the month for each batch; bounded, it hashes only the batch's.
+    sql = sql.replace("{members}", "m.id >= %s AND m.id < %s").replace(
+        "{bills}", " AND b.member_id >= %s AND b.member_id < %s")
     bounds = Member.objects.aggregate(lo=Min("id"), hi=Max("id"))
     created = batches = 0
     if bounds["lo"] is None:
@@ -114,7 +117,8 @@ def bill_generate_for_period(*, month: dt.date, batch_size: int | None = None) -
     start = bounds["lo"]
     while start <= bounds["hi"]:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *BILLABLE, month, start, start + batch_size, month])
+            end = start + batch_size
+            cursor.execute(sql, [*params, *BILLABLE, month, start, end, month, start, end])
             created += max(cursor.rowcount, 0)
         batches += 1
         start += batch_size
@@ -128,7 +132,7 @@ def bills_create_for_members(*, month: dt.date, members: Fragment, due_date: dt.
     sql, params = _insert_sql(month, due_date=due_date)
     members_sql, members_params = members
     with connection.cursor() as cursor:
-        cursor.execute(sql.replace("{members}", f"({members_sql})"),
+        cursor.execute(sql.replace("{members}", f"({members_sql})").replace("{bills}", ""),
                        [*params, *BILLABLE, month, *members_params, month])
         return max(cursor.rowcount, 0)
 
