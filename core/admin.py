@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from core.models import AuditEvent, OutboxMessage, User
+from core.models import AuditEvent, JobRun, OutboxMessage, User
 
 
 @admin.register(User)
@@ -41,3 +41,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    list_display = ("job", "started_at", "finished_at", "status", "handled", "failed", "skipped")
+    list_filter = ("job", "status")

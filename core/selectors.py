@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from core.models import OutboxMessage
+from core.models import JobRun, OutboxMessage
 
 
 def outbox_messages(*, search: str = "") -> QuerySet[OutboxMessage]:
@@ -11,3 +11,21 @@ def outbox_messages(*, search: str = "") -> QuerySet[OutboxMessage]:
             digits = "62" + digits[1:]
         qs = qs.filter(recipient__contains=digits or search)
     return qs.order_by("-created_at", "-id")
+
+
+def job_runs(*, job: str = "") -> QuerySet[JobRun]:
+    qs = JobRun.objects.all()
+    if job:
+        qs = qs.filter(job=job)
+    return qs.order_by("-started_at", "-id")
+
+
+def job_overview() -> list[tuple[str, str, JobRun | None]]:
+    """Every recorded job with its label and its latest run (None: never ran here), in label order."""
+    from core.jobs import job_labels
+
+    labels = job_labels()
+    latest = {}
+    for job in labels:
+        latest[job] = JobRun.objects.filter(job=job).order_by("-started_at", "-id").first()
+    return sorted(((job, str(label), latest[job]) for job, label in labels.items()), key=lambda row: row[1])

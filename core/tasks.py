@@ -1,6 +1,8 @@
 from celery import shared_task
+from django.utils.translation import gettext_lazy as _
 
 from core import services
+from core.jobs import recorded
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -9,6 +11,7 @@ def notification_deliver(message_id: int) -> None:
 
 
 @shared_task
+@recorded("outbox.retry", _("Retry undelivered notifications"))
 def notification_flush_pending() -> int:
     return services.notification_flush_pending()
 

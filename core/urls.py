@@ -12,4 +12,5 @@ urlpatterns = [
     path("keluar/", views.signout, name="logout"),
     path("staf/", views.staff_home, name="staff-home"),
     path("staf/kotak-keluar/", views.staff_outbox, name="staff-outbox"),
+    path("staf/tugas/", views.staff_jobs, name="staff-jobs"),
 ]

@@ -130,6 +130,21 @@ def staff_outbox(request):
                                                       "link_purposes": SECRET_LINK_PURPOSES})
 
 
+@staff_required
+def staff_jobs(request):
+    from core.jobs import job_labels
+
+    job = request.GET.get("job", "")
+    labels = job_labels()
+    if job not in labels:
+        job = ""
+    page = Paginator(selectors.job_runs(job=job), 50).get_page(request.GET.get("page"))
+    for run in page:
+        run.label = labels.get(run.job, run.job)
+    return render(request, "core/staff_jobs.html", {"overview": selectors.job_overview(), "page": page, "job": job,
+                                                    "job_label": labels.get(job, "")})
+
+
 # Emails whose links confirm an address or set a password (allauth's template names): like sign-in codes, staff
 # must not be able to read them once a real backend sends them.
 SECRET_LINK_PURPOSES = ("email_confirmation", "email_confirmation_signup", "password_reset_key")

@@ -5,7 +5,7 @@ import time
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 
-from core.models import OutboxMessage, Role, User
+from core.models import JobRun, OutboxMessage, Role, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECRET = "JBSWY3DPEHPK3PXPTESTAAAA"
@@ -38,6 +38,19 @@ def test_staff_sign_in_with_totp_and_outbox(page, shoot):
     page.goto("/staf/kotak-keluar/")
     assert "Selamat datang KPJ 12345678901" in page.locator(".outbox").inner_text()
     shoot(page, "staff/03-outbox")
+
+    # Last night's scheduled jobs, without reading logs.
+    from contributions.tasks import members_lapse
+
+    members_lapse.delay()
+    JobRun.objects.create(job="outbox.retry", status="failed", errors="Traceback …\nConnectionError: sms gateway")
+    page.goto("/staf/")
+    page.get_by_role("link", name="Jalannya tugas terjadwal").click()
+    overview = page.locator("table.jobs").inner_text()
+    assert "Peserta nonaktif setelah 3 bulan tidak membayar" in overview and "Belum pernah berjalan" in overview
+    page.locator("details summary", has_text="Kesalahan").first.click()
+    assert "ConnectionError: sms gateway" in page.locator("pre.errors").first.inner_text()
+    shoot(page, "staff/04-job-runs")
 
 
 def test_staff_without_totp_must_set_it_up(page):

@@ -1,0 +1,74 @@
+"""Scheduled jobs record their runs; staff read them at /staf/tugas/."""
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from core.jobs import JobCounts, job_labels, job_run_record, recorded
+from core.models import JobRun, Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_run_is_recorded_from_start_to_finish_with_its_counts():
+    with job_run_record("test.job") as counts:
+        run = JobRun.objects.get()
+        assert run.status == "running" and run.finished_at is None  # visible while it runs
+        counts.add({"handled": 7, "failed": 1, "skipped": 2})
+        counts.add(3)
+    run.refresh_from_db()
+    assert (run.status, run.handled, run.failed, run.skipped) == ("succeeded", 10, 1, 2)
+    assert run.finished_at >= run.started_at and run.seconds >= 0 and run.errors == ""
+
+
+def test_a_failing_run_keeps_its_error_and_the_exception_goes_on():
+    with pytest.raises(RuntimeError, match="broker unreachable"), job_run_record("test.job") as counts:
+        counts.add(4)
+        raise RuntimeError("broker unreachable")
+    run = JobRun.objects.get()
+    assert run.status == "failed" and run.handled == 4 and run.finished_at is not None
+    assert "RuntimeError: broker unreachable" in run.errors
+
+
+def test_counts_ignore_what_is_not_a_count():
+    counts = JobCounts()
+    for result in (None, True, "x", 2):
+        counts.add(result)
+    assert counts == JobCounts(handled=2)
+
+
+def test_scheduled_tasks_are_recorded_with_their_labels():
+    from contributions.tasks import members_lapse, payment_orders_expire
+
+    assert members_lapse.delay().get() == 0
+    payment_orders_expire.delay().get()
+    assert set(JobRun.objects.values_list("job", "status")) == {("membership.lapse", "succeeded"),
+                                                                 ("payments.expire_orders", "succeeded")}
+    labels = job_labels()
+    assert {"billing.monthly", "membership.lapse", "payments.expire_orders", "agents.inactive",
+            "outbox.retry"} <= set(labels)
+
+
+def test_recorded_keeps_the_functions_result_and_name():
+    @recorded("test.decorated", "Test")
+    def work(n):
+        return {"handled": n, "skipped": 1}
+
+    assert work(5) == {"handled": 5, "skipped": 1} and work.__name__ == "work"
+    run = JobRun.objects.get(job="test.decorated")
+    assert (run.handled, run.skipped) == (5, 1)
+
+
+def test_staff_read_the_runs_others_cannot(client, english):
+    JobRun.objects.create(job="membership.lapse", status="failed", errors="Traceback …\nValueError: boom")
+    JobRun.objects.create(job="billing.monthly", status="succeeded", handled=1_000_000)
+    worker = User.objects.create(username="w", phone="+6281234567890")
+    client.force_login(worker)
+    assert client.get("/staf/tugas/").status_code == 403
+    staff = User.objects.create(username="petugas", role=Role.BRANCH_STAFF)
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    html = client.get("/staf/tugas/").content.decode()
+    assert "Lapse after 3 unpaid months" in html and "ValueError: boom" in html and "1000000 handled" in html
+    assert "Not run yet" in html  # the other scheduled jobs are listed too
+    only = client.get("/staf/tugas/?job=billing.monthly").content.decode()
+    assert "ValueError: boom" not in only and "1000000 handled" in only
