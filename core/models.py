@@ -81,6 +81,7 @@ class OutboxMessage(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="After a failure: not before this")
 
     class Meta:
         ordering = ["-created_at", "-id"]

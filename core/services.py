@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,8 +143,12 @@ def notification_deliver(*, message_id: int, skip_locked: bool = False) -> Outbo
         except Exception as exc:  # a backend failure must not lose the message: keep it for the retry sweep
             logger.warning("notification %s failed: %s", message.pk, type(exc).__name__)
             message.last_error = str(exc)[:500]
-            message.status = OutboxStatus.FAILED if message.attempts >= 5 else OutboxStatus.PENDING
-            message.save(update_fields=["attempts", "last_error", "status"])
+            message.status = (OutboxStatus.FAILED if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+                              else OutboxStatus.PENDING)
+            # Backoff: a gateway that is down is not hammered; 1, 2, 4, 8 minutes by default.
+            message.next_attempt_at = timezone.now() + timedelta(
+                seconds=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1))
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             return message
         message.status = OutboxStatus.SENT
         message.sent_at = timezone.now()
@@ -152,17 +157,22 @@ def notification_deliver(*, message_id: int, skip_locked: bool = False) -> Outbo
         return message
 
 
-def notification_flush_pending(*, older_than_seconds: int = 30, batch_size: int = 500) -> int:
-    """Retries messages whose delivery task never ran (broker down) or failed; bounded per run."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
-        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, created_at__lt=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:batch_size]
-    )
+def notification_flush_pending(*, older_than_seconds: int = 30, batch_size: int = 500) -> dict[str, int]:
+    """The minute sweep: messages no delivery ever picked up (the broker was down when they were written) and failed
+    ones whose backoff is over, oldest first, bounded per run. Returns what it did, for the job-runs page."""
+    now = timezone.now()
+    due = Q(attempts=0, created_at__lt=now - timedelta(seconds=older_than_seconds)) | Q(
+        attempts__gt=0, next_attempt_at__lte=now)
+    ids = list(OutboxMessage.objects.filter(due, status=OutboxStatus.PENDING).order_by("pk")
+               .values_list("pk", flat=True)[:batch_size])
+    counts = {"handled": 0, "failed": 0, "skipped": 0}
     for message_id in ids:
-        notification_deliver(message_id=message_id)
-    return len(ids)
+        message = notification_deliver(message_id=message_id, skip_locked=True)
+        if message is None:
+            counts["skipped"] += 1  # another deliverer has it right now
+        else:
+            counts["handled" if message.status == OutboxStatus.SENT else "failed"] += 1
+    return counts
 
 
 class CodeRequestRefused(Exception):

@@ -12,7 +12,7 @@ def notification_deliver(message_id: int) -> None:
 
 @shared_task
 @recorded("outbox.retry", _("Retry undelivered notifications"))
-def notification_flush_pending() -> int:
+def notification_flush_pending() -> dict[str, int]:
     return services.notification_flush_pending()
 
 

@@ -225,6 +225,10 @@ NIK_HMAC_KEY = env.str("NIK_HMAC_KEY", default="dev-only-nik-hmac-key" if DEBUG 
 NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="core.notifications.backends.ConsoleBackend")
 # At most one delivery sweep queued per this many seconds per process (core.services._deliver_on_commit).
 NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=1.0)
+# A failed message is tried again after 1, 2, 4, 8 … minutes (this many seconds, doubled each time), at most this
+# many attempts in all; then it is marked failed for staff to see.
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 
 # One-time codes for phone sign-in.
 OTP_LENGTH = 6

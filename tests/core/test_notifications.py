@@ -152,10 +152,10 @@ def test_flush_pending_sends_old_pending_messages_only():
         created_at=timezone.now() - dt.timedelta(minutes=5)
     )
     with override_settings(NOTIFICATION_BACKEND=RECORDING):
-        assert notification_flush_pending(older_than_seconds=30, batch_size=2) == 2
+        assert notification_flush_pending(older_than_seconds=30, batch_size=2)["handled"] == 2
         assert RecordingBackend.sent == [old[0].pk, old[1].pk]  # oldest first, bounded batch
-        assert notification_flush_pending(older_than_seconds=30) == 1
-        assert notification_flush_pending(older_than_seconds=30) == 0
+        assert notification_flush_pending(older_than_seconds=30) == {"handled": 1, "failed": 0, "skipped": 0}
+        assert notification_flush_pending(older_than_seconds=30)["handled"] == 0
     statuses = dict(OutboxMessage.objects.values_list("body", "status"))
     assert statuses == {
         "old 0": "sent", "old 1": "sent", "old 2": "sent", "recent": "pending", "sent": "sent", "failed": "failed",
@@ -169,7 +169,7 @@ def test_flush_pending_task_uses_the_service():
     message = _message()
     OutboxMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
     with override_settings(NOTIFICATION_BACKEND=RECORDING):
-        assert task.delay().get() == 1
+        assert task.delay().get() == {"handled": 1, "failed": 0, "skipped": 0}
     message.refresh_from_db()
     assert message.status == OutboxStatus.SENT
 
@@ -262,3 +262,40 @@ def test_enqueue_many_writes_one_row_each_and_queues_one_sweep(django_capture_on
     assert len(callbacks) == 1
     callbacks[0]()
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@override_settings(NOTIFICATION_BACKEND=FAILING, NOTIFICATION_RETRY_BASE_SECONDS=60)
+def test_failed_messages_are_retried_with_backoff_then_marked_failed(settings):
+    from unittest import mock
+
+    message = _message()
+    start = timezone.now()
+    notification_deliver(message_id=message.pk)  # the first try, right after commit
+    message.refresh_from_db()
+    assert message.attempts == 1 and message.next_attempt_at == pytest.approx(start + dt.timedelta(seconds=60),
+                                                                              abs=dt.timedelta(seconds=5))
+    waits = []
+    for attempt in range(2, settings.NOTIFICATION_MAX_ATTEMPTS + 1):
+        due = message.next_attempt_at
+        with mock.patch("django.utils.timezone.now", return_value=due - dt.timedelta(seconds=1)):
+            assert notification_flush_pending()["failed"] == 0  # not yet: the backoff is not over
+        with mock.patch("django.utils.timezone.now", return_value=due):
+            assert notification_flush_pending() == {"handled": 0, "failed": 1, "skipped": 0}
+        previous = due
+        message.refresh_from_db()
+        assert message.attempts == attempt
+        if message.next_attempt_at:
+            waits.append((message.next_attempt_at - previous).total_seconds())
+    assert waits[:3] == [120, 240, 480]  # doubling
+    assert message.status == OutboxStatus.FAILED
+    with mock.patch("django.utils.timezone.now", return_value=message.next_attempt_at + dt.timedelta(days=1)):
+        assert notification_flush_pending()["failed"] == 0  # given up: staff see it failed
+
+
+def test_the_minute_sweep_is_a_recorded_job():
+    from core.models import JobRun
+    from core.tasks import notification_flush_pending as task
+
+    task.delay()
+    run = JobRun.objects.get(job="outbox.retry")
+    assert run.status == "succeeded" and run.handled == 0
