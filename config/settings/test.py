@@ -23,3 +23,17 @@ CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["*"]
 # Tests that need PostgreSQL are skipped on SQLite; DATABASE_URL picks the database.
 TEST_ON_POSTGRES = env.db("DATABASE_URL", default="sqlite://")["ENGINE"].endswith("postgresql")
+if not REDIS_URL:  # noqa: F405
+    # Each test process gets its own filesystem broker: two processes sharing one control folder (the worker's
+    # broadcast bindings, JSON files) can read each other's half-written file and stop the worker.
+    import atexit
+    import shutil
+    import tempfile
+
+    _broker = tempfile.mkdtemp(prefix="bpu-test-broker-")
+    atexit.register(shutil.rmtree, _broker, True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405 - replaces base's
+        "data_folder_in": _broker, "data_folder_out": _broker, "processed_folder": _broker,
+        "control_folder": os.path.join(_broker, "control"), "store_processed": False,
+    }
+    os.makedirs(CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"], exist_ok=True)
