@@ -30,3 +30,40 @@ def test_worker_delivers_an_outbox_message_through_the_broker(settings):
     assert message.status == OutboxStatus.SENT
     assert message.provider_reference.startswith("console-")
     assert app.conf.broker_url.startswith("redis://" if settings.REDIS_URL else "filesystem://")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_a_scheduled_job_end_to_end(reference_data, settings):
+    """What beat does at night: send the lapse job by name through the broker; a real worker runs it, the member
+    with three unpaid months lapses, and the run is on the job-runs page's table."""
+    from django.utils import timezone
+
+    from contributions.duedates import add_months
+    from core.models import AuditEvent, JobRun
+    from enrollment.models import MemberStatus
+    from tests.contributions.helpers import bills_make, member_make
+
+    current = timezone.localdate().replace(day=1)
+    months = [f"{add_months(current, -k):%Y-%m}" for k in (3, 2, 1)]
+    member = member_make(billing_start=add_months(current, -3))
+    bills_make(member, *months)
+    paying = member_make(billing_start=current)  # nothing unpaid: left alone
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10):
+            app.send_task("contributions.tasks.members_lapse", queue=queue)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                run = JobRun.objects.filter(job="membership.lapse").first()
+                if run and run.status != JobRun.Status.RUNNING:
+                    break
+                time.sleep(0.2)
+    finally:
+        app.conf.task_always_eager = True
+    run = JobRun.objects.get(job="membership.lapse")
+    assert run.status == "succeeded" and run.handled == 1 and run.finished_at
+    member.refresh_from_db()
+    paying.refresh_from_db()
+    assert member.status == MemberStatus.LAPSED and paying.status == MemberStatus.REGISTERED
+    assert AuditEvent.objects.filter(action="member.status_changed", object_id=str(member.pk)).exists()
