@@ -65,6 +65,7 @@ class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Not needed any more")
 
 
 class OutboxMessage(models.Model):
@@ -81,7 +82,12 @@ class OutboxMessage(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="After a failure: not before this")
+    next_attempt_at = models.DateTimeField(null=True, blank=True,
+                                           help_text="Not before this: after a failure, or quiet hours")
+    key = models.CharField(max_length=100, null=True, blank=True, unique=True,
+                           help_text="Set for messages that must never go twice")
+    fallback_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    fallback_recipient = models.CharField(max_length=254, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from core.choices import FundingSource, Gender, Sector
+from core.models import Channel as NotifyChannel
 from core.nik import nik_decrypt, nik_mask
 
 
@@ -150,6 +151,10 @@ class Member(models.Model):
     consent_version = models.CharField(max_length=20)
     consented_at = models.DateTimeField()
     card_token = models.CharField(max_length=32, unique=True, default=_card_token)
+    language = models.CharField(_("language for messages"), max_length=5, choices=settings.LANGUAGES, default="id")
+    notify_channel = models.CharField(_("send messages by"), max_length=10, choices=NotifyChannel.choices,
+                                      default=NotifyChannel.SMS)
+    reminders_opt_out = models.BooleanField(_("no payment reminders"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -202,6 +207,9 @@ class Sponsor(models.Model):
     name = models.CharField(_("name"), max_length=120)
     funding_source = models.CharField(max_length=10, choices=FundingSource.choices, default=FundingSource.DONOR,
                                       help_text="Budget-funded sponsors (APBN/APBD) get no discount that excludes them")
+    notify_channel = models.CharField(_("send messages by"), max_length=10, choices=NotifyChannel.choices,
+                                      default=NotifyChannel.SMS)
+    reminders_opt_out = models.BooleanField(_("no payment reminders"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -138,6 +138,7 @@ class Channel(models.TextChoices):
     VIRTUAL_ACCOUNT = "va", _("Bank transfer (virtual account)")
     QRIS = "qris", _("QRIS")
     CASH = "cash", _("Cash to a Perisai agent")
+    AUTO_DEBIT = "auto", _("Auto-debit")
 
 
 class OrderStatus(models.TextChoices):
@@ -300,3 +301,15 @@ class CashCollection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} {self.amount_idr}"
+
+
+from contributions.models.autodebit import (  # noqa: E402, F401 - the package's other rooms
+    AttemptStatus,
+    DebitAttempt,
+    DebitMandate,
+    MandateMethod,
+    MandateStatus,
+    SimulatorCharge,
+    SimulatorMandate,
+)
+from contributions.models.reminders import Audience, Reminder, ReminderStage  # noqa: E402, F401
