@@ -32,3 +32,11 @@ def agents_mark_inactive() -> int:
     from contributions.services.agents import agents_mark_inactive as run
 
     return run()
+
+
+@shared_task
+@recorded("reminders.daily", _("Payment reminders"))
+def reminders_send() -> dict[str, int]:
+    from contributions.services.reminders import reminders_send as run
+
+    return run()

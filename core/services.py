@@ -118,8 +118,8 @@ def notifications_deliver_fresh(*, batch_size: int = 200, max_batches: int = 50)
     (rows another one holds are skipped); messages that failed once wait for notification_flush_pending."""
     sent = 0
     for _batch in range(max_batches):
-        ids = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING, attempts=0).order_by("pk")
-                   .values_list("pk", flat=True)[:batch_size])
+        ids = list(OutboxMessage.objects.filter(_not_held(timezone.now()), status=OutboxStatus.PENDING, attempts=0)
+                   .order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             break
         for message_id in ids:
@@ -128,18 +128,31 @@ def notifications_deliver_fresh(*, batch_size: int = 200, max_batches: int = 50)
     return sent
 
 
+def _not_held(now) -> Q:
+    """Messages whose time has come: never held, or held (quiet hours, backoff) until a moment now past."""
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
 def notification_deliver(*, message_id: int, skip_locked: bool = False) -> OutboxMessage | None:
     """Sends one outbox message through the configured backend. Safe to run twice. With skip_locked, a message
-    another deliverer holds right now is left to it (None)."""
-    from core.notifications.backends import get_backend
+    another deliverer holds right now is left to it (None). A message held until later (quiet hours, backoff) is
+    left for the sweep that comes after; one that is no longer needed (a reminder of a bill paid since) is
+    cancelled instead of sent."""
+    from core.notifications import backends, is_stale
 
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update(skip_locked=skip_locked).filter(pk=message_id).first()
         if message is None or message.status != OutboxStatus.PENDING:
             return message
+        if message.next_attempt_at and message.next_attempt_at > timezone.now():
+            return message
+        if is_stale(message):
+            message.status = OutboxStatus.CANCELLED
+            message.save(update_fields=["status"])
+            return message
         message.attempts += 1
         try:
-            reference = get_backend().send(message)
+            reference = backends.get_backend().send(message)
         except Exception as exc:  # a backend failure must not lose the message: keep it for the retry sweep
             logger.warning("notification %s failed: %s", message.pk, type(exc).__name__)
             message.last_error = str(exc)[:500]
@@ -148,7 +161,14 @@ def notification_deliver(*, message_id: int, skip_locked: bool = False) -> Outbo
             # Backoff: a gateway that is down is not hammered; 1, 2, 4, 8 minutes by default.
             message.next_attempt_at = timezone.now() + timedelta(
                 seconds=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1))
-            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            if message.fallback_channel and message.attempts >= settings.NOTIFICATION_FALLBACK_AFTER_ATTEMPTS:
+                # Not on WhatsApp, a mailbox that bounces: the person's phone still gets it, by SMS, at once.
+                message.last_error = f"{message.channel}: {message.last_error}"[:500]
+                message.channel, message.recipient = message.fallback_channel, message.fallback_recipient
+                message.fallback_channel, message.fallback_recipient = "", ""
+                message.status, message.next_attempt_at = OutboxStatus.PENDING, timezone.now()
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "channel",
+                                        "recipient", "fallback_channel", "fallback_recipient"])
             return message
         message.status = OutboxStatus.SENT
         message.sent_at = timezone.now()
@@ -161,7 +181,7 @@ def notification_flush_pending(*, older_than_seconds: int = 30, batch_size: int 
     """The minute sweep: messages no delivery ever picked up (the broker was down when they were written) and failed
     ones whose backoff is over, oldest first, bounded per run. Returns what it did, for the job-runs page."""
     now = timezone.now()
-    due = Q(attempts=0, created_at__lt=now - timedelta(seconds=older_than_seconds)) | Q(
+    due = Q(_not_held(now), attempts=0, created_at__lt=now - timedelta(seconds=older_than_seconds)) | Q(
         attempts__gt=0, next_attempt_at__lte=now)
     ids = list(OutboxMessage.objects.filter(due, status=OutboxStatus.PENDING).order_by("pk")
                .values_list("pk", flat=True)[:batch_size])

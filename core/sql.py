@@ -15,13 +15,14 @@ from django.db.models import Model
 from django.utils import timezone
 
 
-def lock_clause(of: str | None = None) -> str:
-    """ "FOR UPDATE" (of one table alias where the database can), or nothing where it cannot lock rows (SQLite,
-    whose transactions take the whole database)."""
+def lock_clause(of: str | None = None, skip_locked: bool = False) -> str:
+    """ "FOR UPDATE" (of one table alias where the database can; SKIP LOCKED if asked), or nothing where it cannot
+    lock rows (SQLite, whose transactions take the whole database)."""
     features = connection.features
     if not features.has_select_for_update:
         return ""
-    return connection.ops.for_update_sql(of=(of,) if of and features.has_select_for_update_of else ())
+    return connection.ops.for_update_sql(of=(of,) if of and features.has_select_for_update_of else (),
+                                         skip_locked=skip_locked and features.has_select_for_update_skip_locked)
 
 
 def placeholders(count: int) -> str:

@@ -286,3 +286,34 @@ AGENT_BODY_SHARE_PERCENT = env.str("AGENT_BODY_SHARE_PERCENT", default="10")
 AGENT_CASH_HOLD_DAYS = env.int("AGENT_CASH_HOLD_DAYS", default=2)
 AGENT_INACTIVE_AFTER_MONTHS = env.int("AGENT_INACTIVE_AFTER_MONTHS", default=3)
 BULK_IMPORT_MAX_BYTES = env.int("BULK_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)  # 1,000,000 rows: ~125 MB
+
+# Payment reminders (contributions.services.reminders): a bill's stages, in days. Portal choices, not regulation.
+REMINDER_DAYS_BEFORE_DUE = env.int("REMINDER_DAYS_BEFORE_DUE", default=3)
+REMINDER_OVERDUE_AFTER_DAYS = env.int("REMINDER_OVERDUE_AFTER_DAYS", default=7)  # days after the due date
+REMINDER_BEFORE_LAPSE_DAYS = env.int("REMINDER_BEFORE_LAPSE_DAYS", default=7)  # days before the lapse date
+REMINDER_LAPSED_WITHIN_DAYS = env.int("REMINDER_LAPSED_WITHIN_DAYS", default=14)  # notices only for recent lapses
+# Stages sent even to people who opted out: the notice that coverage ended (UU 24/2011 duty to inform).
+REMINDER_REQUIRED_STAGES = env.list("REMINDER_REQUIRED_STAGES", default=["lapsed"])
+# Sponsored members: "sponsor" (only the sponsor is reminded) or "both".
+REMINDER_SPONSORED_AUDIENCE = env.str("REMINDER_SPONSORED_AUDIENCE", default="sponsor")
+# Quiet hours, local time of the person's province: messages written then wait for the morning.
+QUIET_HOURS_START = env.int("QUIET_HOURS_START", default=21)
+QUIET_HOURS_END = env.int("QUIET_HOURS_END", default=7)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100_000)
+# A WhatsApp or email message that failed this many times goes by its fallback (SMS) instead.
+NOTIFICATION_FALLBACK_AFTER_ATTEMPTS = env.int("NOTIFICATION_FALLBACK_AFTER_ATTEMPTS", default=2)
+# The portal's public address, for links in messages.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Auto-debit (contributions.services.autodebit): settings below this line belong to it.
+# Days between tries after a failed debit: [2, 3] is 3 tries over 5 days. Then the payer is told and reminders take over.
+AUTODEBIT_RETRY_DAYS = [int(d) for d in env.list("AUTODEBIT_RETRY_DAYS", default=["2", "3"])]
+AUTODEBIT_SUSPEND_AFTER_MONTHS = env.int("AUTODEBIT_SUSPEND_AFTER_MONTHS", default=3)  # failed months in a row
+# A try sent this long ago without an answer belongs to a run that died: the next run sends it again, same key.
+AUTODEBIT_CLAIM_TIMEOUT_SECONDS = env.int("AUTODEBIT_CLAIM_TIMEOUT_SECONDS", default=900)
+# A lost answer (provider timeout) is asked again with the same key after this long.
+AUTODEBIT_RESEND_AFTER_SECONDS = env.int("AUTODEBIT_RESEND_AFTER_SECONDS", default=600)
+AUTODEBIT_BATCH_SIZE = env.int("AUTODEBIT_BATCH_SIZE", default=2000)  # attempts per claim, provider call and settlement
+AUTODEBIT_CREATE_BATCH_SIZE = env.int("AUTODEBIT_CREATE_BATCH_SIZE", default=50_000)  # mandate ids per INSERT … SELECT
+AUTODEBIT_CONSENT_VERSION = "2026-11"  # change with the consent text in contributions/autodebit_views.py
+AUTODEBIT_MAX_LIMIT_IDR = env.int("AUTODEBIT_MAX_LIMIT_IDR", default=5_000_000)  # highest maximum a payer may set

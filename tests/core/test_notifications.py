@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -119,14 +120,19 @@ def test_deliver_unknown_message_returns_none():
 @override_settings(NOTIFICATION_BACKEND=FAILING)
 def test_failing_backend_keeps_message_pending_then_failed_after_five_attempts():
     message = _message()
-    for attempt in range(1, 5):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for attempt in range(1, 5):
+            notification_deliver(message_id=message.pk)
+            message.refresh_from_db()
+            assert message.status == OutboxStatus.PENDING
+            assert message.attempts == attempt
+            assert message.last_error == "gateway unreachable"
+            assert message.sent_at is None
+            notification_deliver(message_id=message.pk)  # too early: the backoff holds it
+            message.refresh_from_db()
+            assert message.attempts == attempt
+            clock.shift(message.next_attempt_at - timezone.now())
         notification_deliver(message_id=message.pk)
-        message.refresh_from_db()
-        assert message.status == OutboxStatus.PENDING
-        assert message.attempts == attempt
-        assert message.last_error == "gateway unreachable"
-        assert message.sent_at is None
-    notification_deliver(message_id=message.pk)
     message.refresh_from_db()
     assert message.status == OutboxStatus.FAILED
     assert message.attempts == 5
