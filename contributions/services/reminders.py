@@ -296,8 +296,9 @@ def _release_sql(now: dt.datetime) -> tuple[str, list]:
     adapt = connection.ops.adapt_datetimefield_value
     times = {zone: release_time(now, [zone]) for zone in ZONES}
     province = "substr(m.village_id, 1, 2)"
-    return (f"(CASE WHEN {province} IN ({placeholders(len(WITA_PROVINCES))}) THEN %s "
-            f"WHEN {province} IN ({placeholders(len(WIT_PROVINCES))}) THEN %s ELSE %s END)",
+    moment = "CAST(%s AS TIMESTAMP WITH TIME ZONE)" if _postgres() else "%s"  # typed even when all are NULL
+    return (f"(CASE WHEN {province} IN ({placeholders(len(WITA_PROVINCES))}) THEN {moment} "
+            f"WHEN {province} IN ({placeholders(len(WIT_PROVINCES))}) THEN {moment} ELSE {moment} END)",
             [*WITA_PROVINCES, adapt(times["WITA"]), *WIT_PROVINCES, adapt(times["WIT"]), adapt(times["WIB"])])
 
 
