@@ -65,6 +65,8 @@ def _clear_month() -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM contributions_reminder r USING contributions_bill b WHERE b.id = r.bill_id "
+                       "AND b.month = %s", [MONTH])  # left by an interrupted reminders scenario
         cursor.execute("DELETE FROM contributions_bill b WHERE b.month = %s AND NOT EXISTS "
                        "(SELECT 1 FROM contributions_ledgerentry l WHERE l.bill_id = b.id)", [MONTH])
         deleted = cursor.rowcount

@@ -36,7 +36,7 @@ def _member_insert_sql(*, kpj_prefix: str, marker: str, fixed_billing_start: dt.
 INSERT INTO enrollment_member (
     user_id, kpj, nik_ciphertext, nik_index, full_name, birth_place, birth_date, gender, phone, email, village_id,
     address_line, occupation_id, income_base_idr, has_jht, funding_source, status, channel, billing_start,
-    consent_version, consented_at, card_token, created_at, updated_at)
+    consent_version, consented_at, card_token, created_at, updated_at, language, notify_channel, reminders_opt_out)
 SELECT NULL,
        '{kpj_prefix}' || lpad(g.i::text, 10, '0'),
        %(cipher)s,
@@ -62,7 +62,10 @@ SELECT NULL,
        g.t,
        '{marker}-' || g.i,
        g.t,
-       g.t
+       g.t,
+       'id',
+       'sms',
+       false
 FROM (SELECT i, TIMESTAMPTZ '2025-01-01 09:00+07' + floor({_r(10, 'i')} * 690) * INTERVAL '1 day' AS t,
              1 + floor({_r(3, 'i')} * %(n_villages)s)::bigint AS village_n
       FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) AS i) AS g

@@ -2,14 +2,16 @@
 postgres://postgres@127.0.0.1:5432/bpu_bench; the data lives in its keepdb test database, test_bpu_bench, and is
 reused by later runs).
 
-Scenarios (BENCH_SCENARIOS, comma-separated, default "billing,webhooks,bulk,registration"):
+Scenarios (BENCH_SCENARIOS, comma-separated, default "billing,webhooks,bulk,registration,reminders"):
 - billing (bench/billing.py): bill_generate_for_period for 1,000,000 members, month 2026-12, vs a hand-written
   INSERT … SELECT; peak RSS; rerun with nothing to create; app rows == reference rows;
 - webhooks (bench/webhooks.py): signed payment webhooks over HTTP to gunicorn (2 workers), with replays;
   confirmations per second vs a trivial endpoint; zero double credits, ledger reconciled;
 - bulk (bench/bulkimport.py): a spreadsheet of 34,782 rows and one of 1,000,000 (BENCH_BULK_BIG; 0 skips it) from
   upload to the per-row report, vs a plain COPY of the same file; peak RSS of the worker;
-- registration (bench/pages.py): member_register and the member pages (the original bench).
+- registration (bench/pages.py): member_register and the member pages (the original bench);
+- reminders (bench/reminders.py): the daily reminder job for the billing members (due soon and overdue mixed,
+  20,000 through sponsors); reminders == the bills a plain SQL count says; a rerun creates nothing.
 billing, webhooks and bulk need PostgreSQL and are skipped on SQLite.
 
 Knobs (environment): BENCH_BILLING_MEMBERS (1,000,000), BENCH_BILLING_RUNS (3), BENCH_WEBHOOK_ORDERS (3,000 per round),
@@ -50,7 +52,7 @@ from django.test.utils import get_runner, setup_test_environment, teardown_test_
 
 from bench.common import Report  # noqa: E402
 
-SCENARIOS = ("billing", "webhooks", "bulk", "registration")
+SCENARIOS = ("billing", "webhooks", "bulk", "registration", "reminders")
 
 
 def _load() -> str:
@@ -60,7 +62,7 @@ def _load() -> str:
 
 
 def main(report: Report) -> None:
-    from bench import billing, bulkimport, pages, webhooks
+    from bench import billing, bulkimport, pages, reminders, webhooks
     from bench.dataset import ensure_regions
 
     chosen = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
@@ -72,7 +74,8 @@ def main(report: Report) -> None:
     if os.getloadavg()[0] > 0.5:
         print("  WARNING: the machine is already busy; the figures below share its CPUs with that load", flush=True)
     ensure_regions()
-    for name, module in (("billing", billing), ("webhooks", webhooks), ("bulk", bulkimport), ("registration", pages)):
+    for name, module in (("billing", billing), ("webhooks", webhooks), ("bulk", bulkimport), ("registration", pages),
+                         ("reminders", reminders)):
         if name not in chosen:
             continue
         if name != "registration" and connection.vendor != "postgresql":

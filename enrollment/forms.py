@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -229,3 +230,23 @@ class SponsorPayForm(forms.Form):
     def __init__(self, *args, member_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].choices = [(pk, pk) for pk in member_ids]
+
+
+class MessagePreferencesForm(forms.Form):
+    """How a member (or sponsor) hears from the portal. Email needs an address; SMS is the fallback anyway."""
+
+    notify_channel = forms.ChoiceField(label=_("Send messages by"), widget=forms.RadioSelect,
+                                       choices=[("sms", "SMS"), ("whatsapp", "WhatsApp"), ("email", _("Email"))])
+    email = forms.EmailField(label=_("Email address"), required=False,
+                             help_text=_("Needed only for messages by email."))
+    language = forms.ChoiceField(label=_("Language of messages"), widget=forms.RadioSelect,
+                                 choices=settings.LANGUAGES)
+    reminders_opt_out = forms.BooleanField(
+        label=_("Do not send me payment reminders"), required=False,
+        help_text=_("We will still tell you if your membership stops, because the law requires it."))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("notify_channel") == "email" and not data.get("email"):
+            self.add_error("email", _("Please enter your email address, or choose SMS or WhatsApp."))
+        return data

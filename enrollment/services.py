@@ -166,6 +166,7 @@ def member_register(
                     billing_start=timezone.localdate().replace(day=1),
                     consent_version=settings.CONSENT_VERSION,
                     consented_at=timezone.now(),
+                    language=user.language if user and user.language in dict(settings.LANGUAGES) else "id",
                 )
                 audit_event_record(
                     actor=actor,
@@ -376,3 +377,23 @@ def agent_register_trader(*, agent: Agent, data: RegistrationData, ip_address: s
         user = worker_account_for_phone(phone=data.phone)
         return member_register(data=data, user=user, actor=agent.user, channel=RegistrationChannel.AGENT,
                                ip_address=ip_address, agent=agent)
+
+
+def member_message_preferences_update(
+    *, member: Member, actor: User, notify_channel: str, email: str, language: str, reminders_opt_out: bool
+) -> Member:
+    """The member's channel, language and reminder choice; reminders written from now on follow it."""
+    if notify_channel not in Channel.values or language not in dict(settings.LANGUAGES):
+        raise ValueError("unknown channel or language")
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        before = {"notify_channel": member.notify_channel, "language": member.language,
+                  "reminders_opt_out": member.reminders_opt_out, "email": bool(member.email)}
+        member.notify_channel, member.language, member.reminders_opt_out = notify_channel, language, reminders_opt_out
+        member.email = email
+        member.save(update_fields=["notify_channel", "language", "reminders_opt_out", "email", "updated_at"])
+        after = {"notify_channel": notify_channel, "language": language, "reminders_opt_out": reminders_opt_out,
+                 "email": bool(member.email)}
+        audit_event_record(actor=actor, action="member.message_preferences", obj=member,
+                           changes={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    return member

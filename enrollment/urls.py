@@ -12,6 +12,7 @@ urlpatterns = [
     path("daftar/tinjau/", views.review, name="review"),
     path("anggota/", views.member_home, name="member-home"),
     path("anggota/kartu/", views.member_card, name="card"),
+    path("anggota/pesan/", views.message_preferences, name="messages"),
     path("anggota/kartu.pdf", views.member_card_pdf, name="card-pdf"),
     path("cek/<str:token>/", views.card_check, name="card-check"),
 ]

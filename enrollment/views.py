@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from core.views import client_ip, signin_phone
 from ecosystems.selectors import region_get, region_path
-from enrollment import card, selectors, wizard
+from enrollment import card, forms, selectors, services, wizard
 from enrollment.models import Member, Occupation
 from enrollment.services import RegistrationData, member_register
 
@@ -191,3 +191,16 @@ def card_check(request, token):
     response["X-Robots-Tag"] = "noindex"
     return response
 
+
+
+@login_required
+def message_preferences(request):
+    member = _own_member(request)
+    form = forms.MessagePreferencesForm(request.POST or None, initial={
+        "notify_channel": member.notify_channel, "email": member.email, "language": member.language,
+        "reminders_opt_out": member.reminders_opt_out})
+    if request.method == "POST" and form.is_valid():
+        services.member_message_preferences_update(member=member, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Saved. Your messages will follow these choices."))
+        return redirect("enrollment:messages")
+    return render(request, "enrollment/message_preferences.html", {"form": form, "member": member})

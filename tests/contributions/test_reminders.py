@@ -17,7 +17,6 @@ from contributions.models import (
     DebitAttempt,
     DebitMandate,
     Reminder,
-    ReminderStage,
 )
 from contributions.services.membership import members_lapse
 from contributions.services.reminders import release_time, reminders_send
