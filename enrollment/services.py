@@ -397,3 +397,27 @@ def member_message_preferences_update(
         audit_event_record(actor=actor, action="member.message_preferences", obj=member,
                            changes={k: [before[k], after[k]] for k in after if before[k] != after[k]})
     return member
+
+
+def sponsor_message_preferences_update(
+    *, sponsor: Sponsor, actor: User, notify_channel: str, email: str, language: str, reminders_opt_out: bool
+) -> Sponsor:
+    """A sponsor's channel, language and reminder choice. An organisation signs in with its email address, so that
+    address is changed only through its account, never here."""
+    if notify_channel not in Channel.values or language not in dict(settings.LANGUAGES):
+        raise ValueError("unknown channel or language")
+    with transaction.atomic():
+        sponsor = Sponsor.objects.select_for_update().select_related("user").get(pk=sponsor.pk)
+        user = sponsor.user
+        before = {"notify_channel": sponsor.notify_channel, "language": user.language,
+                  "reminders_opt_out": sponsor.reminders_opt_out}
+        sponsor.notify_channel, sponsor.reminders_opt_out = notify_channel, reminders_opt_out
+        sponsor.save(update_fields=["notify_channel", "reminders_opt_out"])
+        user.language = language
+        if sponsor.kind != Sponsor.Kind.ORGANISATION:
+            user.email = email
+        user.save(update_fields=["language", "email"])
+        after = {"notify_channel": notify_channel, "language": language, "reminders_opt_out": reminders_opt_out}
+        audit_event_record(actor=actor, action="sponsor.message_preferences", obj=sponsor,
+                           changes={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    return sponsor

@@ -9,6 +9,7 @@ urlpatterns = [
     path("penyantun/", views.dashboard, name="dashboard"),
     path("penyantun/daftarkan/", views.register_worker, name="register"),
     path("penyantun/bayar/", views.pay, name="pay"),
+    path("penyantun/pesan/", views.message_preferences, name="messages"),
     path("anggota/penyantun/", views.member_sponsors, name="member"),
     # Organisations (company CSR, foundations): email + password, through allauth.
     path("penyantun/organisasi/daftar/", organisations.signup, name="organisation-signup"),

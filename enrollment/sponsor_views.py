@@ -16,12 +16,13 @@ from contributions.selectors import receipts_for_payer
 from contributions.services.payments import PaymentRefused, payment_order_create_for_many
 from core.views import client_ip
 from enrollment import selectors
-from enrollment.forms import SponsorForm, SponsorPayForm, SponsorWorkerForm
+from enrollment.forms import MessagePreferencesForm, SponsorForm, SponsorPayForm, SponsorWorkerForm
 from enrollment.models import Member
 from enrollment.onbehalf import on_behalf_forms
 from enrollment.services import (
     SponsorRequestPending,
     sponsor_become,
+    sponsor_message_preferences_update,
     sponsor_register_worker,
     sponsorship_answer,
 )
@@ -121,3 +122,20 @@ def member_sponsors(request):
         return redirect("sponsors:member")
     return render(request, "enrollment/member_sponsors.html", {
         "sponsorships": selectors.sponsorships_for_member(member=member)})
+
+
+@login_required
+def message_preferences(request):
+    sponsor = selectors.sponsor_for_user(user=request.user)
+    if sponsor is None:
+        return redirect("sponsors:dashboard")
+    form = MessagePreferencesForm(request.POST or None, initial={
+        "notify_channel": sponsor.notify_channel, "email": request.user.email, "language": request.user.language,
+        "reminders_opt_out": sponsor.reminders_opt_out})
+    if sponsor.kind == sponsor.Kind.ORGANISATION:
+        form.fields["email"].disabled = True  # the sign-in address
+    if request.method == "POST" and form.is_valid():
+        sponsor_message_preferences_update(sponsor=sponsor, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Saved. Your messages will follow these choices."))
+        return redirect("sponsors:messages")
+    return render(request, "enrollment/message_preferences.html", {"form": form, "back": "sponsors:dashboard"})

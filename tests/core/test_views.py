@@ -284,3 +284,23 @@ def test_indonesian_messages_by_default(client):
     del client.cookies["bpu_lang"]
     html = client.post("/masuk/", {"phone": "12345"}).content.decode()
     assert "Mohon isi nomor HP Indonesia" in field_errors(html, "phone")
+
+
+def test_outbox_shows_held_messages_and_their_fallback(client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.models import OutboxMessage
+
+    staff = _staff()
+    TOTP.activate(staff, generate_totp_secret())
+    morning = timezone.now() + dt.timedelta(hours=5)
+    OutboxMessage.objects.create(channel="whatsapp", recipient="+6281111111111", body="Iuran Desember", purpose=
+                                 "reminder.due_soon", next_attempt_at=morning, fallback_channel="sms",
+                                 fallback_recipient="+6281111111111")
+    client.force_login(staff)
+    html = client.get("/staf/kotak-keluar/").content.decode()
+    assert "reminder.due_soon" in html
+    assert f"Waits until {timezone.localtime(morning):%d %b %Y %H:%M} (quiet hours or a retry)." in html
+    assert "By SMS if this fails." in html

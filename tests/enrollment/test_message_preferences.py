@@ -58,3 +58,36 @@ def test_registration_keeps_the_language_of_the_account(registration_data, worke
 def test_someone_without_a_membership_gets_not_found(client, worker_user):
     client.force_login(worker_user)
     assert client.get(URL).status_code == 404
+
+
+@pytest.fixture
+def sponsor_client(client, db):
+    from core.models import User
+    from enrollment.models import Sponsor
+
+    user = User.objects.create(username="sp", phone="+6281300000001", role="sponsor")
+    Sponsor.objects.create(user=user, name="Ibu Ratna")
+    client.force_login(user)
+    return client
+
+
+def test_a_sponsor_chooses_how_reminders_reach_it(sponsor_client):
+    from enrollment.models import Sponsor
+
+    assert "Messages and reminders" in sponsor_client.get("/penyantun/").content.decode()
+    sponsor_client.post("/penyantun/pesan/", {"notify_channel": "email", "email": "ratna@example.com",
+                                              "language": "en", "reminders_opt_out": "on"})
+    sponsor = Sponsor.objects.select_related("user").get()
+    assert (sponsor.notify_channel, sponsor.reminders_opt_out) == ("email", True)
+    assert (sponsor.user.email, sponsor.user.language) == ("ratna@example.com", "en")
+
+
+def test_an_organisation_keeps_its_sign_in_address(sponsor_client):
+    from enrollment.models import Sponsor
+
+    Sponsor.objects.update(kind="organisation")
+    Sponsor.objects.get().user.__class__.objects.update(email="csr@example.com")
+    sponsor_client.post("/penyantun/pesan/", {"notify_channel": "email", "email": "other@example.com",
+                                              "language": "id"})
+    sponsor = Sponsor.objects.select_related("user").get()
+    assert (sponsor.notify_channel, sponsor.user.email) == ("email", "csr@example.com")
