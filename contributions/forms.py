@@ -48,3 +48,85 @@ class PayForm(forms.Form):
         choices=[(n, n) for n in settings.PAYMENT_MONTH_CHOICES], initial=1,
         error_messages={"required": _("Please choose how many months to pay.")},
     )
+
+
+# --- auto-debit ----------------------------------------------------------------------------------------------------
+
+AUTODEBIT_ISSUERS = {
+    "bank": ["BCA", "BNI", "BRI", "Mandiri", "BSI", "CIMB Niaga", "Permata", "BTN"],
+    "ewallet": ["GoPay", "OVO", "DANA", "ShopeePay", "LinkAja"],
+}
+
+
+def _rupiah_amount(text: str) -> int | None:
+    """'Rp150.000', '150,000' or '150000' -> 150000; anything else -> None."""
+    import re
+
+    cleaned = re.sub(r"^\s*rp\.?\s*|[\s.,]", "", text or "", flags=re.I)
+    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 12 else None
+
+
+class DebitMandateForm(forms.Form):
+    """Two steps on one form: the account and maximum, then the consent text with those values (hidden fields
+    carry them, so a missing tick loses nothing)."""
+
+    method = forms.ChoiceField(label=_("Pay from"), widget=forms.RadioSelect, initial="bank", choices=[
+        ("bank", _("Bank account")), ("ewallet", _("E-wallet"))],
+        error_messages={"required": _("Please choose a bank account or an e-wallet.")})
+    issuer = forms.ChoiceField(label=_("Bank or e-wallet"), choices=[
+        ("", "—"), (_("Bank"), [(n, n) for n in AUTODEBIT_ISSUERS["bank"]]),
+        (_("E-wallet"), [(n, n) for n in AUTODEBIT_ISSUERS["ewallet"]])],
+        error_messages={"required": _("Please choose your bank or e-wallet.")})
+    account = forms.CharField(label=_("Account number, or the e-wallet's phone number"), max_length=30,
+                              error_messages={"required": _("Please enter the account number.")})
+    max_amount = forms.CharField(label=_("Maximum per month (rupiah)"), max_length=20,
+                                 error_messages={"required": _("Please enter the most we may take a month.")})
+    consent = forms.BooleanField(required=False)
+
+    def __init__(self, *args, minimum_idr: int, confirming: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.minimum_idr = minimum_idr
+        self.confirming = confirming
+        self.fields["max_amount"].help_text = _("At least %(min)s, this month's contribution.") % {
+            "min": format_idr(minimum_idr)}
+        self.fields["max_amount"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        self.fields["account"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def clean_max_amount(self) -> int:
+        amount = _rupiah_amount(self.cleaned_data["max_amount"])
+        if amount is None:
+            raise forms.ValidationError(_("Write the amount in numbers, e.g. 150000."))
+        if amount < self.minimum_idr:
+            raise forms.ValidationError(_("At least %(min)s: less would never pay a month.") % {
+                "min": format_idr(self.minimum_idr)})
+        if amount > settings.AUTODEBIT_MAX_LIMIT_IDR:
+            raise forms.ValidationError(_("At most %(max)s a month.") % {
+                "max": format_idr(settings.AUTODEBIT_MAX_LIMIT_IDR)})
+        return amount
+
+    def clean(self):
+        data = super().clean()
+        method, issuer, account = data.get("method"), data.get("issuer"), data.get("account")
+        if method and issuer and issuer not in AUTODEBIT_ISSUERS[method]:
+            self.add_error("issuer", _("%(issuer)s is not a bank account: choose e-wallet above, or another bank.")
+                           % {"issuer": issuer} if method == "bank" else
+                           _("%(issuer)s is not an e-wallet: choose bank account above, or another e-wallet.")
+                           % {"issuer": issuer})
+        if method and account:
+            if method == "ewallet":
+                from core.forms import mobile_number_check
+
+                number, error = mobile_number_check(account)
+                if error:
+                    self.add_error("account", _("An e-wallet is reached by its mobile number, e.g. 0812 3456 7890."))
+                else:
+                    data["account"] = "0" + number[3:]
+            else:
+                digits = "".join(ch for ch in account if ch not in " -.")
+                if not digits.isdigit() or not 6 <= len(digits) <= 20:
+                    self.add_error("account", _("A bank account number has 6 to 20 digits."))
+                else:
+                    data["account"] = digits
+        if self.confirming and not data.get("consent"):
+            self.add_error("consent", _("Please tick the box to give your consent, or go back."))
+        return data

@@ -3,16 +3,19 @@ and QRIS payloads with an expiry, and confirms payments by an HMAC-signed webhoo
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import secrets
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.utils import timezone
 from lokal import qris_crc
 
 SIGNATURE_HEADER = "X-Simulator-Signature"
@@ -104,3 +107,169 @@ def get_provider(name: str = "simulator") -> PaymentProvider:
     if name not in providers:
         raise ValueError(f"unknown payment provider {name}")
     return providers[name]()
+
+
+# --- Auto-debit: mandates and charges ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MandateIssued:
+    reference: str
+    account_masked: str
+
+
+@dataclass(frozen=True)
+class DebitCharge:
+    """One charge request. The provider charges at most once per idempotency_key, whatever the number of calls."""
+
+    idempotency_key: str
+    mandate_reference: str
+    amount_idr: int
+
+
+class DebitOutcome:
+    SUCCEEDED = "succeeded"
+    DECLINED = "declined"
+    TIMEOUT = "timeout"  # no answer: the charge may have been made; ask again with the same key
+
+
+@dataclass(frozen=True)
+class DebitResult:
+    idempotency_key: str
+    outcome: str  # DebitOutcome
+    reason: str = ""  # for a decline: insufficient_funds, expired, revoked, over_limit, unknown_mandate
+    reference: str = ""  # the provider's charge reference (the Payment's provider_reference on success)
+    amount_idr: int = 0
+    charged_at: dt.datetime | None = None
+
+
+class DebitProvider(Protocol):
+    """What the portal needs from a gateway for auto-debit. Results come back from charge_many and, for real
+    gateways, by signed callback as well; the portal applies either, once."""
+
+    name: str
+
+    def mandate_create(self, *, method: str, issuer: str, account: str, max_amount_idr: int) -> MandateIssued: ...
+
+    def mandate_revoke(self, *, reference: str) -> None: ...
+
+    def charge_many(self, *, charges: Sequence[DebitCharge]) -> list[DebitResult]: ...
+
+
+# Simulator test accounts: the last three digits of the account (bank account or e-wallet phone) pick the script of
+# outcomes, one per try (the last repeats), like card-test numbers. Any other number always succeeds.
+SIMULATOR_TEST_ACCOUNTS = {
+    "051": ["insufficient_funds"],
+    "069": ["expired"],
+    "077": ["timeout", "success"],
+    "085": ["duplicate_callback", "success"],
+    "093": ["insufficient_funds", "success"],
+}
+SIMULATOR_SCRIPT_ITEMS = ("success", "insufficient_funds", "expired", "timeout", "duplicate_callback")
+_CHARGED = ("success", "timeout", "duplicate_callback")  # a timeout is a charge whose answer was lost
+
+
+def account_mask(account: str) -> str:
+    return "•••• " + account[-4:]
+
+
+class SimulatorDebitProvider:
+    """Mandates and charges of the simulated gateway, kept in SimulatorMandate / SimulatorCharge: a repeated call
+    with the same idempotency key returns the first result and never charges twice (a unique key, not a read)."""
+
+    name = "simulator"
+
+    def mandate_create(self, *, method: str, issuer: str, account: str, max_amount_idr: int,
+                       script: list[str] | None = None) -> MandateIssued:
+        from contributions.models import SimulatorMandate
+
+        if script is None:
+            script = SIMULATOR_TEST_ACCOUNTS.get(account[-3:], [])
+        reference = "SIMM" + secrets.token_hex(8).upper()
+        SimulatorMandate.objects.create(reference=reference, account=account, max_amount_idr=max_amount_idr,
+                                        script=list(script))
+        return MandateIssued(reference=reference, account_masked=account_mask(account))
+
+    def mandate_revoke(self, *, reference: str) -> None:
+        from contributions.models import SimulatorMandate
+
+        SimulatorMandate.objects.filter(reference=reference).update(revoked=True)
+
+    def charge_many(self, *, charges: Sequence[DebitCharge]) -> list[DebitResult]:
+        """One INSERT … ON CONFLICT DO NOTHING for the new keys, one SELECT for the answers. A key inserted now with
+        the script's `timeout` answers TIMEOUT (the money is taken, the answer lost); asked again it answers the
+        charge. `duplicate_callback` reports its result twice."""
+        from django.db import connection, transaction
+
+        from contributions.models import SimulatorCharge, SimulatorMandate
+        from core.sql import chunks, insert_rows, placeholders
+
+        if not charges:
+            return []
+        refs = sorted({c.mandate_reference for c in charges})
+        mandates = {m.reference: m for m in SimulatorMandate.objects.filter(reference__in=refs)
+                    .only("reference", "max_amount_idr", "script", "revoked")}
+        # The n-th distinct charge on a mandate plays the script's n-th item: count earlier ones where it matters.
+        scripted = [r for r, m in mandates.items() if len(m.script) > 1]
+        done = {}
+        table = SimulatorCharge._meta.db_table
+        with connection.cursor() as cursor:
+            for some in chunks(scripted):
+                cursor.execute(f"SELECT mandate_reference, count(*) FROM {table} "  # noqa: S608
+                               f"WHERE mandate_reference IN ({placeholders(len(some))}) GROUP BY mandate_reference",
+                               list(some))
+                done.update(cursor.fetchall())
+        now = timezone.now()
+        rows, mine = [], {}
+        for charge in charges:
+            mandate = mandates.get(charge.mandate_reference)
+            if mandate is None:
+                outcome = "unknown_mandate"
+            elif mandate.revoked:
+                outcome = "revoked"
+            elif charge.amount_idr > mandate.max_amount_idr:
+                outcome = "over_limit"
+            else:
+                script = mandate.script or ["success"]
+                outcome = script[min(done.get(charge.mandate_reference, 0), len(script) - 1)]
+            reference = "SIMD" + secrets.token_hex(10).upper()
+            mine[charge.idempotency_key] = reference
+            rows.append((charge.idempotency_key, charge.mandate_reference, charge.amount_idr, outcome, reference, now))
+        with transaction.atomic():
+            insert_rows(SimulatorCharge, ("idempotency_key", "mandate_reference", "amount_idr", "outcome",
+                                          "reference", "created_at"), rows, on_conflict_skip=True)
+        stored = {}
+        for some in chunks([c.idempotency_key for c in charges]):
+            for row in SimulatorCharge.objects.filter(idempotency_key__in=some).values_list(
+                    "idempotency_key", "outcome", "reference", "amount_idr", "created_at"):
+                stored[row[0]] = row
+        results, again = [], []
+        for charge in charges:
+            key, outcome, reference, amount, created = stored[charge.idempotency_key]
+            first = mine[key] == reference
+            if outcome == "timeout" and first:
+                results.append(DebitResult(key, DebitOutcome.TIMEOUT))
+                continue
+            if outcome in _CHARGED:
+                result = DebitResult(key, DebitOutcome.SUCCEEDED, "", reference, amount, created)
+                if outcome == "duplicate_callback" and first:
+                    again.append(result)
+            else:
+                result = DebitResult(key, DebitOutcome.DECLINED, outcome, reference, amount, created)
+            results.append(result)
+        return results + again
+
+
+def get_debit_provider(name: str = "simulator") -> DebitProvider:
+    providers = {"simulator": SimulatorDebitProvider}
+    if name not in providers:
+        raise ValueError(f"unknown debit provider {name}")
+    return providers[name]()
+
+
+def debit_callback_payload(result: DebitResult) -> bytes:
+    """The signed callback a gateway sends for a charge result (same signature headers as the payment webhook)."""
+    return json.dumps({"idempotency_key": result.idempotency_key, "status": result.outcome, "reason": result.reason,
+                       "reference": result.reference, "amount_idr": result.amount_idr,
+                       "charged_at": result.charged_at.isoformat() if result.charged_at else None},
+                      separators=(",", ":")).encode()

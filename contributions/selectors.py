@@ -327,3 +327,53 @@ def receipts_for_payer(*, user) -> QuerySet[Payment]:
         return Payment.objects.none()
     return (Payment.objects.filter(order__payer=user).select_related("order")
             .annotate(member_count=Count("order__lines")).order_by("-paid_at", "-id"))
+
+
+# --- auto-debit ----------------------------------------------------------------------------------------------------
+
+
+def debit_mandate_live(*, member: Member):
+    """The member's mandate that is not revoked (active or suspended), if any."""
+    from contributions.models import DebitMandate, MandateStatus
+
+    return DebitMandate.objects.filter(member=member).exclude(status=MandateStatus.REVOKED) \
+        .select_related("payer").first()
+
+
+def debit_attempts_for(*, member: Member, limit: int = 12):
+    from contributions.models import DebitAttempt
+
+    return DebitAttempt.objects.filter(mandate__member=member).select_related("mandate", "payment") \
+        .order_by("-month", "-id")[:limit]
+
+
+def member_for_debit_payer(*, user, member_id: int | None) -> Member | None:
+    """Whose contributions this user may set auto-debit up for: their own membership (no id), or a worker they
+    sponsor (a confirmed, current sponsorship)."""
+    if not user.is_authenticated:
+        return None
+    if member_id is None:
+        return Member.objects.filter(user=user).select_related("occupation").first()
+    return Member.objects.filter(pk=member_id, sponsorships__sponsor__user=user,
+                                 sponsorships__confirmed_at__isnull=False, sponsorships__ended_at__isnull=True) \
+        .select_related("occupation").first()
+
+
+def debit_mandate_for_payer(*, user, mandate_id: int):
+    """A mandate only its payer may revoke."""
+    from contributions.models import DebitMandate
+
+    if not user.is_authenticated:
+        return None
+    return DebitMandate.objects.filter(pk=mandate_id, payer=user).select_related("member").first()
+
+
+def members_paying_by_autodebit(*, month: dt.date):
+    """Member ids whose bills this month's auto-debit is still taking care of (an active mandate whose attempt is
+    not made yet, waiting, with the provider or paid). Reminders skip them; a failed or skipped month falls back
+    to reminders."""
+    from contributions.models import AttemptStatus, DebitAttempt, DebitMandate, MandateStatus
+
+    done = DebitAttempt.objects.filter(month=month, status__in=[AttemptStatus.FAILED, AttemptStatus.SKIPPED])
+    return DebitMandate.objects.filter(status=MandateStatus.ACTIVE).exclude(
+        pk__in=done.values("mandate_id")).values("member_id")

@@ -40,3 +40,19 @@ def reminders_send() -> dict[str, int]:
     from contributions.services.reminders import reminders_send as run
 
     return run()
+
+
+@shared_task
+@recorded("autodebit.run", _("Auto-debit run"))
+def autodebit_run() -> dict[str, int]:
+    from contributions.services.autodebit import autodebit_run as run
+
+    return run()
+
+
+@shared_task
+@recorded("autodebit.retries", _("Auto-debit retries"))
+def autodebit_retry_due() -> dict[str, int]:
+    from contributions.services.autodebit import debit_attempts_process
+
+    return debit_attempts_process()

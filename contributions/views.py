@@ -43,6 +43,7 @@ def contributions_home(request):
         "member": member, "coverage": selectors.coverage_status(member=member),
         "account": selectors.member_account(member=member), "bills": selectors.bills_for(member=member)[:24],
         "today": timezone.localdate(),
+        "autodebit": selectors.debit_mandate_live(member=member),
     })
 
 

@@ -306,7 +306,7 @@ NOTIFICATION_FALLBACK_AFTER_ATTEMPTS = env.int("NOTIFICATION_FALLBACK_AFTER_ATTE
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Auto-debit (contributions.services.autodebit): settings below this line belong to it.
-# Days between tries after a failed debit: [2, 3] is 3 tries over 5 days. Then the payer is told and reminders take over.
+# Days between tries after a failed debit: [2, 3] is 3 tries over 5 days; then the payer is told, reminders follow.
 AUTODEBIT_RETRY_DAYS = [int(d) for d in env.list("AUTODEBIT_RETRY_DAYS", default=["2", "3"])]
 AUTODEBIT_SUSPEND_AFTER_MONTHS = env.int("AUTODEBIT_SUSPEND_AFTER_MONTHS", default=3)  # failed months in a row
 # A try sent this long ago without an answer belongs to a run that died: the next run sends it again, same key.

@@ -117,7 +117,7 @@ class SimulatorCharge(models.Model):
     """A charge the simulated provider made, once per idempotency key: a repeated call gets the same answer."""
 
     idempotency_key = models.CharField(max_length=64, unique=True)
-    mandate_reference = models.CharField(max_length=64)
+    mandate_reference = models.CharField(max_length=64, db_index=True)  # the n-th charge plays the n-th script item
     amount_idr = models.BigIntegerField()
     outcome = models.CharField(max_length=30)
     reference = models.CharField(max_length=64, unique=True)

@@ -139,8 +139,9 @@ _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: people 
 def _receipt_number() -> str:
     """BPU, the day, ten random characters (50 bits): a million payments a day collide once in about 2,000 days,
     and the insert draws again when they do."""
+    # 32 letters: each random byte's low five bits pick one without bias (auto-debit draws a million at a time).
     return "BPU" + timezone.localdate().strftime("%y%m%d") + "".join(
-        secrets.choice(_RECEIPT_ALPHABET) for _ in range(10))
+        _RECEIPT_ALPHABET[b & 31] for b in secrets.token_bytes(10))
 
 
 def payment_confirm(
@@ -244,31 +245,104 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
                           provider_reference=reference, channel=channel, amount_idr=amount_idr, paid_at=paid_at,
                           received_at=now, receipt_number=receipt)
         payment._state.adding, payment._state.db = False, connection.alias
-        entries = [(EntryKind.RECEIVED, order_member_id, None, amount_idr, "")]
-        paid_bills: list[int] = []
-        for line in lines:
-            line_entries, line_paid = _allocate(line=line, bills=bills.get(line.member_id, []))
-            entries += line_entries
-            paid_bills += line_paid
-        for some in chunks(paid_bills):
-            cursor.execute(f"UPDATE {_BILL} SET status = %s, paid_at = %s "  # noqa: S608
-                           f"WHERE id IN ({placeholders(len(some))})", [BillStatus.PAID, adapt(paid_at), *some])
-    audit = [("payment.received", Payment._meta.label_lower, payment_id, {
-        "members": [line.kpj for line in lines], "amount_idr": amount_idr, "order": order_id, "payer": payer_id}, "")]
-    member_statuses_transition_locked(
-        members=[(line.member_id, line.member_status) for line in lines
-                 if line.member_status == MemberStatus.REGISTERED],
-        to=MemberStatus.ACTIVE, actor=None, reason=f"first payment {receipt}", audit_into=audit)
-    insert_together(  # ledger, audit and receipt SMS: one round trip on PostgreSQL
-        InsertSpec(LedgerEntry, ("kind", "member", "bill", "amount_idr", "note", "payment"),
-                   [(*entry, payment_id) for entry in entries]),
-        audit_events_spec(actor_id=None, events=audit),
-        notifications_spec(messages=[(MessageChannel.SMS, str(line.phone), _(
-            "We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
-            "amount": format_idr(line.amount_idr), "kpj": line.kpj, "receipt": receipt}, "receipt")
-            for line in lines]))
+        _book(cursor, received=[_Received(payment_id, receipt, amount_idr, order_member_id, paid_at, lines, {
+            "members": [line.kpj for line in lines], "amount_idr": amount_idr, "order": order_id,
+            "payer": payer_id})], bills=bills, transition_reason=f"first payment {receipt}")
     notifications_deliver_after_commit()
     return Confirmation(payment, replay=False)
+
+
+@dataclass
+class _Received:
+    """A payment just inserted, to be booked: its ledger rows, its bills paid, its audit event and receipt SMS."""
+
+    payment_id: int
+    receipt: str
+    amount_idr: int
+    member_id: int | None  # on the `received` entry; None for a group payment
+    paid_at: dt.datetime
+    lines: list[_Line]
+    audit: dict
+
+
+def _book(cursor, *, received: list[_Received], bills: dict[int, list[tuple[int, dt.date, int, int]]],
+          transition_reason: str) -> None:
+    """Allocates each payment to its lines' open bills (from _open_bills, locked), marks paid bills, moves first
+    payers to active, and writes ledger, audit and receipt SMS rows together. Bills of a member paid by two
+    payments in one call are shared: the second sees what the first allocated."""
+    adapt = connection.ops.adapt_datetimefield_value
+    entries: list[tuple] = []
+    paid_bills: dict[dt.datetime, list[int]] = {}
+    audit: list[tuple] = []
+    transitions: dict[int, str] = {}
+    messages: list[tuple] = []
+    for item in received:
+        entries.append((EntryKind.RECEIVED, item.member_id, None, item.amount_idr, "", item.payment_id))
+        for line in item.lines:
+            member_bills = bills.get(line.member_id, [])
+            line_entries, line_paid = _allocate(line=line, bills=member_bills)
+            entries += [(*entry, item.payment_id) for entry in line_entries]
+            paid_bills.setdefault(item.paid_at, []).extend(line_paid)
+            if len(received) > 1 and line_entries:
+                taken = {e[2]: e[3] for e in line_entries if e[0] == EntryKind.ALLOCATION}
+                bills[line.member_id] = [(b, m, total, done + taken.get(b, 0)) for b, m, total, done in member_bills]
+            if line.member_status == MemberStatus.REGISTERED:
+                transitions[line.member_id] = line.member_status
+            messages.append((MessageChannel.SMS, str(line.phone), _(
+                "We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
+                "amount": format_idr(line.amount_idr), "kpj": line.kpj, "receipt": item.receipt}, "receipt"))
+        audit.append(("payment.received", Payment._meta.label_lower, item.payment_id, item.audit, ""))
+    for paid_at, ids in paid_bills.items():
+        for some in chunks(ids):
+            cursor.execute(f"UPDATE {_BILL} SET status = %s, paid_at = %s "  # noqa: S608
+                           f"WHERE id IN ({placeholders(len(some))})", [BillStatus.PAID, adapt(paid_at), *some])
+    member_statuses_transition_locked(members=list(transitions.items()), to=MemberStatus.ACTIVE, actor=None,
+                                      reason=transition_reason, audit_into=audit)
+    insert_together(  # ledger, audit and receipt SMS: one round trip on PostgreSQL
+        InsertSpec(LedgerEntry, ("kind", "member", "bill", "amount_idr", "note", "payment"), entries),
+        audit_events_spec(actor_id=None, events=audit),
+        notifications_spec(messages=messages))
+
+
+_PAYMENT_FIELDS = ("order", "member", "provider", "provider_reference", "channel", "amount_idr", "paid_at",
+                   "received_at", "receipt_number")
+
+
+def _payments_insert_many(*, provider: str, channel: str, rows: list[tuple[int, str, int, dt.datetime]]
+                          ) -> list[tuple[int, str] | None]:
+    """Payments of one member each (member, provider reference, amount, paid at), with fresh receipt numbers, in
+    one INSERT per few thousand; returns (pk, receipt) per row, or None where the provider reference was already
+    recorded (a replay). A drawn receipt number already used is drawn again, as in payment_confirm."""
+    now = timezone.now()
+    result: list[tuple[int, str] | None] = [None] * len(rows)
+    pending = list(range(len(rows)))
+    for _attempt in range(5):
+        receipts = {i: _receipt_number() for i in pending}
+        pks = insert_rows(Payment, _PAYMENT_FIELDS, [
+            (None, rows[i][0], provider, rows[i][1], channel, rows[i][2], rows[i][3], now, receipts[i])
+            for i in pending], returning_pk=True, on_conflict_skip=True)
+        if len(pks) == len(pending):
+            for i, pk in zip(pending, pks, strict=True):
+                result[i] = (pk, receipts[i])
+            return result
+        found = {}
+        with connection.cursor() as cursor:
+            for some in chunks(pending):
+                cursor.execute(f"SELECT provider_reference, id, receipt_number FROM {_PAYMENT} "  # noqa: S608
+                               f"WHERE provider = %s AND provider_reference IN ({placeholders(len(some))})",
+                               [provider, *(rows[i][1] for i in some)])
+                found.update({ref: (pk, receipt) for ref, pk, receipt in cursor.fetchall()})
+        again = []
+        for i in pending:
+            hit = found.get(rows[i][1])
+            if hit is None:
+                again.append(i)  # its receipt number clashed: draw again
+            elif hit[1] == receipts[i]:
+                result[i] = hit
+        pending = again
+        if not pending:
+            return result
+    raise RuntimeError("no free receipt number in 5 draws")
 
 
 def _not_payable(cursor, *, provider: str, reference: str, va_number: str, amount_idr: int,
