@@ -31,6 +31,12 @@ pytestmark = pytest.mark.django_db
 WIB, WITA, WIT = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Makassar"), ZoneInfo("Asia/Jayapura")
 
 
+@pytest.fixture(autouse=True)
+def _today_is_fixed():
+    """Here the clock travels (time_machine), so 'today' is not pinned as elsewhere in tests/contributions."""
+    yield
+
+
 def at(day: str, hour: int = 8, minute: int = 0, zone: ZoneInfo = WIB) -> dt.datetime:
     return dt.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=zone)
 
@@ -329,3 +335,18 @@ def test_batches_cover_every_member_once(english_member):
         assert run(at("2026-12-12"))["handled"] == 6
     assert len({m.recipient for m in messages()}) == 6
     assert MemberStatus.REGISTERED == english_member.status
+
+
+@pytest.mark.parametrize(("moment", "lapsed"), [
+    (at("2026-12-31", 23, 59), False),  # the 3rd unpaid month is not over yet
+    (at("2027-01-01", 0, 1), True),
+])
+def test_the_scheduled_lapse_job_on_the_clock(english_member, moment, lapsed):
+    from contributions.tasks import members_lapse as task
+
+    bills_make(english_member, "2026-10", "2026-11")
+    with time_machine.travel(moment, tick=False):
+        task.delay()
+    english_member.refresh_from_db()
+    assert (english_member.status == MemberStatus.LAPSED) is lapsed
+    assert JobRun.objects.get(job="membership.lapse").handled == int(lapsed)
