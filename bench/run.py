@@ -12,6 +12,9 @@ Scenarios (BENCH_SCENARIOS, comma-separated, default "billing,webhooks,bulk,regi
 - registration (bench/pages.py): member_register and the member pages (the original bench);
 - reminders (bench/reminders.py): the daily reminder job for the billing members (due soon and overdue mixed,
   20,000 through sponsors); reminders == the bills a plain SQL count says; a rerun creates nothing.
+- autodebit (bench/autodebit.py, only when named: BENCH_SCENARIOS=autodebit): the auto-debit run for
+  BENCH_AUTODEBIT_MANDATES (1,000,000) mandates with 2 worker processes against the simulator, a new month per run
+  (BENCH_AUTODEBIT_RUNS, 1); zero duplicate charges, every payment balanced; peak RSS per process.
 billing, webhooks and bulk need PostgreSQL and are skipped on SQLite.
 
 Knobs (environment): BENCH_BILLING_MEMBERS (1,000,000), BENCH_BILLING_RUNS (3), BENCH_WEBHOOK_ORDERS (3,000 per round),
@@ -52,7 +55,9 @@ from django.test.utils import get_runner, setup_test_environment, teardown_test_
 
 from bench.common import Report  # noqa: E402
 
-SCENARIOS = ("billing", "webhooks", "bulk", "registration", "reminders")
+SCENARIOS = ("billing", "webhooks", "bulk", "registration", "reminders", "autodebit")
+# Not in the default list: the auto-debit scenario takes about as long as all the others together.
+DEFAULT_SCENARIOS = ("billing", "webhooks", "bulk", "registration", "reminders")
 
 
 def _load() -> str:
@@ -62,10 +67,10 @@ def _load() -> str:
 
 
 def main(report: Report) -> None:
-    from bench import billing, bulkimport, pages, reminders, webhooks
+    from bench import autodebit, billing, bulkimport, pages, reminders, webhooks
     from bench.dataset import ensure_regions
 
-    chosen = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
+    chosen = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(DEFAULT_SCENARIOS)).split(",") if s.strip()]
     unknown = set(chosen) - set(SCENARIOS)
     if unknown:
         raise SystemExit(f"unknown BENCH_SCENARIOS {sorted(unknown)}; choose from {SCENARIOS}")
@@ -75,7 +80,7 @@ def main(report: Report) -> None:
         print("  WARNING: the machine is already busy; the figures below share its CPUs with that load", flush=True)
     ensure_regions()
     for name, module in (("billing", billing), ("webhooks", webhooks), ("bulk", bulkimport), ("registration", pages),
-                         ("reminders", reminders)):
+                         ("reminders", reminders), ("autodebit", autodebit)):
         if name not in chosen:
             continue
         if name != "registration" and connection.vendor != "postgresql":

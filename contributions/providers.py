@@ -169,6 +169,13 @@ SIMULATOR_SCRIPT_ITEMS = ("success", "insufficient_funds", "expired", "timeout",
 _CHARGED = ("success", "timeout", "duplicate_callback")  # a timeout is a charge whose answer was lost
 
 
+@dataclass(frozen=True)
+class _SimMandate:
+    max_amount_idr: int
+    script: list
+    revoked: bool
+
+
 def account_mask(account: str) -> str:
     return "•••• " + account[-4:]
 
@@ -202,22 +209,30 @@ class SimulatorDebitProvider:
         from django.db import connection, transaction
 
         from contributions.models import SimulatorCharge, SimulatorMandate
-        from core.sql import chunks, insert_rows, placeholders
+        from core.sql import chunks, in_list, insert_rows
 
         if not charges:
             return []
         refs = sorted({c.mandate_reference for c in charges})
-        mandates = {m.reference: m for m in SimulatorMandate.objects.filter(reference__in=refs)
-                    .only("reference", "max_amount_idr", "script", "revoked")}
+        mandates = {}
+        sim_table = SimulatorMandate._meta.db_table
+        with connection.cursor() as cursor:
+            for some in chunks(refs):
+                refs_sql, params = in_list("reference", some)
+                cursor.execute(f"SELECT reference, max_amount_idr, script, revoked FROM {sim_table} "  # noqa: S608
+                               f"WHERE {refs_sql}", params)
+                for reference, top, script, revoked in cursor.fetchall():
+                    mandates[reference] = _SimMandate(top, json.loads(script) if isinstance(script, str)
+                                                      else script, bool(revoked))
         # The n-th distinct charge on a mandate plays the script's n-th item: count earlier ones where it matters.
         scripted = [r for r, m in mandates.items() if len(m.script) > 1]
         done = {}
         table = SimulatorCharge._meta.db_table
         with connection.cursor() as cursor:
             for some in chunks(scripted):
+                refs_sql, params = in_list("mandate_reference", some)
                 cursor.execute(f"SELECT mandate_reference, count(*) FROM {table} "  # noqa: S608
-                               f"WHERE mandate_reference IN ({placeholders(len(some))}) GROUP BY mandate_reference",
-                               list(some))
+                               f"WHERE {refs_sql} GROUP BY mandate_reference", params)
                 done.update(cursor.fetchall())
         now = timezone.now()
         rows, mine = [], {}
@@ -237,12 +252,17 @@ class SimulatorDebitProvider:
             rows.append((charge.idempotency_key, charge.mandate_reference, charge.amount_idr, outcome, reference, now))
         with transaction.atomic():
             insert_rows(SimulatorCharge, ("idempotency_key", "mandate_reference", "amount_idr", "outcome",
-                                          "reference", "created_at"), rows, on_conflict_skip=True)
+                                          "reference", "created_at"), rows, on_conflict_skip=True, as_arrays=True)
         stored = {}
-        for some in chunks([c.idempotency_key for c in charges]):
-            for row in SimulatorCharge.objects.filter(idempotency_key__in=some).values_list(
-                    "idempotency_key", "outcome", "reference", "amount_idr", "created_at"):
-                stored[row[0]] = row
+        with connection.cursor() as cursor:
+            for some in chunks([c.idempotency_key for c in charges]):
+                keys_sql, params = in_list("idempotency_key", some)
+                cursor.execute(f"SELECT idempotency_key, outcome, reference, amount_idr, created_at FROM {table} "  # noqa: S608
+                               f"WHERE {keys_sql}", params)
+                for key, outcome, reference, amount, created in cursor.fetchall():
+                    if isinstance(created, str):  # SQLite: naive UTC text
+                        created = dt.datetime.fromisoformat(created).replace(tzinfo=dt.UTC)
+                    stored[key] = (key, outcome, reference, amount, created)
         results, again = [], []
         for charge in charges:
             key, outcome, reference, amount, created = stored[charge.idempotency_key]

@@ -29,6 +29,14 @@ def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
+def in_list(column: str, values: Sequence) -> tuple[str, list]:
+    """`column IN (%s, …)`, or on PostgreSQL `column = ANY(%s)` with one array: the driver parses each placeholder
+    of a statement in Python, which a few thousand ids turn into the larger part of a batch's cost."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({placeholders(len(values))})", list(values)
+
+
 @dataclass(frozen=True)
 class InsertSpec:
     """Rows for one table, as insert_rows takes them; insert_together writes several in one round trip."""
@@ -37,18 +45,23 @@ class InsertSpec:
     fields: Sequence[str]
     rows: Sequence[Sequence]
     prepared: Sequence[str] = ()
+    as_arrays: bool = False
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence], *,
-                returning_pk: bool = False, prepared: Sequence[str] = (), on_conflict_skip: bool = False) -> list[int]:
+                returning_pk: bool = False, prepared: Sequence[str] = (), on_conflict_skip: bool = False,
+                as_arrays: bool = False) -> list[int]:
     """INSERT of many rows (a statement per few thousand); with returning_pk, the new primary keys in row order.
     Columns not in `fields` get the model's default, computed per row when it is a callable (a card token), as
     Model.save would give them. Fields named in `prepared` already hold their database value (a phone number in
     E.164 that was checked when the file was read: re-validating it costs more than the insert). With
-    on_conflict_skip, rows clashing with a unique constraint are left out (and so are their keys)."""
+    on_conflict_skip, rows clashing with a unique constraint are left out (and so are their keys). With as_arrays, on
+    PostgreSQL each column travels as one array (INSERT … SELECT FROM unnest): thousands of rows cost a handful of
+    parameters instead of tens of thousands, which the driver would otherwise parse one by one (auto-debit)."""
     pks: list[int] = []
     with connection.cursor() as cursor:
-        for sql, values in _insert_statements(model, fields, rows, prepared, on_conflict_skip, returning_pk):
+        for sql, values in _insert_statements(model, fields, rows, prepared, on_conflict_skip, returning_pk,
+                                              as_arrays):
             cursor.execute(sql, values)
             if returning_pk:
                 pks += [row[0] for row in cursor.fetchall()]
@@ -59,7 +72,8 @@ def insert_together(*specs: InsertSpec) -> None:
     """Several INSERTs (no keys returned) in one statement where the database allows data-modifying WITH
     (PostgreSQL): the payment webhook writes its ledger, audit and outbox rows in one round trip. Elsewhere, or
     when a spec needs more than one statement, one after the other."""
-    statements = [list(_insert_statements(s.model, s.fields, s.rows, s.prepared, False, False)) for s in specs]
+    statements = [list(_insert_statements(s.model, s.fields, s.rows, s.prepared, False, False, s.as_arrays))
+                  for s in specs]
     statements = [group for group in statements if group]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(statements) > 1 and all(len(g) == 1 for g in statements):
@@ -72,8 +86,11 @@ def insert_together(*specs: InsertSpec) -> None:
                 cursor.execute(sql, values)
 
 
-def _insert_statements(model, fields, rows, prepared, on_conflict_skip, returning_pk):
+def _insert_statements(model, fields, rows, prepared, on_conflict_skip, returning_pk, as_arrays=False):
     if not rows:
+        return
+    if as_arrays and connection.vendor == "postgresql":
+        yield from _insert_arrays(model, fields, rows, prepared, on_conflict_skip, returning_pk)
         return
     opts = model._meta
     given = [opts.get_field(name) for name in fields]
@@ -104,6 +121,40 @@ def _insert_statements(model, fields, rows, prepared, on_conflict_skip, returnin
             values += [f.get_db_prep_save(f.get_default(), connection) for f in per_row]
             values += fixed
         yield head + ", ".join([one] * len(chunk)) + tail, values
+
+
+def _insert_arrays(model, fields, rows, prepared, on_conflict_skip, returning_pk):
+    """INSERT … SELECT * FROM unnest(%s::type[], …): one array per column, rows in the given order."""
+    opts = model._meta
+    given = [opts.get_field(name) for name in fields]
+    now = timezone.now()
+    missing = [f for f in opts.concrete_fields if f not in given and not f.primary_key]
+    quote = connection.ops.quote_name
+    for first in range(0, len(rows), 5000):
+        chunk = rows[first:first + 5000]
+        columns, arrays = [], []
+        for i, field in enumerate(given):
+            raw = field.name in prepared
+            columns.append(field)
+            arrays.append([row[i] if raw else field.get_db_prep_save(row[i], connection) for row in chunk])
+        for field in missing:
+            columns.append(field)
+            if field.has_default() and callable(field.default):
+                arrays.append([field.get_db_prep_save(field.get_default(), connection) for _row in chunk])
+            else:
+                value = now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) \
+                    else field.get_default()
+                arrays.append([field.get_db_prep_save(value, connection)] * len(chunk))
+        casts = ", ".join(f"%s::{_array_type(f)}" for f in columns)
+        sql = (f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
+               f"SELECT * FROM unnest({casts})"
+               + (" ON CONFLICT DO NOTHING" if on_conflict_skip else "")
+               + (f" RETURNING {quote(opts.pk.column)}" if returning_pk else ""))
+        yield sql, arrays
+
+
+def _array_type(field) -> str:
+    return field.db_type(connection) + "[]"  # a foreign key's is its target's column type
 
 
 def chunks(items: Sequence, size: int = 5000):

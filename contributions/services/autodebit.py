@@ -59,7 +59,7 @@ from core.services import (
     notification_enqueue,
     notifications_deliver_after_commit,
 )
-from core.sql import InsertSpec, chunks, insert_together, placeholders
+from core.sql import InsertSpec, chunks, in_list, insert_together, placeholders
 from enrollment.models import Member, MemberStatus
 
 logger = logging.getLogger(__name__)
@@ -312,11 +312,11 @@ def _claim(*, now: dt.datetime, size: int) -> list[_Claimed]:
                                     provider, reference, member_id, top))
         if postgres:
             for some in chunks(claimed):
+                ids_sql, ids = in_list("id", [c.id for c in some])
                 cursor.execute(
                     f"UPDATE {_ATTEMPT} SET tries = CASE WHEN status = %s AND last_outcome <> %s THEN tries + 1 "  # noqa: S608
-                    f"ELSE tries END, status = %s, claimed_at = %s, updated_at = %s "
-                    f"WHERE id IN ({placeholders(len(some))})",
-                    [AttemptStatus.SCHEDULED, TIMEOUT, AttemptStatus.PROCESSING, at, at, *(c.id for c in some)])
+                    f"ELSE tries END, status = %s, claimed_at = %s, updated_at = %s WHERE {ids_sql}",
+                    [AttemptStatus.SCHEDULED, TIMEOUT, AttemptStatus.PROCESSING, at, at, *ids])
             return claimed
         # SQLite locked nothing: each row changes only if it is still as read (another process may have taken it).
         raw = {row[0]: row for row in rows}
@@ -348,11 +348,11 @@ def _reprice(claimed: list[_Claimed], *, now: dt.datetime, counts: Counter) -> l
             first = ops.adapt_datefield_value(dt.date.fromisoformat(_window(month)[0] + "-01"))
             members = sorted({c.member_id for c in group})
             for some in chunks(members):
+                ids_sql, ids = in_list("m.id", some)
                 cursor.execute(
                     f"SELECT m.id, m.status, (SELECT SUM(b.total_idr) FROM {_BILL} b WHERE b.member_id = m.id "  # noqa: S608
-                    f"AND b.status = %s AND b.month >= %s AND b.month <= %s) FROM {_MEMBER} m "
-                    f"WHERE m.id IN ({placeholders(len(some))})",
-                    [BillStatus.OPEN, first, ops.adapt_datefield_value(month), *some])
+                    f"AND b.status = %s AND b.month >= %s AND b.month <= %s) FROM {_MEMBER} m WHERE {ids_sql}",
+                    [BillStatus.OPEN, first, ops.adapt_datefield_value(month), *ids])
                 for member_id, status, total in cursor.fetchall():
                     owed[(member_id, month)] = int(total or 0)
                     if status in PAYABLE:
@@ -481,10 +481,11 @@ def _lock_attempts(cursor, ids: Sequence[int], extra: str = "") -> list[tuple]:
     lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
     rows = []
     for some in chunks(sorted(ids)):
+        ids_sql, params = in_list("a.id", some)
         cursor.execute(
             f"SELECT a.id, a.status, a.tries, a.month, a.provider_reference, a.mandate_id, d.member_id, d.payer_id"  # noqa: S608
             f"{extra} FROM {_ATTEMPT} a INNER JOIN {_MANDATE} d ON d.id = a.mandate_id "
-            f"WHERE a.id IN ({placeholders(len(some))}) ORDER BY a.id{lock}", list(some))
+            f"WHERE {ids_sql} ORDER BY a.id{lock}", params)
         rows += cursor.fetchall()
     return rows
 
@@ -519,8 +520,9 @@ def _settle(*, provider: str, results: list[tuple[int, DebitResult]], now: dt.da
         member_ids = sorted({t[3] for t in todo})
         for some in chunks(member_ids):
             lock = " FOR UPDATE OF m" if connection.features.has_select_for_update_of else ""
+            ids_sql, params = in_list("m.id", some)
             cursor.execute(f"SELECT m.id, m.status, m.kpj, m.phone FROM {_MEMBER} m "  # noqa: S608
-                           f"WHERE m.id IN ({placeholders(len(some))}) ORDER BY m.id{lock}", list(some))
+                           f"WHERE {ids_sql} ORDER BY m.id{lock}", params)
             members.update({row[0]: row for row in cursor.fetchall()})
         lines = []
         for _pk, month, _mandate_id, member_id, _payer, result in todo:
@@ -542,7 +544,8 @@ def _settle(*, provider: str, results: list[tuple[int, DebitResult]], now: dt.da
             received.append(_Received(payment[0], payment[1], result.amount_idr, member_id, paid_at[pk], [line],
                                       audit))
             done.append((pk, mandate_id, result.reference, payment[0]))
-        _book(cursor, received=received, bills=bills, transition_reason="first payment by auto-debit")
+        _book(cursor, received=received, bills=bills, transition_reason="first payment by auto-debit",
+              as_arrays=True)
         at = adapt(now)
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -556,8 +559,9 @@ def _settle(*, provider: str, results: list[tuple[int, DebitResult]], now: dt.da
                 f"updated_at = %s, provider_reference = %s, payment_id = %s WHERE id = %s",
                 [(AttemptStatus.SUCCEEDED, at, ref, pay, pk) for pk, _m, ref, pay in done])
         for some in chunks(sorted({d[1] for d in done})):
-            cursor.execute(f"UPDATE {_MANDATE} SET failed_months = 0 WHERE failed_months > 0 "  # noqa: S608
-                           f"AND id IN ({placeholders(len(some))})", list(some))
+            ids_sql, params = in_list("id", some)
+            cursor.execute(f"UPDATE {_MANDATE} SET failed_months = 0 WHERE failed_months > 0 AND {ids_sql}",  # noqa: S608
+                           params)
         counts["succeeded"] += len(done)
     notifications_deliver_after_commit()
     return counts

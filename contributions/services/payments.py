@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -266,7 +266,7 @@ class _Received:
 
 
 def _book(cursor, *, received: list[_Received], bills: dict[int, list[tuple[int, dt.date, int, int]]],
-          transition_reason: str) -> None:
+          transition_reason: str, as_arrays: bool = False) -> None:
     """Allocates each payment to its lines' open bills (from _open_bills, locked), marks paid bills, moves first
     payers to active, and writes ledger, audit and receipt SMS rows together. Bills of a member paid by two
     payments in one call are shared: the second sees what the first allocated."""
@@ -298,10 +298,13 @@ def _book(cursor, *, received: list[_Received], bills: dict[int, list[tuple[int,
                            f"WHERE id IN ({placeholders(len(some))})", [BillStatus.PAID, adapt(paid_at), *some])
     member_statuses_transition_locked(members=list(transitions.items()), to=MemberStatus.ACTIVE, actor=None,
                                       reason=transition_reason, audit_into=audit)
-    insert_together(  # ledger, audit and receipt SMS: one round trip on PostgreSQL
-        InsertSpec(LedgerEntry, ("kind", "member", "bill", "amount_idr", "note", "payment"), entries),
-        audit_events_spec(actor_id=None, events=audit),
-        notifications_spec(messages=messages))
+    specs = [InsertSpec(LedgerEntry, ("kind", "member", "bill", "amount_idr", "note", "payment"), entries),
+             audit_events_spec(actor_id=None, events=audit), notifications_spec(messages=messages)]
+    if as_arrays:  # thousands of payments at once (auto-debit): one array per column, see core.sql
+        specs = [replace(spec, as_arrays=True, prepared=[  # plain values: only JSON needs adapting
+            name for name in spec.fields if spec.model._meta.get_field(name).get_internal_type() != "JSONField"])
+            for spec in specs]
+    insert_together(*specs)  # ledger, audit and receipt SMS: one round trip on PostgreSQL
 
 
 _PAYMENT_FIELDS = ("order", "member", "provider", "provider_reference", "channel", "amount_idr", "paid_at",
@@ -320,7 +323,8 @@ def _payments_insert_many(*, provider: str, channel: str, rows: list[tuple[int, 
         receipts = {i: _receipt_number() for i in pending}
         pks = insert_rows(Payment, _PAYMENT_FIELDS, [
             (None, rows[i][0], provider, rows[i][1], channel, rows[i][2], rows[i][3], now, receipts[i])
-            for i in pending], returning_pk=True, on_conflict_skip=True)
+            for i in pending], returning_pk=True, on_conflict_skip=True, as_arrays=True,
+            prepared=_PAYMENT_FIELDS if connection.vendor == "postgresql" else ())  # SQLite stores times as UTC text
         if len(pks) == len(pending):
             for i, pk in zip(pending, pks, strict=True):
                 result[i] = (pk, receipts[i])
