@@ -30,11 +30,14 @@ def _prepare(cursor) -> None:
     created = bill_generate_for_period(month=MONTH).created
     if created:
         print(f"  created {created:,} December bills", flush=True)
-    cursor.execute("UPDATE contributions_bill SET due_date = CASE WHEN member_id %% 2 = 0 THEN %s ELSE %s END "
-                   "WHERE month = %s AND status = 'open'", [OVERDUE, DUE_SOON, MONTH])
-    cursor.execute("UPDATE enrollment_member SET language = CASE WHEN id %% 10 = 0 THEN 'en' ELSE 'id' END, "
-                   "notify_channel = CASE WHEN id %% 5 = 1 THEN 'whatsapp' ELSE 'sms' END "
-                   "WHERE consent_version = 'bench-1m'")
+    due = "CASE WHEN member_id %% 2 = 0 THEN %s ELSE %s END"
+    cursor.execute(f"UPDATE contributions_bill SET due_date = {due} WHERE month = %s AND status = 'open' "  # noqa: S608
+                   f"AND due_date <> {due}", [OVERDUE, DUE_SOON, MONTH, OVERDUE, DUE_SOON])
+    language, channel = ("CASE WHEN id %% 10 = 0 THEN 'en' ELSE 'id' END",
+                         "CASE WHEN id %% 5 = 1 THEN 'whatsapp' ELSE 'sms' END")
+    cursor.execute(f"UPDATE enrollment_member SET language = {language}, notify_channel = {channel} "  # noqa: S608
+                   f"WHERE consent_version = 'bench-1m' AND (language <> {language} OR notify_channel <> {channel})",
+                   [])
     cursor.execute("SELECT count(*) FROM enrollment_sponsor s JOIN core_user u ON u.id = s.user_id "
                    "WHERE u.username LIKE %s", [SPONSOR_MARKER + "%"])
     if cursor.fetchone()[0] < SPONSORS:
@@ -72,7 +75,7 @@ def _expected(cursor) -> tuple[int, int, int]:
 
 def _clear(cursor) -> None:
     cursor.execute("DELETE FROM contributions_reminder")
-    cursor.execute("DELETE FROM core_outboxmessage WHERE purpose LIKE 'reminder.%%'")
+    cursor.execute("DELETE FROM core_outboxmessage WHERE purpose LIKE 'reminder.%%'", [])
     cursor.execute("VACUUM (ANALYZE) contributions_reminder")
     cursor.execute("VACUUM (ANALYZE) core_outboxmessage")
 
