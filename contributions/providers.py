@@ -260,8 +260,10 @@ class SimulatorDebitProvider:
                 cursor.execute(f"SELECT idempotency_key, outcome, reference, amount_idr, created_at FROM {table} "  # noqa: S608
                                f"WHERE {keys_sql}", params)
                 for key, outcome, reference, amount, created in cursor.fetchall():
-                    if isinstance(created, str):  # SQLite: naive UTC text
-                        created = dt.datetime.fromisoformat(created).replace(tzinfo=dt.UTC)
+                    if isinstance(created, str):  # SQLite: UTC as text, or as a naive datetime
+                        created = dt.datetime.fromisoformat(created)
+                    if created.tzinfo is None:
+                        created = created.replace(tzinfo=dt.UTC)
                     stored[key] = (key, outcome, reference, amount, created)
         results, again = [], []
         for charge in charges:

@@ -45,6 +45,7 @@ from contributions.services.autodebit import (
     debit_mandate_create,
     debit_mandate_revoke,
 )
+from contributions.services.autodebit import run as debit_run
 from core.models import AuditEvent, JobRun, OutboxMessage
 from enrollment.models import MemberStatus
 from tests.contributions.helpers import bills_make, confirm, member_make, payer_make
@@ -332,7 +333,7 @@ def test_a_run_that_died_after_claiming_is_sent_again_with_the_same_key(billed):
     member, payer = billed
     mandate = _mandate(member, payer=payer)
     debit_attempts_create(month=NOV, now=RUN_AT)
-    claimed = autodebit._claim(now=RUN_AT, size=10)  # the worker dies here, before or after calling the provider
+    claimed = debit_run._claim(now=RUN_AT, size=10)  # the worker dies here, before or after calling the provider
     SimulatorDebitProvider().charge_many(charges=[DebitCharge(c.key, c.mandate_reference, c.amount_idr)
                                                   for c in claimed])
     assert debit_attempts_process(now=RUN_AT + dt.timedelta(minutes=5))["batches"] == 0  # not stale yet
@@ -348,7 +349,7 @@ def test_results_applied_twice_settle_once(billed):
     member, payer = billed
     _mandate(member, payer=payer)
     debit_attempts_create(month=NOV, now=RUN_AT)
-    [claimed] = autodebit._claim(now=RUN_AT, size=10)
+    [claimed] = debit_run._claim(now=RUN_AT, size=10)
     results = SimulatorDebitProvider().charge_many(charges=[DebitCharge(claimed.key, claimed.mandate_reference,
                                                                         claimed.amount_idr)])
     first = autodebit.debit_results_apply(provider="simulator", results=results)

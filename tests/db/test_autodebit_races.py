@@ -29,8 +29,8 @@ from contributions.providers import (
     sign,
 )
 from contributions.selectors import reconciliation
-from contributions.services import autodebit
 from contributions.services.autodebit import autodebit_run, debit_attempts_process, debit_mandate_create
+from contributions.services.autodebit import results as applying
 from tests.contributions.helpers import bill_issue, member_make, members_bulk, payer_make
 from tests.db.test_money_concurrency import _race
 
@@ -81,7 +81,7 @@ class _Killed(BaseException):
 @override_settings(AUTODEBIT_BATCH_SIZE=10)
 def test_a_run_killed_half_way_and_started_again_charges_once(where):
     members = _mandates(40)
-    real_apply, real_book = autodebit.debit_results_apply, autodebit._book
+    real_apply, real_book = applying.debit_results_apply, applying._book
     calls = {"n": 0}
 
     def dying_apply(**kwargs):
@@ -96,8 +96,8 @@ def test_a_run_killed_half_way_and_started_again_charges_once(where):
             raise _Killed
         return real_book(cursor, **kwargs)
 
-    patch = mock.patch.object(autodebit, "debit_results_apply", dying_apply) if where == "after_the_provider_call" \
-        else mock.patch.object(autodebit, "_book", dying_book)
+    patch = mock.patch.object(applying, "debit_results_apply", dying_apply) if where == "after_the_provider_call" \
+        else mock.patch.object(applying, "_book", dying_book)
 
     def killed_run():
         try:
