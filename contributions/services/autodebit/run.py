@@ -52,8 +52,11 @@ def debit_attempts_create(*, month: dt.date, now: dt.datetime | None = None, bat
         f"SELECT d.id, (SELECT SUM(b.total_idr) FROM {_BILL} b WHERE b.member_id = d.member_id AND b.status = %s "
         f"AND b.month >= %s AND b.month <= %s) AS total FROM {_MANDATE} d "
         f"INNER JOIN {_MEMBER} m ON m.id = d.member_id WHERE d.status = %s AND d.id >= %s AND d.id < %s "
-        f"AND m.status IN (%s, %s) AND NOT EXISTS (SELECT 1 FROM {_ATTEMPT} a WHERE a.mandate_id = d.id "
-        f"AND a.month = %s)) s WHERE s.total > 0 ON CONFLICT (mandate_id, month) DO NOTHING")
+        f"AND m.status IN (%s, %s)) s WHERE s.total > 0 ON CONFLICT (mandate_id, month) DO NOTHING")
+    # No NOT EXISTS against the attempts: planned while the table looked empty, PostgreSQL scanned it whole for
+    # every mandate as the other worker filled it. A range already done is seen by one index probe instead.
+    done_sql = (f"SELECT 1 FROM {_ATTEMPT} WHERE mandate_id >= %s AND mandate_id < %s AND month = %s "  # noqa: S608
+                f"LIMIT 1")
     m, first = ops.adapt_datefield_value(month), ops.adapt_datefield_value(dt.date.fromisoformat(window[0] + "-01"))
     when = ops.adapt_datetimefield_value(now)
     created, busy = 0, []
@@ -66,8 +69,12 @@ def debit_attempts_create(*, month: dt.date, now: dt.datetime | None = None, bat
                                [0x0AD0, lo // size])
                 if not wait and not cursor.fetchone()[0]:
                     return False
+            if wait:  # visited again: another worker held it, and has most likely done it
+                cursor.execute(done_sql, [lo, lo + size, m])
+                if cursor.fetchone():
+                    return True
             cursor.execute(sql, [m, AttemptStatus.SCHEDULED, when, when, when, BillStatus.OPEN, first, m,
-                                 MandateStatus.ACTIVE, lo, lo + size, *PAYABLE, m])
+                                 MandateStatus.ACTIVE, lo, lo + size, *PAYABLE])
             created += max(cursor.rowcount, 0)
         return True
 
