@@ -2,7 +2,17 @@
 
 from django.contrib import admin
 
-from contributions.models import Bill, Discount, IncomeBase, LedgerEntry, Payment, PaymentOrder, TariffRate
+from contributions.models import (
+    Bill,
+    DebitAttempt,
+    DebitMandate,
+    Discount,
+    IncomeBase,
+    LedgerEntry,
+    Payment,
+    PaymentOrder,
+    TariffRate,
+)
 from core.admin import ReadOnlyAdmin
 
 
@@ -47,3 +57,23 @@ class PaymentAdmin(ReadOnlyAdmin):
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "member", "bill", "amount_idr", "from_credit")
     list_filter = ("kind",)
+
+
+# Auto-debit: read-only here; mandates change through their service (consent, provider, audit), not by editing rows.
+
+
+@admin.register(DebitMandate)
+class DebitMandateAdmin(ReadOnlyAdmin):
+    list_display = ("member", "payer", "issuer", "account_masked", "max_amount_idr", "status", "failed_months",
+                    "consented_at")
+    list_filter = ("status", "method", "issuer")
+    search_fields = ("member__kpj", "provider_reference")
+    list_select_related = ("member", "payer")
+
+
+@admin.register(DebitAttempt)
+class DebitAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "month", "amount_idr", "status", "tries", "last_outcome", "next_try_at")
+    list_filter = ("status", "month", "last_outcome")
+    search_fields = ("mandate__member__kpj", "provider_reference")
+    list_select_related = ("mandate",)
