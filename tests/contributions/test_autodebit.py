@@ -470,3 +470,12 @@ def test_a_decline_callback_for_an_old_try_changes_nothing(client, billed):
                                               first.reference, first.amount_idr, first.created_at))
     response, data = _post(client, body)
     assert (response.status_code, data["status"], data["replay"]) == (200, "succeeded", True)
+
+
+def test_attempts_made_by_another_worker_a_moment_later_are_due_for_this_one(billed):
+    """Two workers: one creates the month's attempts with its clock slightly ahead; the other, whose run started a
+    moment earlier, must still see them as due (they are due from the month's start) and share the work."""
+    member, payer = billed
+    _mandate(member, payer=payer)
+    debit_attempts_create(month=NOV, now=RUN_AT + dt.timedelta(seconds=5))
+    assert debit_attempts_process(now=RUN_AT)["handled"] == 1

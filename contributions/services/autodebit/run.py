@@ -59,6 +59,9 @@ def debit_attempts_create(*, month: dt.date, now: dt.datetime | None = None, bat
                 f"LIMIT 1")
     m, first = ops.adapt_datefield_value(month), ops.adapt_datefield_value(dt.date.fromisoformat(window[0] + "-01"))
     when = ops.adapt_datetimefield_value(now)
+    # Due from the month's first moment, not from this worker's clock: a second worker whose run started a moment
+    # earlier would otherwise not see these as due and stop with half the work left to the first.
+    due = ops.adapt_datetimefield_value(timezone.make_aware(dt.datetime(month.year, month.month, 1)))
     created, busy = 0, []
 
     def one(lo: int, wait: bool) -> bool:
@@ -73,7 +76,7 @@ def debit_attempts_create(*, month: dt.date, now: dt.datetime | None = None, bat
                 cursor.execute(done_sql, [lo, lo + size, m])
                 if cursor.fetchone():
                     return True
-            cursor.execute(sql, [m, AttemptStatus.SCHEDULED, when, when, when, BillStatus.OPEN, first, m,
+            cursor.execute(sql, [m, AttemptStatus.SCHEDULED, due, when, when, BillStatus.OPEN, first, m,
                                  MandateStatus.ACTIVE, lo, lo + size, *PAYABLE])
             created += max(cursor.rowcount, 0)
         return True
