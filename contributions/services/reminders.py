@@ -341,12 +341,12 @@ def _member_batch(window: _Window, members: tuple[str, list]) -> int:
             # One statement: record the stage (conflicts drop what was sent before), take a message id from the
             # outbox sequence for each new one, write the messages. The reminder → message FK is checked at commit.
             cursor.execute(
-                f"WITH c AS ({cand_sql}), r AS (INSERT INTO {_REMINDER} (bill_id, stage, audience, created_at, "  # noqa: S608
-                f"message_id) SELECT c.bill_id, c.stage, %s, %s, nextval(pg_get_serial_sequence('{_OUTBOX}', 'id')) "
-                "FROM c ON CONFLICT (bill_id, stage, audience) DO NOTHING RETURNING bill_id, stage, message_id) "
-                f"INSERT INTO {_OUTBOX} ({_OUTBOX_COLUMNS}) SELECT r.message_id, {columns_sql} FROM r "
-                f"INNER JOIN c ON c.bill_id = r.bill_id AND c.stage = r.stage INNER JOIN {_MEMBER} m "
-                "ON m.id = c.member_id",
+                f"WITH c AS (SELECT cand.*, nextval(pg_get_serial_sequence('{_OUTBOX}', 'id')) AS message_id "  # noqa: S608
+                f"FROM ({cand_sql}) cand), r AS (INSERT INTO {_REMINDER} (bill_id, stage, audience, created_at, "
+                "message_id) SELECT c.bill_id, c.stage, %s, %s, c.message_id FROM c "
+                "ON CONFLICT (bill_id, stage, audience) DO NOTHING RETURNING message_id) "
+                f"INSERT INTO {_OUTBOX} ({_OUTBOX_COLUMNS}) SELECT c.message_id, {columns_sql} FROM c "
+                f"INNER JOIN r ON r.message_id = c.message_id INNER JOIN {_MEMBER} m ON m.id = c.member_id",
                 [*cand_params, Audience.MEMBER, adapt(window.now), *columns_params])
             return max(cursor.rowcount, 0)
         # SQLite holds the database's write lock for the whole transaction: ids after the largest are free.
