@@ -300,6 +300,7 @@ REMINDER_SPONSORED_AUDIENCE = env.str("REMINDER_SPONSORED_AUDIENCE", default="sp
 QUIET_HOURS_START = env.int("QUIET_HOURS_START", default=21)
 QUIET_HOURS_END = env.int("QUIET_HOURS_END", default=7)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100_000)
+REMINDER_WORKERS = env.int("REMINDER_WORKERS", default=2)  # database connections the job uses at once (PostgreSQL)
 # A WhatsApp or email message that failed this many times goes by its fallback (SMS) instead.
 NOTIFICATION_FALLBACK_AFTER_ATTEMPTS = env.int("NOTIFICATION_FALLBACK_AFTER_ATTEMPTS", default=2)
 # The portal's public address, for links in messages.

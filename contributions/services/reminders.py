@@ -18,6 +18,7 @@ province (WIB/WITA/WIT); the outbox drops a reminder whose bills were paid befor
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -221,7 +222,7 @@ _REMINDER, _OUTBOX = Reminder._meta.db_table, OutboxMessage._meta.db_table
 _SPONSORSHIP, _MANDATE, _ATTEMPT = Sponsorship._meta.db_table, DebitMandate._meta.db_table, DebitAttempt._meta.db_table
 
 
-def _candidates_sql(window: _Window, audience: str) -> tuple[str, list]:
+def _candidates_sql(window: _Window, audience: str, skip_sent: bool = True) -> tuple[str, list]:
     """SELECT bill_id, member_id, stage, amount, due_on, month, sponsor_id for the members in a batch
     ({members}, on m and b), one row per bill and stage that is due now for this audience."""
     t = window.today
@@ -273,6 +274,9 @@ def _candidates_sql(window: _Window, audience: str) -> tuple[str, list]:
                        [adapt(add_months(window.current, -1)), MemberStatus.LAPSED],
                        "b.total_idr", [], "b.due_date", []))
     required = [s for s in settings.REMINDER_REQUIRED_STAGES]
+    # Sent before: skipped here (a rerun costs an index probe per bill); ON CONFLICT settles a race.
+    unsent = (f"NOT EXISTS (SELECT 1 FROM {_REMINDER} x WHERE x.bill_id = b.id AND x.stage = %s "  # noqa: S608
+              "AND x.audience = %s)") if skip_sent else "1 = 1"
     selects, params = [], []
     for stage, condition, condition_params, amount, amount_params, due_on, due_params in stages:
         consent = "1 = 1" if stage in required else f"NOT {opted_out}"
@@ -280,8 +284,9 @@ def _candidates_sql(window: _Window, audience: str) -> tuple[str, list]:
             f"SELECT b.id AS bill_id, m.id AS member_id, %s AS stage, {amount} AS amount, "  # noqa: S608
             f"{due_on} AS due_on, b.month AS month, {sponsor} AS sponsor_id "
             f"FROM {_BILL} b INNER JOIN {_MEMBER} m ON m.id = b.member_id {join} "
-            f"WHERE b.status = %s AND {{members}} AND {condition} AND {who} AND {consent}")
-        params += [stage, *amount_params, *due_params, BillStatus.OPEN, "{members}", *condition_params]
+            f"WHERE b.status = %s AND {{members}} AND {condition} AND {who} AND {consent} AND {unsent}")
+        params += [stage, *amount_params, *due_params, BillStatus.OPEN, "{members}", *condition_params,
+                   *([stage, audience] if skip_sent else [])]
     return " UNION ALL ".join(selects), params
 
 
@@ -358,6 +363,7 @@ def _member_batch(window: _Window, members: tuple[str, list]) -> int:
             [Audience.MEMBER, adapt(window.now), *cand_params])
         if cursor.rowcount <= 0:
             return 0
+        cand_sql, cand_params = _bind_members(*_candidates_sql(window, Audience.MEMBER, skip_sent=False), members)
         cursor.execute(
             f"INSERT INTO {_OUTBOX} ({_OUTBOX_COLUMNS}) SELECT r.message_id, {columns_sql} "  # noqa: S608
             f"FROM {_REMINDER} r INNER JOIN ({cand_sql}) c ON c.bill_id = r.bill_id AND c.stage = r.stage "
@@ -448,27 +454,50 @@ def _sponsor_message(sponsor: Sponsor, stage: str, group: _Group, window: _Windo
             *fallback)
 
 
-def reminders_send(*, now: dt.datetime | None = None, batch_size: int | None = None) -> dict[str, int]:
+def reminders_send(*, now: dt.datetime | None = None, batch_size: int | None = None,
+                   workers: int | None = None) -> dict[str, int]:
     """The daily job: every bill's reminder that is due today, once. Resumable: each batch of members commits on
-    its own and a rerun (or a second run at once) skips what was recorded."""
+    its own and a rerun (or a second run at once) skips what was recorded.
+
+    On PostgreSQL the batches run on REMINDER_WORKERS connections at once (threads that wait on the database, which
+    does the work on as many cores); the sponsored members are recorded in one statement after them, then each
+    sponsor's message is written."""
     now = now or timezone.now()
     window = _Window(today=timezone.localdate(now), now=now)
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
+    # Other connections cannot see a caller's uncommitted rows: inside a transaction, one connection.
+    workers = 1 if connection.in_atomic_block or not _postgres() else workers or settings.REMINDER_WORKERS
     bounds = Member.objects.aggregate(lo=Min("id"), hi=Max("id"))
-    counts = {"handled": 0, "failed": 0, "skipped": 0}
-    start = bounds["lo"]
-    while start is not None and start <= bounds["hi"]:
+    starts = list(range(bounds["lo"], bounds["hi"] + 1, batch_size)) if bounds["lo"] is not None else []
+
+    def batch(start: int) -> int:
         # Bounded on both tables: each stage reads the batch's bills by the (member, status, month) index.
         members = ("m.id >= %s AND m.id < %s AND b.member_id >= %s AND b.member_id < %s",
                    [start, start + batch_size, start, start + batch_size])
         with transaction.atomic():
-            counts["handled"] += _member_batch(window, members)
-            _sponsor_batch(window, members)
-        start += batch_size
-    counts["handled"] += _sponsor_messages(window)
-    if counts["handled"]:
+            return _member_batch(window, members)
+
+    if workers > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            handled = sum(pool.map(_in_own_connection(batch), starts))
+    else:
+        handled = sum(batch(start) for start in starts)
+    with transaction.atomic():
+        _sponsor_batch(window, ("1 = 1", []))  # few rows, driven from the sponsorships
+    handled += _sponsor_messages(window)
+    if handled:
         notifications_deliver_after_commit()
-    return counts
+    return {"handled": handled, "failed": 0, "skipped": 0}
+
+
+def _in_own_connection(work):
+    """Runs work(arg) in a pool thread, which has its own database connection; closes it afterwards."""
+    def run(arg):
+        try:
+            return work(arg)
+        finally:
+            connection.close()
+    return run
 
 
 def reminder_is_stale(message: OutboxMessage) -> bool:
