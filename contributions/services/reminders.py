@@ -240,11 +240,12 @@ def _candidates_sql(window: _Window, audience: str, skip_sent: bool = True) -> t
     else:
         who = f"NOT EXISTS (SELECT 1 FROM {_SPONSORSHIP} s WHERE s.member_id = m.id AND {sponsored})"  # noqa: S608
         opted_out = "m.reminders_opt_out"
-    # A working mandate pays the bill: no reminder before the due date unless this month's debit failed.
+    # A working mandate pays the bill: no reminder before the due date unless this month's debit failed or was not
+    # made (above the payer's maximum).
     debited = (f"EXISTS (SELECT 1 FROM {_MANDATE} d WHERE d.member_id = m.id AND d.status = %s "  # noqa: S608
                f"AND NOT EXISTS (SELECT 1 FROM {_ATTEMPT} a WHERE a.mandate_id = d.id AND a.month = b.month "
-               "AND a.status = %s))")
-    debited_params = [MandateStatus.ACTIVE, AttemptStatus.FAILED]
+               "AND a.status IN (%s, %s)))")
+    debited_params = [MandateStatus.ACTIVE, AttemptStatus.FAILED, AttemptStatus.SKIPPED]
     arrears = (f"(SELECT COUNT(*) FROM {_BILL} p WHERE p.member_id = m.id AND p.status = %s "  # noqa: S608
                "AND p.month >= %s AND p.month < %s)")
     arrears_sum = (f"(SELECT SUM(p.total_idr) FROM {_BILL} p WHERE p.member_id = m.id AND p.status = %s "  # noqa: S608

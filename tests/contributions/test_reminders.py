@@ -304,7 +304,8 @@ def test_a_sponsored_member_whose_sponsorship_ended_is_reminded_directly(sponsor
     assert [m.recipient for m in messages()] == ["+6281200000056"]
 
 
-def test_auto_debit_replaces_the_early_reminders_until_the_debit_fails(english_member):
+@pytest.mark.parametrize("status", [AttemptStatus.FAILED, AttemptStatus.SKIPPED])
+def test_auto_debit_replaces_the_early_reminders_until_the_debit_fails(english_member, status):
     payer = User.objects.create(username="debitor")
     mandate = DebitMandate.objects.create(
         payer=payer, member=english_member, method="bank", issuer="BCA", account_masked="•••• 1234",
@@ -313,7 +314,7 @@ def test_auto_debit_replaces_the_early_reminders_until_the_debit_fails(english_m
     assert messages() == []
     now = timezone.now()
     DebitAttempt.objects.create(mandate=mandate, month=dt.date(2026, 12, 1), amount_idr=36_800,
-                                status=AttemptStatus.FAILED, created_at=now, updated_at=now)
+                                status=status, created_at=now, updated_at=now)
     run(at("2026-12-13"))
     assert [m.purpose for m in messages()] == ["reminder.due_soon"]
 
