@@ -67,3 +67,43 @@ def test_worker_runs_a_scheduled_job_end_to_end(reference_data, settings):
     paying.refresh_from_db()
     assert member.status == MemberStatus.LAPSED and paying.status == MemberStatus.REGISTERED
     assert AuditEvent.objects.filter(action="member.status_changed", object_id=str(member.pk)).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_the_auto_debit_job_end_to_end(reference_data):
+    """Beat sends the auto-debit run by name; a real worker charges the simulator once, the month is paid, the
+    member is active and the run is recorded."""
+    from django.utils import timezone
+
+    from contributions.models import AttemptStatus, Bill, BillStatus, DebitAttempt, Payment
+    from contributions.services.autodebit import debit_mandate_create
+    from core.models import JobRun
+    from enrollment.models import MemberStatus
+    from tests.contributions.helpers import bills_make, member_make, payer_make
+
+    current = timezone.localdate().replace(day=1)
+    member = member_make(billing_start=current)
+    bills_make(member, f"{current:%Y-%m}")
+    debit_mandate_create(payer=payer_make(), member=member, method="bank", issuer="BCA", account="1234567890",
+                         max_amount_idr=500_000, consent_ip="203.0.113.9")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10):
+            app.send_task("contributions.tasks.autodebit_run", queue=queue)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                run = JobRun.objects.filter(job="autodebit.run").first()
+                if run and run.status != JobRun.Status.RUNNING:
+                    break
+                time.sleep(0.2)
+    finally:
+        app.conf.task_always_eager = True
+    run = JobRun.objects.get(job="autodebit.run")
+    assert run.status == "succeeded" and run.handled == 1, (run.status, run.handled, run.errors)
+    attempt = DebitAttempt.objects.get()
+    assert attempt.status == AttemptStatus.SUCCEEDED and attempt.payment is not None
+    assert Payment.objects.get().channel == "auto"
+    assert Bill.objects.get(member=member).status == BillStatus.PAID
+    member.refresh_from_db()
+    assert member.status == MemberStatus.ACTIVE
