@@ -306,7 +306,8 @@ def test_a_mandate_failing_months_in_a_row_is_suspended(billed):
     assert (mandate.status, mandate.failed_months) == (MandateStatus.SUSPENDED, 2)
     assert mandate.suspended_at is not None
     assert AuditEvent.objects.filter(action="debit_mandate.suspended", object_id=str(mandate.pk)).exists()
-    assert OutboxMessage.objects.filter(purpose="autodebit", body__contains="suspended").count() == 1
+    # In the payer's language: Indonesian unless the account chose English.
+    assert OutboxMessage.objects.filter(purpose="autodebit", body__contains="dihentikan sementara").count() == 1
     # a suspended mandate is not charged in the next month
     assert autodebit_run(month=dt.date(2026, 12, 1), now=RUN_AT + dt.timedelta(days=30))["created"] == 0
 
