@@ -1,0 +1,60 @@
+"""Claims reference data from DOMAIN.md; used by the data migration and by tests that flush the database."""
+
+import datetime as dt
+from decimal import Decimal
+
+# PP 82/2019 took effect on 2 December 2019; DOMAIN.md gives its figures.
+FROM = dt.date(2019, 12, 2)
+FIRM = "PP 82/2019 (DOMAIN.md: firm)"
+
+# (kind, amount_idr, multiple, quantity, provisional, source)
+RULES = [
+    ("jkm_lump_sum", 20_000_000, None, None, False, FIRM),
+    ("jkm_periodic", 12_000_000, None, None, False, f"{FIRM}: 24 × Rp500,000 paid at once"),
+    ("jkm_funeral", 10_000_000, None, None, False, FIRM),
+    ("jkm_early_death", 10_000_000, None, None, False, "DOMAIN.md: firm, source names differ"),
+    ("jkm_early_months", None, None, 3, False, "DOMAIN.md: firm, source names differ"),
+    ("jkm_school_months", None, None, 36, False, FIRM),
+    ("jkk_death_multiple", None, Decimal("48"), None, True,
+     "DOMAIN.md: open: 48× the declared monthly income; some sources say 56× (the total-disability multiple)"),
+    ("school_children", None, None, 2, False, FIRM),
+    ("school_cap", 174_000_000, None, None, False, FIRM),
+    ("jht_age_years", None, None, 56, False, "DOMAIN.md: firm"),
+]
+
+# (level, position, yearly_idr, years): Rp87 M per child in all.
+SCHOLARSHIP_LEVELS = [
+    ("primary", 1, 1_500_000, 8),
+    ("junior_high", 2, 2_000_000, 3),
+    ("senior_high", 3, 3_000_000, 3),
+    ("university", 4, 12_000_000, 5),
+]
+
+# (code, name, is_default, regency codes). Regencies without an area go to the default branch.
+BRANCHES = [
+    ("JKT-PST", "Kantor Cabang Jakarta Pusat", True, ["31.71"]),
+    ("JKT-SEL", "Kantor Cabang Jakarta Selatan", False, ["31.74"]),
+    ("BDG-SOR", "Kantor Cabang Bandung Soreang", False, ["32.04"]),
+    ("BDG-KOT", "Kantor Cabang Bandung Kota", False, ["32.73"]),
+    ("SKA", "Kantor Cabang Surakarta", False, ["33.72"]),
+    ("PLG", "Kantor Cabang Palembang", False, ["16.71"]),
+    ("BTG", "Kantor Cabang Bontang", False, ["64.74"]),
+]
+
+
+def claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea) -> None:
+    for kind, amount, multiple, quantity, provisional, source in RULES:
+        BenefitRule.objects.update_or_create(
+            kind=kind, effective_from=FROM,
+            defaults={"amount_idr": amount, "multiple": multiple, "quantity": quantity, "provisional": provisional,
+                      "source": source},
+        )
+    for level, position, yearly, years in SCHOLARSHIP_LEVELS:
+        ScholarshipLevel.objects.update_or_create(
+            level=level, effective_from=FROM,
+            defaults={"position": position, "yearly_idr": yearly, "years": years, "source": FIRM},
+        )
+    for code, name, is_default, regencies in BRANCHES:
+        branch, _ = Branch.objects.update_or_create(code=code, defaults={"name": name, "is_default": is_default})
+        for regency in regencies:
+            BranchArea.objects.update_or_create(regency_id=regency, defaults={"branch": branch})

@@ -1,0 +1,21 @@
+import pytest
+
+from tests.contributions.helpers import pin_today
+from tests.core.helpers import english  # noqa: F401 - fixture
+
+
+@pytest.fixture(autouse=True)
+def claims_reference(reference_data):
+    """Claims reference data from the same seed as the migration (transactional tests elsewhere flush it)."""
+    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.seed import claims_reference_seed
+
+    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+
+
+@pytest.fixture(autouse=True)
+def _today_is_fixed():
+    import datetime as dt
+
+    with pin_today(dt.date(2030, 6, 15)):
+        yield
