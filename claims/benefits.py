@@ -1,0 +1,197 @@
+"""Benefit calculation over the reference data in force on the event date. Pure reads: nothing is written.
+
+Every result is a list of lines (label, rupiah, the rule or source it comes from); the total is their sum, so the
+breakdown staff see always adds up. Rupiah are rounded once per figure with core.money.round_idr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims.models import RuleKind, ScholarshipLevel
+from claims.selectors import benefit_rule, jht_return_rates, membership_start, scholarship_levels
+from contributions.duedates import add_months
+from contributions.models import Bill, BillStatus
+from core.money import format_idr, round_idr
+
+REFUND_RULE = "DOMAIN.md: contributions paid for months after the event are refunded with the claim [single]"
+JHT_RULE = "DOMAIN.md: JHT = the member's JHT contributions plus returns [firm]"
+
+
+class BenefitError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BenefitLine:
+    label: str
+    amount_idr: int
+    rule: str
+    year: int | None = None
+    child: str = ""
+
+
+@dataclass(frozen=True)
+class Benefit:
+    lines: tuple[BenefitLine, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def total_idr(self) -> int:
+        return sum(line.amount_idr for line in self.lines)
+
+
+def early_death_period_end(*, member, event_date: dt.date) -> dt.date:
+    """First day after the early-death period: membership starts on the first day of a month, so "the first
+    3 months" are 3 whole calendar months and a death on this day or later gets the full benefit."""
+    months = benefit_rule(kind=RuleKind.JKM_EARLY_DEATH_MONTHS, on=event_date).quantity
+    return add_months(membership_start(member=member), months)
+
+
+def jkm_death(*, member, event_date: dt.date) -> Benefit:
+    if event_date < early_death_period_end(member=member, event_date=event_date):
+        rule = benefit_rule(kind=RuleKind.JKM_EARLY_DEATH, on=event_date)
+        return Benefit(lines=(BenefitLine(_("Death benefit in the first months of membership"), rule.amount_idr,
+                                          rule.source),))
+    lines = []
+    for kind, label in ((RuleKind.JKM_LUMP_SUM, _("Lump sum")),
+                        (RuleKind.JKM_PERIODIC, _("Periodic benefit (24 months, paid at once)")),
+                        (RuleKind.JKM_FUNERAL, _("Funeral costs"))):
+        rule = benefit_rule(kind=kind, on=event_date)
+        lines.append(BenefitLine(label, rule.amount_idr, rule.source))
+    return Benefit(lines=tuple(lines))
+
+
+def declared_income_at(*, member, event_date: dt.date) -> int:
+    """The income base billed for the event month; the member's current base when that month has no bill."""
+    billed = (Bill.objects.filter(member=member, month=event_date.replace(day=1))
+              .values_list("income_base_idr", flat=True).first())
+    return billed or member.income_base_idr
+
+
+def jkk_death(*, member, event_date: dt.date) -> Benefit:
+    rule = benefit_rule(kind=RuleKind.JKK_DEATH_MULTIPLE, on=event_date)
+    income = declared_income_at(member=member, event_date=event_date)
+    multiple = rule.multiple.normalize()
+    label = _("%(multiple)s × declared monthly income %(income)s") % {
+        "multiple": f"{multiple:f}", "income": format_idr(income)}
+    notes = (_("The multiple is provisional: sources disagree."),) if rule.provisional else ()
+    return Benefit(lines=(BenefitLine(label, round_idr(rule.multiple * income), rule.source),), notes=notes)
+
+
+@dataclass(frozen=True)
+class Child:
+    name: str
+    level: str
+    year_in_level: int = 1  # the school year the child is in at that level when payments start
+
+
+def scholarships(*, children: Sequence[Child], event_date: dt.date, first_year: int) -> Benefit:
+    """Scholarships under the reference data in force on the event date (see scholarship_schedule)."""
+    cap = benefit_rule(kind=RuleKind.SCHOLARSHIP_CAP, on=event_date)
+    return scholarship_schedule(
+        children=children, levels=scholarship_levels(on=event_date), first_year=first_year,
+        max_children=benefit_rule(kind=RuleKind.SCHOLARSHIP_MAX_CHILDREN, on=event_date).quantity,
+        cap_idr=cap.amount_idr, cap_source=cap.source,
+    )
+
+
+def scholarship_schedule(*, children: Sequence[Child], levels: Sequence[ScholarshipLevel], first_year: int,
+                         max_children: int, cap_idr: int, cap_source: str) -> Benefit:
+    """A yearly schedule per child from its current level through the later ones, for at most `max_children`
+    (in the order given; the rest are refused in the notes). Rows are paid in calendar order, children in the
+    order given within a year; the row that reaches the cap is cut to it and later rows are dropped."""
+    notes = [_("%(name)s: refused, scholarships are paid for %(count)s children at most.")
+             % {"name": c.name, "count": max_children} for c in children[max_children:]]
+    by_level = {row.level: i for i, row in enumerate(levels)}
+    rows: list[tuple[int, int, BenefitLine]] = []
+    for order, child in enumerate(children[:max_children]):
+        if child.level not in by_level:
+            raise BenefitError(_("Unknown school level %(level)s.") % {"level": child.level})
+        start = levels[by_level[child.level]]
+        if not 1 <= child.year_in_level <= start.years:
+            raise BenefitError(_("%(name)s: year %(year)s is not within the %(years)s years of that level.")
+                               % {"name": child.name, "year": child.year_in_level, "years": start.years})
+        year = first_year
+        for level in levels[by_level[child.level]:]:
+            skipped = child.year_in_level - 1 if level is start else 0
+            for _n in range(level.years - skipped):
+                rows.append((year, order, BenefitLine(level.get_level_display(), level.yearly_idr, level.source,
+                                                      year=year, child=child.name)))
+                year += 1
+    lines: list[BenefitLine] = []
+    paid = 0
+    for _year, _order, line in sorted(rows, key=lambda r: (r[0], r[1])):
+        if paid + line.amount_idr > cap_idr:
+            if cap_idr > paid:
+                lines.append(BenefitLine(line.label, cap_idr - paid, cap_source, year=line.year, child=line.child))
+            notes.append(_("Capped at the scholarship total of %(cap)s.") % {"cap": format_idr(cap_idr)})
+            break
+        lines.append(line)
+        paid += line.amount_idr
+    return Benefit(lines=tuple(lines), notes=tuple(notes))
+
+
+def _paid_month(bill: Bill) -> dt.date:
+    return timezone.localtime(bill.paid_at).date().replace(day=1) if bill.paid_at else bill.month
+
+
+def jht_balance(*, member, event_date: dt.date) -> Benefit:
+    """JHT contributions paid for months up to the event month, plus returns.
+
+    Convention: a contribution earns from the later of its covered month and the month it was paid, counting
+    that month; in each year it earns that year's declared rate pro rata (months / 12), and the balance at the
+    start of a year (contributions plus earlier returns) earns the whole year's rate, so returns compound yearly.
+    The event year counts up to and including the event month. Later months are refunded, not saved.
+    Returns are exact until the end; each year's line is the change in the rounded running total, so the lines
+    add up to the total rounded once.
+    """
+    event_month = event_date.replace(day=1)
+    bills = list(Bill.objects.filter(member=member, status=BillStatus.PAID, month__lte=event_month,
+                                     jht_gross_idr__gt=0).order_by("month"))
+    contributions = [(min(max(b.month, _paid_month(b)), event_month), b.jht_gross_idr - b.jht_discount_idr)
+                     for b in bills]
+    contributions = [(m, amount) for m, amount in contributions if amount > 0]
+    if not contributions:
+        return Benefit(lines=(), notes=(_("No JHT contributions were paid."),))
+    saved = sum(amount for _m, amount in contributions)
+    lines = [BenefitLine(_("JHT contributions paid (%(count)s months)") % {"count": len(contributions)}, saved,
+                         JHT_RULE)]
+    first_year = contributions[0][0].year
+    rates = jht_return_rates(first_year=first_year, last_year=event_date.year)
+    balance = Decimal(0)
+    returns = Decimal(0)
+    rounded_so_far = 0
+    for year in range(first_year, event_date.year + 1):
+        last_month = 12 if year < event_date.year else event_date.month
+        rate = rates[year].percent / Decimal(100)
+        earned = balance * rate * last_month / 12
+        for month, amount in contributions:
+            if month.year == year:
+                earned += amount * rate * (last_month - month.month + 1) / 12
+                balance += amount
+        balance += earned
+        returns += earned
+        line_amount = round_idr(returns) - rounded_so_far
+        rounded_so_far += line_amount
+        label = _("Returns %(year)s at %(percent)s %% a year") % {"year": year, "percent": rates[year].percent}
+        lines.append(BenefitLine(label, line_amount, rates[year].source or _("JHT return rate set by an admin"),
+                                 year=year))
+    provisional = [str(y) for y, r in sorted(rates.items()) if r.provisional]
+    notes = ((_("Provisional return rates: %(years)s.") % {"years": ", ".join(provisional)}),) if provisional else ()
+    return Benefit(lines=tuple(lines), notes=notes)
+
+
+def refund_after_event(*, member, event_date: dt.date) -> Benefit:
+    """Every paid month after the event month comes back in full (all programs), a line per month."""
+    bills = Bill.objects.filter(member=member, status=BillStatus.PAID, month__gt=event_date.replace(day=1))
+    return Benefit(lines=tuple(
+        BenefitLine(_("Refund of contributions for %(month)s") % {"month": f"{b.month:%Y-%m}"}, b.total_idr,
+                    REFUND_RULE, year=b.month.year)
+        for b in bills.order_by("month")))
