@@ -174,3 +174,27 @@ class BranchArea(models.Model):
 
         if self.regency_id and self.regency.level != RegionLevel.REGENCY:
             raise ValidationError({"regency": _("A branch area is a regency or city.")})
+
+
+class HeirRelationship(models.TextChoices):
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Brother or sister")
+    PARENT_IN_LAW = "parent_in_law", _("Parent-in-law")
+    CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law")
+    SIBLING_IN_LAW = "sibling_in_law", _("Brother- or sister-in-law")
+    NAMED_IN_WILL = "will", _("Person named in a will")
+
+
+# DOMAIN.md: spouse or children; else direct-line relatives to the second degree; else siblings; else in-laws;
+# else a person named in a will. A lower number comes first.
+HEIR_CLASS = {
+    HeirRelationship.SPOUSE: 1, HeirRelationship.CHILD: 1,
+    HeirRelationship.PARENT: 2, HeirRelationship.GRANDPARENT: 2, HeirRelationship.GRANDCHILD: 2,
+    HeirRelationship.SIBLING: 3,
+    HeirRelationship.PARENT_IN_LAW: 4, HeirRelationship.CHILD_IN_LAW: 4, HeirRelationship.SIBLING_IN_LAW: 4,
+    HeirRelationship.NAMED_IN_WILL: 5,
+}

@@ -1,0 +1,119 @@
+"""Automatic eligibility checks for a claim, each with its reason, for staff to see (pure reads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from claims.benefits import early_death_period_end
+from claims.models import DEATH_CLAIM_TYPES, HEIR_CLASS, ClaimType, HeirRelationship, RuleKind, claim_program
+from claims.selectors import benefit_rule, membership_start
+from contributions.duedates import add_months
+from contributions.selectors import covered_on
+
+JKK_JKM = ("JKK", "JKM")
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    passed: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    checks: tuple[Check, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def failed(self) -> list[Check]:
+        return [check for check in self.checks if not check.passed]
+
+
+def _day(value: dt.date) -> str:
+    return date_format(value, "DATE_FORMAT")
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def claim_eligibility(
+    *,
+    member,
+    claim_type: str,
+    event_date: dt.date,
+    heir: str | None = None,
+    other_heirs: Sequence[str] = (),
+    already_paid_death: bool = False,
+) -> Eligibility:
+    """`heir` is the claimant's relationship to the member (death claims), `other_heirs` those of the other known
+    heirs; `already_paid_death` says a JKK or JKM death benefit was already approved for the member (the Claim
+    model that will answer it comes in a later slice)."""
+    claim_type = ClaimType(claim_type)
+    program = claim_program(claim_type)
+    start = membership_start(member=member)
+    checks = [_program_held(member, program, event_date, start)]
+    if program in JKK_JKM:
+        paid = covered_on(member=member, day=event_date)
+        checks.append(Check("event_month_paid", paid, _("The contribution for %(month)s was paid by the event date.")
+                            % {"month": f"{event_date:%Y-%m}"} if paid else
+                            _("The contribution for %(month)s was not paid by the event date: no cover.")
+                            % {"month": f"{event_date:%Y-%m}"}))
+    if claim_type == ClaimType.JKM_DEATH:
+        end = early_death_period_end(member=member, event_date=event_date)
+        checks.append(Check("membership_age", True, _(
+            "Death before %(end)s, in the first months of membership: only the early-death amount is paid.")
+            % {"end": _day(end)} if event_date < end else
+            _("Membership since %(start)s: the full death benefit applies.") % {"start": _day(start)}))
+    if claim_type == ClaimType.JKM_SCHOLARSHIP:
+        months = benefit_rule(kind=RuleKind.JKM_SCHOLARSHIP_MONTHS, on=event_date).quantity
+        from_day = add_months(start, months)
+        ok = event_date >= from_day
+        checks.append(Check("membership_age", ok, (
+            _("Membership of %(months)s months reached on %(day)s.") if ok else
+            _("JKM scholarships need %(months)s months of membership, reached on %(day)s only."))
+            % {"months": months, "day": _day(from_day)}))
+    if claim_type == ClaimType.JHT_AGE:
+        years = benefit_rule(kind=RuleKind.JHT_AGE_YEARS, on=event_date).quantity
+        age = _age(member.birth_date, event_date)
+        checks.append(Check("retirement_age", age >= years, _("Age %(age)s on the event date; JHT is paid from age "
+                                                              "%(years)s.") % {"age": age, "years": years}))
+    if claim_type in DEATH_CLAIM_TYPES:
+        checks.append(_heir_order(heir, other_heirs))
+    if claim_type in (ClaimType.JKK_DEATH, ClaimType.JKM_DEATH):
+        checks.append(Check("one_death_benefit", not already_paid_death,
+                            _("A death benefit was already approved for this member.") if already_paid_death else
+                            _("No death benefit was approved for this member before.")))
+    return Eligibility(checks=tuple(checks))
+
+
+def _program_held(member, program: str, event_date: dt.date, start: dt.date) -> Check:
+    if program == "JHT" and not member.has_jht:
+        return Check("program_held", False, _("The member does not take JHT."))
+    if event_date < start:
+        return Check("program_held", False, _("The event is before the membership began on %(start)s.")
+                     % {"start": _day(start)})
+    return Check("program_held", True, _("%(program)s held since %(start)s.")
+                 % {"program": program, "start": _day(start)})
+
+
+def _heir_order(heir: str | None, others: Sequence[str]) -> Check:
+    if heir is None:
+        return Check("heir_order", False, _("The heir's relationship to the member is needed."))
+    mine = HEIR_CLASS[HeirRelationship(heir)]
+    first = min([mine] + [HEIR_CLASS[HeirRelationship(o)] for o in others])
+    label = HeirRelationship(heir).label
+    if mine == first:
+        return Check("heir_order", True, _("%(heir)s: no heir comes before them.") % {"heir": label})
+    ahead = sorted({str(HeirRelationship(o).label) for o in others if HEIR_CLASS[HeirRelationship(o)] == first})
+    return Check("heir_order", False, _("%(heir)s may not claim: %(ahead)s come first.")
+                 % {"heir": label, "ahead": ", ".join(ahead)})
