@@ -117,6 +117,27 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+def signed_simulator_payload(request, serializer_class, *, moment_field: str):
+    """The simulated gateway's signed JSON body, checked: 404 without a simulator secret, 401 on a bad or stale
+    signature, 400 on a body that is not the serializer's shape or a moment without a time zone. Returns the
+    validated data and the parsed moment."""
+    if not settings.PAYMENT_SIMULATOR_SECRET:
+        raise NotFound()
+    body = request.data if isinstance(request.data, bytes) else b""
+    if not verify(body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
+        raise BadSignature()
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise ValidationError({"non_field_errors": ["body is not JSON"]}) from None
+    data = serializer_class(data=payload if isinstance(payload, dict) else {})
+    data.is_valid(raise_exception=True)
+    moment = parse_datetime(data.validated_data[moment_field])
+    if moment is None or moment.tzinfo is None:
+        raise ValidationError({moment_field: ["ISO 8601 with a time zone"]})
+    return data.validated_data, moment
+
+
 class SimulatorWebhookView(APIView):
     """Payment notifications from the simulated gateway, signed with HMAC-SHA256 over "timestamp.body"."""
 
@@ -130,21 +151,7 @@ class SimulatorWebhookView(APIView):
                                OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True)],
                    summary="Payment confirmation from the simulated gateway")
     def post(self, request):
-        if not settings.PAYMENT_SIMULATOR_SECRET:
-            raise NotFound()
-        body = request.data if isinstance(request.data, bytes) else b""
-        if not verify(body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
-            raise BadSignature()
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            raise ValidationError({"non_field_errors": ["body is not JSON"]}) from None
-        data = WebhookIn(data=payload if isinstance(payload, dict) else {})
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        paid_at = parse_datetime(v["paid_at"])
-        if paid_at is None or paid_at.tzinfo is None:
-            raise ValidationError({"paid_at": ["ISO 8601 with a time zone"]})
+        v, paid_at = signed_simulator_payload(request, WebhookIn, moment_field="paid_at")
         try:
             confirmation = payment_confirm(provider="simulator", reference=v["event_id"], va_number=v["va_number"],
                                            amount_idr=v["amount_idr"], channel=v["channel"], paid_at=paid_at)

@@ -1,6 +1,5 @@
 """Auto-debit pages (a member for themselves, a sponsor for a worker) and the provider's signed result callback."""
 
-import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,19 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions import selectors
-from contributions.api import ERRORS, BadSignature, Conflict, RawJSONParser
+from contributions.api import ERRORS, Conflict, RawJSONParser, signed_simulator_payload
 from contributions.forms import DebitMandateForm
 from contributions.models import BillStatus
 from contributions.providers import (
@@ -29,7 +26,6 @@ from contributions.providers import (
     TIMESTAMP_HEADER,
     DebitOutcome,
     DebitResult,
-    verify,
 )
 from contributions.services.autodebit import (
     MandateRefused,
@@ -188,21 +184,7 @@ class SimulatorDebitCallbackView(APIView):
                                OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True)],
                    summary="Auto-debit charge result from the simulated gateway")
     def post(self, request):
-        if not settings.PAYMENT_SIMULATOR_SECRET:
-            raise NotFound()
-        body = request.data if isinstance(request.data, bytes) else b""
-        if not verify(body, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
-            raise BadSignature()
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            raise ValidationError({"non_field_errors": ["body is not JSON"]}) from None
-        data = DebitCallbackIn(data=payload if isinstance(payload, dict) else {})
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        charged_at = parse_datetime(v["charged_at"])
-        if charged_at is None or charged_at.tzinfo is None:
-            raise ValidationError({"charged_at": ["ISO 8601 with a time zone"]})
+        v, charged_at = signed_simulator_payload(request, DebitCallbackIn, moment_field="charged_at")
         answer = debit_callback_apply(provider="simulator", result=DebitResult(
             v["idempotency_key"], v["status"], v["reason"], v["reference"], v["amount_idr"], charged_at))
         if not answer["known"]:

@@ -32,6 +32,27 @@ def test_worker_delivers_an_outbox_message_through_the_broker(settings):
     assert app.conf.broker_url.startswith("redis://" if settings.REDIS_URL else "filesystem://")
 
 
+def _scheduled_job_on_a_real_worker(task: str, job: str, timeout: float = 60):
+    """What beat does: send the task by name through the broker to a real worker; returns the job's recorded run
+    once it has finished."""
+    from core.models import JobRun
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10):
+            app.send_task(task, queue=queue)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                run = JobRun.objects.filter(job=job).first()
+                if run and run.status != JobRun.Status.RUNNING:
+                    break
+                time.sleep(0.2)
+    finally:
+        app.conf.task_always_eager = True
+    return JobRun.objects.get(job=job)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_worker_runs_a_scheduled_job_end_to_end(reference_data, settings):
     """What beat does at night: send the lapse job by name through the broker; a real worker runs it, the member
@@ -39,7 +60,7 @@ def test_worker_runs_a_scheduled_job_end_to_end(reference_data, settings):
     from django.utils import timezone
 
     from contributions.duedates import add_months
-    from core.models import AuditEvent, JobRun
+    from core.models import AuditEvent
     from enrollment.models import MemberStatus
     from tests.contributions.helpers import bills_make, member_make
 
@@ -48,20 +69,7 @@ def test_worker_runs_a_scheduled_job_end_to_end(reference_data, settings):
     member = member_make(billing_start=add_months(current, -3))
     bills_make(member, *months)
     paying = member_make(billing_start=current)  # nothing unpaid: left alone
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10):
-            app.send_task("contributions.tasks.members_lapse", queue=queue)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                run = JobRun.objects.filter(job="membership.lapse").first()
-                if run and run.status != JobRun.Status.RUNNING:
-                    break
-                time.sleep(0.2)
-    finally:
-        app.conf.task_always_eager = True
-    run = JobRun.objects.get(job="membership.lapse")
+    run = _scheduled_job_on_a_real_worker("contributions.tasks.members_lapse", "membership.lapse")
     assert run.status == "succeeded" and run.handled == 1 and run.finished_at
     member.refresh_from_db()
     paying.refresh_from_db()
@@ -77,7 +85,6 @@ def test_worker_runs_the_auto_debit_job_end_to_end(reference_data):
 
     from contributions.models import AttemptStatus, Bill, BillStatus, DebitAttempt, Payment
     from contributions.services.autodebit import debit_mandate_create
-    from core.models import JobRun
     from enrollment.models import MemberStatus
     from tests.contributions.helpers import bills_make, member_make, payer_make
 
@@ -86,20 +93,7 @@ def test_worker_runs_the_auto_debit_job_end_to_end(reference_data):
     bills_make(member, f"{current:%Y-%m}")
     debit_mandate_create(payer=payer_make(), member=member, method="bank", issuer="BCA", account="1234567890",
                          max_amount_idr=500_000, consent_ip="203.0.113.9")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10):
-            app.send_task("contributions.tasks.autodebit_run", queue=queue)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                run = JobRun.objects.filter(job="autodebit.run").first()
-                if run and run.status != JobRun.Status.RUNNING:
-                    break
-                time.sleep(0.2)
-    finally:
-        app.conf.task_always_eager = True
-    run = JobRun.objects.get(job="autodebit.run")
+    run = _scheduled_job_on_a_real_worker("contributions.tasks.autodebit_run", "autodebit.run")
     assert run.status == "succeeded" and run.handled == 1, (run.status, run.handled, run.errors)
     attempt = DebitAttempt.objects.get()
     assert attempt.status == AttemptStatus.SUCCEEDED and attempt.payment is not None
