@@ -1,13 +1,18 @@
 """Claims reference data: benefit amounts, multiples, periods and scholarship levels with effective dates, JHT
 return rates per year, and the branches that serve each regency (DOMAIN.md: never literals in code).
 
-Claims themselves (documents, review, payouts) come in a later slice of issue 6.
+Claims themselves: `Claim` (filed by the worker or an heir, routed to a branch, reviewed by staff, approved by a
+supervisor who did not verify it), its `ClaimDocument`s (private storage), its `ClaimPayout` and the payout's
+append-only `PayoutEntry` rows. The history of a claim is its `core.AuditEvent`s (object type `claims.claim`).
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from claims.uploads import claim_documents_storage
 
 
 class ClaimType(models.TextChoices):
@@ -198,3 +203,217 @@ HEIR_CLASS = {
     HeirRelationship.PARENT_IN_LAW: 4, HeirRelationship.CHILD_IN_LAW: 4, HeirRelationship.SIBLING_IN_LAW: 4,
     HeirRelationship.NAMED_IN_WILL: 5,
 }
+
+
+class StaffBranch(models.Model):
+    """The branch a branch-staff or supervisor account works for; it sees and handles only that branch's claims.
+    Admins (role `admin`) see every branch and need no row."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_branch")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="staff")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.branch.code}"
+
+
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    VERIFYING = "verifying", _("Being verified")
+    MORE_DOCUMENTS = "more_documents", _("More documents needed")
+    VERIFIED = "verified", _("Verified, waiting for approval")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
+    REJECTED = "rejected", _("Rejected")
+
+
+# The one table of allowed moves (services check it; nothing else changes `status`).
+CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
+    ClaimStatus.SUBMITTED: frozenset({ClaimStatus.VERIFYING, ClaimStatus.MORE_DOCUMENTS, ClaimStatus.REJECTED}),
+    ClaimStatus.VERIFYING: frozenset({ClaimStatus.MORE_DOCUMENTS, ClaimStatus.VERIFIED, ClaimStatus.REJECTED}),
+    ClaimStatus.MORE_DOCUMENTS: frozenset({ClaimStatus.VERIFYING, ClaimStatus.REJECTED}),
+    ClaimStatus.VERIFIED: frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.VERIFYING}),
+    ClaimStatus.APPROVED: frozenset({ClaimStatus.PAID}),
+    ClaimStatus.PAID: frozenset(),
+    ClaimStatus.REJECTED: frozenset(),
+}
+
+
+class Claim(models.Model):
+    """A claim for one benefit of one member. `claimant` is the account that filed it: the worker, or an heir
+    signed in with their own phone (`heir_*` filled, the deceased's account not needed)."""
+
+    number = models.CharField(_("claim number"), max_length=20, unique=True)
+    claim_type = models.CharField(_("claim type"), max_length=20, choices=ClaimType.choices)
+    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="claims")
+    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="claims")
+    status = models.CharField(_("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED)
+    status_changed_at = models.DateTimeField()
+
+    # Heir filing (death claims): the heir's own identity; the NIK only encrypted (core.nik).
+    heir_name = models.CharField(_("heir's name"), max_length=120, blank=True)
+    heir_nik_ciphertext = models.TextField(blank=True)
+    heir_relationship = models.CharField(_("relationship to the deceased"), max_length=20,
+                                         choices=HeirRelationship.choices, blank=True)
+    heir_phone = models.CharField(_("heir's phone"), max_length=20, blank=True, help_text="E.164")
+
+    # The event: death, accident, age, disability or leaving Indonesia.
+    event_date = models.DateField(_("date of the event"))
+    event_time = models.TimeField(_("time"), null=True, blank=True)
+    event_place = models.CharField(_("place"), max_length=200, blank=True)
+    event_description = models.TextField(_("what happened"), blank=True)
+    commuting = models.BooleanField(_("on the way to or from work"), null=True, blank=True)
+    traffic_accident = models.BooleanField(_("traffic accident"), null=True, blank=True)
+    reported_late = models.BooleanField(default=False, help_text="JKK reported more than 2×24 hours after the event")
+    details = models.JSONField(default=dict, blank=True,
+                               help_text="Type-specific inputs, e.g. children and school levels for scholarships")
+
+    # Where the benefit goes: the account number only encrypted, shown masked.
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    account_holder = models.CharField(_("account holder"), max_length=120, blank=True)
+    account_number_ciphertext = models.TextField(blank=True)
+    account_number_masked = models.CharField(max_length=20, blank=True)
+
+    # Review.
+    documents_complete_at = models.DateTimeField(null=True, blank=True, help_text="Starts the service-level clock")
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(_("reason"), blank=True)
+
+    # The calculation as approved (claims.benefits): total, refund and the itemised lines.
+    benefit_idr = models.BigIntegerField(null=True, blank=True)
+    refund_idr = models.BigIntegerField(null=True, blank=True)
+    breakdown = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["branch", "status", "created_at"]),
+                   models.Index(fields=["member", "claim_type"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | Q(verified_by__isnull=True)
+                | ~Q(decided_by=models.F("verified_by")),
+                name="claim_maker_checker"),
+            models.CheckConstraint(condition=Q(benefit_idr__isnull=True) | Q(benefit_idr__gte=0),
+                                   name="claim_benefit_not_negative"),
+            # One death benefit per member and program (rejected claims do not count).
+            models.UniqueConstraint(fields=["member", "claim_type"],
+                                    condition=Q(claim_type__in=DEATH_CLAIM_TYPES) & ~Q(status="rejected"),
+                                    name="claim_one_live_death_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.claim_type} {self.status}"
+
+
+class DocumentKind(models.TextChoices):
+    PARTICIPANT_CARD = "card", _("Participant card")
+    KTP = "ktp", _("KTP of the participant")
+    HEIR_KTP = "heir_ktp", _("KTP of the heir")
+    DEATH_CERTIFICATE = "death_cert", _("Death certificate")
+    FAMILY_CARD = "family_card", _("Family card (KK)")
+    HEIR_CERTIFICATE = "heir_cert", _("Heir certificate")
+    MARRIAGE_BOOK = "marriage_book", _("Marriage book")
+    BANK_BOOK = "bank_book", _("Bank book")
+    DOCTOR_STATEMENT = "doctor", _("Doctor's statement")
+    RECEIPTS = "receipts", _("Medical and transport receipts")
+    POLICE_REPORT = "police", _("Police report")
+    PASSPORT = "passport", _("Passport")
+    LEAVING_STATEMENT = "leaving", _("Statement of leaving Indonesia for good")
+    SCHOOL_CERTIFICATE = "school", _("School certificate of the child")
+    OTHER = "other", _("Other document")
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", _("Not checked yet")
+    VALID = "valid", _("Valid")
+    INVALID = "invalid", _("Not valid, another is needed")
+
+
+def _document_path(document: "ClaimDocument", filename: str) -> str:
+    # Never the uploader's file name: a random name under the claim's id (claims/uploads.py sets `filename`).
+    return f"{document.claim_id}/{filename}"
+
+
+class ClaimDocument(models.Model):
+    """One uploaded file for one checklist item. A replacement is a new row; the latest row of a kind counts."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("document"), max_length=20, choices=DocumentKind.choices)
+    file = models.FileField(storage=claim_documents_storage, upload_to=_document_path, max_length=200)
+    content_type = models.CharField(max_length=60)
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING)
+    review_note = models.CharField(_("note for the claimant"), max_length=300, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["claim", "kind", "uploaded_at", "id"]
+        indexes = [models.Index(fields=["claim", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.kind} {self.status}"
+
+
+class ClaimPayout(models.Model):
+    """The transfer of an approved claim: one per claim. Its money is itemised in PayoutEntry rows."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="payout")
+    amount_idr = models.BigIntegerField(help_text="Benefit + refund, = the sum of its entries")
+    bank_name = models.CharField(_("bank"), max_length=60)
+    account_holder = models.CharField(_("account holder"), max_length=120)
+    account_number_masked = models.CharField(_("account number"), max_length=20)
+    transfer_reference = models.CharField(_("transfer reference"), max_length=60, unique=True)
+    paid_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount_idr__gt=0), name="payout_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.transfer_reference} {self.amount_idr}"
+
+
+class PayoutEntryKind(models.TextChoices):
+    BENEFIT = "benefit", _("Benefit")
+    REFUND = "refund", _("Contributions refunded")
+
+
+class PayoutEntry(models.Model):
+    """Append-only: a payout's lines (benefit lines as calculated, one refund line per month paid after the event).
+    Only ever inserted; the payout's amount equals their sum."""
+
+    payout = models.ForeignKey(ClaimPayout, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=10, choices=PayoutEntryKind.choices)
+    label = models.CharField(max_length=200)
+    amount_idr = models.BigIntegerField()
+    bill = models.ForeignKey("contributions.Bill", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             help_text="The month refunded")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["payout", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="payout_entry_positive"),
+            models.CheckConstraint(condition=Q(kind="refund", bill__isnull=False)
+                                   | Q(kind="benefit", bill__isnull=True), name="payout_entry_refund_has_bill"),
+            models.UniqueConstraint(fields=["bill"], condition=Q(kind="refund"), name="payout_refund_once_per_bill"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_idr}"

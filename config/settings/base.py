@@ -156,6 +156,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Claim documents (KTP, certificates, bank books): outside static and media, never served by URL; only the claim
+# views stream them after the permission check (claims/uploads.py).
+CLAIM_DOCUMENTS_ROOT = Path(env.str("CLAIM_DOCUMENTS_ROOT", default=str(VAR_DIR / "private" / "claims")))
+STORAGES["claim_documents"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                               "OPTIONS": {"location": CLAIM_DOCUMENTS_ROOT, "base_url": None,
+                                           "directory_permissions_mode": 0o700, "file_permissions_mode": 0o600}}
+CLAIM_DOCUMENT_MAX_BYTES = env.int("CLAIM_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 7 * 24 * 3600

@@ -1,4 +1,5 @@
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
@@ -17,6 +18,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "claim_documents": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                        "OPTIONS": {"location": tempfile.mkdtemp(prefix="bpu-claim-docs-"), "base_url": None}},
 }
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
