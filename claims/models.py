@@ -238,6 +238,17 @@ CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class ClaimNumberCounter(models.Model):
+    """The last claim number issued in a year. Incremented with one UPDATE that holds the row until commit, so two
+    filings at once get consecutive numbers (PostgreSQL row lock; SQLite takes its write lock on the UPDATE)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
 class Claim(models.Model):
     """A claim for one benefit of one member. `claimant` is the account that filed it: the worker, or an heir
     signed in with their own phone (`heir_*` filled, the deceased's account not needed)."""

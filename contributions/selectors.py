@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, F, Min, Q, QuerySet, Sum, Value
+from django.db.models import BigIntegerField, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -136,31 +136,45 @@ def reconciliation() -> Reconciliation:
         .annotate(total=Sum("amount_idr")).values_list("kind", "from_credit", "total")
     }
     received = totals.get((EntryKind.RECEIVED, False), 0)
-    allocated = totals.get((EntryKind.ALLOCATION, False), 0) + totals.get((EntryKind.ALLOCATION, True), 0)
+    # A month refund gives back money allocated to a month: a refund, and allocations are net of it.
+    month_refunds = LedgerEntry.objects.filter(kind=EntryKind.REFUND, bill__isnull=False).aggregate(
+        total=Coalesce(Sum("amount_idr"), Value(0), output_field=BigIntegerField()))["total"]
+    allocated = (totals.get((EntryKind.ALLOCATION, False), 0) + totals.get((EntryKind.ALLOCATION, True), 0)
+                 - month_refunds)
     refunded = totals.get((EntryKind.REFUND, False), 0) + totals.get((EntryKind.REFUND, True), 0)
     credit = totals.get((EntryKind.CREDIT, False), 0) - totals.get((EntryKind.ALLOCATION, True), 0) \
         - totals.get((EntryKind.REFUND, True), 0)
-    def total(**where):
-        return Coalesce(Sum("entries__amount_idr", filter=Q(**{f"entries__{k}": v for k, v in where.items()})),
-                        Value(0), output_field=BigIntegerField())
+    def total(where: Q, relation: str = "entries"):
+        return Coalesce(Sum(f"{relation}__amount_idr", filter=where), Value(0), output_field=BigIntegerField())
 
-    # One grouped query over the ledger, however many payments there are.
+    # One grouped query over the ledger, however many payments there are. Month refunds net out of "out"
+    # (a refund and, as much again, fewer allocations).
     checked = Payment.objects.annotate(
-        received=total(kind=EntryKind.RECEIVED),
-        out=total(kind__in=[EntryKind.ALLOCATION, EntryKind.CREDIT, EntryKind.REFUND], from_credit=False),
-        credit=total(kind=EntryKind.CREDIT),
-        used=total(from_credit=True),
+        received=total(Q(entries__kind=EntryKind.RECEIVED)),
+        out=total(Q(entries__kind__in=[EntryKind.ALLOCATION, EntryKind.CREDIT], entries__from_credit=False)
+                  | Q(entries__kind=EntryKind.REFUND, entries__from_credit=False, entries__bill__isnull=True)),
+        credit=total(Q(entries__kind=EntryKind.CREDIT)),
+        used=total(Q(entries__from_credit=True)),
     )
-    mismatched = list(
+    mismatched = set(
         checked.filter(~Q(received=F("amount_idr")) | ~Q(out=F("amount_idr")) | Q(credit__lt=F("used")))
         .order_by("pk").values_list("pk", flat=True)[:1000]
     )
+    # A month refund never gives back more than its payment allocated to that month.
+    allocated_to_month = (LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION, payment=OuterRef("payment"),
+                                                     bill=OuterRef("bill"))
+                          .values("bill").annotate(s=Sum("amount_idr")).values("s"))
+    mismatched.update(
+        LedgerEntry.objects.filter(kind=EntryKind.REFUND, bill__isnull=False)
+        .annotate(allocated=Coalesce(Subquery(allocated_to_month), Value(0), output_field=BigIntegerField()))
+        .filter(amount_idr__gt=F("allocated")).values_list("payment_id", flat=True)[:1000])
     overpaid = list(
-        Bill.objects.annotate(allocated=Sum("allocations__amount_idr")).filter(allocated__gt=F("total_idr"))
-        .order_by("pk").values_list("pk", flat=True)[:1000]
+        Bill.objects.annotate(allocated=total(Q(allocations__kind=EntryKind.ALLOCATION), "allocations")
+                              - total(Q(allocations__kind=EntryKind.REFUND), "allocations"))
+        .filter(allocated__gt=F("total_idr")).order_by("pk").values_list("pk", flat=True)[:1000]
     )
     payments = Payment.objects.count()
-    return Reconciliation(payments, received, allocated, credit, refunded, mismatched, overpaid)
+    return Reconciliation(payments, received, allocated, credit, refunded, sorted(mismatched), overpaid)
 
 
 

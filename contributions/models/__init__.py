@@ -235,6 +235,11 @@ class LedgerEntry(models.Model):
     `from_credit` marks an allocation or refund paid out of that payment's earlier credit, so for each payment:
     received = allocations + credit + refunds (not from credit), and credit = allocations + refunds from credit
     + credit still held.
+
+    A refund that names a bill (a *month refund*: a month paid for after a claim's event, paid back with the claim)
+    gives back money this payment allocated to that month: it counts once as a refund and once against the
+    allocations, so both equations above stay true with "allocations" net of month refunds. It is never from
+    credit, at most once per payment and bill, and never more than the payment allocated to the bill.
     """
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -252,7 +257,9 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount_idr__gt=0), name="ledger_amount_positive"),
             models.CheckConstraint(
-                condition=Q(kind="allocation", bill__isnull=False) | (~Q(kind="allocation") & Q(bill__isnull=True)),
+                condition=Q(kind="allocation", bill__isnull=False) | Q(kind="refund", bill__isnull=False,
+                                                                      from_credit=False)
+                | (~Q(kind="allocation") & Q(bill__isnull=True)),
                 name="ledger_allocation_has_bill",
             ),
             models.UniqueConstraint(fields=["payment"], condition=Q(kind="received"), name="ledger_one_received"),
@@ -260,6 +267,8 @@ class LedgerEntry(models.Model):
                                    name="ledger_member_except_group_receipt"),
             models.UniqueConstraint(fields=["payment", "bill"], condition=Q(kind="allocation", from_credit=False),
                                     name="ledger_one_allocation_per_bill"),
+            models.UniqueConstraint(fields=["payment", "bill"], condition=Q(kind="refund", bill__isnull=False),
+                                    name="ledger_one_month_refund_per_bill"),
         ]
         indexes = [models.Index(fields=["member", "kind"])]
 
