@@ -19,7 +19,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "claim_documents": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                        "OPTIONS": {"location": tempfile.mkdtemp(prefix="bpu-claim-docs-"), "base_url": None}},
+                        "OPTIONS": {"location": tempfile.mkdtemp(prefix="bpu-claim-docs-"), "base_url": None,
+                                    "directory_permissions_mode": 0o700, "file_permissions_mode": 0o600}},
 }
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
