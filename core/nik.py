@@ -33,6 +33,15 @@ def nik_decrypt(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode()
 
 
+def secret_encrypt(value: str) -> str:
+    """Other personal data kept encrypted at rest (a bank account number) under the same rotating keys as NIKs."""
+    return _fernet().encrypt(value.encode()).decode()
+
+
+def secret_decrypt(token: str) -> str:
+    return _fernet().decrypt(token.encode()).decode()
+
+
 def nik_blind_index(nik: str) -> str:
     return hmac.new(settings.NIK_HMAC_KEY.encode(), nik.encode(), hashlib.sha256).hexdigest()
 

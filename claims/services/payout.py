@@ -1,0 +1,67 @@
+"""Recording the transfer of an approved claim (→ paid): one payout itemised in append-only entries, and the
+months refunded booked in the contributions ledger as well."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims.models import Claim, ClaimPayout, ClaimStatus, PayoutEntry, PayoutEntryKind
+from claims.services.common import claim_lock, claim_transition, staff_check
+from contributions.models import Bill
+from contributions.services.refunds import RefundRefused, payment_refund_for_claim
+from core.models import User
+from enrollment.models import Member
+
+
+def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, paid_at: dt.datetime | None = None,
+                        ip_address: str | None = None) -> ClaimPayout:
+    """The benefit lines as stored at verification and one refund entry per month refunded; their sum is the
+    payout. The transfer reference is unique; a second recording of the same claim finds it paid."""
+    reference = transfer_reference.strip()
+    if not reference:
+        raise ValidationError({"transfer_reference": [_("Enter the bank's transfer reference.")]})
+    paid_at = paid_at or timezone.now()
+    with transaction.atomic():
+        claim = claim_lock(claim)
+        staff_check(claim=claim, staff=staff)
+        if claim.status != ClaimStatus.APPROVED:
+            raise ValidationError(_("Only an approved claim can be paid."))
+        if ClaimPayout.objects.filter(transfer_reference=reference).exists():
+            raise ValidationError({"transfer_reference": [_("This transfer reference was recorded already.")]})
+        # One claim at a time per member touches the member's months (refunds).
+        Member.objects.select_for_update().filter(pk=claim.member_id).values_list("pk").first()
+        breakdown = claim.breakdown or {}
+        benefit_lines = [line for line in breakdown.get("benefit", {}).get("lines", []) if line["amount_idr"] > 0]
+        refund_lines = breakdown.get("refund", {}).get("lines", [])
+        amount = sum(line["amount_idr"] for line in benefit_lines) + sum(line["amount_idr"] for line in refund_lines)
+        if amount != (claim.benefit_idr or 0) + (claim.refund_idr or 0) or amount <= 0:
+            raise ValidationError(_("The stored calculation does not add up: verify the claim again."))
+        try:
+            with transaction.atomic():
+                payout = ClaimPayout.objects.create(
+                    claim=claim, amount_idr=amount, bank_name=claim.bank_name, account_holder=claim.account_holder,
+                    account_number_masked=claim.account_number_masked, transfer_reference=reference,
+                    paid_at=paid_at, recorded_by=staff)
+                PayoutEntry.objects.bulk_create(
+                    [PayoutEntry(payout=payout, kind=PayoutEntryKind.BENEFIT, label=str(line["label"])[:200],
+                                 amount_idr=line["amount_idr"]) for line in benefit_lines]
+                    + [PayoutEntry(payout=payout, kind=PayoutEntryKind.REFUND, label=str(line["label"])[:200],
+                                   amount_idr=line["amount_idr"], bill_id=line["bill"]) for line in refund_lines])
+                bills = Bill.objects.in_bulk([line["bill"] for line in refund_lines])
+                for line in refund_lines:
+                    if bills[line["bill"]].total_idr != line["amount_idr"]:
+                        raise RefundRefused(f"bill {line['bill']} changed since verification")
+                    payment_refund_for_claim(bill=bills[line["bill"]], actor=staff,
+                                             reason=f"claim {claim.number}")
+        except (IntegrityError, RefundRefused) as exc:
+            raise ValidationError(_("A month in this claim's refund was refunded already or its payments do not add "
+                                    "up: verify the claim again.")) from exc
+        claim_transition(claim=claim, to=ClaimStatus.PAID, actor=staff, ip_address=ip_address,
+                         changes={"amount_idr": amount, "transfer_reference": reference,
+                                  "account": claim.account_number_masked, "refunded_months": len(refund_lines)})
+        return payout
