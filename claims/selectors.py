@@ -282,3 +282,17 @@ def document_for_user(user, pk: int):
     if user.role in STAFF_ROLES and claims_for_staff(user).filter(pk=document.claim_id).exists():
         return document
     raise Http404
+
+
+def claim_heir_nik_masked(claim) -> str:
+    """The heir's NIK as staff see it (masked); '' when no heir filed the claim."""
+    from core.nik import nik_decrypt, nik_mask
+
+    return nik_mask(nik_decrypt(claim.heir_nik_ciphertext)) if claim.heir_nik_ciphertext else ""
+
+
+def member_for_heir_session(*, member_id: int):
+    """The member an heir identified in step 1 of filing (member_for_heir), read again in step 2 by its id."""
+    from enrollment.models import Member
+
+    return Member.objects.filter(pk=member_id).first()
