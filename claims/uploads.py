@@ -111,11 +111,17 @@ def _limit_text(limit: int) -> str:
 def upload_check(upload) -> CheckedUpload:
     """Check one uploaded file (a Django UploadedFile or any File) and return what may be stored.
 
+    The result is remembered on the upload object, so the form and then the service can both call this for the
+    price of one check.
+
     Raises ValidationError (with a `code`) when the file is empty, larger than settings.CLAIM_DOCUMENT_MAX_BYTES,
     not a photo (JPEG, PNG, WebP, HEIC) or PDF by its content, a photo that does not decode or has too many pixels,
     or a PDF that is encrypted, broken or carries active content.
     """
     limit = settings.CLAIM_DOCUMENT_MAX_BYTES
+    cached = getattr(upload, "_claims_checked", None)
+    if cached is not None and cached[0] == limit:
+        return cached[1]  # the form checked it already; decoding a photo again would cost a second or two
     declared = getattr(upload, "size", None)
     if isinstance(declared, int) and declared > limit:  # refused before a byte is read
         raise _refuse("too_large", limit=_limit_text(limit))
@@ -133,9 +139,14 @@ def upload_check(upload) -> CheckedUpload:
         content, content_type = _image_reencode(data, kind), JPEG
     else:
         raise _refuse("unsupported_type")
-    return CheckedUpload(content=content, content_type=content_type, extension=EXTENSIONS[content_type],
-                         size_bytes=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                         original_name=original_name)
+    checked = CheckedUpload(content=content, content_type=content_type, extension=EXTENSIONS[content_type],
+                            size_bytes=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                            original_name=original_name)
+    try:
+        upload._claims_checked = (limit, checked)
+    except AttributeError:  # objects without a __dict__: nothing to remember it on
+        pass
+    return checked
 
 
 def _read_limited(upload, limit: int) -> bytes:

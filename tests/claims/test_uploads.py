@@ -579,3 +579,14 @@ def test_system_check_errors_on_a_url_or_no_location(settings):
     assert [e.id for e in claim_documents_storage_check()] == ["claims.E002", "claims.E003"]
     settings.STORAGES = {k: v for k, v in settings.STORAGES.items() if k != "claim_documents"}
     assert [e.id for e in claim_documents_storage_check()] == ["claims.E001"]
+
+
+def test_a_second_check_of_the_same_upload_reuses_the_first(monkeypatch):
+    """The form checks, then the service checks again: the photo is decoded once, and the result is the same."""
+    photo = upload(phone_jpeg())
+    first = upload_check(photo)
+    monkeypatch.setattr(uploads, "_image_reencode", lambda data, kind: pytest.fail("decoded twice"))
+    assert upload_check(photo) is first
+    with override_settings(CLAIM_DOCUMENT_MAX_BYTES=100):  # a changed limit is a new check
+        with pytest.raises(ValidationError):
+            upload_check(photo)
