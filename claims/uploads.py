@@ -159,6 +159,8 @@ def _read_limited(upload, limit: int) -> bytes:
         buf.write(chunk[: limit + 1 - buf.tell()])
         if buf.tell() > limit:
             break
+    if hasattr(upload, "seek"):
+        upload.seek(0)  # whoever reads the upload next starts at the beginning too
     return buf.getvalue()
 
 
@@ -241,14 +243,14 @@ def _normalised(im: Image.Image) -> Image.Image:
 # --- PDF -------------------------------------------------------------------------------------------------------
 
 # Keys whose presence anywhere in the document means something runs or is carried inside.
-_PDF_ACTIVE_KEYS = {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia",
+_PDF_ACTIVE_KEYS = {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/EF", "/RichMedia",
                     "/RichMediaContent", "/RichMediaSettings", "/XFA", "/SubmitForm"}
 # Values of /S (action type), /Type or /Subtype that mean the same.
 _PDF_ACTIVE_VALUES = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/RichMedia", "/RichMediaExecute",
-                      "/EmbeddedFile", "/FileAttachment", "/Movie", "/Sound", "/Rendition", "/GoToE"}
+                      "/EmbeddedFile", "/FileAttachment", "/Movie", "/Sound", "/Rendition", "/GoToE",
+                      "/GoToR"}  # GoToR: another file, even a network path (leaks Windows credentials)
 # Belt and braces on the raw bytes (outside stream data): a script name in an object no reference reaches.
 _RAW_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
-_RAW_STREAM_DATA = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
 _RAW_ACTIVE = {b"JS", b"JavaScript"}
 
 
@@ -277,9 +279,26 @@ def _pdf_check(data: bytes) -> None:
         raise _refuse("pdf_active_content")
 
 
+def _outside_stream_data(data: bytes) -> bytes:
+    """The bytes with stream data (compressed pages, images) left out: random bytes there could spell `/JS`.
+    One pass with find(), never a backtracking regex over 10 MB."""
+    parts, pos = [], 0
+    while (start := data.find(b"stream", pos)) >= 0:
+        if data[start - 3:start] == b"end":  # an `endstream` with no opening: keep going
+            parts.append(data[pos:start + 6])
+            pos = start + 6
+            continue
+        end = data.find(b"endstream", start + 6)
+        if end < 0:
+            break  # unterminated: the rest is scanned as it is
+        parts.append(data[pos:start + 6])
+        pos = end + 9
+    parts.append(data[pos:])
+    return b" ".join(parts)
+
+
 def _raw_has_script(data: bytes) -> bool:
-    outside_streams = _RAW_STREAM_DATA.sub(b"stream endstream", data)
-    for match in _RAW_NAME.finditer(outside_streams):
+    for match in _RAW_NAME.finditer(_outside_stream_data(data)):
         name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), match.group(1))
         if name in _RAW_ACTIVE:
             return True

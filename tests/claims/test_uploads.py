@@ -590,3 +590,22 @@ def test_a_second_check_of_the_same_upload_reuses_the_first(monkeypatch):
     with override_settings(CLAIM_DOCUMENT_MAX_BYTES=100):  # a changed limit is a new check
         with pytest.raises(ValidationError):
             upload_check(photo)
+
+
+def test_raw_scan_is_linear_on_many_unterminated_streams():
+    import time
+
+    data = b"%PDF-1.4\n" + b"stream\n" * 1_000_000 + b"<< /JS (x) >>"
+    started = time.monotonic()
+    assert uploads._raw_has_script(data)
+    assert time.monotonic() - started < 5
+
+
+def test_pdf_with_a_link_to_another_file_is_refused():
+    writer = pdf_writer()
+    writer.add_annotation(0, DictionaryObject({
+        name("/Type"): name("/Annot"), name("/Subtype"): name("/Link"),
+        name("/Rect"): ArrayObject([FloatObject(0)] * 4),
+        name("/A"): DictionaryObject({name("/S"): name("/GoToR"), name("/D"): ArrayObject([FloatObject(0)]),
+                                      name("/F"): TextStringObject("\\\\host\\share\\a.pdf")})}))
+    assert refused(pdf_bytes(writer), "a.pdf", "application/pdf").code == "pdf_active_content"
