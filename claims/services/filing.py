@@ -178,7 +178,8 @@ def _store(*, claim: Claim, kind: str, upload, user: User, saved: list) -> Claim
                              sha256=checked.sha256, original_name=(checked.original_name or "")[:200],
                              uploaded_by=user)
     # Never the uploader's file name: a random one under the claim's folder (models._document_path).
-    document.file.save(f"{secrets.token_hex(16)}.{checked.extension}", ContentFile(checked.content), save=False)
+    name = f"{secrets.token_hex(16)}.{checked.extension.lstrip('.')}"
+    document.file.save(name, ContentFile(checked.content), save=False)
     saved.append(document.file.name)
     document.save()
     return document
