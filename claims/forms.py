@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import ClaimStatus, ClaimType, DocumentKind, HeirRelationship
+from claims.uploads import upload_check
 from contributions.forms import AUTODEBIT_ISSUERS
 from enrollment.forms import DATE_INPUT_FORMATS
 
@@ -86,6 +87,18 @@ class DocumentFields(forms.Form):
         for entry in entries:
             self.fields[f"doc_{entry.kind}"] = document_field(entry.kind, help_text=entry.note)
 
+    def clean(self):
+        # The content check here too, so a refused file's message sits next to its own input.
+        data = super().clean()
+        for kind in self.document_kinds:
+            upload = data.get(f"doc_{kind}")
+            if upload:
+                try:
+                    upload_check(upload)
+                except forms.ValidationError as refused:
+                    self.add_error(f"doc_{kind}", refused)
+        return data
+
     def documents(self) -> list[tuple[str, object]]:
         return [(kind, self.cleaned_data[f"doc_{kind}"]) for kind in self.document_kinds
                 if self.cleaned_data.get(f"doc_{kind}")]
@@ -130,11 +143,11 @@ class EventFields(forms.Form):
         return day
 
     def event(self) -> dict:
+        """The keys claims.services.claim_file takes."""
         data = self.cleaned_data
-        event = {"event_date": data["event_date"]}
+        event = {"date": data["event_date"]}
         if self.is_accident:
-            event.update(event_time=data["event_time"], event_place=data["event_place"],
-                         event_description=data["event_description"],
+            event.update(time=data["event_time"], place=data["event_place"], description=data["event_description"],
                          commuting=data["commuting"] == "yes", traffic_accident=data["traffic_accident"] == "yes")
         return event
 
@@ -215,6 +228,11 @@ class DocumentAddForm(forms.Form):
                            error_messages={"required": _("Please choose a photo or PDF of this document."),
                                            "empty": _("This file is empty. Please choose another.")})
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        upload_check(upload)
+        return upload
+
 
 # --- staff -----------------------------------------------------------------------------------------------------------
 
@@ -256,6 +274,25 @@ class RejectForm(forms.Form):
                              help_text=_("The claimant reads this: write it plainly."),
                              error_messages={"required": _("A rejection needs a reason.")},
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VerifyForm(forms.Form):
+    """Only for the JKK benefits DOMAIN.md gives no figure for: staff enter the amount and say why."""
+
+    entered_amount = forms.CharField(label=_("Amount to pay (rupiah)"), max_length=20,
+                                     error_messages={"required": _("Please enter the amount.")},
+                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    entered_reason = forms.CharField(label=_("How the amount was set"), max_length=300,
+                                     help_text=_("E.g. the hospital bills attached, or the days of incapacity."),
+                                     error_messages={"required": _("Please say how the amount was set.")})
+
+    def clean_entered_amount(self) -> int:
+        from contributions.forms import _rupiah_amount
+
+        amount = _rupiah_amount(self.cleaned_data["entered_amount"])
+        if amount is None or amount <= 0:
+            raise forms.ValidationError(_("Write the amount in numbers, e.g. 2500000."))
+        return amount
 
 
 class PayoutForm(forms.Form):

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("enrollment.sponsor_urls")),
     path("", include("enrollment.agent_urls")),
     path("", include("enrollment.bulk_urls")),
+    path("", include("claims.urls")),
     path("", include("core.urls")),
 ]

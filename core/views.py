@@ -94,6 +94,8 @@ def after_login(request):
         return redirect("sponsors:dashboard")
     if hasattr(request.user, "member"):
         return redirect("enrollment:member-home")
+    if request.user.claims.exists():  # an heir who filed a claim comes back to follow it, not to register
+        return redirect("claims:list")
     return redirect("enrollment:identity")
 
 

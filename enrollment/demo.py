@@ -1,5 +1,6 @@
 """Demo accounts for `make run`: staff with known passwords and TOTP secrets, one registered worker, an agent,
-sponsors (citizen, local government, organisation) and a partner system."""
+sponsors (citizen, local government, organisation), a partner system, and an heir with a deceased member to claim for
+(claims/demo.py)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,9 @@ def demo_seed() -> None:
                 ),
                 user=worker, actor=None,
             )
+        from claims.demo import claims_demo_seed
+
+        claims_demo_seed(worker_village=WORKER_VILLAGE)
 
 
 def demo_accounts_text() -> str:
@@ -109,6 +113,9 @@ def demo_accounts_text() -> str:
         "  (add the secret to an authenticator app, or run `make totp USER_NAME=<username>`):",
     ]
     lines += [f"    {username:<11} {role.label:<14} TOTP secret {secret}" for username, role, _n, secret in STAFF]
+    from claims.demo import claims_demo_text
+
+    lines += ["  Claims:"] + claims_demo_text()
     lines += [f"  Partner API ({PARTNER_NAME}): header 'Authorization: Api-Key {PARTNER_KEY}' and an Idempotency-Key;",
               "    see /api/docs/ (partner)"]
     return "\n".join(lines)
