@@ -609,3 +609,29 @@ def test_pdf_with_a_link_to_another_file_is_refused():
         name("/A"): DictionaryObject({name("/S"): name("/GoToR"), name("/D"): ArrayObject([FloatObject(0)]),
                                       name("/F"): TextStringObject("\\\\host\\share\\a.pdf")})}))
     assert refused(pdf_bytes(writer), "a.pdf", "application/pdf").code == "pdf_active_content"
+
+
+# --- end to end: filed through the service, stored on the private storage, sent back -------------------------------
+
+
+def test_a_filed_document_is_stored_under_a_random_name_and_sent_back_as_checked():
+    import re
+
+    from tests.claims.claim_helpers import death_claim, paid_member
+
+    claim = death_claim(paid_member(months=12))
+    document = claim.documents.order_by("id").first()
+    storage = claim_documents_storage()
+
+    assert re.fullmatch(rf"{claim.pk}/[0-9a-f]{{32}}\.(jpg|pdf)", document.file.name)
+    path = Path(storage.path(document.file.name))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert document.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert document.size_bytes == path.stat().st_size
+
+    response = document_response(document)
+    assert response["Content-Type"] == document.content_type
+    assert response["Content-Disposition"] == (
+        f'inline; filename="{claim.number}-{document.kind}-{document.pk}{path.suffix}"')
+    assert body(response) == path.read_bytes()
