@@ -1,0 +1,232 @@
+"""A JKM death claim walked to *paid* in real Chromium at 360 px, with the demo data of `make run`: the heir signs in
+with their own phone and files with photos and PDFs; branch staff check the documents and ask for one more; the heir
+adds it; staff verify; the supervisor approves; staff record the transfer; the heir sees it paid."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.utils import timezone
+
+from claims.models import Claim, ClaimStatus, DocumentStatus
+from core.models import Role, User
+from tests.browser.conftest import PHONE_VIEWPORT
+from tests.core.helpers import last_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a-long-test-password"
+SECRETS = {"petugas": "JBSWY3DPEHPK3PXPPETUGASA", "supervisor": "JBSWY3DPEHPK3PXPSUPERVAA"}
+WORKER_VILLAGE = "31.74.01.1001"
+
+
+@pytest.fixture
+def claims_reference(reference_data):
+    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.seed import claims_reference_seed
+
+    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+
+
+def jpeg_file(name: str, colour=(30, 90, 160)) -> dict:
+    """A small real photo: a coloured card with a few stripes (what a phone would send, only smaller)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 400), (245, 245, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 620, 380), outline=colour, width=8)
+    for y in range(80, 360, 40):
+        draw.line((60, y, 580, y), fill=colour, width=6)
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=80)
+    return {"name": name, "mimeType": "image/jpeg", "buffer": buf.getvalue()}
+
+
+def pdf_file(name: str, text: str) -> dict:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawString(72, 750, text)
+    c.showPage()
+    c.save()
+    return {"name": name, "mimeType": "application/pdf", "buffer": buf.getvalue()}
+
+
+def new_page(browser, live_server):
+    context = browser.new_context(viewport=PHONE_VIEWPORT, device_scale_factor=1, is_mobile=True, has_touch=True,
+                                  locale="id-ID", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def fits(page):
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
+
+
+def staff_sign_in(page, username):
+    page.goto("/staf/klaim/")
+    page.locator("input[name=login]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    code = format_hotp_value(hotp_value(SECRETS[username], int(time.time()) // 30))
+    page.locator("input[name=code]").fill(code)
+    page.locator("main form button[type=submit]").first.click()
+    page.goto("/staf/klaim/")
+
+
+def review(page, kind, *, valid=True, note=""):
+    doc = page.locator(f"#doc-{kind}")
+    doc.locator(f"input[value={'valid' if valid else 'invalid'}]").check()
+    if note:
+        doc.locator("input[name$=-note]").fill(note)
+    doc.locator("button[type=submit]").click()
+
+
+@pytest.fixture
+def demo(claims_reference, regions):
+    """The demo staff (as `make run` creates them) and claims_demo_seed's heir and deceased member."""
+    from claims.demo import claims_demo_seed
+
+    for username, role in (("petugas", Role.BRANCH_STAFF), ("supervisor", Role.SUPERVISOR)):
+        user = User.objects.create(username=username, role=role, first_name=username.title())
+        user.set_password(PASSWORD)
+        user.save()
+        TOTP.activate(user, SECRETS[username])
+    claims_demo_seed(worker_village=WORKER_VILLAGE)
+
+
+def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server, demo):
+    from claims.demo import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
+    from contributions.duedates import add_months
+
+    death = add_months(timezone.localdate().replace(day=1), -1).replace(day=10)
+
+    # The heir starts from the public home page and signs in with their own phone.
+    page.goto("/")
+    page.locator("a[href='/klaim/ahli-waris/']").first.click()
+    assert "/masuk/" in page.url
+    page.locator("#id_phone").fill("0812-0000-0005")
+    page.locator("main button.primary").click()
+    page.locator("#id_code").fill(last_code(HEIR_PHONE))
+    page.locator("main button.primary").click()
+    assert page.url.endswith("/klaim/ahli-waris/")
+    fits(page)
+    shoot(page, "claims/01-heir-find")
+
+    # A wrong birth date: a kind message that does not say whether the member exists; the input stays.
+    page.locator("#id_kpj_or_nik").fill(DECEASED_NIK)
+    page.locator("#id_birth_date").fill("1985-03-13")
+    page.locator("main button.primary").click()
+    assert page.locator("#find-error").is_visible()
+    assert page.locator("#id_kpj_or_nik").input_value() == DECEASED_NIK
+    shoot(page, "claims/02-heir-find-error")
+    page.locator("#id_birth_date").fill(DECEASED_BIRTH.isoformat())
+    page.locator("main button.primary").click()
+
+    assert page.locator("#deceased").inner_text().count("B***") == 1  # only the masked name: B*** S******
+    assert "Budi" not in page.locator("main").inner_text()
+    page.locator("#id_heir_name").fill("Sri Wahyuni")
+    page.locator("#id_heir_nik").fill("3174015708900123")
+    page.locator("#id_heir_relationship").select_option("spouse")
+    page.locator("#id_event_date").fill(death.isoformat())
+    page.locator("#id_bank_name").select_option("BRI")
+    page.locator("#id_account_holder").fill("SRI WAHYUNI")
+    page.locator("#id_account_number").fill("0123 4567 8901")
+    files = {"card": jpeg_file("kartu.jpg"), "ktp": jpeg_file("ktp-almarhum.jpg"),
+             "heir_ktp": jpeg_file("ktp-saya.jpg", (160, 40, 40)), "death_cert": pdf_file("akta.pdf", "Akta kematian"),
+             "family_card": jpeg_file("kk.jpg", (20, 120, 60)), "heir_cert": pdf_file("waris.pdf", "Surat waris"),
+             "marriage_book": pdf_file("nikah.pdf", "Buku nikah"), "bank_book": jpeg_file("tabungan.jpg")}
+    for kind, file in files.items():
+        page.locator(f"#id_doc_{kind}").set_input_files(file)
+    assert page.locator("#id_doc_card").get_attribute("capture") == "environment"
+    fits(page)
+    shoot(page, "claims/03-heir-form")
+    page.locator("main button.primary").click()
+
+    claim = Claim.objects.get()
+    assert page.url.endswith(f"/klaim/{claim.number}/")
+    assert claim.claim_type == "jkm_death" and claim.branch.code == "JKT-SEL" and claim.documents.count() == 8
+    assert page.locator("#checklist li").count() >= 8
+    fits(page)
+    shoot(page, "claims/04-heir-status-submitted")
+
+    # Branch staff (the demo petugas works for Jakarta Selatan) take it up from the queue.
+    staff = new_page(browser, live_server)
+    staff_sign_in(staff, "petugas")
+    assert claim.number in staff.locator("#queue").inner_text()
+    fits(staff)
+    shoot(staff, "claims/05-staff-queue")
+    staff.locator(f"#queue a:has-text('{claim.number}')").click()
+    staff.locator("#start-review").click()
+    assert "3174015708900123" not in staff.locator("main").inner_text()  # the heir's NIK only masked
+    document = claim.documents.get(kind="card")
+    opened = staff.request.get(f"/staf/klaim/{claim.pk}/dokumen/{document.pk}/")
+    assert opened.status == 200 and opened.headers["content-type"] == "image/jpeg"
+    for kind in ("card", "ktp", "heir_ktp", "death_cert", "heir_cert", "marriage_book", "bank_book"):
+        review(staff, kind)
+    review(staff, "family_card", valid=False, note="Foto KK terpotong, kirim yang utuh")
+    staff.locator("#request-box summary").click()
+    staff.locator("#request-box input[value=family_card]").check()
+    staff.locator("#request-box textarea").fill("Mohon kirim foto Kartu Keluarga yang utuh.")
+    fits(staff)
+    shoot(staff, "claims/06-staff-review")
+    staff.locator("#request-documents").click()
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.MORE_DOCUMENTS
+
+    # The heir reads what is missing and adds it from the status page (no new claim).
+    page.reload()
+    assert "Foto KK terpotong" in page.locator("#doc-family_card").inner_text()
+    assert "Kartu Keluarga yang utuh" in page.locator("#requested-note").inner_text()
+    fits(page)
+    shoot(page, "claims/07-heir-more-documents")
+    page.locator("#file-family_card").set_input_files(jpeg_file("kk-utuh.jpg", (10, 60, 140)))
+    page.locator("#add-family_card button").click()
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.VERIFYING and Claim.objects.count() == 1
+
+    # Staff check the new family card and verify: the benefit with its breakdown.
+    staff.reload()
+    review(staff, "family_card")
+    assert claim.documents.filter(kind="family_card").latest("uploaded_at").status == DocumentStatus.VALID
+    staff.locator("#verify").click()
+    breakdown = staff.locator("#breakdown").inner_text()
+    assert "20.000.000" in breakdown and "12.000.000" in breakdown and "10.000.000" in breakdown
+    assert staff.locator("#approve").count() == 0  # the verifier never sees approve
+    fits(staff)
+    shoot(staff, "claims/08-staff-verified")
+
+    # The supervisor approves.
+    supervisor = new_page(browser, live_server)
+    staff_sign_in(supervisor, "supervisor")
+    supervisor.goto(f"/staf/klaim/{claim.pk}/")
+    supervisor.locator("#approve").click()
+    fits(supervisor)
+    shoot(supervisor, "claims/09-supervisor-approved")
+
+    # Staff record the transfer.
+    staff.reload()
+    staff.locator("#id_transfer_reference").fill("BRI-TRF-20261121-0001")
+    staff.locator("#record-payout").click()
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID and claim.payout.amount_idr == 42_000_000
+    shoot(staff, "claims/10-staff-paid")
+
+    # The heir sees it paid, with the amount, the masked account and the reference.
+    page.reload()
+    assert page.locator(".claim-status-paid").is_visible()
+    payout = page.locator("#payout").inner_text()
+    assert "42.000.000" in payout and "BRI-TRF-20261121-0001" in payout and "****8901" in payout
+    assert "0123 4567 8901" not in page.locator("main").inner_text()
+    fits(page)
+    shoot(page, "claims/11-heir-paid")
+    page.goto("/klaim/")
+    assert claim.number in page.locator("#claims").inner_text()
+    fits(page)
+    shoot(page, "claims/12-heir-list")
+    staff.context.close()
+    supervisor.context.close()
