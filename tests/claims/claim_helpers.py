@@ -96,7 +96,8 @@ def death_claim(member, claimant=None, *, claim_type: str = "jkm_death", relatio
                 day: str = "2026-08-10", documents: bool = True, **kwargs):
     claimant = claimant or user_make()
     docs = all_documents(claim_type, heir_relationship=relationship) if documents else []
-    return claim_file(claimant=claimant, member=member, claim_type=claim_type, event=event(day), bank=BANK,
+    happened = accident(day) if claim_type == "jkk_death" else event(day)
+    return claim_file(claimant=claimant, member=member, claim_type=claim_type, event=happened, bank=BANK,
                       heir=heir(relationship), documents=docs, **kwargs)
 
 
