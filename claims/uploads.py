@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import unicodedata
-import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -198,29 +197,28 @@ def _image_reencode(data: bytes, kind: str) -> bytes:
     if kind == HEIC and not HEIF_AVAILABLE:  # pragma: no cover - pillow-heif is installed with the project
         raise _refuse("heic_unsupported")
     fmt = _PIL_FORMATS[kind]
-    with warnings.catch_warnings():
-        # Pillow warns (and past twice its own limit raises) on decompression bombs: refuse either way.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data), formats=[fmt]) as probe:
-                width, height = probe.size
-                if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
-                    raise _refuse("image_too_many_pixels")
-                probe.verify()
-            with Image.open(io.BytesIO(data), formats=[fmt]) as im:
-                im.load()
-                out = _normalised(im)
-                buf = io.BytesIO()
-                # No exif=, icc_profile= or comment: the new file carries pixels only.
-                out.save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _refuse("image_too_many_pixels")
-        except ValidationError:
-            raise
-        except Exception:  # noqa: BLE001 - any decoder error means the photo cannot be used
-            if kind == HEIC:
-                raise _refuse("heic_unsupported")
-            raise _refuse("image_unreadable")
+    try:
+        # Pillow itself warns past ~89 MP and refuses past ~179 MP at open; ours is lower and checked before any
+        # pixel is decoded. (No warnings.catch_warnings here: it is process-wide, not per request.)
+        with Image.open(io.BytesIO(data), formats=[fmt]) as probe:
+            width, height = probe.size
+            if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
+                raise _refuse("image_too_many_pixels")
+            probe.verify()
+        with Image.open(io.BytesIO(data), formats=[fmt]) as im:
+            im.load()
+            out = _normalised(im)
+            buf = io.BytesIO()
+            # No exif=, icc_profile= or comment: the new file carries pixels only.
+            out.save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _refuse("image_too_many_pixels")
+    except ValidationError:
+        raise
+    except Exception:  # noqa: BLE001 - any decoder error means the photo cannot be used
+        if kind == HEIC:
+            raise _refuse("heic_unsupported")
+        raise _refuse("image_unreadable")
     return buf.getvalue()
 
 
@@ -263,14 +261,12 @@ def _pdf_check(data: bytes) -> None:
     if b"%%EOF" not in data[-2048:]:
         raise _refuse("pdf_unreadable")  # truncated: pypdf would rebuild what it can, a viewer may not
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted:
-                raise _refuse("pdf_encrypted")
-            if len(reader.pages) < 1:
-                raise _refuse("pdf_unreadable")
-            found = _pdf_active_content(reader)
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise _refuse("pdf_encrypted")
+        if len(reader.pages) < 1:
+            raise _refuse("pdf_unreadable")
+        found = _pdf_active_content(reader)
     except ValidationError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
