@@ -249,8 +249,9 @@ class QueueFilterForm(forms.Form):
 
 
 class DocumentReviewForm(forms.Form):
-    verdict = forms.ChoiceField(choices=[("valid", _("Valid")), ("invalid", _("Ask for another"))],
-                                widget=forms.RadioSelect)
+    verdict = forms.ChoiceField(label=_("This document is"), widget=forms.RadioSelect,
+                                choices=[("valid", _("Valid")), ("invalid", _("Not valid: ask for another"))],
+                                error_messages={"required": _("Choose valid, or ask for another.")})
     note = forms.CharField(label=_("Note for the claimant"), max_length=300, required=False)
 
     def clean(self):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
 import secrets
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -33,6 +34,8 @@ try:  # iPhones take HEIC photos by default; pillow-heif decodes them (it is in 
     HEIF_AVAILABLE = True
 except ImportError:  # pragma: no cover - only when the wheel is missing
     HEIF_AVAILABLE = False
+
+logger = logging.getLogger(__name__)
 
 # Phone cameras shoot 12-50 MP; more pixels than this is refused before decoding (decompression bombs).
 MAX_IMAGE_PIXELS = 50_000_000
@@ -354,7 +357,12 @@ def document_response(document) -> FileResponse:
     """
     content_type = document.content_type if document.content_type in INLINE_TYPES else "application/octet-stream"
     inline = content_type in INLINE_TYPES
-    handle = claim_documents_storage().open(document.file.name, "rb")
+    try:
+        handle = claim_documents_storage().open(document.file.name, "rb")
+    except FileNotFoundError:
+        # A row without its file is our fault (a restore, a manual delete): say so in the log, show a plain 404.
+        logger.error("claim document %s: file %s is missing from the storage", document.pk, document.file.name)
+        raise Http404("document file missing")
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=not inline, filename=document_filename(document, content_type))

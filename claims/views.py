@@ -324,7 +324,7 @@ def staff_queue(request):
     for claim in claims:
         counts[claim.status] = counts.get(claim.status, 0) + 1
     return render(request, "claims/staff_queue.html", {
-        "form": form, "claims": claims, "breached": sum(1 for c in claims if c.sla.breached),
+        "form": form, "filtered": any(filters.values()), "claims": claims, "breached": sum(1 for c in claims if c.sla.breached),
         "counts": [(ClaimStatus(s).label, n) for s, n in counts.items()],
         "branch": getattr(getattr(request.user, "staff_branch", None), "branch", None)})
 
@@ -358,7 +358,9 @@ def staff_claim(request, pk):
             raise Http404
         done, bound = _staff_action(request, claim, action)
         if done:
-            return redirect("claims:staff-claim", pk=claim.pk)
+            # After ticking a document, back at that document rather than the top of a long page.
+            anchor = f"#doc-{request.POST.get('kind')}" if action == "document" and request.POST.get("kind") else ""
+            return redirect(reverse("claims:staff-claim", args=[claim.pk]) + anchor)
         if action == "document":
             review_forms[bound.document_id] = bound
         else:
