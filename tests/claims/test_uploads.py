@@ -640,3 +640,13 @@ def test_a_filed_document_is_stored_under_a_random_name_and_sent_back_as_checked
     assert response["Content-Disposition"] == (
         f'inline; filename="{claim.number}-{document.kind}-{document.pk}{path.suffix}"')
     assert body(response) == path.read_bytes()
+
+
+def test_a_document_whose_file_is_gone_is_a_logged_404(caplog):
+    from django.http import Http404
+
+    document = stored_document(b"%PDF-1.4", "application/pdf")
+    claim_documents_storage().delete(document.file.name)
+    with pytest.raises(Http404):
+        document_response(document)
+    assert "missing from the storage" in caplog.text
