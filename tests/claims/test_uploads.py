@@ -650,3 +650,10 @@ def test_a_document_whose_file_is_gone_is_a_logged_404(caplog):
     with pytest.raises(Http404):
         document_response(document)
     assert "missing from the storage" in caplog.text
+
+
+def test_heic_that_does_not_decode_asks_for_a_jpeg_camera_setting():
+    broken = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + os.urandom(500)
+    error = refused(broken, "IMG_1.HEIC", "image/heic")
+    assert error.code == "heic_unsupported"
+    assert "Most Compatible" in error.messages[0]
