@@ -324,7 +324,8 @@ def staff_queue(request):
     for claim in claims:
         counts[claim.status] = counts.get(claim.status, 0) + 1
     return render(request, "claims/staff_queue.html", {
-        "form": form, "filtered": any(filters.values()), "claims": claims, "breached": sum(1 for c in claims if c.sla.breached),
+        "form": form, "filtered": any(filters.values()), "claims": claims,
+        "breached": sum(1 for c in claims if c.sla.breached),
         "counts": [(ClaimStatus(s).label, n) for s, n in counts.items()],
         "branch": getattr(getattr(request.user, "staff_branch", None), "branch", None)})
 
