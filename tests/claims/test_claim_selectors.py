@@ -1,0 +1,207 @@
+"""Reads scoped by who asks (claimant, other claimant, staff of the branch, staff of another branch, admin), the
+branch queue, the service-level clock in working days, the history and the heir's member lookup."""
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+
+from claims.models import Claim, ClaimStatus
+from claims.selectors import (
+    branch_queue,
+    claim_for_claimant,
+    claim_for_staff,
+    claim_history,
+    claim_sla,
+    claims_for_claimant,
+    document_for_user,
+    member_for_heir,
+)
+from claims.services import claim_document_review, claim_review_start
+from core.models import Role
+from core.nik import nik_blind_index, nik_decrypt
+from tests.claims.claim_helpers import HEIR_NIK, death_claim, paid_member, staff_make, user_make, walk
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+def at(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+@pytest.fixture
+def claim():
+    return death_claim(paid_member(months=12))
+
+
+# --- permission matrix ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("who", "sees"), [
+    ("claimant", True), ("other_claimant", False), ("staff_a", True), ("supervisor_a", True), ("staff_b", False),
+    ("unassigned_staff", False), ("admin", True)])
+def test_permission_matrix(claim, who, sees):
+    users = {
+        "claimant": claim.claimant, "other_claimant": user_make(), "staff_a": staff_make(),
+        "supervisor_a": staff_make(Role.SUPERVISOR), "staff_b": staff_make(branch="JKT-PST"),
+        "unassigned_staff": staff_make(branch=None), "admin": staff_make(Role.ADMIN, branch=None),
+    }
+    user = users[who]
+    document = claim.documents.first()
+    is_staff = user.role != Role.WORKER
+    lookups = [lambda: document_for_user(user, document.pk)]
+    lookups.append((lambda: claim_for_staff(user, claim.pk)) if is_staff
+                   else (lambda: claim_for_claimant(user, claim.number)))
+    for lookup in lookups:
+        if sees:
+            assert lookup() in (claim, document)
+        else:
+            with pytest.raises(Http404):
+                lookup()
+
+
+def test_a_claimant_never_opens_a_claim_through_staff_lookups(claim):
+    with pytest.raises(Http404):
+        claim_for_staff(claim.claimant, claim.pk)
+
+
+def test_claims_for_claimant_lists_only_their_own(claim):
+    other = death_claim(paid_member(months=12))
+    assert list(claims_for_claimant(claim.claimant)) == [claim]
+    assert list(claims_for_claimant(other.claimant)) == [other]
+
+
+def test_staff_of_a_branch_cannot_open_a_document_by_id_of_another_branch(claim):
+    central = staff_make(branch="JKT-PST")
+    for document in claim.documents.all():
+        with pytest.raises(Http404):
+            document_for_user(central, document.pk)
+    with pytest.raises(Http404):
+        document_for_user(central, 999_999)
+
+
+# --- the branch queue ----------------------------------------------------------------------------------------------
+
+
+def test_branch_queue_is_the_branchs_open_claims_oldest_first_with_their_clock(django_assert_max_num_queries):
+    staff = staff_make()
+    claims = [death_claim(paid_member(months=12)) for _ in range(3)]
+    Claim.objects.filter(pk=claims[0].pk).update(created_at=at("2026-11-02T09:00:00+07:00"))
+    Claim.objects.filter(pk=claims[1].pk).update(created_at=at("2026-11-01T09:00:00+07:00"))
+    Claim.objects.filter(pk=claims[2].pk).update(status=ClaimStatus.PAID)
+    walk(death_claim(paid_member(months=12)), to=ClaimStatus.VERIFYING,
+         staff=staff_make(branch="JKT-SEL"))
+    staff.staff_branch  # noqa: B018 - the assignment is read once per request anyway
+    with django_assert_max_num_queries(1):
+        rows = branch_queue(staff, now=at("2026-11-10T09:00:00+07:00"))
+    assert [row.pk for row in rows][:2] == [claims[1].pk, claims[0].pk]
+    assert claims[2].pk not in [row.pk for row in rows]  # paid: not open
+    assert all(row.sla.working_days == 3 for row in rows)
+    assert rows[0].age_days == 9
+
+
+def test_branch_queue_filters_by_type_status_and_age():
+    staff = staff_make()
+    old = death_claim(paid_member(months=12))
+    Claim.objects.filter(pk=old.pk).update(created_at=at("2026-10-01T09:00:00+07:00"))
+    new = death_claim(paid_member(months=12), claim_type="jht_death", relationship="child")
+    Claim.objects.filter(pk=new.pk).update(created_at=at("2026-11-09T09:00:00+07:00"))
+    now = at("2026-11-10T09:00:00+07:00")
+    assert [c.pk for c in branch_queue(staff, claim_type="jht_death", now=now)] == [new.pk]
+    assert [c.pk for c in branch_queue(staff, older_than_days=7, now=now)] == [old.pk]
+    claim_review_start(claim=new, staff=staff)
+    assert [c.pk for c in branch_queue(staff, status="verifying", now=now)] == [new.pk]
+    assert branch_queue(staff_make(branch="JKT-PST"), now=now) == []
+    assert {c.pk for c in branch_queue(staff_make(Role.ADMIN, branch=None), now=now)} == {old.pk, new.pk}
+
+
+def test_branch_queue_query_count_does_not_grow_with_rows(django_assert_num_queries):
+    staff = staff_make()
+    staff.staff_branch  # noqa: B018
+    death_claim(paid_member(months=12))
+    with django_assert_num_queries(1):
+        branch_queue(staff)
+    for _ in range(3):
+        death_claim(paid_member(months=12))
+    with django_assert_num_queries(1):
+        assert len(branch_queue(staff)) == 4
+
+
+# --- the service-level clock ---------------------------------------------------------------------------------
+
+
+def sla_of(claim_type, complete, now, status="verifying"):
+    claim = Claim(claim_type=claim_type, status=status, documents_complete_at=at(complete) if complete else None)
+    return claim_sla(claim, now=at(now))
+
+
+def test_jkm_three_working_days_across_a_weekend():
+    # Complete on Friday 5 June 2026: Monday, Tuesday, Wednesday.
+    sla = sla_of("jkm_death", "2026-06-05T15:00:00+07:00", "2026-06-08T10:00:00+07:00")
+    assert (sla.working_days, sla.started, sla.due, sla.days_left, sla.breached, sla.note) == (
+        3, dt.date(2026, 6, 5), dt.date(2026, 6, 10), 2, False, "")
+
+
+def test_jkm_three_working_days_across_holidays_and_cuti_bersama():
+    # Tuesday 17 March 2026; Nyepi and Idulfitri (18-24 March, weekend included) are off: 25, 26, 27 March.
+    sla = sla_of("jkm_death", "2026-03-17T09:00:00+07:00", "2026-03-26T09:00:00+07:00")
+    assert (sla.due, sla.days_left, sla.breached) == (dt.date(2026, 3, 27), 1, False)
+    late = sla_of("jkm_death", "2026-03-17T09:00:00+07:00", "2026-03-30T09:00:00+07:00")
+    assert (late.days_left, late.breached) == (-1, True)  # Monday 30 March: one working day late
+
+
+def test_jht_five_working_days_with_independence_day():
+    # Friday 14 August 2026; Monday 17 August is a holiday: 18, 19, 20, 21, 24 August.
+    sla = sla_of("jht_death", "2026-08-14T09:00:00+07:00", "2026-08-24T17:00:00+07:00")
+    assert (sla.working_days, sla.due, sla.days_left, sla.breached) == (5, dt.date(2026, 8, 24), 0, False)
+
+
+def test_a_date_outside_the_holiday_data_counts_weekdays_with_a_note():
+    sla = sla_of("jkm_death", "2030-06-14T09:00:00+07:00", "2030-06-20T09:00:00+07:00")
+    assert (sla.due, sla.days_left, sla.breached) == (dt.date(2030, 6, 19), -1, True)
+    assert "Monday to Friday" in sla.note
+
+
+def test_other_claim_types_have_no_promise_and_no_clock():
+    sla = sla_of("jkk_medical", "2026-06-05T15:00:00+07:00", "2026-07-08T10:00:00+07:00")
+    assert (sla.working_days, sla.due, sla.breached) == (None, None, False)
+    assert "No service promise" in sla.note
+
+
+def test_no_clock_before_documents_are_complete_or_after_rejection():
+    assert sla_of("jkm_death", None, "2026-07-08T10:00:00+07:00").due is None
+    rejected = sla_of("jkm_death", "2026-06-05T15:00:00+07:00", "2026-07-08T10:00:00+07:00", status="rejected")
+    assert (rejected.due, rejected.breached, rejected.stopped) == (None, False, True)
+
+
+def test_the_clock_stops_at_the_payout(claim):
+    paid = walk(claim, to=ClaimStatus.PAID)
+    complete = paid.documents_complete_at
+    sla = claim_sla(paid, now=complete + dt.timedelta(days=60))
+    assert sla.stopped and not sla.breached  # paid the same day, however late we look
+
+
+# --- history and the heir's lookup --------------------------------------------------------------------------
+
+
+def test_history_shows_who_did_what_oldest_first(claim):
+    staff = staff_make(name="Budi")
+    claim_review_start(claim=claim, staff=staff)
+    claim_document_review(document=claim.documents.first(), staff=staff, valid=True)
+    events = claim_history(claim)
+    assert [e.action for e in events] == ["claim.filed", "claim.status", "claim.document_reviewed"]
+    assert [e.actor_name for e in events] == [claim.claimant.username, "Budi", "Budi"]
+    assert all(HEIR_NIK not in str(e.changes) for e in events)
+
+
+def test_member_for_heir_by_kpj_or_nik_with_the_birth_date():
+    member = paid_member(months=0)
+    nik = nik_decrypt(member.nik_ciphertext)
+    member.nik_index = nik_blind_index(nik)
+    member.save(update_fields=["nik_index"])
+    born = member.birth_date
+    assert member_for_heir(kpj_or_nik=member.kpj, birth_date=born) == member
+    assert member_for_heir(kpj_or_nik=f"{nik[:4]} {nik[4:]}", birth_date=born) == member
+    assert member_for_heir(kpj_or_nik=member.kpj, birth_date=born + dt.timedelta(days=1)) is None
+    assert member_for_heir(kpj_or_nik="99999999999", birth_date=born) is None
+    assert member_for_heir(kpj_or_nik="", birth_date=born) is None
