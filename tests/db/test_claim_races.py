@@ -1,0 +1,113 @@
+"""Claim races that only PostgreSQL's row locks and unique indexes settle: two approvals, two payout recordings and
+two heirs filing the same death claim at the same moment."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import translation
+
+from claims.models import Claim, ClaimPayout, ClaimStatus, PayoutEntry
+from contributions.models import EntryKind, LedgerEntry
+from contributions.selectors import reconciliation
+from core.models import AuditEvent, Role
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("reference_data")]
+
+
+@pytest.fixture(autouse=True)
+def claims_reference(reference_data):
+    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.seed import claims_reference_seed
+
+    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+
+
+def _race(*jobs, timeout=60):
+    """Runs the jobs in threads released at the same moment; returns each job's result or exception."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(i, job):
+        try:
+            barrier.wait(timeout=10)
+            with translation.override("en"):
+                results[i] = job()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what we compare
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def _verified():
+    from tests.claims.claim_helpers import death_claim, paid_member, staff_make, walk
+
+    return walk(death_claim(paid_member(months=12)), to=ClaimStatus.VERIFIED, staff=staff_make())
+
+
+def test_two_supervisors_approve_at_once_one_wins():
+    from claims.services import claim_approve
+    from tests.claims.claim_helpers import staff_make
+
+    claim = _verified()
+    one, two = staff_make(Role.SUPERVISOR), staff_make(Role.SUPERVISOR)
+    results = _race(lambda: claim_approve(claim=claim, supervisor=one),
+                    lambda: claim_approve(claim=claim, supervisor=two))
+    won = [r for r in results if isinstance(r, Claim)]
+    lost = [r for r in results if isinstance(r, ValidationError)]
+    assert (len(won), len(lost)) == (1, 1), results
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.APPROVED and claim.decided_by == won[0].decided_by
+    approvals = AuditEvent.objects.filter(action="claim.status", object_id=str(claim.pk), changes__to="approved")
+    assert approvals.count() == 1
+
+
+@pytest.mark.parametrize("references", [("TRF-1", "TRF-2"), ("TRF-1", "TRF-1")])
+def test_a_payout_recorded_twice_at_once_pays_once(references):
+    from claims.services import claim_approve, claim_payout_record
+    from tests.claims.claim_helpers import staff_make
+
+    claim = claim_approve(claim=_verified(), supervisor=staff_make(Role.SUPERVISOR))
+    one, two = staff_make(), staff_make()
+    results = _race(lambda: claim_payout_record(claim=claim, staff=one, transfer_reference=references[0]),
+                    lambda: claim_payout_record(claim=claim, staff=two, transfer_reference=references[1]))
+    assert sum(isinstance(r, ClaimPayout) for r in results) == 1, results
+    assert sum(isinstance(r, ValidationError) for r in results) == 1, results
+    payout = ClaimPayout.objects.get()
+    assert payout.amount_idr == sum(PayoutEntry.objects.values_list("amount_idr", flat=True))
+    assert LedgerEntry.objects.filter(kind=EntryKind.REFUND).count() == 4
+    assert reconciliation().balanced
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+
+
+def test_two_heirs_file_the_same_death_claim_at_once_one_claim():
+    from claims.services import claim_file
+    from tests.claims.claim_helpers import BANK, all_documents, event, heir, paid_member, user_make
+
+    member = paid_member(months=12)
+    spouse, child = user_make(), user_make()
+
+    def file(claimant, relationship):
+        return lambda: claim_file(claimant=claimant, member=member, claim_type="jkm_death", event=event(), bank=BANK,
+                                  heir=heir(relationship),
+                                  documents=all_documents("jkm_death", heir_relationship=relationship))
+
+    results = _race(file(spouse, "spouse"), file(child, "child"))
+    won = [r for r in results if isinstance(r, Claim)]
+    lost = [r for r in results if isinstance(r, ValidationError)]
+    assert (len(won), len(lost)) == (1, 1), results
+    assert won[0].number in lost[0].message_dict["claim_type"][0]
+    assert Claim.objects.filter(member=member).count() == 1
+    assert Claim.objects.get().documents.count() == len(all_documents("jkm_death",
+                                                                      heir_relationship=won[0].heir_relationship))
