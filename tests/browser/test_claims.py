@@ -230,3 +230,69 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     shoot(page, "claims/12-heir-list")
     staff.context.close()
     supervisor.context.close()
+
+
+def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, browser, live_server, claims_reference,
+                                                              registration_data, worker_user):
+    """The worker's own JKK claim from the member page (an error keeps what was typed; a late report is accepted
+    and flagged), in Indonesian and English; the queue marks a claim past its deadline in words, not only colour."""
+    import datetime as dt
+
+    from claims.models import StaffBranch
+    from enrollment.services import member_register
+    from tests.claims.claim_helpers import death_claim, paid_member
+
+    member = member_register(data=registration_data(), user=worker_user, actor=worker_user)
+    page.goto("/masuk/")
+    page.locator("#id_phone").fill("0812-3456-7890")
+    page.locator("main button.primary").click()
+    page.locator("#id_code").fill(last_code("+6281234567890"))
+    page.locator("main button.primary").click()
+    page.locator("main a[href='/klaim/']").click()
+    page.locator("#worker-types a[href$='jkk_medical']").click()
+    assert page.locator("#late-note").is_visible()
+    accident_day = timezone.localdate() - dt.timedelta(days=5)
+    page.locator("#id_event_date").fill(accident_day.isoformat())
+    page.locator("#id_event_place").fill("Jl. Tebet Raya, depan pasar")
+    page.locator("#id_event_description").fill("Terserempet mobil saat mengantar pesanan.")
+    page.locator("label", has=page.locator("input[name=commuting][value=no]")).click()
+    page.locator("label", has=page.locator("input[name=traffic_accident][value=yes]")).click()
+    page.locator("#id_bank_name").select_option("BCA")
+    page.locator("#id_account_holder").fill("SITI RAHAYU")
+    page.locator("#id_account_number").fill("9876543210")
+    page.locator("main button.primary").click()  # the time is missing
+    assert page.locator("#id_event_time_error").is_visible()
+    assert page.locator("#id_event_place").input_value() == "Jl. Tebet Raya, depan pasar"
+    assert page.locator("#id_account_number").input_value() == "9876543210"
+    fits(page)
+    shoot(page, "claims/20-worker-form-error")
+    page.locator("#id_event_time").fill("07:45")
+    page.locator("#id_doc_ktp").set_input_files(jpeg_file("ktp.jpg"))
+    page.locator("#id_doc_police").set_input_files(pdf_file("polisi.pdf", "Laporan polisi"))
+    page.locator("main button.primary").click()
+    claim = Claim.objects.get(member=member)
+    assert claim.reported_late and claim.traffic_accident and page.url.endswith(f"/klaim/{claim.number}/")
+    page.locator("form.lang button[value=en]").click()
+    assert "What to do:" in page.locator("#claim-status").inner_text()
+    fits(page)
+    shoot(page, "claims/21-worker-status-en")
+
+    # A JKM claim whose documents were complete 20 days ago and is still not paid: late.
+    late = death_claim(paid_member())
+    Claim.objects.filter(pk=late.pk).update(documents_complete_at=timezone.now() - dt.timedelta(days=20))
+    staff = new_page(browser, live_server)
+    user = User.objects.create(username="petugas", role=Role.BRANCH_STAFF)
+    user.set_password(PASSWORD)
+    user.save()
+    TOTP.activate(user, SECRETS["petugas"])
+    StaffBranch.objects.create(user=user, branch=claim.branch)
+    staff_sign_in(staff, "petugas")
+    queue = staff.locator("#queue").inner_text()
+    assert queue.index(claim.number) < queue.index(late.number)  # oldest first
+    breached = staff.locator(".queue-item.breached")
+    assert breached.count() == 1 and late.number in breached.inner_text()
+    assert "TERLAMBAT" in breached.inner_text()  # said in words, the border only adds to it
+    assert "dilaporkan terlambat" in queue
+    fits(staff)
+    shoot(staff, "claims/22-staff-queue-breach")
+    staff.context.close()
