@@ -173,3 +173,14 @@ def test_a_claim_without_refund_pays_the_benefit_only(staff):
     claim = walk(death_claim(member, day="2026-12-05"), to=ClaimStatus.PAID, staff=staff)
     assert (claim.refund_idr, claim.payout.amount_idr, claim.payout.entries.count()) == (0, 42_000_000, 3)
     assert payment_equations_hold()
+
+
+def test_reconciliation_catches_a_month_refund_larger_than_its_allocation(approved, staff):
+    claim_payout_record(claim=approved, staff=staff, transfer_reference="BRI-9")
+    assert reconciliation().balanced
+    allocation = LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION, bill__month="2026-03-01").get()
+    LedgerEntry.objects.create(kind=EntryKind.REFUND, payment=allocation.payment, member=allocation.member,
+                               bill=allocation.bill, amount_idr=allocation.amount_idr + 1)  # bypassing the service
+    book = reconciliation()
+    assert not book.balanced and allocation.payment_id in book.mismatched_payments
+    assert not payment_equations_hold()
