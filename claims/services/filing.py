@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -178,8 +177,7 @@ def _store(*, claim: Claim, kind: str, upload, user: User, saved: list) -> Claim
                              sha256=checked.sha256, original_name=(checked.original_name or "")[:200],
                              uploaded_by=user)
     # Never the uploader's file name: a random one under the claim's folder (models._document_path).
-    name = f"{secrets.token_hex(16)}.{checked.extension.lstrip('.')}"
-    document.file.save(name, ContentFile(checked.content), save=False)
+    document.file.save(checked.stored_name(), ContentFile(checked.content), save=False)
     saved.append(document.file.name)
     document.save()
     return document
