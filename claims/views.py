@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from claims import selectors, services
 from claims.documents import ChecklistEntry, checklist_for
 from claims.forms import (
+    CAMERA_KINDS,
     HEIR_TYPES,
     WORKER_TYPES,
     DocumentAddForm,
@@ -219,6 +220,7 @@ def _checklist_rows(claim) -> list[SimpleNamespace]:
         rows.append(SimpleNamespace(
             kind=item.kind, label=item.label, required=item.required, document=document, status=item.status,
             hint=item.note, requested=item.requested, note=document.review_note if refused else "",
+            camera=item.kind in CAMERA_KINDS,
             needs_upload=document is None or refused or (item.requested and document.uploaded_at < _requested_at(
                 claim))))
     return rows
@@ -270,7 +272,7 @@ def _history(claim) -> list[SimpleNamespace]:
 def claim_detail(request, number):
     claim = selectors.claim_for_claimant(request.user, number)
     rows = _checklist_rows(claim)
-    can_add = claim.status not in (ClaimStatus.PAID, ClaimStatus.REJECTED, ClaimStatus.APPROVED)
+    can_add = claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.VERIFYING, ClaimStatus.MORE_DOCUMENTS)
     status_text, next_step = STATUS_TEXT[claim.status]
     payout = getattr(claim, "payout", None) if claim.status == ClaimStatus.PAID else None
     return render(request, "claims/claim_detail.html", {
