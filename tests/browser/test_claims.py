@@ -104,6 +104,8 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     from contributions.duedates import add_months
 
     death = add_months(timezone.localdate().replace(day=1), -1).replace(day=10)
+    csp_errors = []
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
 
     # The heir starts from the public home page and signs in with their own phone.
     page.goto("/")
@@ -228,6 +230,7 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     assert claim.number in page.locator("#claims").inner_text()
     fits(page)
     shoot(page, "claims/12-heir-list")
+    assert csp_errors == []
     staff.context.close()
     supervisor.context.close()
 
@@ -296,3 +299,38 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
     fits(staff)
     shoot(staff, "claims/22-staff-queue-breach")
     staff.context.close()
+
+
+def test_heir_files_without_javascript(browser, live_server, shoot, demo):
+    """Plain forms and links: filing and adding a document work with JavaScript switched off."""
+    from claims.demo import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
+    from contributions.duedates import add_months
+
+    context = browser.new_context(viewport=PHONE_VIEWPORT, java_script_enabled=False, base_url=live_server.url,
+                                  locale="id-ID")
+    page = context.new_page()
+    page.goto("/klaim/ahli-waris/")
+    page.locator("#id_phone").fill("0812 0000 0005")
+    page.locator("main button.primary").click()
+    page.locator("#id_code").fill(last_code(HEIR_PHONE))
+    page.locator("main button.primary").click()
+    page.locator("#id_kpj_or_nik").fill(DECEASED_NIK)
+    page.locator("#id_birth_date").fill(DECEASED_BIRTH.isoformat())
+    page.locator("main button.primary").click()
+    page.locator("#id_heir_name").fill("Sri Wahyuni")
+    page.locator("#id_heir_nik").fill("3174015708900123")
+    page.locator("#id_heir_relationship").select_option("child")
+    page.locator("#id_event_date").fill(add_months(timezone.localdate().replace(day=1), -1).isoformat())
+    page.locator("#id_bank_name").select_option("BNI")
+    page.locator("#id_account_holder").fill("SRI WAHYUNI")
+    page.locator("#id_account_number").fill("123456")
+    page.locator("#id_doc_death_cert").set_input_files(pdf_file("akta.pdf", "Akta kematian"))
+    page.locator("main button.primary").click()
+    claim = Claim.objects.get()
+    assert claim.heir_relationship == "child" and claim.documents.get().kind == "death_cert"
+    page.locator("#file-card").set_input_files(jpeg_file("kartu.jpg"))
+    page.locator("#add-card button").click()
+    assert claim.documents.count() == 2
+    response = page.goto(page.locator("#doc-card a").get_attribute("href"))  # the claimant opens their document
+    assert response.status == 200 and response.headers["content-type"] == "image/jpeg"
+    context.close()
