@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.documents import ACCIDENT_TYPES, allowed_kinds
+from claims.documents import ACCIDENT_TYPES, allowed_kinds, checklist_for
 from claims.models import (
     DEATH_CLAIM_TYPES,
     HEIR_CLASS,
@@ -30,7 +30,6 @@ from claims.services.common import (
     claim_transition,
     claimant_notify,
     documents_complete_refresh,
-    documents_missing,
     latest_documents,
 )
 from core.models import User
@@ -191,6 +190,25 @@ def _forget_files(names: list) -> None:
         storage.delete(name)
 
 
+def _check_documents(claim_type: str, relationship: str, traffic: bool | None,
+                     documents: Sequence[tuple[str, object]]) -> None:
+    """Kinds and contents before anything is written: the checks decode photos (a second or two each) and the
+    claim-number row stays locked from the number until commit, so that wait must not happen inside."""
+    from claims.uploads import upload_check
+
+    kinds = {entry.kind for entry in checklist_for(claim_type=claim_type, heir_relationship=relationship,
+                                                   traffic_accident=traffic)} | {DocumentKind.OTHER}
+    bad = sorted({kind for kind, _upload in documents if kind not in kinds})
+    if bad:
+        raise ValidationError({"documents": [_("This claim does not take: %(kinds)s.") % {
+            "kinds": ", ".join(str(DocumentKind(k).label) if k in DocumentKind.values else k for k in bad)}]})
+    for _kind, upload in documents:
+        try:
+            upload_check(upload)  # remembered on the upload: _store does not check it twice
+        except ValidationError as exc:
+            raise ValidationError({"documents": exc.messages}) from exc
+
+
 def claim_file(*, claimant: User, member: Member, claim_type: str, event: dict, bank: dict, heir: dict | None = None,
                details: dict | None = None, documents: Sequence[tuple[str, object]] = (),
                ip_address: str | None = None) -> Claim:
@@ -217,6 +235,7 @@ def claim_file(*, claimant: User, member: Member, claim_type: str, event: dict, 
         branch = branch_for_member(member=member)
     except ReferenceDataMissing as exc:
         raise ValidationError(str(exc)) from exc
+    _check_documents(claim_type, heir_fields.get("heir_relationship", ""), fields.get("traffic_accident"), documents)
     now = timezone.now()
     late = reported_late(claim_type=claim_type, day=fields["event_date"], time=fields["event_time"], reported_at=now)
     saved: list = []
@@ -225,12 +244,6 @@ def claim_file(*, claimant: User, member: Member, claim_type: str, event: dict, 
             claim = Claim(number=claim_number_next(), claim_type=claim_type, member=member, claimant=claimant,
                           branch=branch, status=ClaimStatus.SUBMITTED, status_changed_at=now, reported_late=late,
                           details=extra, **fields, **heir_fields)
-            kinds = allowed_kinds(claim)
-            bad = sorted({kind for kind, _upload in documents if kind not in kinds})
-            if bad:
-                raise ValidationError({"documents": [_("This claim does not take: %(kinds)s.") % {
-                    "kinds": ", ".join(str(DocumentKind(k).label) if k in DocumentKind.values else k
-                                       for k in bad)}]})
             try:
                 with transaction.atomic():
                     claim.save()
@@ -280,7 +293,7 @@ def claim_document_add(*, claim: Claim, user: User, kind: str, upload, ip_addres
                                ip_address=ip_address)
             latest = latest_documents(claim)
             complete = documents_complete_refresh(claim=claim, latest=latest)
-            if claim.status == ClaimStatus.MORE_DOCUMENTS and complete and not documents_missing(claim, latest):
+            if claim.status == ClaimStatus.MORE_DOCUMENTS and complete:
                 claim.details = {k: v for k, v in claim.details.items() if k != "requested"}
                 claim.save(update_fields=["details", "updated_at"])
                 claim_transition(claim=claim, to=ClaimStatus.VERIFYING, actor=user,

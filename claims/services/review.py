@@ -46,14 +46,18 @@ DEATH_BENEFIT_TYPES = (ClaimType.JKK_DEATH, ClaimType.JKM_DEATH)
 
 
 def claim_review_start(*, claim: Claim, staff: User, ip_address: str | None = None) -> Claim:
-    """Staff take the claim up (from submitted, or back from more documents or from verified to check again:
-    then its verification no longer stands)."""
+    """Staff take the claim up: from submitted; from more documents without waiting any longer (the request is
+    closed); from verified to check again (its verification no longer stands)."""
     with transaction.atomic():
         claim = claim_lock(claim)
         staff_check(claim=claim, staff=staff)
         if claim.status == ClaimStatus.VERIFIED:
             claim.verified_by, claim.verified_at = None, None
             claim.save(update_fields=["verified_by", "verified_at", "updated_at"])
+        if claim.status == ClaimStatus.MORE_DOCUMENTS:  # staff stop waiting for what they asked for
+            claim.details = {k: v for k, v in claim.details.items() if k != "requested"}
+            claim.save(update_fields=["details", "updated_at"])
+            documents_complete_refresh(claim=claim)
         return claim_transition(claim=claim, to=ClaimStatus.VERIFYING, actor=staff, ip_address=ip_address)
 
 

@@ -190,3 +190,12 @@ def test_an_invalid_document_needs_a_note_for_the_claimant(member, staff):
     claim = claim_review_start(claim=death_claim(member), staff=staff)
     with pytest.raises(ValidationError):
         claim_document_review(document=claim.documents.first(), staff=staff, valid=False)
+
+
+def test_staff_resuming_from_more_documents_close_the_request_and_the_clock_restarts(member, staff):
+    claim = claim_review_start(claim=death_claim(member), staff=staff)
+    claim = claim_documents_request(claim=claim, staff=staff, kinds=["other"], note="Surat RT")
+    assert claim.documents_complete_at is None
+    claim = claim_review_start(claim=claim, staff=staff)  # the claimant brought the letter to the branch
+    assert claim.status == ClaimStatus.VERIFYING
+    assert "requested" not in claim.details and claim.documents_complete_at is not None
