@@ -11,11 +11,13 @@ from claims.selectors import (
     branch_queue,
     claim_for_claimant,
     claim_for_staff,
+    claim_heir_nik_masked,
     claim_history,
     claim_sla,
     claims_for_claimant,
     document_for_user,
     member_for_heir,
+    member_for_heir_session,
 )
 from claims.services import claim_document_review, claim_review_start
 from core.models import Role
@@ -205,3 +207,9 @@ def test_member_for_heir_by_kpj_or_nik_with_the_birth_date():
     assert member_for_heir(kpj_or_nik=member.kpj, birth_date=born + dt.timedelta(days=1)) is None
     assert member_for_heir(kpj_or_nik="99999999999", birth_date=born) is None
     assert member_for_heir(kpj_or_nik="", birth_date=born) is None
+
+
+def test_heir_session_member_and_masked_heir_nik(claim):
+    assert member_for_heir_session(member_id=claim.member_id) == claim.member
+    assert member_for_heir_session(member_id=999_999) is None
+    assert claim_heir_nik_masked(claim) == "3174********0123"
