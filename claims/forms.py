@@ -188,7 +188,7 @@ class HeirFindForm(forms.Form):
         return digits
 
 
-class HeirClaimForm(BankFields, DocumentFields):
+class HeirClaimForm(EventFields, BankFields, DocumentFields):
     heir_name = forms.CharField(label=_("Your full name as on your KTP"), max_length=120,
                                 error_messages={"required": _("Please enter your name as written on your KTP.")},
                                 widget=forms.TextInput(attrs={"autocomplete": "name"}))
@@ -198,10 +198,16 @@ class HeirClaimForm(BankFields, DocumentFields):
     heir_relationship = forms.ChoiceField(label=_("Your relationship to the deceased"),
                                           choices=[("", "—")] + list(HeirRelationship.choices),
                                           error_messages={"required": _("Please choose your relationship.")})
-    event_date = _date_field(_("Date of death"))
 
-    def __init__(self, *args, document_kinds, **kwargs):
+    def __init__(self, *args, claim_type: str, document_kinds, **kwargs):
         super().__init__(*args, **kwargs)
+        self.claim_type = claim_type
+        self.setup_event(claim_type)
+        # JKK death: the event is the work accident that caused it; otherwise the death itself.
+        if not self.is_accident:
+            self.fields["event_date"].label = _("Date of death")
+        else:
+            self.fields["commuting"].label = _("Was the participant on the way to or from work?")
         self.fields["heir_relationship"].help_text = heir_order_help()
         self.add_documents(document_kinds)
 
@@ -210,12 +216,6 @@ class HeirClaimForm(BankFields, DocumentFields):
         if not digits.isdigit() or len(digits) != 16:
             raise forms.ValidationError(_("A NIK has 16 digits."))
         return digits
-
-    def clean_event_date(self) -> dt.date:
-        day = self.cleaned_data["event_date"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return day
 
     def heir(self) -> dict:
         return {"name": " ".join(self.cleaned_data["heir_name"].split()), "nik": self.cleaned_data["heir_nik"],

@@ -192,12 +192,14 @@ def heir_claim(request):
         return redirect("claims:heir")
     claim_type = ClaimType(state["claim_type"])
     relationship = request.POST.get("heir_relationship") or None
-    form = HeirClaimForm(request.POST or None, request.FILES or None,
-                         document_kinds=_document_entries(claim_type, relationship=relationship))
+    traffic = {"yes": True, "no": False}.get(request.POST.get("traffic_accident"))
+    form = HeirClaimForm(request.POST or None, request.FILES or None, claim_type=claim_type,
+                         document_kinds=_document_entries(claim_type, relationship=relationship,
+                                                          traffic_accident=traffic))
     if request.method == "POST" and form.is_valid():
         try:
             claim = services.claim_file(claimant=request.user, member=member, claim_type=claim_type,
-                                        event={"date": form.cleaned_data["event_date"]}, bank=form.bank(),
+                                        event=form.event(), bank=form.bank(),
                                         heir=form.heir(), documents=form.documents(), ip_address=client_ip(request))
         except ValidationError as error:
             _apply_errors(form, error)

@@ -198,6 +198,23 @@ def test_heir_files_a_jkm_claim_in_two_steps(client, member, heir_user):
     assert client.get("/klaim/ahli-waris/data/")["Location"] == "/klaim/ahli-waris/"  # the step is done
 
 
+def test_heir_of_a_work_accident_death_gives_the_accident(client, member, heir_user):
+    login(client, heir_user)
+    client.post("/klaim/ahli-waris/", {"claim_type": "jkk_death", "kpj_or_nik": member.kpj,
+                                       "birth_date": "1990-08-17"})
+    page = client.get("/klaim/ahli-waris/data/").content.decode()
+    assert "Date of the accident" in page and 'name="event_time"' in page and "Was the participant" in page
+    post = {"heir_name": "Siti Aminah", "heir_nik": HEIR_NIK, "heir_relationship": "child",
+            "event_date": "2026-08-10", "event_place": "Jl. Gatot Subroto", "event_description": "Tertabrak truk",
+            "commuting": "yes", "traffic_accident": "yes", **BANK}
+    html = client.post("/klaim/ahli-waris/data/", post).content.decode()
+    assert "Please enter the time" in field_errors(html, "event_time") and 'value="Jl. Gatot Subroto"' in html
+    client.post("/klaim/ahli-waris/data/", {**post, "event_time": "06:10", "doc_police": pdf()})
+    claim = Claim.objects.get()
+    assert (claim.claim_type, claim.commuting, claim.traffic_accident) == ("jkk_death", True, True)
+    assert claim.documents.get().kind == "police"
+
+
 def test_heir_order_is_checked_next_to_the_relationship(client, member, heir_user):
     death_claim(member, user_make(), relationship="child")
     login(client, heir_user)
