@@ -52,7 +52,9 @@ def staff_check(*, claim: Claim, staff: User, roles: Sequence[str] = STAFF) -> N
 
 def claim_lock(claim: Claim) -> Claim:
     """The claim's row, locked until the caller's transaction ends; every decision is taken on this copy."""
-    return Claim.objects.select_for_update().select_related("member", "claimant", "branch").get(pk=claim.pk)
+    # of=("self",): the joined member, claimant and branch rows are read, not locked (a branch row lock would
+    # queue every claim of the branch behind this one).
+    return Claim.objects.select_for_update(of=("self",)).select_related("member", "claimant", "branch").get(pk=claim.pk)
 
 
 def claim_transition(*, claim: Claim, to: str, actor: User | None, reason: str = "", changes: dict | None = None,
@@ -97,7 +99,8 @@ def claimant_notify(*, claim: Claim, status: str, extra: str = "") -> None:
     """An SMS to the phone the claimant signed in with, in their language; written to the outbox in this
     transaction and delivered after commit."""
     claimant = claim.claimant
-    phone = str(claimant.phone) if claimant.phone else claim.heir_phone or claim.member.phone
+    own = claim.member.user_id == claimant.pk  # an heir is never texted on the deceased's phone
+    phone = str(claimant.phone) if claimant.phone else claim.heir_phone or (claim.member.phone if own else "")
     if not phone:
         return
     with translation.override(claimant.language or "id"):

@@ -277,6 +277,11 @@ def claim_document_add(*, claim: Claim, user: User, kind: str, upload, ip_addres
                        ) -> ClaimDocument:
     """The claimant adds or replaces a document without refiling. When staff had asked for more documents and
     nothing is missing any more, the claim goes back to being checked (and the service-level clock restarts)."""
+    from claims.uploads import upload_check
+
+    if user.pk != claim.claimant_id:
+        raise PermissionDenied(_("Only the claimant adds documents to a claim."))
+    upload_check(upload)  # before the lock: decoding a photo takes a moment (remembered for _store)
     saved: list = []
     try:
         with transaction.atomic():
