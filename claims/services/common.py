@@ -4,7 +4,7 @@ claim numbers, and whether the documents are complete (the service-level clock).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -58,10 +58,11 @@ def claim_lock(claim: Claim) -> Claim:
 
 
 def claim_transition(*, claim: Claim, to: str, actor: User | None, reason: str = "", changes: dict | None = None,
-                     message: str = "", ip_address: str | None = None) -> Claim:
+                     message: Callable[[], str] | None = None, ip_address: str | None = None) -> Claim:
     """The one way `status` changes: checked against CLAIM_TRANSITIONS, audited (who, from, to, why) and, for a
     status the claimant sees, a message to them. The caller holds the row lock (claim_lock) and saves other fields
-    it changed itself; `message` is extra text for the claimant (what is missing, the reason)."""
+    it changed itself; `message` makes extra text for the claimant (what is missing, the reason), called in the
+    claimant's language."""
     current = claim.status
     if to not in CLAIM_TRANSITIONS[current]:
         raise ValidationError(_("A claim that is “%(from)s” cannot become “%(to)s”.")
@@ -95,7 +96,7 @@ def _status_text(claim: Claim, status: str) -> str:
     return _("BPJS Ketenagakerjaan: your claim %(number)s was rejected.") % {"number": number}
 
 
-def claimant_notify(*, claim: Claim, status: str, extra: str = "") -> None:
+def claimant_notify(*, claim: Claim, status: str, extra: Callable[[], str] | None = None) -> None:
     """An SMS to the phone the claimant signed in with, in their language; written to the outbox in this
     transaction and delivered after commit."""
     claimant = claim.claimant
@@ -105,8 +106,8 @@ def claimant_notify(*, claim: Claim, status: str, extra: str = "") -> None:
         return
     with translation.override(claimant.language or "id"):
         body = _status_text(claim, status)
-        if extra:
-            body = f"{body} {extra}"
+        if extra is not None:
+            body = f"{body} {extra()}"
     notification_enqueue(channel=Channel.SMS, recipient=phone, body=body[:1000], purpose=f"claim.{status}")
 
 

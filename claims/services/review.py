@@ -103,10 +103,13 @@ def claim_documents_request(*, claim: Claim, staff: User, kinds: Sequence[str], 
         claim.documents_complete_at = None
         claim.save(update_fields=["details", "documents_complete_at", "updated_at"])
         missing = documents_missing(claim)
-        labels = ", ".join(str(DocumentKind(kind).label) for kind in missing)
+
+        def needed() -> str:
+            labels = ", ".join(str(DocumentKind(kind).label) for kind in missing)
+            return _("Needed: %(labels)s. %(note)s") % {"labels": labels, "note": note}
+
         return claim_transition(claim=claim, to=ClaimStatus.MORE_DOCUMENTS, actor=staff, reason=note,
-                                changes={"kinds": kinds, "missing": missing}, ip_address=ip_address,
-                                message=_("Needed: %(labels)s. %(note)s") % {"labels": labels, "note": note})
+                                changes={"kinds": kinds, "missing": missing}, ip_address=ip_address, message=needed)
 
 
 def _already_paid_death(claim: Claim) -> bool:
@@ -262,4 +265,4 @@ def claim_reject(*, claim: Claim, staff: User, reason: str, ip_address: str | No
         claim.decided_by, claim.decided_at, claim.rejection_reason = staff, timezone.now(), reason
         claim.save(update_fields=["decided_by", "decided_at", "rejection_reason", "updated_at"])
         return claim_transition(claim=claim, to=ClaimStatus.REJECTED, actor=staff, reason=reason,
-                                ip_address=ip_address, message=_("Reason: %(reason)s") % {"reason": reason})
+                                ip_address=ip_address, message=lambda: _("Reason: %(reason)s") % {"reason": reason})

@@ -199,3 +199,17 @@ def test_staff_resuming_from_more_documents_close_the_request_and_the_clock_rest
     claim = claim_review_start(claim=claim, staff=staff)  # the claimant brought the letter to the branch
     assert claim.status == ClaimStatus.VERIFYING
     assert "requested" not in claim.details and claim.documents_complete_at is not None
+
+
+def test_what_is_missing_is_written_in_the_claimants_language(member, staff):
+    from django.utils import translation
+
+    from claims.models import DocumentKind
+
+    claim = claim_review_start(claim=death_claim(member), staff=staff)  # the claimant reads Indonesian
+    with translation.override("en"):  # the staff page is in English
+        claim_documents_request(claim=claim, staff=staff, kinds=["other"], note="Surat RT")
+    with translation.override("id"):
+        label = str(DocumentKind.OTHER.label)
+    body = OutboxMessage.objects.get(purpose="claim.more_documents").body
+    assert label in body and "Surat RT" in body
