@@ -56,8 +56,8 @@ def claim_eligibility(
     already_paid_death: bool = False,
 ) -> Eligibility:
     """`heir` is the claimant's relationship to the member (death claims), `other_heirs` those of the other known
-    heirs; `already_paid_death` says a JKK or JKM death benefit was already approved for the member (the Claim
-    model that will answer it comes in a later slice)."""
+    heirs; `already_paid_death` says a JKK or JKM death benefit was already approved for the member. For a filed
+    claim, claims.services.claim_eligibility_for answers these from the claim and the member's other claims."""
     claim_type = ClaimType(claim_type)
     program = claim_program(claim_type)
     start = membership_start(member=member)
