@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from claims.models import ClaimStatus, ClaimType, DocumentKind, HeirRelationship
 from claims.uploads import upload_check
@@ -241,8 +242,9 @@ class QueueFilterForm(forms.Form):
     """GET parameters of the branch queue; a wrong value is ignored rather than an error page."""
 
     type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types"))] + list(ClaimType.choices))
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Open claims"))] + list(ClaimStatus.choices))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Open claims"))] + [
+        (value, pgettext_lazy("claim status", "Paid") if value == ClaimStatus.PAID else label)
+        for value, label in ClaimStatus.choices])
     age = forms.TypedChoiceField(label=_("Age"), required=False, coerce=int, empty_value=None,
                                  choices=[("", _("Any age")), (3, _("Older than 3 days")),
                                           (7, _("Older than 7 days")), (30, _("Older than 30 days"))])

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
@@ -39,6 +39,7 @@ from claims.forms import (
 )
 from claims.models import ClaimStatus, ClaimType, DocumentKind, DocumentStatus, claim_program
 from claims.services.review import ENTERED_TYPES
+from claims.templatetags.claims_extras import claim_status
 from claims.uploads import document_response
 from core.models import Role
 from core.views import client_ip, staff_required
@@ -256,7 +257,7 @@ def _history(claim) -> list[SimpleNamespace]:
                 ClaimStatus.MORE_DOCUMENTS: _("More documents were asked for"),
                 ClaimStatus.VERIFIED: _("Checked and calculated"),
                 ClaimStatus.APPROVED: _("Approved"),
-                ClaimStatus.PAID: _("Paid"),
+                ClaimStatus.PAID: pgettext("claim status", "Paid"),
                 ClaimStatus.REJECTED: _("Rejected"),
             }.get(to, ClaimStatus(to).label if to in ClaimStatus.values else event.action)
             if to == ClaimStatus.VERIFYING and event.actor_id == claim.claimant_id:
@@ -330,7 +331,7 @@ def staff_queue(request):
     return render(request, "claims/staff_queue.html", {
         "form": form, "filtered": any(filters.values()), "claims": claims,
         "breached": sum(1 for c in claims if c.sla.breached),
-        "counts": [(ClaimStatus(s).label, n) for s, n in counts.items()],
+        "counts": [(claim_status(s), n) for s, n in counts.items()],
         "branch": getattr(getattr(request.user, "staff_branch", None), "branch", None)})
 
 

@@ -1,4 +1,7 @@
 from django import template
+from django.utils.translation import pgettext
+
+from claims.models import ClaimStatus
 
 register = template.Library()
 
@@ -7,3 +10,11 @@ register = template.Library()
 def absolute(value):
     """-2 -> 2 (working days late are stored as negative days left)."""
     return abs(value) if value is not None else value
+
+
+@register.filter
+def claim_status(value):
+    """The status as the claim pages say it. "Paid" is "Lunas" for a bill; a claim is "Sudah dibayar"."""
+    if value == ClaimStatus.PAID:
+        return pgettext("claim status", "Paid")
+    return ClaimStatus(value).label if value in ClaimStatus.values else value
