@@ -10,7 +10,6 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from claims.models import ClaimStatus, ClaimType, DocumentKind, HeirRelationship
 from claims.uploads import upload_check
@@ -243,7 +242,7 @@ class QueueFilterForm(forms.Form):
 
     type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types"))] + list(ClaimType.choices))
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Open claims"))] + [
-        (value, pgettext_lazy("claim status", "Paid") if value == ClaimStatus.PAID else label)
+        (value, _("Paid out") if value == ClaimStatus.PAID else label)
         for value, label in ClaimStatus.choices])
     age = forms.TypedChoiceField(label=_("Age"), required=False, coerce=int, empty_value=None,
                                  choices=[("", _("Any age")), (3, _("Older than 3 days")),

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
@@ -257,7 +257,7 @@ def _history(claim) -> list[SimpleNamespace]:
                 ClaimStatus.MORE_DOCUMENTS: _("More documents were asked for"),
                 ClaimStatus.VERIFIED: _("Checked and calculated"),
                 ClaimStatus.APPROVED: _("Approved"),
-                ClaimStatus.PAID: pgettext("claim status", "Paid"),
+                ClaimStatus.PAID: _("Paid out"),
                 ClaimStatus.REJECTED: _("Rejected"),
             }.get(to, ClaimStatus(to).label if to in ClaimStatus.values else event.action)
             if to == ClaimStatus.VERIFYING and event.actor_id == claim.claimant_id:

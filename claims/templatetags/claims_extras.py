@@ -1,5 +1,5 @@
 from django import template
-from django.utils.translation import pgettext
+from django.utils.translation import gettext as _
 
 from claims.models import ClaimStatus
 
@@ -14,7 +14,7 @@ def absolute(value):
 
 @register.filter
 def claim_status(value):
-    """The status as the claim pages say it. "Paid" is "Lunas" for a bill; a claim is "Sudah dibayar"."""
+    """The status as the claim pages say it: a bill is "Lunas" when paid, a claim "Sudah dibayar"."""
     if value == ClaimStatus.PAID:
-        return pgettext("claim status", "Paid")
+        return _("Paid out")
     return ClaimStatus(value).label if value in ClaimStatus.values else value
