@@ -17,6 +17,7 @@ received = allocations + credit.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -108,6 +109,11 @@ def _bills_for(month: dt.date) -> int:
         created = cursor.rowcount
         cursor.execute("VACUUM (ANALYZE) contributions_bill")
         cursor.execute("VACUUM (ANALYZE) contributions_debitattempt")
+        # Statistics autovacuum would have by now (after a run added millions of rows): without them the planner
+        # guesses 0.5 % of the ledger per bill.
+        for table in ("contributions_ledgerentry", "contributions_payment", "contributions_simulatorcharge",
+                      "core_outboxmessage", "core_auditevent"):
+            cursor.execute(f"ANALYZE {table}")
     return created
 
 
@@ -166,6 +172,17 @@ def _run_children(month: dt.date, workers: int) -> tuple[float, list[dict]]:
     return seconds, results
 
 
+def _print_statements(children: list[dict]) -> None:
+    merged: dict[str, list] = {}
+    for child in children:
+        for shape, (calls, seconds) in child.get("statements", {}).items():
+            entry = merged.setdefault(shape, [0, 0.0])
+            entry[0] += calls
+            entry[1] += seconds
+    for shape, (calls, seconds) in sorted(merged.items(), key=lambda kv: -kv[1][1])[:20]:
+        print(f"    {seconds:8.1f} s {calls:7,} × {shape}", flush=True)
+
+
 def scenario(report: Report) -> None:
     target = env_int("BENCH_AUTODEBIT_MANDATES", 1_000_000)
     runs = env_int("BENCH_AUTODEBIT_RUNS", 1)
@@ -191,6 +208,7 @@ def scenario(report: Report) -> None:
         print(f"  run {run + 1}: {seconds:.1f} s end to end, {checks['succeeded'] / seconds:,.0f} charges/s; {per}",
               flush=True)
         print(f"  run {run + 1}: checks {checks}", flush=True)
+        _print_statements(children)
         ok = (checks["duplicates"] == 0 and checks["succeeded"] == checks["attempts"] == mandates
               and checks["with_payment"] == checks["distinct_payments"] == checks["succeeded"]
               and checks["unbalanced"] == 0 and checks["still_open"] == 0 and checks["charges"] == mandates)
@@ -218,8 +236,33 @@ def _child(month: str) -> None:
     # The bench's months lie ahead (the ledger is append-only, each run takes a new one): run as on the 5th of it.
     first = dt.date.fromisoformat(month)
     start = time.perf_counter()
-    result = autodebit_run(month=first, now=timezone.make_aware(dt.datetime(first.year, first.month, 5, 6)))
-    print(json.dumps({"seconds": time.perf_counter() - start, "peak_kb": _status_kb("VmHWM"), **result}))
+    with _statement_times() as statements:
+        result = autodebit_run(month=first, now=timezone.make_aware(dt.datetime(first.year, first.month, 5, 6)))
+    print(json.dumps({"seconds": time.perf_counter() - start, "peak_kb": _status_kb("VmHWM"), **result,
+                      "statements": statements}))
+
+
+@contextlib.contextmanager
+def _statement_times():
+    """BENCH_AUTODEBIT_PROFILE=1: wall time per statement shape (its first words), to see where a run goes."""
+    totals: dict[str, list] = {}
+    if not os.environ.get("BENCH_AUTODEBIT_PROFILE"):
+        yield totals
+        return
+    from django.db import connection
+
+    def timed(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            shape = " ".join(sql.split())[:90]
+            entry = totals.setdefault(shape, [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - start
+
+    with connection.execute_wrapper(timed):
+        yield totals
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--child"]:

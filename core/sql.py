@@ -25,6 +25,13 @@ def lock_clause(of: str | None = None, skip_locked: bool = False) -> str:
                                          skip_locked=skip_locked and features.has_select_for_update_skip_locked)
 
 
+def no_jit(cursor) -> None:
+    """PostgreSQL JIT off for the rest of the transaction: batch statements over stale statistics look costly
+    enough to be compiled, which took longer than running them (100 s a batch in reminders, 0.2 s in auto-debit)."""
+    if connection.vendor == "postgresql" and not connection.get_autocommit():
+        cursor.execute("SET LOCAL jit = off")
+
+
 def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 

@@ -386,14 +386,21 @@ def _open_bills(cursor, lines: list[_Line]) -> dict[int, list[tuple[int, dt.date
         return {}
     months = sorted({month for _id, month in wanted})
     bills: dict[int, list] = {}
+    head = (f"SELECT b.id, b.member_id, b.month, b.total_idr, COALESCE((SELECT SUM(e.amount_idr) FROM {_LEDGER} e "  # noqa: S608
+            f"WHERE e.bill_id = b.id AND e.kind = %s), 0) FROM {_BILL} b ")
     for member_ids in chunks(sorted({member_id for member_id, _m in wanted})):
-        cursor.execute(
-            f"SELECT b.id, b.member_id, b.month, b.total_idr, COALESCE((SELECT SUM(e.amount_idr) FROM {_LEDGER} e "  # noqa: S608
-            f"WHERE e.bill_id = b.id AND e.kind = %s), 0) FROM {_BILL} b WHERE b.member_id IN "
-            f"({placeholders(len(member_ids))}) AND b.month IN ({placeholders(len(months))}) AND b.status = %s "
-            f"ORDER BY b.id {lock_clause(of='b')}",
-            [EntryKind.ALLOCATION, *member_ids, *(connection.ops.adapt_datefield_value(m) for m in months),
-             BillStatus.OPEN])
+        if connection.vendor == "postgresql":
+            # Joined to the ids, not `member_id = ANY(…)`: with consecutive ids (a batch of auto-debits) PostgreSQL
+            # walked the whole bill primary key for ORDER BY id and filtered it, 15 times slower than by member.
+            cursor.execute(f"{head}INNER JOIN unnest(%s::bigint[]) AS w(member_id) ON b.member_id = w.member_id "
+                           f"WHERE b.month = ANY(%s::date[]) AND b.status = %s ORDER BY b.id {lock_clause(of='b')}",
+                           [EntryKind.ALLOCATION, list(member_ids), months, BillStatus.OPEN])
+        else:
+            cursor.execute(
+                f"{head}WHERE b.member_id IN ({placeholders(len(member_ids))}) "
+                f"AND b.month IN ({placeholders(len(months))}) AND b.status = %s ORDER BY b.id {lock_clause(of='b')}",
+                [EntryKind.ALLOCATION, *member_ids, *(connection.ops.adapt_datefield_value(m) for m in months),
+                 BillStatus.OPEN])
         for bill_id, member_id, month, total, allocated in cursor.fetchall():
             if isinstance(month, str):
                 month = dt.date.fromisoformat(month)

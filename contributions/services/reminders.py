@@ -44,7 +44,7 @@ from contributions.models import (
 from core.models import Channel, OutboxMessage, OutboxStatus
 from core.money import format_idr
 from core.services import notifications_deliver_after_commit
-from core.sql import chunks, insert_rows, lock_clause, placeholders
+from core.sql import chunks, insert_rows, lock_clause, no_jit, placeholders
 from enrollment.models import Member, MemberStatus, Sponsor, Sponsorship
 
 OVERDUE_CATCH_UP_DAYS = 7
@@ -347,9 +347,7 @@ def _member_batch(window: _Window, members: tuple[str, list]) -> int:
     columns_sql, columns_params = _message_columns_sql(window.now)
     with connection.cursor() as cursor:
         if _postgres():
-            # The message texts make a large expression: with the plan's cost over PostgreSQL's JIT thresholds,
-            # compiling it took longer than running the statement (100 s instead of 3 s per batch).
-            cursor.execute("SET LOCAL jit = off")
+            no_jit(cursor)  # the message texts make a large expression: compiling it took 100 s a batch
             # One statement: record the stage (conflicts drop what was sent before), take a message id from the
             # outbox sequence for each new one, write the messages. The reminder → message FK is checked at commit.
             cursor.execute(

@@ -29,7 +29,7 @@ from contributions.services.autodebit.common import (
 )
 from contributions.services.payments import _MEMBER, _book, _Line, _open_bills, _payments_insert_many, _Received
 from core.services import audit_events_spec, notifications_deliver_after_commit
-from core.sql import chunks, in_list, insert_together, placeholders
+from core.sql import chunks, in_list, insert_together, no_jit, placeholders
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ def _settle(*, provider: str, results: list[tuple[int, DebitResult]], now: dt.da
     by_id = dict(results)
     adapt = connection.ops.adapt_datetimefield_value
     with transaction.atomic(), connection.cursor() as cursor:
+        no_jit(cursor)  # thousands of rows a statement: over JIT's cost thresholds, compiled for nothing
         todo = []
         for pk, status, _tries, month, reference, mandate_id, member_id, payer_id in _lock_attempts(cursor, by_id):
             result = by_id[pk]
