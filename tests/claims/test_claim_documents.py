@@ -122,7 +122,7 @@ def test_a_request_for_more_documents_tells_what_is_missing_and_the_addition_sen
                                     note="Surat keterangan ahli waris dari kelurahan")
     assert (claim.status, claim.documents_complete_at) == (ClaimStatus.MORE_DOCUMENTS, None)
     message = OutboxMessage.objects.get(purpose="claim.more_documents")
-    assert "Bank book" in message.body and "Other document" in message.body
+    assert "Buku tabungan" in message.body and "Dokumen lain" in message.body  # the claimant's language: Indonesian
     assert "Surat keterangan ahli waris dari kelurahan" in message.body and claim.number in message.body
     items = {item.kind: item for item in claim_checklist(claim)}
     assert (items["bank_book"].status, items["other"].status, items["other"].requested) == ("invalid", "missing", True)
