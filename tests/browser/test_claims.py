@@ -252,6 +252,8 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
     page.locator("#id_code").fill(last_code("+6281234567890"))
     page.locator("main button.primary").click()
     page.locator("main a[href='/klaim/']").click()
+    fits(page)
+    shoot(page, "claims/19-worker-claims")
     page.locator("#worker-types a[href$='jkk_medical']").click()
     assert page.locator("#late-note").is_visible()
     accident_day = timezone.localdate() - dt.timedelta(days=5)
