@@ -322,6 +322,12 @@ def claim_document(request, number, document_id):
 def staff_queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    try:
+        selectors.staff_branch_id(request.user)
+    except Http404:
+        messages.warning(request, _("Your account is not assigned to a branch yet, so it has no claims queue. An "
+                                    "administrator assigns branches under Administration."))
+        return redirect("core:staff-home")
     claims = list(selectors.branch_queue(request.user, claim_type=filters.get("type") or None,
                                          status=filters.get("status") or None,
                                          older_than_days=filters.get("age")))

@@ -309,6 +309,16 @@ def test_staff_of_the_branch_open_the_document_and_admins_see_every_branch(clien
     admin = user_make(role=Role.ADMIN)
     login(client, admin)
     assert client.get(f"/staf/klaim/{claim.pk}/").status_code == 200
+    queue = client.get("/staf/klaim/").content.decode()
+    assert claim.number in queue and "All branches" in queue
+
+
+def test_staff_without_a_branch_are_told_and_see_no_claim(client, claim):
+    unassigned = staff_make(branch=None)
+    login(client, unassigned)
+    response = client.get("/staf/klaim/", follow=True)
+    assert "not assigned to a branch yet" in response.content.decode() and claim.number not in response.content.decode()
+    assert client.get(f"/staf/klaim/{claim.pk}/").status_code == 404
 
 
 def test_the_verifier_does_not_see_approve_and_a_forced_post_is_refused(client, claim, supervisor):
