@@ -78,6 +78,15 @@ def main(report: Report) -> None:
           f"{os.cpu_count()} CPUs, {_load()}", flush=True)
     if os.getloadavg()[0] > 0.5:
         print("  WARNING: the machine is already busy; the figures below share its CPUs with that load", flush=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', "
+                           "'max_wal_size', 'work_mem', 'autovacuum', 'jit', 'synchronous_commit') ORDER BY name")
+            server = {name: f"{value}{' × ' + unit if unit else ''}" for name, value, unit in cursor.fetchall()}
+        print(f"  PostgreSQL: {', '.join(f'{k} {v}' for k, v in server.items())}", flush=True)
+        if server.get("autovacuum") == "off":
+            print("  NOTE: autovacuum is off on this server (production runs it): scenarios VACUUM/ANALYZE what they "
+                  "grew themselves", flush=True)
     ensure_regions()
     for name, module in (("billing", billing), ("webhooks", webhooks), ("bulk", bulkimport), ("registration", pages),
                          ("reminders", reminders), ("autodebit", autodebit)):

@@ -94,7 +94,8 @@ class BillStatus(models.TextChoices):
 class Bill(models.Model):
     """What a member owes for one covered month, with its own breakdown: later tariff changes never touch it."""
 
-    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="bills")
+    # No index of its own: the (member, month) unique index serves every lookup by member.
+    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="bills", db_index=False)
     month = models.DateField(help_text="First day of the covered month")
     due_date = models.DateField()
     income_base_idr = models.BigIntegerField()
@@ -209,11 +210,13 @@ class Payment(models.Model):
     amount_idr = models.BigIntegerField()
     paid_at = models.DateTimeField()
     received_at = models.DateTimeField(auto_now_add=True)
-    receipt_number = models.CharField(max_length=20, unique=True)
+    receipt_number = models.CharField(max_length=20)
 
     class Meta:
         ordering = ["-paid_at", "-id"]
         constraints = [
+            # A constraint, not unique=True: that adds a second (LIKE) index no query uses, on random keys.
+            models.UniqueConstraint(fields=["receipt_number"], name="payment_receipt_number_unique"),
             models.UniqueConstraint(fields=["provider", "provider_reference"], name="payment_one_per_provider_ref"),
             models.CheckConstraint(condition=Q(amount_idr__gt=0), name="payment_amount_positive"),
         ]
@@ -245,7 +248,7 @@ class LedgerEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="entries")
-    member = models.ForeignKey("enrollment.Member", null=True, blank=True, on_delete=models.PROTECT,
+    member = models.ForeignKey("enrollment.Member", null=True, blank=True, on_delete=models.PROTECT, db_index=False,
                                related_name="ledger_entries", help_text="Empty only on the receipt of a group payment")
     bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations")
     amount_idr = models.BigIntegerField()

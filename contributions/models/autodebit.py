@@ -116,12 +116,20 @@ class SimulatorMandate(models.Model):
 class SimulatorCharge(models.Model):
     """A charge the simulated provider made, once per idempotency key: a repeated call gets the same answer."""
 
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    mandate_reference = models.CharField(max_length=64, db_index=True)  # the n-th charge plays the n-th script item
+    idempotency_key = models.CharField(max_length=64)
+    mandate_reference = models.CharField(max_length=64)  # the n-th charge plays the n-th script item
     amount_idr = models.BigIntegerField()
     outcome = models.CharField(max_length=30)
-    reference = models.CharField(max_length=64, unique=True)
+    reference = models.CharField(max_length=64)
     created_at = models.DateTimeField()
+
+    class Meta:
+        # Constraints and a plain index, not unique=True/db_index: those add LIKE indexes nothing uses.
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="simulator_charge_key_unique"),
+            models.UniqueConstraint(fields=["reference"], name="simulator_charge_reference_unique"),
+        ]
+        indexes = [models.Index(fields=["mandate_reference"], name="simulator_charge_mandate")]
 
     def __str__(self) -> str:
         return self.idempotency_key
