@@ -80,9 +80,9 @@ def main(report: Report) -> None:
         print("  WARNING: the machine is already busy; the figures below share its CPUs with that load", flush=True)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', "
+            cursor.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers', "
                            "'max_wal_size', 'work_mem', 'autovacuum', 'jit', 'synchronous_commit') ORDER BY name")
-            server = {name: f"{value}{' × ' + unit if unit else ''}" for name, value, unit in cursor.fetchall()}
+            server = dict(cursor.fetchall())
         print(f"  PostgreSQL: {', '.join(f'{k} {v}' for k, v in server.items())}", flush=True)
         if server.get("autovacuum") == "off":
             print("  NOTE: autovacuum is off on this server (production runs it): scenarios VACUUM/ANALYZE what they "
