@@ -1,5 +1,6 @@
-"""Recording the transfer of an approved claim (→ paid): one payout itemised in append-only entries, and the
-months refunded booked in the contributions ledger as well."""
+"""Recording the transfer of an approved claim (→ paid): one payout itemised in append-only entries, the months
+refunded booked in the contributions ledger as well, and, for a claim that ends the membership, the member closed
+and their auto-debit revoked."""
 
 from __future__ import annotations
 
@@ -10,12 +11,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.models import Claim, ClaimPayout, ClaimStatus, PayoutEntry, PayoutEntryKind
+from claims.models import DEATH_CLAIM_TYPES, Claim, ClaimPayout, ClaimStatus, ClaimType, PayoutEntry, PayoutEntryKind
 from claims.services.common import claim_lock, claim_transition, staff_check
-from contributions.models import Bill
+from contributions.models import Bill, DebitMandate, MandateStatus
+from contributions.services.autodebit.mandates import debit_mandate_revoke
 from contributions.services.refunds import RefundRefused, payment_refund_for_claim
 from core.models import User
-from enrollment.models import Member
+from enrollment.models import Member, MemberStatus
+from enrollment.services import member_statuses_transition_locked
+
+# Paid, these end the membership: the member died, or left Indonesia for good (BPU cover is for work here; the
+# refund already returns every month after the event). JHT at 56 and for total permanent disability end the JHT
+# savings only, and the member may keep JKK and JKM: they stay as they are (docs/claims.md).
+MEMBERSHIP_ENDING_TYPES = frozenset({*DEATH_CLAIM_TYPES, ClaimType.JHT_LEAVING})
 
 
 def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, paid_at: dt.datetime | None = None,
@@ -34,7 +42,8 @@ def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, p
         if ClaimPayout.objects.filter(transfer_reference=reference).exists():
             raise ValidationError({"transfer_reference": [_("This transfer reference was recorded already.")]})
         # One claim at a time per member touches the member's months (refunds).
-        Member.objects.select_for_update().filter(pk=claim.member_id).values_list("pk").first()
+        member_status = Member.objects.select_for_update().filter(pk=claim.member_id).values_list(
+            "status", flat=True).get()
         breakdown = claim.breakdown or {}
         benefit_lines = [line for line in breakdown.get("benefit", {}).get("lines", []) if line["amount_idr"] > 0]
         refund_lines = breakdown.get("refund", {}).get("lines", [])
@@ -64,4 +73,21 @@ def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, p
         claim_transition(claim=claim, to=ClaimStatus.PAID, actor=staff, ip_address=ip_address,
                          changes={"amount_idr": amount, "transfer_reference": reference,
                                   "account": claim.account_number_masked, "refunded_months": len(refund_lines)})
+        if claim.claim_type in MEMBERSHIP_ENDING_TYPES:
+            _membership_end(claim=claim, member_status=member_status, staff=staff)
         return payout
+
+
+def _membership_end(*, claim: Claim, member_status: str, staff: User) -> None:
+    """Closed, so billing, reminders, lapses and auto-debit pass the member by; any live mandate revoked. Bills
+    already issued stay as they are (no service cancels them; the ledger is never edited). In the payout's
+    transaction, with the member's row locked."""
+    reason = (f"death claim {claim.number} paid" if claim.claim_type in DEATH_CLAIM_TYPES
+              else f"claim {claim.number} paid: left Indonesia for good")
+    # A second death claim (JHT after JKM) finds the member closed already: no change, no event.
+    member_statuses_transition_locked(members=[(claim.member_id, member_status)], to=MemberStatus.CLOSED,
+                                      actor=staff, reason=reason)
+    live = (DebitMandate.objects.filter(member_id=claim.member_id).exclude(status=MandateStatus.REVOKED)
+            .order_by("pk"))
+    for mandate in live:
+        debit_mandate_revoke(mandate=mandate, actor=None, reason=reason)

@@ -506,7 +506,9 @@ def _in_own_connection(work):
 
 
 def reminder_is_stale(message: OutboxMessage) -> bool:
-    """The outbox asks before sending a reminder: nothing to say once every bill it names is paid or cancelled."""
-    bills = Reminder.objects.filter(message=message).values_list("bill__status", flat=True)
-    return bool(bills) and all(status != BillStatus.OPEN for status in bills)
+    """The outbox asks before sending a reminder: nothing to say once every bill it names is paid or cancelled, or
+    belongs to a membership closed since (a paid death claim: no "please pay" to the family's phone)."""
+    bills = Reminder.objects.filter(message=message).values_list("bill__status", "bill__member__status")
+    return bool(bills) and all(status != BillStatus.OPEN or member_status == MemberStatus.CLOSED
+                               for status, member_status in bills)
 
