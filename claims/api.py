@@ -27,7 +27,7 @@ from core.models import STAFF_ROLES, Role
 
 NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, pattern=r"^KLM-[0-9]{4}-[0-9]{7}$",
                           description="Claim number, e.g. KLM-2026-0000001")
-DOCUMENT_ID = OpenApiParameter("document_id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+DOCUMENT_ID = OpenApiParameter("document_id", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
                                OpenApiParameter.PATH, description="A document id from the claim's checklist")
 
 
@@ -264,7 +264,7 @@ class ClaimDocumentView(ClaimsView):
     )
     def get(self, request, number, document_id: str):
         # Routed as text so that a malformed id is this API's JSON 404 too, not the site's HTML one.
-        if not re.fullmatch(r"[0-9]{1,10}", document_id) or not 0 < int(document_id) < 2**31:
+        if not re.fullmatch(r"[0-9]{1,19}", document_id) or not 0 < int(document_id) < 2**63:
             raise NotFound
         document = selectors.document_for_user(request.user, int(document_id))
         if document.claim.number != number:

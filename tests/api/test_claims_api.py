@@ -121,7 +121,7 @@ def test_a_document_is_only_found_under_its_own_claim(client, people, claim):
 def test_an_unknown_claim_and_document_are_404_in_the_error_shape(client, people):
     response = get(client, "/api/v1/claims/KLM-2026-9999999/", people["admin"])
     assert (response.status_code, error_code(response)) == (404, "not_found")
-    for document_id in ("999999", "abc", "0", "99999999999"):
+    for document_id in ("999999", "abc", "0", "9223372036854775807", "9223372036854775808", "1" * 30):
         response = get(client, f"/api/v1/claims/KLM-2026-9999999/documents/{document_id}/", people["admin"])
         assert (response.status_code, error_code(response)) == (404, "not_found")
 
