@@ -29,6 +29,23 @@ from claims import uploads
 from claims.checks import claim_documents_storage_check
 from claims.uploads import CheckedUpload, claim_documents_storage, document_response, upload_check
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The assertions read the English messages; Indonesian is the default language (and is checked below)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def test_refusals_are_in_indonesian_by_default():
+    from django.utils import translation
+
+    with translation.override("id"), pytest.raises(ValidationError) as exc:
+        upload_check(SimpleUploadedFile("ktp.jpg", b"\x7fELF" + b"\0" * 200, content_type="image/jpeg"))
+    assert exc.value.messages[0].startswith("Berkas ini bukan foto atau PDF.")
+
 # --- makers ------------------------------------------------------------------------------------------------------
 
 
