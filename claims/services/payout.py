@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from claims.models import DEATH_CLAIM_TYPES, Claim, ClaimPayout, ClaimStatus, ClaimType, PayoutEntry, PayoutEntryKind
 from claims.services.common import claim_lock, claim_transition, staff_check
+from claims.services.review import REFUND_TYPES
 from contributions.models import Bill, DebitMandate, MandateStatus
 from contributions.services.autodebit.mandates import debit_mandate_revoke
 from contributions.services.refunds import RefundRefused, payment_refund_for_claim
@@ -20,10 +21,12 @@ from core.models import User
 from enrollment.models import Member, MemberStatus
 from enrollment.services import member_statuses_transition_locked
 
-# Paid, these end the membership: the member died, or left Indonesia for good (BPU cover is for work here; the
-# refund already returns every month after the event). JHT at 56 and for total permanent disability end the JHT
-# savings only, and the member may keep JKK and JKM: they stay as they are (docs/claims.md).
-MEMBERSHIP_ENDING_TYPES = frozenset({*DEATH_CLAIM_TYPES, ClaimType.JHT_LEAVING})
+# Paid, these end the membership: exactly the claims that refund every paid month after the event (DOMAIN.md), so
+# no month is both refunded and covered. Death, leaving Indonesia for good, JHT at retirement age and for total
+# permanent disability (a worker who keeps working registers again). docs/claims.md.
+MEMBERSHIP_ENDING_TYPES = REFUND_TYPES
+_ENDING_REASONS = {ClaimType.JHT_LEAVING: "left Indonesia for good", ClaimType.JHT_AGE: "JHT at retirement age",
+                   ClaimType.JHT_DISABILITY: "total permanent disability"}
 
 
 def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, paid_at: dt.datetime | None = None,
@@ -83,7 +86,7 @@ def _membership_end(*, claim: Claim, member_status: str, staff: User) -> None:
     already issued stay as they are (no service cancels them; the ledger is never edited). In the payout's
     transaction, with the member's row locked."""
     reason = (f"death claim {claim.number} paid" if claim.claim_type in DEATH_CLAIM_TYPES
-              else f"claim {claim.number} paid: left Indonesia for good")
+              else f"claim {claim.number} paid: {_ENDING_REASONS[claim.claim_type]}")
     # A second death claim (JHT after JKM) finds the member closed already: no change, no event.
     member_statuses_transition_locked(members=[(claim.member_id, member_status)], to=MemberStatus.CLOSED,
                                       actor=staff, reason=reason)

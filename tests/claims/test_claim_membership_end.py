@@ -63,8 +63,9 @@ def status_of(member) -> str:
     return Member.objects.values_list("status", flat=True).get(pk=member.pk)
 
 
-def test_the_ending_claim_types():
-    assert MEMBERSHIP_ENDING_TYPES == {"jkk_death", "jkm_death", "jht_death", "jht_leaving"}
+def test_the_claims_that_end_the_membership_are_those_that_refund_later_months():
+    assert MEMBERSHIP_ENDING_TYPES == {"jkk_death", "jkm_death", "jht_death", "jht_leaving", "jht_age",
+                                       "jht_disability"}
 
 
 def test_a_paid_death_claim_closes_the_member_with_an_audit_event(member, staff):
@@ -176,14 +177,19 @@ def test_jht_for_leaving_indonesia_closes(member, staff):
     assert mandate.status == MandateStatus.REVOKED
 
 
-def test_jht_at_56_keeps_the_membership(member, staff):
+def test_jht_at_56_ends_the_membership_with_its_refund(member, staff):
+    """Its refund returns every paid month after the event (JKK and JKM included), so those months cannot stay
+    covered: the membership ends with the payout, as for a death."""
     JhtReturnRate.objects.create(year=2026, percent=Decimal("5"))
     Member.objects.filter(pk=member.pk).update(birth_date=dt.date(1970, 1, 1))
     member.refresh_from_db()
     mandate = mandate_for(member)
     claim = claim_file(claimant=worker_of(member), member=member, claim_type="jht_age", event=event(DIED),
                        bank=BANK, documents=all_documents("jht_age"))
-    assert pay(claim, staff).status == ClaimStatus.PAID
-    assert status_of(member) == MemberStatus.ACTIVE
+    claim = pay(claim, staff)
+    assert claim.status == ClaimStatus.PAID
+    assert status_of(member) == MemberStatus.CLOSED
+    assert AuditEvent.objects.filter(action="member.status_changed").latest("pk").reason == \
+        f"claim {claim.number} paid: JHT at retirement age"
     mandate.refresh_from_db()
-    assert mandate.status == MandateStatus.ACTIVE
+    assert mandate.status == MandateStatus.REVOKED
