@@ -75,6 +75,8 @@ def _apply_errors(form, error: ValidationError) -> None:
     """A service's field errors go next to the form's fields; the rest above the form."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
+            if field == "children" and "child_1_name" in form.fields:
+                field = "child_1_name"  # a scholarship's children: next to the first child
             target = field if field in form.fields else None
             for message in ValidationError(errors).messages:
                 if field == "documents":  # shown at the top of the documents, where they were chosen
@@ -200,8 +202,9 @@ def heir_claim(request):
     if request.method == "POST" and form.is_valid():
         try:
             claim = services.claim_file(claimant=request.user, member=member, claim_type=claim_type,
-                                        event=form.event(), bank=form.bank(),
-                                        heir=form.heir(), documents=form.documents(), ip_address=client_ip(request))
+                                        event=form.event(), bank=form.bank(), heir=form.heir(),
+                                        details=form.details(), documents=form.documents(),
+                                        ip_address=client_ip(request))
         except ValidationError as error:
             _apply_errors(form, error)
         else:

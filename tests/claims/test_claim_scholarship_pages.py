@@ -1,0 +1,134 @@
+"""Scholarship claims on the heir's pages: the choice on step 1, a fieldset per child the rule pays for (the first
+required), level and year checked next to their fields with the input kept, and the children the claim stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from claims.models import BenefitRule, Claim, RuleKind
+from tests.claims.claim_helpers import BANK, HEIR_NIK, paid_member, pdf, user_make
+from tests.claims.test_claim_pages import login
+from tests.core.helpers import field_errors
+
+pytestmark = pytest.mark.django_db
+
+STEP1, STEP2 = "/klaim/ahli-waris/", "/klaim/ahli-waris/data/"
+HEIR = {"heir_name": "Siti Aminah", "heir_nik": HEIR_NIK, "heir_relationship": "spouse", "event_date": "2030-05-20",
+        **BANK}
+
+
+@pytest.fixture
+def member():
+    return paid_member()
+
+
+@pytest.fixture
+def heir_user():
+    return user_make(phone="+6281355550002")
+
+
+def start(client, member, claim_type="jkm_scholarship"):
+    response = client.post(STEP1, {"claim_type": claim_type, "kpj_or_nik": member.kpj, "birth_date": "1990-08-17"})
+    assert response.status_code == 302 and response["Location"] == STEP2
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", ["JKM: scholarship", "JKK: scholarship", "children at school of a participant who died"]),
+    ("id", ['value="jkm_scholarship"', 'value="jkk_scholarship"', "anak yang bersekolah"])])
+def test_step_one_offers_the_scholarships(client, heir_user, language, words):
+    html = login(client, heir_user, language).get(STEP1).content.decode()
+    for word in words:
+        assert word in html
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", ["Child 1", "Child 2 (optional)", "School level",
+                                                         "Year in that level", "Date of death"]),
+                                                 ("id", ["Anak 1", "Anak 2 (tidak wajib)", "Jenjang sekolah",
+                                                         "Tanggal meninggal"])])
+def test_step_two_has_a_fieldset_per_child_the_rule_pays_for(client, member, heir_user, language, words):
+    login(client, heir_user, language)
+    start(client, member)
+    html = client.get(STEP2).content.decode()
+    for word in words:
+        assert word in html
+    assert 'name="child_2_year"' in html and 'name="child_3_name"' not in html
+    assert 'value="junior_high"' in html and "doc_school" in html
+
+
+def test_the_number_of_children_comes_from_the_rule(client, member, heir_user):
+    BenefitRule.objects.filter(kind=RuleKind.SCHOLARSHIP_MAX_CHILDREN).update(quantity=3)
+    login(client, heir_user)
+    start(client, member)
+    html = client.get(STEP2).content.decode()
+    assert 'name="child_3_name"' in html and 'name="child_4_name"' not in html
+
+
+def test_a_child_is_required(client, member, heir_user):
+    login(client, heir_user)
+    start(client, member)
+    html = client.post(STEP2, HEIR).content.decode()
+    assert "child&#x27;s name" in field_errors(html, "child_1_name")
+    assert "school level" in field_errors(html, "child_1_level")
+    assert "year in that level" in field_errors(html, "child_1_year")
+    assert field_errors(html, "child_2_name") == "" and Claim.objects.count() == 0
+
+
+def test_level_and_year_are_checked_next_to_their_fields_with_the_input_kept(client, member, heir_user):
+    login(client, heir_user)
+    start(client, member)
+    html = client.post(STEP2, {**HEIR, "child_1_name": "Andi Pratama", "child_1_level": "junior_high",
+                               "child_1_year": "5", "child_2_name": "Budi", "child_2_level": "",
+                               "child_2_year": "2"}).content.decode()
+    assert "Junior high school has 3 years: choose 1 to 3." in field_errors(html, "child_1_year")
+    assert "school level" in field_errors(html, "child_2_level")
+    assert field_errors(html, "child_2_name") == "" and field_errors(html, "child_1_level") == ""
+    assert 'value="Andi Pratama"' in html and 'value="Budi"' in html and 'value="Siti Aminah"' in html
+    assert '<option value="junior_high" selected>' in html and '<option value="5" selected>' in html
+    assert Claim.objects.count() == 0
+
+
+def test_an_unknown_level_is_refused_next_to_it(client, member, heir_user):
+    login(client, heir_user)
+    start(client, member)
+    html = client.post(STEP2, {**HEIR, "child_1_name": "Andi", "child_1_level": "playgroup",
+                               "child_1_year": "1"}).content.decode()
+    assert "Select a valid choice" in field_errors(html, "child_1_level")
+
+
+def test_the_filed_claim_keeps_the_children(client, member, heir_user):
+    login(client, heir_user)
+    start(client, member)
+    response = client.post(STEP2, {**HEIR, "child_1_name": "  Andi   Pratama ", "child_1_level": "junior_high",
+                                   "child_1_year": "2", "child_2_name": "Budi", "child_2_level": "primary",
+                                   "child_2_year": "6", "doc_school": pdf()})
+    claim = Claim.objects.get()
+    assert response["Location"] == f"/klaim/{claim.number}/"
+    assert claim.claim_type == "jkm_scholarship" and claim.documents.get().kind == "school"
+    assert claim.details["children"] == [{"name": "Andi Pratama", "level": "junior_high", "year_in_level": 2},
+                                         {"name": "Budi", "level": "primary", "year_in_level": 6}]
+
+
+def test_an_empty_second_child_is_left_out(client, member, heir_user):
+    login(client, heir_user)
+    start(client, member, "jkk_scholarship")
+    client.post(STEP2, {**HEIR, "child_1_name": "Andi", "child_1_level": "university", "child_1_year": "1",
+                        "child_2_name": "", "child_2_level": "", "child_2_year": ""})
+    claim = Claim.objects.get()
+    assert claim.claim_type == "jkk_scholarship"
+    assert claim.details["children"] == [{"name": "Andi", "level": "university", "year_in_level": 1}]
+
+
+def test_the_services_children_error_goes_next_to_the_first_child(client, member, heir_user, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from claims import services
+
+    def refuse(**kwargs):
+        raise ValidationError({"children": ["Name at least one child at school."]})
+
+    monkeypatch.setattr(services, "claim_file", refuse)
+    login(client, heir_user)
+    start(client, member)
+    html = client.post(STEP2, {**HEIR, "child_1_name": "Andi", "child_1_level": "primary",
+                               "child_1_year": "1"}).content.decode()
+    assert "Name at least one child" in field_errors(html, "child_1_name")
