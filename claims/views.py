@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from claims import selectors, services
+from claims import held, selectors, services
 from claims.documents import ChecklistEntry, checklist_for
 from claims.forms import (
     CAMERA_KINDS,
@@ -129,8 +129,10 @@ def claim_file_worker(request):
         return render(request, "claims/file_choose.html", {"types": [(t.value, t.label) for t in allowed]})
     claim_type = ClaimType(claim_type)
     traffic = {"yes": True, "no": False}.get(request.POST.get("traffic_accident"))
-    form = WorkerClaimForm(request.POST or None, request.FILES or None, claim_type=claim_type,
-                           document_kinds=_document_entries(claim_type, traffic_accident=traffic))
+    entries = _document_entries(claim_type, traffic_accident=traffic)
+    scope = f"worker:{claim_type}"
+    form = WorkerClaimForm(request.POST or None, _files(request, scope, entries), claim_type=claim_type,
+                           document_kinds=entries)
     if request.method == "POST" and form.is_valid():
         try:
             claim = services.claim_file(claimant=request.user, member=member, claim_type=claim_type,
@@ -139,11 +141,33 @@ def claim_file_worker(request):
         except ValidationError as error:
             _apply_errors(form, error)
         else:
+            held.release(request, scope)
             messages.success(request, _("Your claim %(number)s is filed. Keep this number.") % {"number": claim.number})
             return redirect("claims:detail", number=claim.number)
     return render(request, "claims/file_worker.html", {
         "form": form, "claim_type": claim_type, "member": member, "upload_hint": upload_hint(),
-        "files_lost": request.method == "POST" and bool(request.FILES)})
+        "files_held": _hold(request, scope, form, entries)})
+
+
+def _files(request, scope: str, entries):
+    """The POST's files, with documents held from an earlier try of the same form standing in for empty inputs."""
+    if request.method != "POST":
+        return None
+    return held.files_with_held(request, scope, [f"doc_{entry.kind}" for entry in entries])
+
+
+def _hold(request, scope: str, form, entries) -> bool:
+    """After a failed try, keep the documents that passed their checks and say so next to each; True if any is
+    held (the page then says they need not be chosen again)."""
+    fields = [f"doc_{entry.kind}" for entry in entries]
+    if request.method == "POST":
+        held.hold(request, scope, form, fields)
+    kept = {field: entry for field, entry in held.held(request, scope).items() if field in fields}
+    for field, entry in kept.items():
+        note = _("Received: %(name)s. Choose a file only to replace it.") % {"name": entry["name"]}
+        # The bound field copied the help text when the form was validated: change it there.
+        form[field].help_text = " ".join(filter(None, [str(form.fields[field].help_text or ""), note]))
+    return bool(kept)
 
 
 def _heir_lookup_allowed(user) -> bool:
@@ -196,9 +220,10 @@ def heir_claim(request):
     claim_type = ClaimType(state["claim_type"])
     relationship = request.POST.get("heir_relationship") or None
     traffic = {"yes": True, "no": False}.get(request.POST.get("traffic_accident"))
-    form = HeirClaimForm(request.POST or None, request.FILES or None, claim_type=claim_type,
-                         document_kinds=_document_entries(claim_type, relationship=relationship,
-                                                          traffic_accident=traffic))
+    entries = _document_entries(claim_type, relationship=relationship, traffic_accident=traffic)
+    scope = f"heir:{member.pk}:{claim_type}"
+    form = HeirClaimForm(request.POST or None, _files(request, scope, entries), claim_type=claim_type,
+                         document_kinds=entries)
     if request.method == "POST" and form.is_valid():
         try:
             claim = services.claim_file(claimant=request.user, member=member, claim_type=claim_type,
@@ -209,11 +234,12 @@ def heir_claim(request):
             _apply_errors(form, error)
         else:
             request.session.pop(SESSION_HEIR, None)
+            held.release(request, scope)
             messages.success(request, _("Your claim %(number)s is filed. Keep this number.") % {"number": claim.number})
             return redirect("claims:detail", number=claim.number)
     return render(request, "claims/heir_claim.html", {
         "form": form, "claim_type": claim_type, "masked_name": member.masked_name, "upload_hint": upload_hint(),
-        "files_lost": request.method == "POST" and bool(request.FILES)})
+        "files_held": _hold(request, scope, form, entries)})
 
 
 def _checklist_rows(claim) -> list[SimpleNamespace]:

@@ -265,17 +265,21 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
     page.locator("#id_bank_name").select_option("BCA")
     page.locator("#id_account_holder").fill("SITI RAHAYU")
     page.locator("#id_account_number").fill("9876543210")
+    page.locator("#id_doc_ktp").set_input_files(jpeg_file("ktp.jpg"))
     page.locator("main button.primary").click()  # the time is missing
     assert page.locator("#id_event_time_error").is_visible()
     assert page.locator("#id_event_place").input_value() == "Jl. Tebet Raya, depan pasar"
     assert page.locator("#id_account_number").input_value() == "9876543210"
+    # The photo already sent is kept: the page says so next to it, and it is not chosen again.
+    assert page.locator("#documents-held").is_visible()
+    assert "ktp.jpg" in page.locator("#id_doc_ktp_helptext").inner_text()
     fits(page)
     shoot(page, "claims/20-worker-form-error")
     page.locator("#id_event_time").fill("07:45")
-    page.locator("#id_doc_ktp").set_input_files(jpeg_file("ktp.jpg"))
     page.locator("#id_doc_police").set_input_files(pdf_file("polisi.pdf", "Laporan polisi"))
     page.locator("main button.primary").click()
     claim = Claim.objects.get(member=member)
+    assert set(claim.documents.values_list("kind", flat=True)) == {"ktp", "police"}
     assert claim.reported_late and claim.traffic_accident and page.url.endswith(f"/klaim/{claim.number}/")
     page.locator("form.lang button[value=en]").click()
     assert "What to do:" in page.locator("#claim-status").inner_text()
