@@ -19,8 +19,9 @@ from enrollment.forms import DATE_INPUT_FORMATS
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 # The worker files these for their own membership; death claims are filed by an heir.
+# (the JKK scholarship too: for the children of a worker left totally disabled by a work accident).
 WORKER_TYPES = (ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimType.JKK_DISABILITY,
-                ClaimType.JHT_AGE, ClaimType.JHT_DISABILITY, ClaimType.JHT_LEAVING)
+                ClaimType.JKK_SCHOLARSHIP, ClaimType.JHT_AGE, ClaimType.JHT_DISABILITY, ClaimType.JHT_LEAVING)
 HEIR_TYPES = (ClaimType.JKM_DEATH, ClaimType.JKK_DEATH, ClaimType.JHT_DEATH, ClaimType.JKM_SCHOLARSHIP,
               ClaimType.JKK_SCHOLARSHIP)
 SCHOLARSHIP_TYPES = (ClaimType.JKM_SCHOLARSHIP, ClaimType.JKK_SCHOLARSHIP)
@@ -33,6 +34,7 @@ ACCEPT = "image/*,application/pdf"
 EVENT_DATE_LABELS = {
     ClaimType.JHT_AGE: _("Date you reached retirement age"),
     ClaimType.JHT_DISABILITY: _("Date the disability was established"),
+    ClaimType.JKK_SCHOLARSHIP: _("Date the disability was established"),
     ClaimType.JHT_LEAVING: _("Date you leave (or left) Indonesia"),
 }
 
@@ -155,68 +157,8 @@ class EventFields(forms.Form):
         return event
 
 
-class WorkerClaimForm(EventFields, BankFields, DocumentFields):
-    def __init__(self, *args, claim_type: str, document_kinds, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.claim_type = claim_type
-        self.setup_event(claim_type)
-        self.add_documents(document_kinds)
-
-
-def heir_order_help() -> str:
-    return _("Heirs claim in this order: first the husband or wife and the children; if there are none, the "
-             "parents, grandparents or grandchildren; then brothers and sisters; then in-laws; last, a person "
-             "named in a will. Claim only if nobody comes before you.")
-
-
-class HeirFindForm(forms.Form):
-    claim_type = forms.ChoiceField(label=_("What do you claim?"), widget=forms.RadioSelect, initial=ClaimType.JKM_DEATH,
-                                   choices=[(t.value, t.label) for t in HEIR_TYPES],
-                                   help_text=_("A scholarship is for the children at school of a participant who "
-                                               "died. The JKM scholarship needs 3 years of membership: the branch "
-                                               "checks this."),
-                                   error_messages={"required": _("Please choose what you claim.")})
-    kpj_or_nik = forms.CharField(label=_("Participant number (KPJ) or NIK of the deceased"), max_length=24,
-                                 help_text=_("The 11-digit KPJ on the participant card, or the 16-digit NIK on the "
-                                             "KTP."),
-                                 error_messages={"required": _("Please enter the KPJ or the NIK.")},
-                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    birth_date = forms.DateField(
-        label=_("Date of birth of the deceased"), input_formats=DATE_INPUT_FORMATS,
-        error_messages={"required": _("Please enter the date of birth."),
-                        "invalid": _("Please write the date as day-month-year, for example 17-08-1990.")},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-
-    def clean_kpj_or_nik(self) -> str:
-        digits = re.sub(r"[\s.-]", "", self.cleaned_data["kpj_or_nik"])
-        if not digits.isdigit() or len(digits) not in (11, 16):
-            raise forms.ValidationError(_("A KPJ has 11 digits and a NIK 16 digits."))
-        return digits
-
-
-class HeirClaimForm(EventFields, BankFields, DocumentFields):
-    heir_name = forms.CharField(label=_("Your full name as on your KTP"), max_length=120,
-                                error_messages={"required": _("Please enter your name as written on your KTP.")},
-                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    heir_nik = forms.CharField(label=_("Your NIK (16 digits on your KTP)"), max_length=24,
-                               error_messages={"required": _("Please enter your NIK.")},
-                               widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    heir_relationship = forms.ChoiceField(label=_("Your relationship to the deceased"),
-                                          choices=[("", "—")] + list(HeirRelationship.choices),
-                                          error_messages={"required": _("Please choose your relationship.")})
-
-    def __init__(self, *args, claim_type: str, document_kinds, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.claim_type = claim_type
-        self.setup_event(claim_type)
-        # JKK death: the event is the work accident that caused it; otherwise the death itself.
-        if not self.is_accident:
-            self.fields["event_date"].label = _("Date of death")
-        else:
-            self.fields["commuting"].label = _("Was the participant on the way to or from work?")
-        self.fields["heir_relationship"].help_text = heir_order_help()
-        self.add_children(claim_type)
-        self.add_documents(document_kinds)
+class ChildrenFields(forms.Form):
+    """Scholarships: the children at school, a fixed fieldset per child the rule pays for (no JavaScript)."""
 
     def add_children(self, claim_type: str) -> None:
         """Scholarships: a fixed fieldset per child the rule pays for (no JavaScript); only the first is required."""
@@ -277,6 +219,71 @@ class HeirClaimForm(EventFields, BankFields, DocumentFields):
 
     def details(self) -> dict | None:
         return {"children": self.children()} if self.child_numbers else None
+
+
+class WorkerClaimForm(EventFields, BankFields, ChildrenFields, DocumentFields):
+    def __init__(self, *args, claim_type: str, document_kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.claim_type = claim_type
+        self.setup_event(claim_type)
+        self.add_children(claim_type)
+        self.add_documents(document_kinds)
+
+
+def heir_order_help() -> str:
+    return _("Heirs claim in this order: first the husband or wife and the children; if there are none, the "
+             "parents, grandparents or grandchildren; then brothers and sisters; then in-laws; last, a person "
+             "named in a will. Claim only if nobody comes before you.")
+
+
+class HeirFindForm(forms.Form):
+    claim_type = forms.ChoiceField(label=_("What do you claim?"), widget=forms.RadioSelect, initial=ClaimType.JKM_DEATH,
+                                   choices=[(t.value, t.label) for t in HEIR_TYPES],
+                                   help_text=_("A scholarship is for the children at school of a participant who "
+                                               "died. The JKM scholarship needs 3 years of membership: the branch "
+                                               "checks this."),
+                                   error_messages={"required": _("Please choose what you claim.")})
+    kpj_or_nik = forms.CharField(label=_("Participant number (KPJ) or NIK of the deceased"), max_length=24,
+                                 help_text=_("The 11-digit KPJ on the participant card, or the 16-digit NIK on the "
+                                             "KTP."),
+                                 error_messages={"required": _("Please enter the KPJ or the NIK.")},
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    birth_date = forms.DateField(
+        label=_("Date of birth of the deceased"), input_formats=DATE_INPUT_FORMATS,
+        error_messages={"required": _("Please enter the date of birth."),
+                        "invalid": _("Please write the date as day-month-year, for example 17-08-1990.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def clean_kpj_or_nik(self) -> str:
+        digits = re.sub(r"[\s.-]", "", self.cleaned_data["kpj_or_nik"])
+        if not digits.isdigit() or len(digits) not in (11, 16):
+            raise forms.ValidationError(_("A KPJ has 11 digits and a NIK 16 digits."))
+        return digits
+
+
+class HeirClaimForm(EventFields, BankFields, ChildrenFields, DocumentFields):
+    heir_name = forms.CharField(label=_("Your full name as on your KTP"), max_length=120,
+                                error_messages={"required": _("Please enter your name as written on your KTP.")},
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    heir_nik = forms.CharField(label=_("Your NIK (16 digits on your KTP)"), max_length=24,
+                               error_messages={"required": _("Please enter your NIK.")},
+                               widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    heir_relationship = forms.ChoiceField(label=_("Your relationship to the deceased"),
+                                          choices=[("", "—")] + list(HeirRelationship.choices),
+                                          error_messages={"required": _("Please choose your relationship.")})
+
+    def __init__(self, *args, claim_type: str, document_kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.claim_type = claim_type
+        self.setup_event(claim_type)
+        # JKK death: the event is the work accident that caused it; otherwise the death itself.
+        if not self.is_accident:
+            self.fields["event_date"].label = _("Date of death")
+        else:
+            self.fields["commuting"].label = _("Was the participant on the way to or from work?")
+        self.fields["heir_relationship"].help_text = heir_order_help()
+        self.add_children(claim_type)
+        self.add_documents(document_kinds)
 
     def clean_heir_nik(self) -> str:
         digits = re.sub(r"[\s.-]", "", self.cleaned_data["heir_nik"])

@@ -136,8 +136,8 @@ def claim_file_worker(request):
     if request.method == "POST" and form.is_valid():
         try:
             claim = services.claim_file(claimant=request.user, member=member, claim_type=claim_type,
-                                        event=form.event(), bank=form.bank(), documents=form.documents(),
-                                        ip_address=client_ip(request))
+                                        event=form.event(), bank=form.bank(), details=form.details(),
+                                        documents=form.documents(), ip_address=client_ip(request))
         except ValidationError as error:
             _apply_errors(form, error)
         else:

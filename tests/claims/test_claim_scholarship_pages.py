@@ -132,3 +132,23 @@ def test_the_services_children_error_goes_next_to_the_first_child(client, member
     html = client.post(STEP2, {**HEIR, "child_1_name": "Andi", "child_1_level": "primary",
                                "child_1_year": "1"}).content.decode()
     assert "Name at least one child" in field_errors(html, "child_1_name")
+
+
+def test_a_totally_disabled_worker_files_the_jkk_scholarship_for_their_children(client, member):
+    """The JKK scholarship also follows the worker's total disability from a work accident: the worker files it."""
+    worker = user_make()
+    member.user = worker
+    member.save()
+    login(client, worker)
+    assert "jkk_scholarship" in client.get("/klaim/ajukan/").content.decode()
+    form = client.get("/klaim/ajukan/?jenis=jkk_scholarship").content.decode()
+    assert "Child 1" in form and "Date the disability was established" in form and "doc_school" in form
+    post = {"claim_type": "jkk_scholarship", "event_date": "2026-08-10", **BANK}
+    html = client.post("/klaim/ajukan/?jenis=jkk_scholarship", post).content.decode()
+    assert "enter the child" in field_errors(html, "child_1_name") and Claim.objects.count() == 0
+    response = client.post("/klaim/ajukan/?jenis=jkk_scholarship", {
+        **post, "child_1_name": "Andi", "child_1_level": "primary", "child_1_year": "4", "doc_school": pdf()})
+    claim = Claim.objects.get()
+    assert response["Location"] == f"/klaim/{claim.number}/"
+    assert claim.claim_type == "jkk_scholarship" and claim.claimant == worker and not claim.heir_name
+    assert claim.details["children"] == [{"name": "Andi", "level": "primary", "year_in_level": 4}]
