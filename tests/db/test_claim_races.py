@@ -1,17 +1,14 @@
 """Claim races that only PostgreSQL's row locks and unique indexes settle: two approvals, two payout recordings and
 two heirs filing the same death claim at the same moment."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.utils import translation
 
 from claims.models import Claim, ClaimPayout, ClaimStatus, PayoutEntry
 from contributions.models import EntryKind, LedgerEntry
 from contributions.selectors import reconciliation
 from core.models import AuditEvent, Role
+from tests.db.test_money_concurrency import _race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("reference_data")]
@@ -23,30 +20,6 @@ def claims_reference(reference_data):
     from claims.seed import claims_reference_seed
 
     claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
-
-
-def _race(*jobs, timeout=60):
-    """Runs the jobs in threads released at the same moment; returns each job's result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=10)
-            with translation.override("en"):
-                results[i] = job()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we compare
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def _verified():
