@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,3 +26,219 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Ecosystem(models.Model):
+    """How the agency grows coverage (desa, pasar, e-commerce & UMKM, pekerja rentan); admins may add more."""
+
+    code = models.SlugField(max_length=30, primary_key=True)
+    name_id = models.CharField(max_length=80)
+    name_en = models.CharField(max_length=80)
+    description_id = models.CharField(max_length=200, blank=True)
+    description_en = models.CharField(max_length=200, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+    active = models.BooleanField(default=True, help_text="Inactive ecosystems keep their members but are not offered")
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        from django.utils import translation
+
+        return self.name_en if (translation.get_language() or "id").startswith("en") else self.name_id
+
+    @property
+    def description(self) -> str:
+        from django.utils import translation
+
+        return self.description_en if (translation.get_language() or "id").startswith("en") else self.description_id
+
+
+# '' stands for the whole country wherever a region code is stored (targets, workforce, rollups).
+NATION = ""
+
+
+class TargetMeasure(models.TextChoices):
+    MEMBERS = "members", _("Active members")
+    SHARE = "share", _("Share of the workforce (%)")
+
+
+class Target(models.Model):
+    """A year's goal for the nation, a province or a regency/city, optionally for one ecosystem."""
+
+    year = models.PositiveSmallIntegerField()
+    region_code = models.CharField(max_length=5, blank=True, help_text="'' for the nation, 2 or 5 characters")
+    ecosystem = models.ForeignKey(Ecosystem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    measure = models.CharField(max_length=8, choices=TargetMeasure.choices)
+    members = models.BigIntegerField(null=True, blank=True)
+    share_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["year", "region_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "region_code", "ecosystem"], name="target_one_per_scope",
+                                    nulls_distinct=False),
+            models.CheckConstraint(
+                condition=(models.Q(measure="members", members__gt=0, share_percent__isnull=True)
+                           | models.Q(measure="share", members__isnull=True, share_percent__gt=0,
+                                      share_percent__lte=100)),
+                name="target_value_matches_measure"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.region_code or 'ID'} {self.ecosystem_id or '*'}"
+
+
+class Workforce(models.Model):
+    """How many people work in a region in a year (the coverage denominator), e.g. from BPS Sakernas."""
+
+    year = models.PositiveSmallIntegerField()
+    region_code = models.CharField(max_length=5, blank=True)
+    workers = models.BigIntegerField()
+    informal_workers = models.BigIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["year", "region_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "region_code"], name="workforce_one_per_region_year"),
+            models.CheckConstraint(condition=models.Q(workers__gt=0), name="workforce_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.region_code or 'ID'}"
+
+
+class StaffRegion(models.Model):
+    """Regional staff: the province or regency/city whose dashboards they see. Admins see the whole country."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_region")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                               limit_choices_to={"level__lte": 2})
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.region_id}"
+
+
+# Rollups. Every fact is kept at three levels (0 nation with region_code '', 1 province, 2 regency/city) so a page
+# at any level reads a few hundred rows, never the regency rows below it.
+class RollupLevel(models.IntegerChoices):
+    NATION = 0, _("Nation")
+    PROVINCE = 1, _("Province")
+    REGENCY = 2, _("Regency/city")
+
+
+class _RollupBase(models.Model):
+    level = models.PositiveSmallIntegerField(choices=RollupLevel.choices)
+    region_code = models.CharField(max_length=5, blank=True)
+    ecosystem = models.CharField(max_length=30)
+    channel = models.CharField(max_length=10)
+
+    class Meta:
+        abstract = True
+
+
+class FlowDay(_RollupBase):
+    """What happened on a day: registrations, lapses, contributions settled, claims paid."""
+
+    day = models.DateField()
+    registrations = models.BigIntegerField(db_default=0)
+    lapses = models.BigIntegerField(db_default=0)
+    bills_paid = models.BigIntegerField(db_default=0)
+    collected_idr = models.BigIntegerField(db_default=0)
+    claims_paid = models.BigIntegerField(db_default=0)
+    claims_paid_idr = models.BigIntegerField(db_default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "level", "region_code", "ecosystem", "channel"],
+                                               name="flowday_unique")]
+        indexes = [models.Index(fields=["level", "region_code", "day"], name="flowday_region_day")]
+
+
+class FlowMonth(_RollupBase):
+    """FlowDay summed per calendar month, for period totals and lists of regions."""
+
+    month = models.DateField()
+    registrations = models.BigIntegerField(db_default=0)
+    lapses = models.BigIntegerField(db_default=0)
+    bills_paid = models.BigIntegerField(db_default=0)
+    collected_idr = models.BigIntegerField(db_default=0)
+    claims_paid = models.BigIntegerField(db_default=0)
+    claims_paid_idr = models.BigIntegerField(db_default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "level", "region_code", "ecosystem", "channel"],
+                                               name="flowmonth_unique")]
+        indexes = [models.Index(fields=["level", "region_code", "month"], name="flowmonth_region_month")]
+
+
+class BillMonth(_RollupBase):
+    """Bills per covered month (void ones left out): the payment rate is paid / billed."""
+
+    month = models.DateField()
+    billed = models.BigIntegerField(db_default=0)
+    billed_idr = models.BigIntegerField(db_default=0)
+    paid = models.BigIntegerField(db_default=0)
+    paid_idr = models.BigIntegerField(db_default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "level", "region_code", "ecosystem", "channel"],
+                                               name="billmonth_unique")]
+        indexes = [models.Index(fields=["level", "region_code", "month"], name="billmonth_region_month")]
+
+
+class Snapshot(_RollupBase):
+    """Members by status on a day (kept daily for two months, then the last day of each month)."""
+
+    day = models.DateField()
+    registered = models.BigIntegerField(db_default=0)
+    active = models.BigIntegerField(db_default=0)
+    lapsed = models.BigIntegerField(db_default=0)
+    closed = models.BigIntegerField(db_default=0)
+    in_arrears = models.BigIntegerField(db_default=0, help_text="Not lapsed or closed, with a bill past its due date")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "level", "region_code", "ecosystem", "channel"],
+                                               name="snapshot_unique")]
+        indexes = [models.Index(fields=["level", "region_code", "day"], name="snapshot_region_day")]
+
+
+class LeaderKind(models.TextChoices):
+    AGENT = "agent", _("Perisai agent")
+    SPONSOR = "sponsor", _("SERTAKAN sponsor")
+
+
+class Leader(models.Model):
+    """Agents and sponsors with the members they brought in, per region level (as of the last refresh)."""
+
+    kind = models.CharField(max_length=8, choices=LeaderKind.choices)
+    ref_id = models.BigIntegerField(help_text="enrollment.Agent or enrollment.Sponsor id")
+    level = models.PositiveSmallIntegerField(choices=RollupLevel.choices)
+    region_code = models.CharField(max_length=5, blank=True)
+    members = models.BigIntegerField(db_default=0)
+    active = models.BigIntegerField(db_default=0)
+    paid_idr = models.BigIntegerField(db_default=0, help_text="Agents: cash collected; sponsors: payments they made")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "ref_id", "level", "region_code"],
+                                               name="leader_unique")]
+        indexes = [models.Index(fields=["kind", "level", "region_code", "-active"], name="leader_rank")]
+
+
+class RollupState(models.Model):
+    """One row: how fresh the dashboard figures are."""
+
+    refreshed_at = models.DateTimeField(null=True, blank=True, help_text="Last incremental refresh")
+    rebuilt_at = models.DateTimeField(null=True, blank=True, help_text="Last full rebuild")
+    rebuild_seconds = models.FloatField(null=True, blank=True)
+    snapshot_day = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"rollups refreshed {self.refreshed_at}"

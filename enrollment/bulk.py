@@ -30,6 +30,7 @@ from core.nik import nik_blind_index, nik_decrypt, nik_encrypt, nik_mask
 from core.services import audit_event_record
 from core.sql import insert_rows
 from ecosystems.models import Region, RegionLevel
+from ecosystems.services.assignment import ecosystem_for
 from enrollment.models import (
     BulkImport,
     BulkImportRow,
@@ -428,16 +429,19 @@ def _register_batch(bulk: BulkImport, batch: list, actor, today: dt.date) -> int
                            for phone in new_phones], returning_pk=True, prepared=("phone",))
     users.update(zip(new_phones, new_ids, strict=True))
     occupations = _occupation_ids()
+    ecosystems = {o.code: ecosystem_for(channel=RegistrationChannel.BULK, sponsor=bulk.sponsor, occupation=o)
+                  for o in Occupation.objects.all()}
     billing_start = today.replace(day=1)
     now = timezone.now()
     kpjs = _fresh_kpjs(len(batch))
     fields = ("user", "kpj", "nik_ciphertext", "nik_index", "full_name", "birth_place", "birth_date", "gender",
               "phone", "village", "address_line", "occupation", "income_base_idr", "has_jht", "funding_source",
-              "status", "channel", "billing_start", "consent_version", "consented_at")
+              "status", "channel", "ecosystem", "billing_start", "consent_version", "consented_at")
     rows = [(users[phone], kpj, d["nik"], index, " ".join(d["name"].split()).upper(), d["birth_place"].strip(),
              dt.date.fromisoformat(d["birth_date"]), d["gender"], phone, d["village"], d["address"].strip(),
              occupations[d["occupation"]], d["income"], d["jht"], bulk.sponsor.funding_source,
-             MemberStatus.REGISTERED, RegistrationChannel.BULK, billing_start, settings.CONSENT_VERSION, now)
+             MemberStatus.REGISTERED, RegistrationChannel.BULK, ecosystems[d["occupation"]], billing_start,
+             settings.CONSENT_VERSION, now)
             for (_number, index, phone, d), kpj in zip(batch, kpjs, strict=True)]
     member_ids = insert_rows(Member, fields, rows, returning_pk=True, prepared=("phone",))
     audit_events_record_many(actor_id=actor.pk, events=[

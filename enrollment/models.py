@@ -37,7 +37,9 @@ class Partner(models.Model):
     """A partner system (e-commerce platform, bank, the mobile app) that registers members and pays via the API."""
 
     name = models.CharField(max_length=120, unique=True)
-    ecosystem = models.CharField(max_length=30, default="ecommerce_umkm")
+    ecosystem = models.ForeignKey("ecosystems.Ecosystem", on_delete=models.PROTECT, related_name="+",
+                                  db_column="ecosystem", default="ecommerce_umkm",
+                                  help_text="Members it registers belong to this ecosystem unless they chose one")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -143,6 +145,9 @@ class Member(models.Model):
     funding_source = models.CharField(max_length=10, choices=FundingSource.choices, default=FundingSource.SELF)
     status = models.CharField(max_length=12, choices=MemberStatus.choices, default=MemberStatus.REGISTERED)
     channel = models.CharField(max_length=10, choices=RegistrationChannel.choices, default=RegistrationChannel.SELF)
+    # Set from how the member came in (ecosystems.services.ecosystem_for); the DB default covers set-based inserts.
+    ecosystem = models.ForeignKey("ecosystems.Ecosystem", on_delete=models.PROTECT, related_name="+",
+                                  db_default="ecommerce_umkm", verbose_name=_("ecosystem"))
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     billing_start = models.DateField(

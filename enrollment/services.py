@@ -26,6 +26,7 @@ from core.services import (
 )
 from core.sql import chunks, placeholders
 from ecosystems.models import Region, RegionLevel
+from ecosystems.services.assignment import ecosystem_for
 from enrollment.models import (
     Agent,
     Member,
@@ -54,6 +55,7 @@ class RegistrationData:
     programs: list[str]
     consent: bool
     email: str = ""
+    ecosystem: str = ""  # the form's choice, where the form asks (self and SERTAKAN registration)
 
 
 def age_on(birth_date: dt.date, day: dt.date) -> int:
@@ -161,6 +163,8 @@ def member_register(
                     funding_source=funding_source,
                     status=MemberStatus.REGISTERED,
                     channel=channel,
+                    ecosystem_id=ecosystem_for(channel=channel, choice=data.ecosystem, partner=partner, agent=agent,
+                                               occupation=occupation),
                     partner=partner,
                     agent=agent,
                     billing_start=timezone.localdate().replace(day=1),
@@ -260,7 +264,7 @@ def partner_create(*, name: str, ecosystem: str = "ecommerce_umkm", actor: User 
         user = User(username=f"partner-{secrets.token_hex(4)}", role=Role.PARTNER, first_name=name[:150])
         user.set_unusable_password()
         user.save()
-        partner = Partner.objects.create(name=name, ecosystem=ecosystem, user=user)
+        partner = Partner.objects.create(name=name, ecosystem_id=ecosystem, user=user)
         audit_event_record(actor=actor, action="partner.created", obj=partner, changes={"name": name})
         return partner
 

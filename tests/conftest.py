@@ -27,8 +27,12 @@ def reference_data(db):
     from enrollment.models import Occupation
     from enrollment.seed import occupations_seed
 
+    from ecosystems.models import Ecosystem
+    from ecosystems.seed import ecosystems_seed
+
     tariffs_seed(IncomeBase, TariffRate, Discount)
     occupations_seed(Occupation)
+    ecosystems_seed(Ecosystem)
 
 
 @pytest.fixture

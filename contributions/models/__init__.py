@@ -129,7 +129,9 @@ class Bill(models.Model):
                 name="bill_total_is_sum_of_lines",
             ),
         ]
-        indexes = [models.Index(fields=["month", "status"]), models.Index(fields=["member", "status", "month"])]
+        indexes = [models.Index(fields=["month", "status"]), models.Index(fields=["member", "status", "month"]),
+                   # The dashboards' refresh finds the bills settled since its last run.
+                   models.Index(fields=["paid_at"], condition=Q(paid_at__isnull=False), name="bill_paid_at")]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.month:%Y-%m}"
