@@ -144,6 +144,9 @@ class _RollupBase(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"{self.level}:{self.region_code or 'ID'} {self.ecosystem} {self.channel}"
+
 
 class FlowDay(_RollupBase):
     """What happened on a day: registrations, lapses, contributions settled, claims paid."""
@@ -230,6 +233,9 @@ class Leader(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "ref_id", "level", "region_code"],
                                                name="leader_unique")]
         indexes = [models.Index(fields=["kind", "level", "region_code", "-active"], name="leader_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ref_id} @ {self.region_code or 'ID'}"
 
 
 class RollupState(models.Model):

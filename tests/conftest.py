@@ -24,11 +24,10 @@ def reference_data(db):
     """Occupations and tariffs come from data migrations; transactional tests flush them, so seed again."""
     from contributions.models import Discount, IncomeBase, TariffRate
     from contributions.seed import tariffs_seed
-    from enrollment.models import Occupation
-    from enrollment.seed import occupations_seed
-
     from ecosystems.models import Ecosystem
     from ecosystems.seed import ecosystems_seed
+    from enrollment.models import Occupation
+    from enrollment.seed import occupations_seed
 
     tariffs_seed(IncomeBase, TariffRate, Discount)
     occupations_seed(Occupation)

@@ -67,9 +67,9 @@ def _insert_select(model, columns: list[str], select_sql: str, params, *, update
     key = [c for c in columns if c not in update]
     table = _q(model._meta.db_table)
     # `WHERE 1=1`: SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.
-    sql = (f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) SELECT * FROM ({select_sql}) AS src "
-           f"WHERE 1=1 ON CONFLICT ({', '.join(_q(c) for c in key)}) DO UPDATE SET "
-           + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in update))
+    updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in update)
+    sql = (f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) SELECT * FROM ({select_sql}) AS src "  # noqa: S608
+           f"WHERE 1=1 ON CONFLICT ({', '.join(_q(c) for c in key)}) DO UPDATE SET {updates}")
     _execute(sql, params)
 
 
