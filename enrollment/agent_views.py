@@ -61,7 +61,8 @@ def register_trader(request):
     agent = _agent(request)
 
     def forms_for(**kwargs):
-        return on_behalf_forms(contact_class=WorkerContactForm, refresh_url=reverse("agents:register"), **kwargs)
+        return on_behalf_forms(contact_class=WorkerContactForm, refresh_url=reverse("agents:register"),
+                               ask_ecosystem=False, **kwargs)
 
     if request.method == "POST" and request.POST.get("action") == "refresh":
         forms = forms_for(initial=request.POST.dict())

@@ -78,6 +78,12 @@ def _region_choices(parent_code, placeholder):
     return [("", placeholder)] + [(r.code, r.name) for r in region_children(parent_code=parent_code)]
 
 
+def ecosystem_options() -> list[tuple[str, str, str]]:
+    from ecosystems.models import Ecosystem
+
+    return [(e.code, e.name, e.description) for e in Ecosystem.objects.filter(active=True)]
+
+
 def occupation_choices():
     groups = defaultdict(list)
     for occ in Occupation.objects.filter(active=True):
@@ -105,11 +111,21 @@ class AddressForm(forms.Form):
     )
     occupation = forms.ChoiceField(label=_("Occupation"),
                                    error_messages={"required": _("Please choose your occupation.")})
+    ecosystem = forms.ChoiceField(
+        label=_("Where do you mostly work?"), required=False, widget=forms.RadioSelect,
+        help_text=_("It helps us reach workers like you. If you are not sure, leave it: your occupation decides."),
+    )
 
     LEVELS = (("province", None), ("regency", "province"), ("district", "regency"), ("village", "district"))
 
-    def __init__(self, *args, refresh_url: str | None = None, **kwargs):
+    def __init__(self, *args, refresh_url: str | None = None, ask_ecosystem: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if ask_ecosystem:
+            self.fields["ecosystem"].choices = [("", _("Not sure: decide from my occupation"))] + [
+                (code, f"{name}: {description}" if description else name)
+                for code, name, description in ecosystem_options()]
+        else:  # agents register market traders: the ecosystem follows from that
+            del self.fields["ecosystem"]
         refresh_url = refresh_url or reverse("enrollment:address")
         values = self.data if self.is_bound else self.initial
         placeholders = {

@@ -33,6 +33,7 @@ class OnBehalfForms:
             gender=i["gender"], phone=str(e["phone"]), village_code=a["village"], address_line=a["address_line"],
             occupation_code=a["occupation"], income_base_idr=c["income_base_idr"],
             programs=["JKK", "JKM"] + (["JHT"] if c["jht"] else []), consent=e["consent"],
+            ecosystem=a.get("ecosystem") or "",
         )
 
     def add_service_errors(self, exc: ValidationError) -> list[str]:
@@ -53,11 +54,11 @@ class OnBehalfForms:
 
 
 def on_behalf_forms(*, contact_class: type[Form], refresh_url: str, data=None, initial=None,
-                    check_registered: bool = True) -> OnBehalfForms:
+                    check_registered: bool = True, ask_ecosystem: bool = True) -> OnBehalfForms:
     """`data` binds the forms (a submit); `initial` refills them (the address lists were refreshed)."""
     return OnBehalfForms(
         identity=IdentityForm(data, initial=initial, check_registered=check_registered),
-        address=AddressForm(data, initial=initial, refresh_url=refresh_url),
+        address=AddressForm(data, initial=initial, refresh_url=refresh_url, ask_ecosystem=ask_ecosystem),
         contribution=ContributionForm(data, initial=initial),
         contact=contact_class(data, initial=initial),
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from core.views import client_ip, signin_phone
+from ecosystems.models import Ecosystem
 from ecosystems.selectors import region_get, region_path
 from enrollment import card, forms, selectors, services, wizard
 from enrollment.models import Member, Occupation
@@ -109,6 +110,7 @@ def _collect(request) -> RegistrationData:
         income_base_idr=contrib["income_base_idr"],
         programs=["JKK", "JKM"] + (["JHT"] if contrib["jht"] else []),
         consent=False,
+        ecosystem=addr.get("ecosystem") or "",
     )
 
 
@@ -140,6 +142,7 @@ def review(request):
         return redirect("enrollment:member-home")
     return render(request, "enrollment/step_review.html", {
         "form": form, "data": data, "occupation": occupation, "village_path": region_path(village),
+        "ecosystem": Ecosystem.objects.filter(code=data.ecosystem).first() if data.ecosystem else None,
         "quote": quote, "step_number": 5, "step_total": 5, "previous": wizard.STEP_BY_NAME["contribution"],
     })
 

@@ -113,3 +113,9 @@ def test_agent_pages_show_only_the_agents_own_work(client, agent, trader, regist
     assert trader.kpj in html and trader.nik not in html
     client.force_login(User.objects.create(username="nobody", phone="+6281200000066"))
     assert client.get("/agen/").status_code == 403
+
+
+def test_the_agents_form_does_not_ask_the_ecosystem_a_trader_belongs_to_the_market(client, agent, trader):
+    client.force_login(agent.user)
+    assert 'name="ecosystem"' not in client.get("/agen/daftarkan/").content.decode()
+    assert trader.ecosystem_id == "pasar"

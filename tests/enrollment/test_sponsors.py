@@ -94,3 +94,11 @@ def test_sponsor_pages_show_no_nik_and_pay_many_in_one_checkout(client, sponsor,
                                phone="+6281200009999"), user=stranger, actor=stranger)
     client.post("/penyantun/bayar/", {"members": [stranger_member.pk], "months": 1})
     assert PaymentOrder.objects.count() == 1
+
+
+def test_the_sponsors_form_asks_the_workers_ecosystem_and_the_service_stores_it(client, sponsor, registration_data):
+    client.force_login(sponsor.user)
+    assert 'name="ecosystem"' in client.get("/penyantun/daftarkan/").content.decode()
+    member = sponsor_register_worker(sponsor=sponsor, data=registration_data(ecosystem="desa"),
+                                     relationship="household_helper")
+    assert member.ecosystem_id == "desa"

@@ -324,3 +324,26 @@ def test_someone_else_cannot_see_my_card(client, member):
     client.force_login(stranger)
     assert client.get("/anggota/kartu/").status_code == 404
     assert client.get("/anggota/")["Location"] == "/daftar/identitas/"
+
+
+def test_registration_without_an_ecosystem_choice_takes_it_from_the_occupation(at_review):
+    at_review.post("/daftar/tinjau/", {"consent": "on", "action": "next"})
+    assert Member.objects.get().ecosystem_id == "ecommerce_umkm"  # ojek-online: no rule, the default
+
+
+def test_the_workers_ecosystem_choice_is_shown_on_review_and_stored(worker_client, address):
+    _next(worker_client, "/daftar/identitas/", IDENTITY, "/daftar/alamat/")
+    page = worker_client.get("/daftar/alamat/").content.decode()
+    assert 'name="ecosystem" value="pasar"' in page and "Not sure: decide from my occupation" in page
+    _next(worker_client, "/daftar/alamat/", {**address, "ecosystem": "pasar"}, "/daftar/iuran/")
+    _next(worker_client, "/daftar/iuran/", CONTRIBUTION, "/daftar/tinjau/")
+    assert "Where you mostly work" in worker_client.get("/daftar/tinjau/").content.decode()
+    worker_client.post("/daftar/tinjau/", {"consent": "on", "action": "next"})
+    assert Member.objects.get().ecosystem_id == "pasar"
+
+
+def test_an_unknown_ecosystem_is_an_error_next_to_the_field(worker_client, address):
+    _next(worker_client, "/daftar/identitas/", IDENTITY, "/daftar/alamat/")
+    response = worker_client.post("/daftar/alamat/", {**address, "ecosystem": "bulan", "action": "next"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in field_errors(response.content.decode(), "ecosystem")
