@@ -23,4 +23,6 @@ urlpatterns = [
     path("", include("enrollment.bulk_urls")),
     path("", include("claims.urls")),
     path("", include("core.urls")),
+    path("", include("ecosystems.urls")),
+    path("", include("ecosystems.target_urls")),
 ]

@@ -1,0 +1,123 @@
+"""Admins add ecosystems (e.g. a new one for cooperatives), edit targets and workforce figures one by one (files go
+through /staf/target/), and give regional staff the province or regency/city whose dashboards they see."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from core.models import STAFF_ROLES
+from ecosystems.models import NATION, Ecosystem, Region, RegionLevel, StaffRegion, Target, Workforce
+
+
+def _region_name(code: str) -> str:
+    if code == NATION:
+        return str(_("Indonesia"))
+    region = Region.objects.filter(code=code).only("name").first()
+    return region.name if region else "?"
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = _("year")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.model.objects.order_by("-year").values_list("year", flat=True).distinct()
+        return [(y, y) for y in years]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(year=self.value()) if self.value() else queryset
+
+
+class LevelFilter(admin.SimpleListFilter):
+    title = _("level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("0", _("Nation")), ("1", _("Province")), ("2", _("Regency/city"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "0":
+            return queryset.filter(region_code=NATION)
+        if value == "1":
+            return queryset.filter(region_code__regex=r"^[0-9]{2}$")
+        if value == "2":
+            return queryset.filter(region_code__regex=r"^[0-9]{2}\.[0-9]{2}$")
+        return queryset
+
+
+@admin.register(Ecosystem)
+class EcosystemAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_id", "name_en", "sort_order", "active")
+    list_editable = ("sort_order", "active")
+    list_filter = ("active",)
+    search_fields = ("code", "name_id", "name_en")
+    ordering = ("sort_order", "code")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Members, partners and the rollups keep the code: it cannot change once the ecosystem exists.
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # make it inactive instead: members keep their ecosystem
+
+
+class _RegionCodeAdmin(admin.ModelAdmin):
+    list_filter = (YearFilter, LevelFilter)
+    search_fields = ("region_code", "source")
+    ordering = ("-year", "region_code")
+
+    @admin.display(description=_("region"), ordering="region_code")
+    def region(self, obj):
+        return f"{obj.region_code or 'ID'} {_region_name(obj.region_code)}"
+
+    def get_search_results(self, request, queryset, search_term):
+        # Search by region name too ("Palembang", "Sumatera Selatan").
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            codes = Region.objects.filter(name__icontains=search_term, level__lte=RegionLevel.REGENCY).values("code")
+            queryset |= self.model.objects.filter(region_code__in=codes)
+        return queryset, may_have_duplicates
+
+
+@admin.register(Target)
+class TargetAdmin(_RegionCodeAdmin):
+    list_display = ("year", "region", "ecosystem", "measure", "value", "source", "updated_at")
+    list_filter = (YearFilter, LevelFilter, "measure", "ecosystem")
+    list_select_related = ("ecosystem",)
+    fields = ("year", "region_code", "ecosystem", "measure", "members", "share_percent", "source")
+
+    @admin.display(description=_("target"))
+    def value(self, obj):
+        return f"{obj.members:,}".replace(",", ".") if obj.members is not None else f"{obj.share_percent} %"
+
+
+@admin.register(Workforce)
+class WorkforceAdmin(_RegionCodeAdmin):
+    list_display = ("year", "region", "workers", "informal_workers", "source", "updated_at")
+    fields = ("year", "region_code", "workers", "informal_workers", "source")
+
+
+@admin.register(StaffRegion)
+class StaffRegionAdmin(admin.ModelAdmin):
+    list_display = ("user", "user_role", "region_code", "region")
+    list_select_related = ("user", "region")
+    search_fields = ("user__username", "user__first_name", "region__code", "region__name")
+    list_filter = ("user__role",)
+    raw_id_fields = ("user",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "region":
+            kwargs["queryset"] = Region.objects.filter(level__lte=RegionLevel.REGENCY).order_by("code")
+        if db_field.name == "user":
+            from core.models import User
+
+            kwargs["queryset"] = User.objects.filter(role__in=STAFF_ROLES)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("role"), ordering="user__role")
+    def user_role(self, obj):
+        return obj.user.get_role_display()
+
+    @admin.display(description=_("code"), ordering="region_id")
+    def region_code(self, obj):
+        return obj.region_id

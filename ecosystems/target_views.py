@@ -1,0 +1,88 @@
+"""Admins keep the targets and workforce figures the dashboards measure against: a page listing them by year and
+two CSV uploads (checked in full, saved all or nothing by ecosystems.services.targets)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.models import Role
+from core.views import staff_required
+from ecosystems.forms import FiguresUploadForm
+from ecosystems.models import Ecosystem
+from ecosystems.services import targets as service
+
+# URL word -> upload kind
+KINDS = {"target": service.KIND_TARGETS, "tenaga-kerja": service.KIND_WORKFORCE}
+
+
+def admin_required(view):
+    """Portal staff (signed in with TOTP) with the admin role."""
+
+    @staff_required
+    def wrapped(request, *args, **kwargs):
+        if request.user.role != Role.ADMIN:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+def _page(request, *, forms=None, result=None, status=200):
+    forms = forms or {}
+    context = {
+        "years": service.targets_by_year(),
+        "targets_form": forms.get(service.KIND_TARGETS) or FiguresUploadForm(kind=service.KIND_TARGETS),
+        "workforce_form": forms.get(service.KIND_WORKFORCE) or FiguresUploadForm(kind=service.KIND_WORKFORCE),
+        "ecosystems": Ecosystem.objects.all(),
+        "result": result,
+        "max_mb": service.MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "ecosystems/targets.html", context, status=status)
+
+
+@admin_required
+def targets(request):
+    return _page(request)
+
+
+@admin_required
+@require_POST
+def targets_upload(request, kind):
+    kind = KINDS.get(kind)
+    if kind is None:
+        raise PermissionDenied
+    form = FiguresUploadForm(request.POST, request.FILES, kind=kind)
+    if not form.is_valid():
+        return _page(request, forms={kind: form}, status=400)
+    upload = service.targets_upload if kind == service.KIND_TARGETS else service.workforce_upload
+    result = upload(uploaded=form.cleaned_data["file"], actor=request.user)
+    if not result.ok:
+        if result.file_error:
+            form.add_error("file", result.file_error)
+        return _page(request, forms={kind: form}, result=result, status=400)
+    messages.success(request, _("%(what)s from %(file)s saved: %(added)d added, %(updated)d updated, "
+                                "%(unchanged)d unchanged.") % {
+        "what": service.KIND_LABELS[kind], "file": result.filename, "added": result.added,
+        "updated": result.updated, "unchanged": result.unchanged})
+    return redirect("targets:list")
+
+
+def _csv_response(text: str, filename: str) -> HttpResponse:
+    # A BOM so Excel opens the file as UTF-8.
+    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@admin_required
+def targets_template(request):
+    return _csv_response(service.targets_template_csv(), "templat-target.csv")
+
+
+@admin_required
+def workforce_template(request):
+    return _csv_response(service.workforce_template_csv(), "templat-tenaga-kerja.csv")
