@@ -93,3 +93,69 @@ def test_the_command_rebuilds_and_refreshes(members):
     out = io.StringIO()
     call_command("rollups_rebuild", "--refresh", stdout=out)
     assert out.getvalue().startswith("Refreshed the rollups in ")
+
+
+# --- demo data (make run) -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_regions(reference_data):
+    from ecosystems.services import regions_load
+
+    for root in ("16.71", "31.74", "64.74"):
+        regions_load(root=root)
+
+
+def test_the_demo_seed_runs_twice_and_builds_the_rollups(demo_regions):
+    import time
+
+    from contributions.models import Bill, BillStatus
+    from core.models import AuditEvent
+    from ecosystems.demo import MARKER, MEMBERS
+    from ecosystems.models import BillMonth, FlowMonth, Leader
+    from enrollment.models import Member, Sponsorship
+
+    started = time.monotonic()
+    call_command("demo_seed", stdout=io.StringIO())
+    first_run = time.monotonic() - started
+    demo = Member.objects.filter(consent_version=MARKER)
+    assert demo.count() == MEMBERS
+    assert {m[:2] for m in demo.values_list("village_id", flat=True)} == {"16", "31", "64"}
+    assert set(demo.values_list("ecosystem_id", flat=True)) == {"desa", "pasar", "ecommerce_umkm", "pekerja_rentan"}
+    assert set(demo.values_list("channel", flat=True)) == {"self", "api", "agent", "sponsor", "bulk"}
+    assert set(demo.values_list("status", flat=True)) == {"active", "registered", "lapsed"}
+    assert demo.filter(agent__user__phone="+6281200000002").exists()
+    assert Sponsorship.objects.filter(member__in=demo, confirmed_at__isnull=False).count() > 10
+    bills = Bill.objects.filter(member__in=demo)
+    assert bills.filter(status=BillStatus.PAID, paid_at__isnull=False).count() > bills.count() / 2
+    assert bills.filter(status=BillStatus.OPEN, due_date__lt=timezone.localdate()).exists()
+    lapses = AuditEvent.objects.filter(action="member.status_changed", changes__status__1="lapsed")
+    assert lapses.count() == demo.filter(status="lapsed").count() > 0
+    # Consistent with the rules: nobody the lapse job would lapse now, no lapsed member billed after the lapse,
+    # every active member has a paid month and no registered one has.
+    from contributions.services.membership import members_due_to_lapse
+
+    assert not set(members_due_to_lapse(today=timezone.localdate())) & set(demo.values_list("pk", flat=True))
+    assert not demo.filter(status="active").exclude(bills__status=BillStatus.PAID).exists()
+    assert not demo.filter(status="registered", bills__status=BillStatus.PAID).exists()
+    from contributions.selectors import reconciliation
+
+    assert reconciliation().balanced
+
+    # The dashboards have figures: registrations over 12 months, paid bills, lapses, statuses, leaders.
+    nation = FlowMonth.objects.filter(level=0)
+    assert sum(nation.values_list("registrations", flat=True)) >= MEMBERS
+    assert sum(nation.values_list("lapses", flat=True)) == lapses.count()
+    assert nation.values("month").distinct().count() >= 10
+    assert FlowMonth.objects.filter(level=1, region_code="16").exists()
+    assert BillMonth.objects.filter(level=2, region_code="16.71", paid__gt=0).exists()
+    today = Snapshot.objects.filter(level=0, day=timezone.localdate())
+    assert sum(today.values_list("active", flat=True)) > 0 and sum(today.values_list("in_arrears", flat=True)) > 0
+    assert Leader.objects.filter(kind="agent", level=0).count() >= 2
+    assert Leader.objects.filter(kind="sponsor", level=0).count() >= 2
+
+    call_command("demo_seed", stdout=io.StringIO())  # again: nothing new, figures rebuilt
+    assert Member.objects.filter(consent_version=MARKER).count() == MEMBERS
+    assert sum(FlowMonth.objects.filter(level=0).values_list("registrations", flat=True)) == sum(
+        nation.values_list("registrations", flat=True))
+    assert first_run < 30
