@@ -41,7 +41,7 @@ def _dashboard(request, code: str, export: str = ""):
     if code == NATION and home:
         # Regional staff start at their own region, filters kept.
         return redirect(_url(home, request.GET.dict(), export=export))
-    scope = dashboard_scope(request.user, code)
+    scope = dashboard_scope(request.user, code, home=home)
     today = timezone.localdate()
     ecosystems = ecosystems_list()
     form = FilterForm(request.GET, scope=scope, ecosystems=ecosystems, today=today)

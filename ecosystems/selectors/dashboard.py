@@ -98,28 +98,33 @@ def dashboard_home(user) -> str | None:
     return assigned
 
 
-def dashboard_scope(user, code: str = NATION) -> Scope:
-    """The page at `code` as `user` may see it: PermissionDenied outside their region, Http404 for no region."""
-    home = dashboard_home(user)
+_UNSET = object()
+
+
+def dashboard_scope(user, code: str = NATION, *, home=_UNSET) -> Scope:
+    """The page at `code` as `user` may see it: PermissionDenied outside their region, Http404 for no region.
+    `home` is dashboard_home(user) when the caller has it already."""
+    home = dashboard_home(user) if home is _UNSET else home
     if home is None:
         raise PermissionDenied
     if code and not (code == home or not home or code.startswith(home + ".")):
         raise PermissionDenied
     if not code and home:
         raise PermissionDenied
-    region = None
-    path: tuple[Region, ...] = ()
+    # The region, its parent and its children in one query (the nation's children are the provinces).
     if code:
-        region = Region.objects.filter(code=code, level__lte=2).select_related("parent").first()
+        rows = list(Region.objects.filter(Q(code=code, level__lte=2) | Q(parent_id=code, level__lte=2))
+                    .select_related("parent").only("code", "name", "level", "parent__code", "parent__name",
+                                                   "parent__level").order_by("name"))
+        region = next((row for row in rows if row.code == code), None)
         if region is None:
             raise Http404
-        path = (region.parent, region) if region.parent_id else (region,)
-    level = region.level if region else 0
-    if level >= 2:
-        children: tuple[Region, ...] = ()
+        children = tuple(row for row in rows if row.code != code) if region.level < 2 else ()
+        path: tuple[Region, ...] = (region.parent, region) if region.parent_id else (region,)
     else:
-        qs = Region.objects.filter(parent_id=code) if code else Region.objects.filter(level=1)
-        children = tuple(qs.order_by("name").only("code", "name", "level"))
+        region, path = None, ()
+        children = tuple(Region.objects.filter(level=1).order_by("name").only("code", "name", "level"))
+    level = region.level if region else 0
     return Scope(code=code, level=level, region=region, path=path, children=children, home=home)
 
 
@@ -310,24 +315,63 @@ def _weeks(filters: Filters, state: RollupState | None, today: dt.date) -> tuple
     return start, weeks
 
 
-def _leaders(kind: str, scope: Scope) -> list[LeaderRow]:
-    rows = list(Leader.objects.filter(kind=kind, level=scope.level, region_code=scope.code)
-                .order_by("-active", "-members", "ref_id").values("ref_id", "members", "active", "paid_idr")[:TOP])
-    if not rows:
-        return []
-    ids = [row["ref_id"] for row in rows]
-    if kind == LeaderKind.AGENT:
-        from enrollment.models import Agent
+def _leaders(scope: Scope) -> tuple[list[LeaderRow], list[LeaderRow]]:
+    """The top agents and sponsors of the region: one query ranks both kinds, one more names them."""
+    from django.db.models import CharField, F, Value, Window
+    from django.db.models.functions import Coalesce, Concat, NullIf, RowNumber, Trim
 
-        names = {agent.pk: (agent.user.get_full_name() or agent.user.username)
-                 for agent in Agent.objects.filter(pk__in=ids).select_related("user").only(
-                     "user__first_name", "user__last_name", "user__username")}
-    else:
-        from enrollment.models import Sponsor
+    from enrollment.models import Agent, Sponsor
 
-        names = dict(Sponsor.objects.filter(pk__in=ids).values_list("pk", "name"))
-    return [LeaderRow(name=names.get(row["ref_id"], f"#{row['ref_id']}"), members=row["members"],
-                      active=row["active"], paid_idr=row["paid_idr"]) for row in rows]
+    rank = Window(RowNumber(), partition_by=[F("kind")], order_by=[F("active").desc(), F("members").desc(),
+                                                                   F("ref_id").asc()])
+    rows = list(Leader.objects.filter(level=scope.level, region_code=scope.code)
+                .annotate(rank=rank).filter(rank__lte=TOP)
+                .values("kind", "ref_id", "members", "active", "paid_idr", "rank"))
+    rows.sort(key=lambda row: (row["kind"], row["rank"]))
+    agent_ids = [row["ref_id"] for row in rows if row["kind"] == LeaderKind.AGENT]
+    sponsor_ids = [row["ref_id"] for row in rows if row["kind"] == LeaderKind.SPONSOR]
+    names: dict[tuple[str, int], str] = {}
+    if rows:
+        full_name = Coalesce(NullIf(Trim(Concat("user__first_name", Value(" "), "user__last_name",
+                                                output_field=CharField())), Value("")), "user__username",
+                             output_field=CharField())
+        agents = (Agent.objects.filter(pk__in=agent_ids or [0])
+                  .annotate(k=Value(LeaderKind.AGENT, output_field=CharField()), label=full_name)
+                  .values_list("k", "pk", "label").order_by())
+        sponsors = (Sponsor.objects.filter(pk__in=sponsor_ids or [0])
+                    .annotate(k=Value(LeaderKind.SPONSOR, output_field=CharField()), label=F("name"))
+                    .values_list("k", "pk", "label").order_by())
+        names = {(kind, pk): label for kind, pk, label in agents.union(sponsors, all=True)}
+
+    def listed(kind: str) -> list[LeaderRow]:
+        return [LeaderRow(name=names.get((kind, row["ref_id"])) or f"#{row['ref_id']}", members=row["members"],
+                          active=row["active"], paid_idr=row["paid_idr"]) for row in rows if row["kind"] == kind]
+
+    return listed(LeaderKind.AGENT), listed(LeaderKind.SPONSOR)
+
+
+def _targets_and_workforce(year: int, codes: list[str]
+                           ) -> tuple[dict[tuple[str, str | None], Target], dict[str, Workforce]]:
+    """The year's targets and workforce figures of these regions, both small tables read in one query."""
+    from django.db.models import CharField, DecimalField, F, Value
+
+    columns = ("c_kind", "c_region", "c_eco", "c_measure", "c_n", "c_share")
+    found = Target.objects.filter(year=year, region_code__in=codes).annotate(
+        c_kind=Value("t", output_field=CharField()), c_region=F("region_code"), c_eco=F("ecosystem_id"),
+        c_measure=F("measure"), c_n=F("members"), c_share=F("share_percent")).values_list(*columns).order_by()
+    workers = Workforce.objects.filter(year=year, region_code__in=codes).annotate(
+        c_kind=Value("w", output_field=CharField()), c_region=F("region_code"),
+        c_eco=Value(None, output_field=CharField()), c_measure=Value("", output_field=CharField()),
+        c_n=F("workers"), c_share=Value(None, output_field=DecimalField(max_digits=5, decimal_places=2))
+    ).values_list(*columns).order_by()
+    targets, workforce = {}, {}
+    for kind, region, eco, measure, number, share in found.union(workers, all=True):
+        if kind == "t":
+            targets[(region, eco)] = Target(year=year, region_code=region, ecosystem_id=eco, measure=measure,
+                                            members=number, share_percent=None if share is None else Decimal(share))
+        else:
+            workforce[region] = Workforce(year=year, region_code=region, workers=number)
+    return targets, workforce
 
 
 def ecosystems_list() -> list[Ecosystem]:
@@ -344,9 +388,7 @@ def dashboard_read(*, scope: Scope, filters: Filters, today: dt.date,
 
     # Targets and workforce for the region and its children (small reference tables: one query each).
     codes = [scope.code, *(child.code for child in scope.children)]
-    targets: dict[tuple[str, str | None], Target] = {
-        (t.region_code, t.ecosystem_id): t for t in Target.objects.filter(year=year, region_code__in=codes)}
-    workforce = {w.region_code: w for w in Workforce.objects.filter(year=year, region_code__in=codes)}
+    targets, workforce = _targets_and_workforce(year, codes)
     region_workforce = workforce.get(scope.code)
     workers = region_workforce.workers if region_workforce else None
 
@@ -364,13 +406,29 @@ def dashboard_read(*, scope: Scope, filters: Filters, today: dt.date,
         if not filters.ecosystem or eco == filters.ecosystem:
             channel_figures.setdefault(channel, Figures(workers=workers)).add(row)
 
-    # 1. The latest snapshot of the region: a row per ecosystem × channel.
+    # The children (provinces of the nation, regencies of a province) with the figures their list shows.
+    child_codes = [child.code for child in scope.children]
+    figures = {code: Figures(workers=workforce[code].workers if code in workforce else None) for code in child_codes}
+    measured: dict[str, list[int]] = {code: [0, 0] for code in child_codes}  # all active, the ecosystem's active
+    mine = Q(level=scope.level, region_code=scope.code)
+    below = Q(level=scope.level + 1, region_code__in=child_codes)
+
+    # 1. The latest snapshot of the region and of its children: a row per region × ecosystem × channel.
     if snapshot_day:
-        for row in _region_rows(Snapshot, scope, day=snapshot_day).values("ecosystem", "channel", *SNAPSHOT_FIELDS):
-            add(row)
-            all_members.add(row)
-            if ecosystem_only is not None and row["ecosystem"] == filters.ecosystem:
-                ecosystem_only.add(row)
+        rows = (Snapshot.objects.filter(mine | below if child_codes else mine, day=snapshot_day)
+                .values("level", "region_code", "ecosystem", "channel", *SNAPSHOT_FIELDS))
+        for row in rows:
+            if row["level"] == scope.level:
+                add(row)
+                all_members.add(row)
+                if ecosystem_only is not None and row["ecosystem"] == filters.ecosystem:
+                    ecosystem_only.add(row)
+            elif row["region_code"] in figures:
+                if filters.matches(row["ecosystem"], row["channel"]):
+                    figures[row["region_code"]].add({k: row[k] for k in ("registered", "active", "lapsed")})
+                measured[row["region_code"]][0] += row["active"]
+                if row["ecosystem"] == filters.ecosystem:
+                    measured[row["region_code"]][1] += row["active"]
 
     # 2. The months of the period: flows per ecosystem × channel × month.
     months = filters.months
@@ -382,10 +440,16 @@ def dashboard_read(*, scope: Scope, filters: Filters, today: dt.date,
         if filters.matches(row["ecosystem"], row["channel"]) and row["month"] in index:
             by_month[row["ecosystem"]][index[row["month"]]] += row["registrations"]
 
-    # 3. Bills per month of the period: the trend, and the last month's rate per group.
+    # 3. Bills per month of the period (the trend, the last month's rate per group) and the children's last month.
     bills = {month: MonthBills(month=month) for month in months}
-    for row in (_region_rows(BillMonth, scope, month__gte=filters.first, month__lte=filters.last)
-                .values("month", "ecosystem", "channel", "billed", "paid")):
+    mine = Q(level=scope.level, region_code=scope.code, month__gte=filters.first, month__lte=filters.last)
+    below = Q(level=scope.level + 1, region_code__in=child_codes, month=filters.last)
+    for row in (BillMonth.objects.filter(mine | below if child_codes else mine)
+                .values("level", "region_code", "month", "ecosystem", "channel", "billed", "paid")):
+        if row["level"] != scope.level:
+            if row["region_code"] in figures and filters.matches(row["ecosystem"], row["channel"]):
+                figures[row["region_code"]].add({"billed": row["billed"], "paid": row["paid"]})
+            continue
         if filters.matches(row["ecosystem"], row["channel"]) and row["month"] in bills:
             bills[row["month"]].billed += row["billed"]
             bills[row["month"]].paid += row["paid"]
@@ -402,39 +466,17 @@ def dashboard_read(*, scope: Scope, filters: Filters, today: dt.date,
         if 0 <= slot < WEEKS:
             weeks[slot].registrations += row["n"] or 0
 
-    # 5. Children: their snapshot and last month's bills, summed per child in the database.
+    # 5. The children's targets: the filtered ecosystem's when the child has one, else the child's own.
     children: list[tuple[Region, Figures]] = []
-    if scope.children:
-        child_codes = [child.code for child in scope.children]
-        figures = {code: Figures(workers=workforce[code].workers if code in workforce else None)
-                   for code in child_codes}
-        measured: dict[str, tuple[int, int]] = {}  # child -> (all active, the filtered ecosystem's active)
-        if snapshot_day:
-            sums = {f"f_{name}": Sum(name, filter=filters.q()) for name in ("registered", "active", "lapsed")}
-            sums["all_active"] = Sum("active")
-            if filters.ecosystem:
-                sums["eco_active"] = Sum("active", filter=Q(ecosystem=filters.ecosystem))
-            rows = (Snapshot.objects.filter(level=scope.level + 1, region_code__in=child_codes, day=snapshot_day)
-                    .values("region_code").annotate(**sums).order_by())
-            for row in rows:
-                if row["region_code"] in figures:
-                    figures[row["region_code"]].add({name: row[f"f_{name}"] for name in ("registered", "active",
-                                                                                         "lapsed")})
-                    measured[row["region_code"]] = (row["all_active"] or 0, row.get("eco_active") or 0)
-        rows = (BillMonth.objects.filter(level=scope.level + 1, region_code__in=child_codes, month=filters.last)
-                .filter(filters.q()).values("region_code").annotate(b=Sum("billed"), p=Sum("paid")).order_by())
-        for row in rows:
-            if row["region_code"] in figures:
-                figures[row["region_code"]].add({"billed": row["b"], "paid": row["p"]})
-        for child in scope.children:
-            child_figures = figures[child.code]
-            all_active, eco_active = measured.get(child.code, (0, 0))
-            target = targets.get((child.code, filters.ecosystem)) if filters.ecosystem else None
-            if target is not None:
-                child_figures.target, child_figures.target_active = target, eco_active
-            else:
-                child_figures.target, child_figures.target_active = targets.get((child.code, None)), all_active
-            children.append((child, child_figures))
+    for child in scope.children:
+        child_figures = figures[child.code]
+        all_active, eco_active = measured[child.code]
+        target = targets.get((child.code, filters.ecosystem)) if filters.ecosystem else None
+        if target is not None:
+            child_figures.target, child_figures.target_active = target, eco_active
+        else:
+            child_figures.target, child_figures.target_active = targets.get((child.code, None)), all_active
+        children.append((child, child_figures))
 
     # Targets of the region (all ecosystems, measured on all its members) and of the filtered ecosystem.
     region_target = targets.get((scope.code, None))
@@ -450,11 +492,12 @@ def dashboard_read(*, scope: Scope, filters: Filters, today: dt.date,
     by_channel = [(code, figures_) for code, figures_ in channel_figures.items()
                   if code in CHANNEL_LABELS and (not filters.channel or code == filters.channel)]
 
+    agents, sponsors = _leaders(scope)
     return Dashboard(
         scope=scope, filters=filters, state=state, ecosystems=ecosystems, total=total, all_members=all_members,
         ecosystem_figures=ecosystem_only, by_ecosystem=by_ecosystem, by_channel=by_channel, weeks=weeks,
         months=months, registrations_by_month={code: by_month[code] for code in eco_by_code if code in by_month},
         bills_by_month=[bills[month] for month in months], children=children, workforce=region_workforce,
         target=region_target, ecosystem_target=ecosystem_target,
-        agents=_leaders(LeaderKind.AGENT, scope), sponsors=_leaders(LeaderKind.SPONSOR, scope),
+        agents=agents, sponsors=sponsors,
     )
