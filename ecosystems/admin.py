@@ -1,6 +1,7 @@
 """Admins add ecosystems (e.g. a new one for cooperatives), edit targets and workforce figures one by one (files go
 through /staf/target/), and give regional staff the province or regency/city whose dashboards they see."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -61,7 +62,18 @@ class EcosystemAdmin(admin.ModelAdmin):
         return False  # make it inactive instead: members keep their ecosystem
 
 
+class _RegionCodeForm(forms.ModelForm):
+    def clean_region_code(self):
+        from ecosystems.services.targets import region_code_check
+
+        try:
+            return region_code_check(self.cleaned_data.get("region_code") or "")
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 class _RegionCodeAdmin(admin.ModelAdmin):
+    form = _RegionCodeForm
     list_filter = (YearFilter, LevelFilter)
     search_fields = ("region_code", "source")
     ordering = ("-year", "region_code")

@@ -190,6 +190,14 @@ def _year(value: str) -> int:
     return year
 
 
+def region_code_check(value: str, regions: dict[str, int] | None = None) -> str:
+    """The region code a target or workforce figure is for ('' = the nation); ValueError with what is wrong."""
+    try:
+        return _region_code(value, _regions() if regions is None else regions)
+    except _Bad as exc:
+        raise ValueError(exc.message) from None
+
+
 def _region_code(value: str, regions: dict[str, int]) -> str:
     code = value.strip()
     if code.lower() in ("", "id", "nasional", "national", "indonesia"):
@@ -197,6 +205,8 @@ def _region_code(value: str, regions: dict[str, int]) -> str:
     # A spreadsheet that took 32.10 for a number shows 32.1: regency codes always have two digits after the dot.
     if re.fullmatch(r"\d{2}\.\d", code):
         code += "0"
+    if re.fullmatch(r"\d{2}\.\d{2}\.\d{2}(\.\d{4})?", code):
+        raise _Bad(_("Targets are set for the country, a province or a regency/city."))
     if not re.fullmatch(r"\d{2}(\.\d{2})?", code):
         raise _Bad(_("Not a region code: leave it empty for the whole country, or write a province (16) or a "
                      "regency/city (16.71)."))

@@ -220,3 +220,16 @@ def test_admin_registers_ecosystems_targets_workforce_and_staff_regions(client):
     response = client.post("/admin/ecosystems/ecosystem/add/", {
         "code": "ukm", "name_id": "UKM", "name_en": "SMEs", "sort_order": 50, "active": "on"})
     assert response.status_code == 302 and Ecosystem.objects.filter(code="ukm").exists()
+
+
+def test_the_admin_checks_region_codes(client):
+    admin = User.objects.create(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    TOTP.activate(admin, generate_totp_secret())
+    client.force_login(admin)
+    data = {"year": 2027, "measure": "members", "members": 5000, "source": "x", "ecosystem": ""}
+    response = client.post("/admin/ecosystems/target/add/", {**data, "region_code": "1671"})
+    assert response.status_code == 200 and "Not a region code" in response.content.decode()
+    response = client.post("/admin/ecosystems/target/add/", {**data, "region_code": "16.71"})
+    assert response.status_code == 302 and Target.objects.get(year=2027).region_code == "16.71"
+    response = client.post("/admin/ecosystems/workforce/add/", {"year": 2027, "region_code": "99", "workers": 5})
+    assert response.status_code == 200 and "Unknown region code." in response.content.decode()
