@@ -8,6 +8,7 @@ is named in a legend.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import count
@@ -37,20 +38,26 @@ def colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-def _nice_max(value: float) -> float:
-    """A round top for the value axis (1, 2, 2.5, 5 × 10^n) at or above `value`."""
-    if value <= 0:
+def _nice_max(value: float, *, integer: bool = False) -> float:
+    """A round top for the value axis, so that its four steps are round too (whole numbers for counts)."""
+    quarter = max(value, 0) / 4
+    if integer:
+        quarter = max(quarter, 1)
+    if quarter <= 0:
         return 1
-    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1
+    magnitude = 10 ** math.floor(math.log10(quarter))
     for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+        if integer and step == 2.5 and magnitude < 10:
+            continue
+        if quarter <= step * magnitude + 1e-9:
+            return 4 * step * magnitude
+    return 40 * magnitude
 
 
-def _open(title: str, desc: str, width: int = WIDTH, height: int = HEIGHT, css: str = "chart") -> tuple[str, str]:
+def _open(title: str, desc: str, width: int = WIDTH, height: int = HEIGHT, css: str = "chart",
+          aspect: str = "xMidYMid meet") -> tuple[str, str]:
     uid = f"chart{next(_ids)}"
-    head = (f'<svg class="{css}" role="img" viewBox="0 0 {width} {height}" preserveAspectRatio="xMidYMid meet" '
+    head = (f'<svg class="{css}" role="img" viewBox="0 0 {width} {height}" preserveAspectRatio="{aspect}" '
             f'aria-labelledby="{uid}-t {uid}-d" xmlns="http://www.w3.org/2000/svg" {FONT}>'
             f'<title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(desc)}</desc>')
     return head, "</svg>"
@@ -81,11 +88,11 @@ def _axes(top_value: float, fmt, labels: list[str]) -> list[str]:
     return parts
 
 
-def line_chart(*, title: str, desc: str, labels: list[str], series: list[Series], fmt, top: float | None = None
-               ) -> SafeString:
+def line_chart(*, title: str, desc: str, labels: list[str], series: list[Series], fmt, top: float | None = None,
+               integer: bool = False) -> SafeString:
     """One or more lines over the same categories (weeks, months); `fmt` formats the value axis."""
     values = [float(v) for s in series for v in s.values if v is not None]
-    top_value = top if top is not None else _nice_max(max(values, default=0))
+    top_value = top if top is not None else _nice_max(max(values, default=0), integer=integer)
     head, tail = _open(title, desc)
     parts = [head, *_axes(top_value, fmt, labels)]
     plot_h = HEIGHT - TOP - BOTTOM
@@ -107,10 +114,11 @@ def line_chart(*, title: str, desc: str, labels: list[str], series: list[Series]
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above
 
 
-def stacked_bars(*, title: str, desc: str, labels: list[str], series: list[Series], fmt) -> SafeString:
+def stacked_bars(*, title: str, desc: str, labels: list[str], series: list[Series], fmt, integer: bool = False
+                 ) -> SafeString:
     """A bar per category, stacked by series (e.g. registrations per month stacked by ecosystem)."""
     totals = [sum(float(s.values[i] or 0) for s in series) for i in range(len(labels))]
-    top_value = _nice_max(max(totals, default=0))
+    top_value = _nice_max(max(totals, default=0), integer=integer)
     head, tail = _open(title, desc)
     parts = [head, *_axes(top_value, fmt, labels)]
     plot_h = HEIGHT - TOP - BOTTOM
@@ -133,14 +141,14 @@ def stacked_bars(*, title: str, desc: str, labels: list[str], series: list[Serie
 
 def progress_bar(*, title: str, percent: Decimal | None, label: str, goal: str = "") -> SafeString:
     """A bar to 100 % of a target; beyond 100 % it stays full and the label says how far beyond."""
-    width, height = 400, 34
-    head, tail = _open(title, f"{label} {goal}".strip(), width, height, css="progress")
+    width, height = 400, 18
+    head, tail = _open(title, f"{label} {goal}".strip(), width, height, css="progress", aspect="none")
     share = max(0.0, min(float(percent or 0), 100.0)) / 100
     fill = "#1b7f3b" if share >= 1 else "#0b5cad"
     parts = [head,
-             f'<rect x="0" y="4" width="{width}" height="18" rx="4" fill="#e3e8ef"/>',
-             f'<rect x="0" y="4" width="{width * share:.1f}" height="18" rx="4" fill="{fill}"/>',
-             f'<line x1="{width - 1}" x2="{width - 1}" y1="0" y2="26" stroke="{AXIS}" stroke-width="2"/>',
+             f'<rect x="0" y="3" width="{width}" height="12" fill="#e3e8ef"/>',
+             f'<rect x="0" y="3" width="{width * share:.1f}" height="12" fill="{fill}"/>',
+             f'<line x1="{width - 1}" x2="{width - 1}" y1="0" y2="{height}" stroke="{AXIS}" stroke-width="2"/>',
              tail]
     return mark_safe("".join(parts))  # noqa: S308
 

@@ -24,7 +24,7 @@ from ecosystems.selectors.dashboard import (
     Scope,
     filters_default,
 )
-from ecosystems.templatetags.dashboard import Rupiah, fmt_idr, fmt_int, fmt_month, fmt_pct
+from ecosystems.templatetags.dashboard import Month, Rupiah, fmt_idr, fmt_int, fmt_month, fmt_pct, is_number
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 NATION_VALUE = "ID"  # how the region select names the whole country
@@ -53,7 +53,7 @@ class FilterForm(forms.Form):
     first = forms.CharField(label=gettext_lazy("From month"), required=False, widget=MonthInput)
     last = forms.CharField(label=gettext_lazy("To month"), required=False, widget=MonthInput)
     ecosystem = forms.ChoiceField(label=gettext_lazy("Ecosystem"), required=False)
-    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False)
+    channel = forms.ChoiceField(label=gettext_lazy("Registration channel"), required=False)
     region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
 
     def __init__(self, data, *, scope: Scope, ecosystems, today: dt.date):
@@ -62,6 +62,8 @@ class FilterForm(forms.Form):
         initial = {"first": self.defaults.first.strftime("%Y-%m"), "last": self.defaults.last.strftime("%Y-%m"),
                    "region": scope.code or NATION_VALUE}
         bound = data is not None and any(key in data for key in self.base_fields)
+        if bound:  # a field left out of the query keeps its default (the region select stays on this page)
+            data = {**initial, **{key: data.get(key) for key in self.base_fields if key in data}}
         super().__init__(data if bound else None, initial=initial)
         self.fields["ecosystem"].choices = [("", _("All ecosystems")), *((e.code, e.name) for e in ecosystems)]
         self.fields["channel"].choices = [("", _("All channels")), *((c, str(label))
@@ -115,7 +117,7 @@ class FilterForm(forms.Form):
             return None
         chosen = self.cleaned_data.get("region") or ""
         chosen = NATION if chosen == NATION_VALUE else chosen
-        if not self.data.get("region") or chosen == self.scope.code:
+        if chosen == self.scope.code:
             return None
         return chosen
 
@@ -145,13 +147,25 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list] = field(default_factory=list)
-    links: list[str | None] = field(default_factory=list)  # a link for the first cell of each row, if any
+    links: list[str | None] = field(default_factory=list)  # a link for the row's header cell, if any
+    header: int = 0  # which column names the row (th scope=row): the region, ecosystem, agent…
     note: str = ""
 
     @property
-    def body(self) -> list[tuple[str | None, object, list]]:
-        """(link of the first cell, first cell, the other cells) per row, for the template."""
-        return [(self.links[i] if i < len(self.links) else None, row[0], row[1:]) for i, row in enumerate(self.rows)]
+    def numeric(self) -> list[bool]:
+        """Columns of numbers (right-aligned, header too)."""
+        return [any(is_number(row[i]) for row in self.rows) for i in range(len(self.columns))]
+
+    @property
+    def head(self) -> list[tuple[str, bool]]:
+        return list(zip(self.columns, self.numeric, strict=True))
+
+    @property
+    def body(self) -> list[list[tuple[object, bool, str | None, bool]]]:
+        """Per row, per cell: (value, is the row's header, link, numeric)."""
+        numeric = self.numeric
+        return [[(value, i == self.header, (self.links[r] if r < len(self.links) else None) if i == self.header
+                  else None, numeric[i]) for i, value in enumerate(row)] for r, row in enumerate(self.rows)]
 
 
 @dataclass
@@ -183,9 +197,9 @@ class Page:
         return [self.summary, *(chart.table for chart in self.charts.values()), *self.tables.values()]
 
 
-def _target_text(target, workers) -> str:
+def _target_text(target, workers) -> str | None:
     if target is None:
-        return ""
+        return None
     if target.measure == TargetMeasure.MEMBERS:
         return _("%(n)s active members") % {"n": fmt_int(target.members)}
     return _("%(share)s of the workforce") % {"share": fmt_pct(target.share_percent)}
@@ -276,7 +290,7 @@ def page_build(data: Dashboard, *, link) -> Page:
     weekly = Table("weekly", _("New registrations per week"), [_("Week from"), _("Week to"), _("New registrations")],
                    [[w.start, w.end, w.registrations] for w in data.weeks])
     weekly_chart = charts.line_chart(
-        title=_("New registrations per week"), labels=week_labels, fmt=lambda v: fmt_int(round(v)),
+        title=_("New registrations per week"), labels=week_labels, fmt=lambda v: fmt_int(round(v)), integer=True,
         desc=_("The last %(n)s weeks of the period, from %(first)s to %(last)s.") % {
             "n": len(data.weeks), "first": data.weeks[0].start.strftime("%d-%m-%Y"),
             "last": data.weeks[-1].end.strftime("%d-%m-%Y")},
@@ -288,16 +302,16 @@ def page_build(data: Dashboard, *, link) -> Page:
                   for i, e in enumerate(data.ecosystems) if not f.ecosystem or e.code == f.ecosystem]
     monthly = Table("monthly", _("New registrations per month by ecosystem"),
                     [_("Month"), *(s.name for s in eco_series), _("Total")],
-                    [[m, *(s.values[i] for s in eco_series), sum(s.values[i] for s in eco_series)]
+                    [[Month.of(m), *(s.values[i] for s in eco_series), sum(s.values[i] for s in eco_series)]
                      for i, m in enumerate(data.months)])
     monthly_chart = charts.stacked_bars(
         title=_("New registrations per month by ecosystem"), labels=short_labels, series=eco_series,
-        fmt=lambda v: fmt_int(round(v)), desc=period)
+        fmt=lambda v: fmt_int(round(v)), desc=period, integer=True)
 
     rates = [b.rate for b in data.bills_by_month]
     trend = Table("payment_rate", _("Payment rate per month"),
                   [_("Month"), _("Bills"), _("Paid"), _("Payment rate")],
-                  [[b.month, b.billed, b.paid, b.rate] for b in data.bills_by_month])
+                  [[Month.of(b.month), b.billed, b.paid, b.rate] for b in data.bills_by_month])
     trend_chart = charts.line_chart(
         title=_("Payment rate per month"), labels=short_labels, fmt=lambda v: fmt_pct(round(v)), top=100,
         desc=_("Bills paid of bills issued for each month, %(period)s.") % {"period": period},
@@ -315,7 +329,8 @@ def page_build(data: Dashboard, *, link) -> Page:
         "by_ecosystem", _("By ecosystem"), _figure_columns(_("Ecosystem"), with_target=True, last_month=last_month),
         [_figure_row(eco.name, figures, with_target=True) for eco, figures in data.by_ecosystem])
     tables["by_channel"] = Table(
-        "by_channel", _("By channel"), _figure_columns(_("Channel"), with_target=False, last_month=last_month),
+        "by_channel", _("By channel"),
+        _figure_columns(_("Registration channel"), with_target=False, last_month=last_month),
         [_figure_row(str(CHANNEL_LABELS[code]), figures, with_target=False) for code, figures in data.by_channel])
 
     behind_note = ""
@@ -332,16 +347,16 @@ def page_build(data: Dashboard, *, link) -> Page:
         tables["behind"] = Table(
             "behind", _("Furthest behind target"), [_("Rank"), child_level, _("Progress"), _("Active"), _("Target")],
             [[i, region.name, c.progress, c.active, _target_text(c.target, c.workers)]
-             for i, (region, c) in enumerate(behind, 1)])
+             for i, (region, c) in enumerate(behind, 1)], links=[link(region.code) for region, _c in behind], header=1)
         if not behind:
             behind_note = (_("No region below has a target for %(year)s.") % {"year": year}
                            if not data.children_with_target else
                            _("No region below has both its target and the workforce figure it needs."))
     tables["agents"] = Table(
         "agents", _("Top Perisai agents"), [_("Rank"), _("Agent"), _("Members"), _("Active"), _("Cash collected")],
-        [[i, a.name, a.members, a.active, Rupiah(a.paid_idr)] for i, a in enumerate(data.agents, 1)])
+        [[i, a.name, a.members, a.active, Rupiah(a.paid_idr)] for i, a in enumerate(data.agents, 1)], header=1)
     tables["sponsors"] = Table(
         "sponsors", _("Top SERTAKAN sponsors"), [_("Rank"), _("Sponsor"), _("Members"), _("Active"), _("Paid")],
-        [[i, s.name, s.members, s.active, Rupiah(s.paid_idr)] for i, s in enumerate(data.sponsors, 1)])
+        [[i, s.name, s.members, s.active, Rupiah(s.paid_idr)] for i, s in enumerate(data.sponsors, 1)], header=1)
     return Page(data=data, cards=cards, summary=summary, charts=chart_map, tables=tables, behind_note=behind_note)
 

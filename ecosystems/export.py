@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 
 from ecosystems.dashboards import Page, Table
-from ecosystems.templatetags.dashboard import Rupiah
+from ecosystems.templatetags.dashboard import Month, Rupiah
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,8 +21,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _plain(value):
     if value is None:
         return ""
+    if isinstance(value, Month):
+        return value.strftime("%Y-%m")
     if isinstance(value, dt.date):
-        return value.strftime("%Y-%m") if value.day == 1 else value.isoformat()
+        return value.isoformat()
     if isinstance(value, Decimal):
         return f"{value:.1f}"
     if isinstance(value, int):
@@ -71,7 +73,7 @@ def xlsx_bytes(page: Page, title: str) -> bytes:
                 elif value is None:
                     values.append(None)
                 elif isinstance(value, dt.date):
-                    values.append(value)
+                    values.append(dt.date(value.year, value.month, value.day))
                 else:
                     values.append(str(value))
             sheet.append(values)
@@ -81,7 +83,7 @@ def xlsx_bytes(page: Page, title: str) -> bytes:
                 elif isinstance(value, Decimal):
                     cell.number_format = '0.0"%"'
                 elif isinstance(value, dt.date):
-                    cell.number_format = "yyyy-mm" if value.day == 1 else "yyyy-mm-dd"
+                    cell.number_format = "yyyy-mm" if isinstance(value, Month) else "yyyy-mm-dd"
                 elif isinstance(value, int):
                     cell.number_format = "#,##0"
         for column in sheet.columns:

@@ -21,6 +21,14 @@ class Rupiah(int):
     """An amount in rupiah inside a dashboard table (an int that formats as money)."""
 
 
+class Month(dt.date):
+    """A calendar month inside a dashboard table (its first day; shown as "Okt 2026", exported as 2026-10)."""
+
+    @classmethod
+    def of(cls, day: dt.date) -> Month:
+        return cls(day.year, day.month, 1)
+
+
 def _english() -> bool:
     return (translation.get_language() or "id").startswith("en")
 
@@ -61,8 +69,10 @@ def fmt_cell(value) -> str:
         return fmt_pct(value)
     if isinstance(value, int):
         return fmt_int(value)
+    if isinstance(value, Month):
+        return fmt_month(value)
     if isinstance(value, dt.date):
-        return fmt_month(value) if value.day == 1 else value.strftime("%d-%m-%Y")
+        return value.strftime("%d-%m-%Y")
     return str(value)
 
 
