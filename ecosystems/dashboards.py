@@ -116,6 +116,8 @@ class FilterForm(forms.Form):
         if not self.is_bound or self.errors.get("region"):
             return None
         chosen = self.cleaned_data.get("region") or ""
+        if not chosen:  # left empty: stay here
+            return None
         chosen = NATION if chosen == NATION_VALUE else chosen
         if chosen == self.scope.code:
             return None

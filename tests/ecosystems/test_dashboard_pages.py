@@ -105,6 +105,24 @@ def test_regency_staff_and_going_up(client, dataset):  # noqa: F811
     assert down["Location"].startswith("/staf/dasbor/32/?")
 
 
+def test_the_filter_form_stays_on_its_region_and_speaks_english(admin_client):
+    for params in ({**PERIOD, "ecosystem": "pasar"}, {**PERIOD, "region": ""}, {**PERIOD, "region": "31"}):
+        page = admin_client.get("/staf/dasbor/31/", params)
+        assert page.status_code == 200, params
+    html = page.content.decode()
+    assert '<option value="31" selected>' in html and '<option value="ID">' in html  # here, and up to the nation
+    assert 'lang="en"' in html and "Registration channel" in html and "Provinces" not in html
+
+
+def test_regional_staff_page_queries(client, dataset):  # noqa: F811
+    login(client, staff("kanwil-q", Role.SUPERVISOR, region="31"))
+    client.get("/staf/dasbor/31/", PERIOD)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/staf/dasbor/31/", PERIOD).status_code == 200
+    assert len(queries) <= MAX_QUERIES + 1  # + the staff member's region
+    print(f"regional staff /staf/dasbor/31/: {len(queries)} queries")  # noqa: T201 - read with -s
+
+
 def test_others_are_refused(client, dataset):  # noqa: F811
     assert client.get("/staf/dasbor/").status_code == 302  # to the staff sign-in
     login(client, staff("petugas", Role.BRANCH_STAFF))  # staff without a region
