@@ -123,7 +123,8 @@ def dashboard_scope(user, code: str = NATION, *, home=_UNSET) -> Scope:
         path: tuple[Region, ...] = (region.parent, region) if region.parent_id else (region,)
     else:
         region, path = None, ()
-        children = tuple(Region.objects.filter(level=1).order_by("name").only("code", "name", "level"))
+        # Provinces are the regions without a parent (the index on parent and name).
+        children = tuple(Region.objects.filter(parent__isnull=True).order_by("name").only("code", "name", "level"))
     level = region.level if region else 0
     return Scope(code=code, level=level, region=region, path=path, children=children, home=home)
 
@@ -316,18 +317,27 @@ def _weeks(filters: Filters, state: RollupState | None, today: dt.date) -> tuple
 
 
 def _leaders(scope: Scope) -> tuple[list[LeaderRow], list[LeaderRow]]:
-    """The top agents and sponsors of the region: one query ranks both kinds, one more names them."""
-    from django.db.models import CharField, F, Value, Window
-    from django.db.models.functions import Coalesce, Concat, NullIf, RowNumber, Trim
+    """The top agents and sponsors of the region: one query reads both kinds, one more names them."""
+    from django.db import connection
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
     from enrollment.models import Agent, Sponsor
 
-    rank = Window(RowNumber(), partition_by=[F("kind")], order_by=[F("active").desc(), F("members").desc(),
-                                                                   F("ref_id").asc()])
-    rows = list(Leader.objects.filter(level=scope.level, region_code=scope.code)
-                .annotate(rank=rank).filter(rank__lte=TOP)
-                .values("kind", "ref_id", "members", "active", "paid_idr", "rank"))
-    rows.sort(key=lambda row: (row["kind"], row["rank"]))
+    # The top TOP of each kind in one statement: two index range reads (kind, level, region_code, -active) glued
+    # with UNION ALL, each inside its own sub-select so that SQLite accepts their ORDER BY and LIMIT too.
+    parts, params = [], []
+    for kind in (LeaderKind.AGENT, LeaderKind.SPONSOR):
+        top = (Leader.objects.filter(kind=kind, level=scope.level, region_code=scope.code)
+               .order_by("-active", "-members", "ref_id").values("kind", "ref_id", "members", "active", "paid_idr"))
+        sql, part_params = top[:TOP].query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS top_{kind}")  # noqa: S608 - Django-compiled SQL
+        params += part_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        columns = [col[0] for col in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    rows.sort(key=lambda row: (row["kind"], -row["active"], -row["members"], row["ref_id"]))
     agent_ids = [row["ref_id"] for row in rows if row["kind"] == LeaderKind.AGENT]
     sponsor_ids = [row["ref_id"] for row in rows if row["kind"] == LeaderKind.SPONSOR]
     names: dict[tuple[str, int], str] = {}

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from django import template
 from django.utils import translation
-from django.utils.numberformat import format as number_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from core.money import format_idr
 
@@ -33,18 +35,24 @@ def _english() -> bool:
     return (translation.get_language() or "id").startswith("en")
 
 
+def _swap(text: str) -> str:
+    """Python's 1,234.5 as the page's language writes it (1.234,5 in Indonesian)."""
+    return text if _english() else text.translate(_ID)
+
+
+_ID = str.maketrans({",": ".", ".": ","})
+
+
 def fmt_int(value) -> str:
     if value is None:
         return MISSING
-    sep, dec = (",", ".") if _english() else (".", ",")
-    return number_format(int(value), dec, grouping=3, thousand_sep=sep, force_grouping=True)
+    return _swap(f"{int(value):,}")
 
 
 def fmt_pct(value) -> str:
     if value is None:
         return MISSING
-    sep, dec = (",", ".") if _english() else (".", ",")
-    text = number_format(Decimal(value), dec, decimal_pos=1, grouping=3, thousand_sep=sep, force_grouping=True)
+    text = _swap(f"{Decimal(value):,.1f}")
     return f"{text}%" if _english() else f"{text}\u00a0%"
 
 
@@ -79,6 +87,34 @@ def fmt_cell(value) -> str:
 def is_number(value) -> bool:
     return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
+
+@register.simple_tag
+def dash_table(table) -> SafeString:
+    """A dashboard table (ecosystems.dashboards.Table) in its scrolling box. Built in Python rather than with a
+    template loop: the national page has a few hundred cells and this keeps it fast."""
+    cid = f"{table.key}-caption"
+    numeric = table.numeric
+    head = "".join(format_html('<th scope="col"{}>{}</th>', _NUM if num else "", column)
+                   for column, num in zip(table.columns, numeric, strict=True))
+    rows = []
+    for cells in table.body:
+        out = []
+        for value, header, link, num in cells:
+            text = fmt_cell(value)
+            inner = format_html('<a href="{}">{}</a>', link, text) if link else escape(text)
+            tag = "th" if header else "td"
+            scope = ' scope="row"' if header else ""
+            out.append(f"<{tag}{scope}{_NUM if num else ''}>{inner}</{tag}>")
+        rows.append("<tr>" + "".join(out) + "</tr>")
+    if not rows:
+        rows.append(format_html('<tr><td colspan="{}">{}</td></tr>', len(table.columns), _("Nothing to show yet.")))
+    return format_html(
+        '<div class="table-scroll" role="region" aria-labelledby="{}" tabindex="0"><table class="dtable" '
+        'id="table-{}"><caption id="{}">{}</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
+        cid, table.key, cid, table.title, mark_safe(head), mark_safe("".join(rows)))  # noqa: S308 - escaped above
+
+
+_NUM = ' class="num"'
 
 register.filter("num", fmt_int)
 register.filter("pct", fmt_pct)

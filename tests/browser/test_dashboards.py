@@ -106,7 +106,7 @@ def test_admin_drills_down_filters_and_downloads(browser, live_server, dataset, 
     shoot(phone, "dashboards/05-nation-phone")
     phone.goto(f"/staf/dasbor/31/?{PERIOD}&ecosystem=pasar")
     fits(phone, PHONE_VIEWPORT["width"])
-    scroll = phone.locator(".table-scroll").first
+    scroll = phone.locator(".table-scroll:has(#table-by_ecosystem)")
     assert scroll.evaluate("e => e.scrollWidth > e.clientWidth")  # the wide table scrolls, the page does not
     phone.locator("#chart-weekly details summary").click()
     shoot(phone, "dashboards/06-province-pasar-phone")
