@@ -20,6 +20,7 @@ from ecosystems.services.rollups import SNAPSHOT_DAILY_DAYS, rollups_ensure, rol
 from enrollment.models import Member, MemberStatus
 from enrollment.services import partner_create
 from tests.contributions.helpers import payer_make
+from tests.db.test_money_concurrency import _race
 from tests.ecosystems.rollup_helpers import (
     FLOW,
     VILLAGES,
@@ -447,12 +448,13 @@ def test_late_events_outside_the_window_wait_for_the_rebuild():
 
 # --- PostgreSQL: refreshes, rebuilds and payments at once ------------------------------------------------------------
 
-on_postgres = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not getattr(settings, "TEST_ON_POSTGRES", False),
-                       reason="needs PostgreSQL: set DATABASE_URL=postgres://..."),
-]
+def on_postgres(test):
+    """Committed data and real threads (tests/db's pattern); skipped on SQLite."""
+    for mark in (pytest.mark.postgres, pytest.mark.django_db(transaction=True),
+                 pytest.mark.skipif(not getattr(settings, "TEST_ON_POSTGRES", False),
+                                    reason="needs PostgreSQL: set DATABASE_URL=postgres://...")):
+        test = mark(test)
+    return test
 
 
 def _orders(n: int, today: dt.date):
@@ -462,3 +464,64 @@ def _orders(n: int, today: dt.date):
     members = [register(VILLAGES[i % len(VILLAGES)]) for i in range(n)]
     return [payment_order_create(member=m, months_count=(1, 3)[i % 2], payer=payer, today=today)
             for i, m in enumerate(members)]
+
+
+def _pay_all(orders):
+    from tests.contributions.helpers import confirm
+
+    for order in orders:
+        confirm(order, reference=f"race-{order.pk}")
+    return len(orders)
+
+
+def _refresh_times(n: int):
+    for _ in range(n):
+        rollups_refresh()
+    return n
+
+
+def _assert_equal_to_recount() -> None:
+    today = timezone.localdate()
+    days = recount_flow_days()
+    assert diff(rows(FlowDay), days) == {}
+    assert diff(rows(FlowMonth), months_of(days)) == {}
+    assert diff(rows(BillMonth), recount_bill_months()) == {}
+    assert diff(rows(Snapshot, where={"day": today}), recount_snapshot(today)) == {}
+    assert diff(rows(Leader), recount_leaders()) == {}
+
+
+@on_postgres
+def test_refreshes_while_payments_land_leave_the_recount_after_a_final_refresh():
+    villages_load()
+    orders = _orders(36, timezone.localdate())
+    rollups_rebuild()
+    results = _race(lambda: _refresh_times(6), lambda: _pay_all(orders[0::3]), lambda: _pay_all(orders[1::3]),
+                    lambda: _pay_all(orders[2::3]))
+    assert results == [6, 12, 12, 12], results
+    assert Bill.objects.filter(status=BillStatus.PAID).count() == sum(len(o.months) for o in orders)
+    rollups_refresh()
+    _assert_equal_to_recount()
+    assert FlowDay.objects.get(level=0, day=timezone.localdate(), ecosystem="ecommerce_umkm",
+                               channel="self").bills_paid >= 36
+
+
+@on_postgres
+@pytest.mark.parametrize("fresh", [True, False])
+def test_a_rebuild_and_refreshes_at_once_neither_deadlock_nor_duplicate(fresh):
+    """The RollupState row lock serialises them, also when the row does not exist yet (both insert it)."""
+    villages_load()
+    orders = _orders(24, timezone.localdate())
+    _pay_all(orders[:8])
+    if not fresh:
+        rollups_rebuild()
+    assert RollupState.objects.exists() != fresh
+    results = _race(rollups_rebuild, lambda: _refresh_times(3), rollups_rebuild, lambda: _refresh_times(2),
+                    lambda: _pay_all(orders[8:]), timeout=120)
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert RollupState.objects.count() == 1
+    rollups_refresh()
+    _assert_equal_to_recount()
+    for model in (FlowDay, FlowMonth, BillMonth, Snapshot):  # one row per key (the unique constraints say so too)
+        assert model.objects.count() == len(rows(model))
+    rollups_rebuild()
+    _assert_equal_to_recount()
