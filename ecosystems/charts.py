@@ -72,7 +72,7 @@ def _axes(top_value: float, fmt, labels: list[str]) -> list[str]:
         value = top_value * i / 4
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}" '
                      f'stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="{AXIS}">'
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end" fill="{AXIS}">'
                      f'{escape(fmt(value))}</text>')
     n = len(labels)
     step = 1 if n <= 7 else 2 if n <= 14 else 3 if n <= 24 else 6
@@ -83,7 +83,7 @@ def _axes(top_value: float, fmt, labels: list[str]) -> list[str]:
         if i != n - 1 and n - 1 - i < step and (n - 1) % step:
             continue  # keep the last label readable instead of crowding it
         x = LEFT + slot * (i + 0.5)
-        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 10}" font-size="11" text-anchor="middle" fill="{AXIS}">'
+        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 10}" font-size="12" text-anchor="middle" fill="{AXIS}">'
                      f'{escape(label)}</text>')
     return parts
 

@@ -358,7 +358,8 @@ def page_build(data: Dashboard, *, link) -> Page:
         "agents", _("Top Perisai agents"), [_("Rank"), _("Agent"), _("Members"), _("Active"), _("Cash collected")],
         [[i, a.name, a.members, a.active, Rupiah(a.paid_idr)] for i, a in enumerate(data.agents, 1)], header=1)
     tables["sponsors"] = Table(
-        "sponsors", _("Top SERTAKAN sponsors"), [_("Rank"), _("Sponsor"), _("Members"), _("Active"), _("Paid")],
+        "sponsors", _("Top SERTAKAN sponsors"),
+        [_("Rank"), _("Sponsor"), _("Members"), _("Active"), _("Payments made")],
         [[i, s.name, s.members, s.active, Rupiah(s.paid_idr)] for i, s in enumerate(data.sponsors, 1)], header=1)
     return Page(data=data, cards=cards, summary=summary, charts=chart_map, tables=tables, behind_note=behind_note)
 
