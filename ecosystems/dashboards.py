@@ -24,7 +24,16 @@ from ecosystems.selectors.dashboard import (
     Scope,
     filters_default,
 )
-from ecosystems.templatetags.dashboard import Month, Rupiah, fmt_idr, fmt_int, fmt_month, fmt_pct, is_number
+from ecosystems.templatetags.dashboard import (
+    Month,
+    Rupiah,
+    fmt_idr,
+    fmt_int,
+    fmt_month,
+    fmt_pct,
+    fmt_pct_whole,
+    is_number,
+)
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 NATION_VALUE = "ID"  # how the region select names the whole country
@@ -315,7 +324,7 @@ def page_build(data: Dashboard, *, link) -> Page:
                   [_("Month"), _("Bills"), _("Paid"), _("Payment rate")],
                   [[Month.of(b.month), b.billed, b.paid, b.rate] for b in data.bills_by_month])
     trend_chart = charts.line_chart(
-        title=_("Payment rate per month"), labels=short_labels, fmt=lambda v: fmt_pct(round(v)), top=100,
+        title=_("Payment rate per month"), labels=short_labels, fmt=fmt_pct_whole, top=100,
         desc=_("Bills paid of bills issued for each month, %(period)s.") % {"period": period},
         series=[charts.Series(_("Payment rate"), rates, charts.colour(2))])
 

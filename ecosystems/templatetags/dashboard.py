@@ -56,6 +56,12 @@ def fmt_pct(value) -> str:
     return f"{text}%" if _english() else f"{text}\u00a0%"
 
 
+def fmt_pct_whole(value) -> str:
+    """A percentage without decimals, for chart axes (100 %)."""
+    text = fmt_int(round(value))
+    return f"{text}%" if _english() else f"{text}\u00a0%"
+
+
 def fmt_idr(value) -> str:
     return MISSING if value is None else format_idr(int(value))
 
