@@ -15,6 +15,10 @@ Scenarios (BENCH_SCENARIOS, comma-separated, default "billing,webhooks,bulk,regi
 - autodebit (bench/autodebit.py, only when named: BENCH_SCENARIOS=autodebit): the auto-debit run for
   BENCH_AUTODEBIT_MANDATES (1,000,000) mandates with 2 worker processes against the simulator, a new month per run
   (BENCH_AUTODEBIT_RUNS, 1); zero duplicate charges, every payment balanced; peak RSS per process.
+- dashboards (bench/dashboards.py, only when named: BENCH_SCENARIOS=dashboards): the billing members with ecosystems
+  and mixed statuses, 12 months of bills each (12,000,000), lapse events and claim payouts (kept for later runs);
+  rollups_rebuild (BENCH_DASHBOARD_REBUILDS, 3), the raw GROUP BY it replaces, each dashboard page and export as an
+  admin (BENCH_DASHBOARD_RENDERS, 20): median, p95, SQL queries, raw GROUP BY ÷ page.
 billing, webhooks and bulk need PostgreSQL and are skipped on SQLite.
 
 Knobs (environment): BENCH_BILLING_MEMBERS (1,000,000), BENCH_BILLING_RUNS (3), BENCH_WEBHOOK_ORDERS (3,000 per round),
@@ -55,8 +59,9 @@ from django.test.utils import get_runner, setup_test_environment, teardown_test_
 
 from bench.common import Report  # noqa: E402
 
-SCENARIOS = ("billing", "webhooks", "bulk", "registration", "reminders", "autodebit")
-# Not in the default list: the auto-debit scenario takes about as long as all the others together.
+SCENARIOS = ("billing", "webhooks", "bulk", "registration", "reminders", "autodebit", "dashboards")
+# Not in the default list: the auto-debit scenario takes about as long as all the others together; the dashboards
+# scenario adds 12,000,000 bills to the database (about 10 minutes the first time).
 DEFAULT_SCENARIOS = ("billing", "webhooks", "bulk", "registration", "reminders")
 
 
@@ -67,7 +72,7 @@ def _load() -> str:
 
 
 def main(report: Report) -> None:
-    from bench import autodebit, billing, bulkimport, pages, reminders, webhooks
+    from bench import autodebit, billing, bulkimport, dashboards, pages, reminders, webhooks
     from bench.dataset import ensure_regions
 
     chosen = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(DEFAULT_SCENARIOS)).split(",") if s.strip()]
@@ -89,7 +94,7 @@ def main(report: Report) -> None:
                   "grew themselves", flush=True)
     ensure_regions()
     for name, module in (("billing", billing), ("webhooks", webhooks), ("bulk", bulkimport), ("registration", pages),
-                         ("reminders", reminders), ("autodebit", autodebit)):
+                         ("reminders", reminders), ("autodebit", autodebit), ("dashboards", dashboards)):
         if name not in chosen:
             continue
         if name != "registration" and connection.vendor != "postgresql":
