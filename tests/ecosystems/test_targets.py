@@ -233,3 +233,9 @@ def test_the_admin_checks_region_codes(client):
     assert response.status_code == 302 and Target.objects.get(year=2027).region_code == "16.71"
     response = client.post("/admin/ecosystems/workforce/add/", {"year": 2027, "region_code": "99", "workers": 5})
     assert response.status_code == 200 and "Unknown region code." in response.content.decode()
+
+
+@pytest.mark.parametrize("role, linked", [(Role.ADMIN, True), (Role.SUPERVISOR, False)])
+def test_the_staff_home_links_the_targets_page_for_admins(client, role, linked):
+    staff(client, role)
+    assert ('href="/staf/target/"' in client.get("/staf/").content.decode()) is linked
