@@ -89,6 +89,11 @@ ops = st.one_of(
 )
 
 
+@pytest.fixture(autouse=True)
+def _villages(reference_data):
+    villages_load()
+
+
 @pytest.fixture
 def claims_reference(reference_data):
     from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
@@ -350,7 +355,3 @@ def test_rollups_equal_a_recount_after_any_history(claims_reference, operations)
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
 
-
-@pytest.fixture(autouse=True)
-def _villages(reference_data):
-    villages_load()
