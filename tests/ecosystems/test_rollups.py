@@ -448,9 +448,16 @@ def test_late_events_outside_the_window_wait_for_the_rebuild():
 
 # --- PostgreSQL: refreshes, rebuilds and payments at once ------------------------------------------------------------
 
+@pytest.fixture
+def midday():
+    """A clock that runs (threads read it too) from a June morning: no Jakarta midnight in the middle of a race."""
+    with time_machine.travel(at("2026-06-10", 10), tick=True):
+        yield
+
+
 def on_postgres(test):
     """Committed data and real threads (tests/db's pattern); skipped on SQLite."""
-    for mark in (pytest.mark.postgres, pytest.mark.django_db(transaction=True),
+    for mark in (pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("midday"),
                  pytest.mark.skipif(not getattr(settings, "TEST_ON_POSTGRES", False),
                                     reason="needs PostgreSQL: set DATABASE_URL=postgres://...")):
         test = mark(test)
@@ -492,6 +499,7 @@ def _assert_equal_to_recount() -> None:
 
 @on_postgres
 def test_refreshes_while_payments_land_leave_the_recount_after_a_final_refresh():
+    assert timezone.localdate() == dt.date(2026, 6, 10)
     villages_load()
     orders = _orders(36, timezone.localdate())
     rollups_rebuild()
