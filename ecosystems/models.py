@@ -245,6 +245,9 @@ class RollupState(models.Model):
     rebuilt_at = models.DateTimeField(null=True, blank=True, help_text="Last full rebuild")
     rebuild_seconds = models.FloatField(null=True, blank=True)
     snapshot_day = models.DateField(null=True, blank=True)
+    # The newest bill, payment and payout ids at the last two runs ({"bill": [older, newer], …}): a refresh reads the
+    # rows after the older mark, so a row whose transaction committed just after a run's mark is not missed.
+    high_water = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"rollups refreshed {self.refreshed_at}"

@@ -4,8 +4,9 @@ Every statement is set-based (INSERT … SELECT … GROUP BY). The source querie
 compiled, so dates are cut in the portal's time zone on PostgreSQL and SQLite alike; regency rows come from the
 source tables and the province and national rows from the regency rows.
 
-- `rollups_refresh` (Celery, every few minutes): today and yesterday, their months, the bill months touched since
-  the last refresh, today's snapshot and the leaderboards.
+- `rollups_refresh` (Celery, every few minutes): the days since the last run (at least yesterday), the days and
+  bill months that rows written since then touch (found by id after the high-water marks of the runs before),
+  today's snapshot and the leaderboards. After a refresh every table equals a recount (tests/ecosystems).
 - `rollups_rebuild` (nightly and `manage.py rollups_rebuild`): everything from scratch in one transaction, so
   readers see the old figures until the new ones are complete.
 
@@ -37,15 +38,18 @@ SNAPSHOT_DAILY_DAYS = 62
 
 @dataclass(frozen=True)
 class Window:
-    """Which part of the rollups to recompute; None everywhere means all of it."""
+    """Which part of the rollups to recompute; None means all of it."""
 
-    first_day: dt.date | None = None
-    last_day: dt.date | None = None
+    days: tuple[dt.date, ...] | None = None
     bill_months: tuple[dt.date, ...] | None = None
 
     @property
     def full(self) -> bool:
-        return self.first_day is None
+        return self.days is None
+
+    @property
+    def months(self) -> tuple[dt.date, ...]:
+        return tuple(sorted({day.replace(day=1) for day in self.days or ()}))
 
 
 def _q(name: str) -> str:
@@ -112,9 +116,15 @@ def _day_range(window: Window, field: str) -> Q:
     if window.full:
         return Q()
     tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(window.first_day, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(window.last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    q = Q(pk__in=[])
+    for day in window.days:
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": start + dt.timedelta(days=1)})
+    return q
+
+
+def _in(column: str, values) -> tuple[str, tuple]:
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", tuple(values)
 
 
 def _member_keys(prefix: str = "") -> dict:
@@ -155,11 +165,12 @@ def _flows(window: Window) -> None:
               f"GROUP BY e.k_time, substr(m.village_id, 1, 5), m.ecosystem_id, m.channel")
     _insert_select(FlowDay, ["day", "level", "region_code", *DIMS, "lapses"], select, params, update=["lapses"])
 
-    where, params = ("", ()) if window.full else ("day >= %s AND day <= %s", (window.first_day, window.last_day))
+    where, params = ("", ()) if window.full else _in("day", window.days)
     _roll_up(FlowDay, ["day", *DIMS], FLOW_METRICS, where, params)
 
-    months = FlowDay.objects.all() if window.full else FlowDay.objects.filter(
-        day__gte=window.first_day.replace(day=1), day__lte=_month_end(window.last_day))
+    months = FlowDay.objects.all()
+    if not window.full:
+        months = months.filter(_month_ranges(window.months))
     monthly = (months.annotate(k_month=TruncMonth("day")).values("k_month", "level", "region_code", *DIMS)
                .annotate(**{f"m_{m}": Sum(m) for m in FLOW_METRICS}).order_by())
     inner, params = monthly.query.sql_with_params()
@@ -169,8 +180,11 @@ def _flows(window: Window) -> None:
     _insert_select(FlowMonth, cols, select, params, update=list(FLOW_METRICS))
 
 
-def _month_end(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+def _month_ranges(months) -> Q:
+    q = Q(pk__in=[])
+    for month in months:
+        q |= Q(day__gte=month, day__lt=add_months(month, 1))
+    return q
 
 
 def _bill_months(window: Window) -> None:
@@ -189,8 +203,7 @@ def _bill_months(window: Window) -> None:
     if window.bill_months is None:
         _roll_up(BillMonth, ["month", *DIMS], BILL_METRICS)
     elif window.bill_months:
-        marks = ", ".join(["%s"] * len(window.bill_months))
-        _roll_up(BillMonth, ["month", *DIMS], BILL_METRICS, f"month IN ({marks})", window.bill_months)
+        _roll_up(BillMonth, ["month", *DIMS], BILL_METRICS, *_in("month", window.bill_months))
 
 
 def _snapshot(day: dt.date) -> None:
@@ -267,12 +280,29 @@ class RollupResult:
     snapshot_day: dt.date
 
 
+def _high_water() -> dict[str, int]:
+    """The newest bill, payment and claim payout."""
+    from django.db.models import Max
+
+    from claims.models import ClaimPayout
+    from contributions.models import Bill, Payment
+
+    return {name: model.objects.aggregate(m=Max("pk"))["m"] or 0
+            for name, model in (("bill", Bill), ("payment", Payment), ("payout", ClaimPayout))}
+
+
+def _since(state: RollupState, name: str) -> int:
+    """Rows after the mark of the run before the last: one run of overlap for transactions in flight."""
+    return (state.high_water.get(name) or [0, 0])[0]
+
+
 def rollups_rebuild(*, today: dt.date | None = None) -> RollupResult:
     """Everything again from the source tables, in one transaction."""
     today = today or timezone.localdate()
     started = time.monotonic()
     with transaction.atomic():
         state = _lock()
+        marks = _high_water()
         for model in (FlowDay, FlowMonth, BillMonth):
             model.objects.all()._raw_delete(model.objects.db)
         Snapshot.objects.filter(day=today).delete()
@@ -284,28 +314,60 @@ def rollups_rebuild(*, today: dt.date | None = None) -> RollupResult:
         _snapshots_prune(today)
         now = timezone.now()
         seconds = time.monotonic() - started
-        RollupState.objects.filter(pk=state.pk).update(rebuilt_at=now, refreshed_at=now, rebuild_seconds=seconds,
-                                                       snapshot_day=today)
+        RollupState.objects.filter(pk=state.pk).update(
+            rebuilt_at=now, refreshed_at=now, rebuild_seconds=seconds, snapshot_day=today,
+            high_water={name: [mark, mark] for name, mark in marks.items()})
     return RollupResult(seconds=seconds, flow_rows=FlowDay.objects.count(), snapshot_day=today)
 
 
-def rollups_refresh(*, today: dt.date | None = None) -> RollupResult:
-    """The recent part again: yesterday and today (events arrive around midnight), their months, the bill months
-    with bills settled since the last refresh plus the previous, current and next month, today's snapshot."""
-    from contributions.models import Bill
+REFRESH_MAX_DAYS = 31  # the refresh rebuilds instead when the last run is older
 
+
+def _refresh_window(state: RollupState, today: dt.date) -> Window:
+    """The days since the last run (at least yesterday and today), plus every day and bill month that rows written
+    since the last refresh touch: payments and claim payouts dated earlier (a bank's late report), bills issued for
+    months ahead (prepayment), months voided by a reactivation."""
+    from claims.models import ClaimPayout
+    from contributions.models import Bill, Payment
+    from core.models import AuditEvent
+
+    current = today.replace(day=1)
+    # Every day since the last run (a stopped beat leaves no gap), and yesterday for events around midnight.
+    last = timezone.localtime(state.refreshed_at).date()
+    first = min(last, today - dt.timedelta(days=1))
+    days = {first + dt.timedelta(days=n) for n in range((today - first).days + 1)}
+    months = {add_months(current, -1), current, add_months(current, 1)}
+    payments = Payment.objects.filter(pk__gt=_since(state, "payment"))
+    payouts = ClaimPayout.objects.filter(pk__gt=_since(state, "payout"))
+    for rows in (payments, payouts):
+        days.update(d for d in rows.annotate(d=TruncDate("paid_at")).values_list("d", flat=True).distinct() if d)
+    # Bills a payment settled carry the payment's paid_at; their months change their paid figures.
+    months.update(Bill.objects.filter(allocations__payment__in=payments.values("pk"))
+                  .values_list("month", flat=True).distinct())
+    months.update(Bill.objects.filter(pk__gt=_since(state, "bill")).values_list("month", flat=True).distinct())
+    since = (state.refreshed_at or timezone.now()) - dt.timedelta(hours=1)
+    for changes in AuditEvent.objects.filter(created_at__gte=since, action="member.reactivated").values_list(
+            "changes", flat=True):
+        months.update(dt.date(int(m[:4]), int(m[5:7]), 1) for m in (changes or {}).get("cancelled_months", []))
+    # A bill paid with an older paid_at lands on that day; its month is among the payments' bills above.
+    return Window(days=tuple(sorted(days)), bill_months=tuple(sorted(months)))
+
+
+def rollups_refresh(*, today: dt.date | None = None) -> RollupResult:
+    """The recent part again (see _refresh_window), today's snapshot and the leaderboards; a rebuild instead when
+    the rollups were never built or not refreshed for REFRESH_MAX_DAYS."""
     today = today or timezone.localdate()
     started = time.monotonic()
+    state = RollupState.objects.filter(pk=1).first()
+    if state is None or state.rebuilt_at is None or state.refreshed_at is None or (
+            today - timezone.localtime(state.refreshed_at).date()).days > REFRESH_MAX_DAYS:
+        return rollups_rebuild(today=today)  # never built, or not refreshed for a month: a window would be all
     with transaction.atomic():
         state = _lock()
-        first = today - dt.timedelta(days=1)
-        since = (state.refreshed_at or timezone.now()) - dt.timedelta(hours=1)
-        current = today.replace(day=1)
-        months = {add_months(current, -1), current, add_months(current, 1), *(
-            Bill.objects.filter(paid_at__gte=since).values_list("month", flat=True).distinct())}
-        window = Window(first_day=first, last_day=today, bill_months=tuple(sorted(months)))
-        FlowDay.objects.filter(day__gte=first, day__lte=today).delete()
-        FlowMonth.objects.filter(month__gte=first.replace(day=1), month__lte=current).delete()
+        marks = _high_water()
+        window = _refresh_window(state, today)
+        FlowDay.objects.filter(day__in=window.days).delete()
+        FlowMonth.objects.filter(month__in=window.months).delete()
         BillMonth.objects.filter(month__in=window.bill_months).delete()
         Snapshot.objects.filter(day=today).delete()
         _flows(window)
@@ -313,13 +375,13 @@ def rollups_refresh(*, today: dt.date | None = None) -> RollupResult:
         _snapshot(today)
         _leaders()
         _snapshots_prune(today)
-        RollupState.objects.filter(pk=state.pk).update(refreshed_at=timezone.now(), snapshot_day=today)
+        newer = {name: (state.high_water.get(name) or [0, 0])[1] for name in marks}
+        RollupState.objects.filter(pk=state.pk).update(
+            refreshed_at=timezone.now(), snapshot_day=today,
+            high_water={name: [newer[name], mark] for name, mark in marks.items()})
     return RollupResult(seconds=time.monotonic() - started, flow_rows=0, snapshot_day=today)
 
 
 def rollups_ensure(*, today: dt.date | None = None) -> RollupResult:
-    """The refresh, or a rebuild when the rollups were never built."""
-    state = RollupState.objects.filter(pk=1).first()
-    if state is None or state.rebuilt_at is None:
-        return rollups_rebuild(today=today)
+    """What the periodic task runs: the refresh (which rebuilds when it has to)."""
     return rollups_refresh(today=today)

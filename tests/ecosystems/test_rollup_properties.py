@@ -2,14 +2,10 @@
 days that pass in Asia/Jakarta and with refreshes and rebuilds in between, the rollup tables hold exactly what a
 recount in plain Python gives (tests/ecosystems/rollup_helpers.py, no rollup SQL).
 
-The model of what the tables hold is the documented one:
-- a refresh on day D recounts FlowDay for D-1 and D, FlowMonth for their months (from FlowDay), BillMonth for the
-  previous, current and next month and for the months of bills paid since an hour before the last run, D's
-  snapshot and the leaders, and leaves everything else as it was;
-- a rebuild recounts everything except the snapshots of other days;
-- snapshots are kept daily for SNAPSHOT_DAILY_DAYS days, then the last one written in each month.
-So after every run each table must equal that model exactly, and where the model lags the recount (an event the
-refresh's window does not reach), that lag must have a documented cause. A final rebuild equals the recount, keeps
+After every refresh and every rebuild each table must equal the recount: a refresh reworks every day since the last
+run and every day and bill month that rows written since then touch. Snapshots are the one history a run cannot
+recount: each run writes its day's, kept daily for SNAPSHOT_DAILY_DAYS days, then the last one written in each
+month. Province and national rows equal the sums of their children. A final rebuild equals the recount, keeps
 the refreshed days as the refreshes left them and is idempotent."""
 
 from __future__ import annotations
@@ -25,14 +21,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from claims.models import ClaimPayout, ClaimStatus
+from claims.models import ClaimStatus
 from contributions.duedates import add_months
-from contributions.models import Bill, BillStatus, Payment
+from contributions.models import Bill, BillStatus
 from contributions.services.agents import agent_cash_collect
 from contributions.services.billing import bill_generate_for_period
 from contributions.services.membership import member_reactivate, members_lapse
 from contributions.services.payments import payment_order_create
-from core.models import AuditEvent
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, RollupState, Snapshot
 from ecosystems.services.rollups import rollups_rebuild, rollups_refresh
 from enrollment.models import Member, MemberStatus
@@ -121,8 +116,6 @@ class History:
         self.flow_days: dict = {}
         self.bill_months: dict = {}
         self.snapshots: dict[dt.date, dict] = {}
-        self.covered_day: dict[dt.date, dt.datetime] = {}  # day -> when a run last recounted it
-        self.covered_month: dict[dt.date, dt.datetime] = {}  # bill month -> when a run last recounted it
 
     @property
     def today(self) -> dt.date:
@@ -222,23 +215,13 @@ class History:
 
     def refresh(self) -> None:
         today = self.today
-        since = (self.last_run or self.now) - HOUR
-        current = today.replace(day=1)
         with self.clock():
-            # The months the refresh reworks, as documented (read before it runs, as it does).
-            months = {add_months(current, -1), current, add_months(current, 1),
-                      *Bill.objects.filter(paid_at__gte=since).values_list("month", flat=True)}
             rollups_refresh(today=today)
-        window = {today - dt.timedelta(days=1), today}
-        fresh = recount_flow_days()
-        self.flow_days = {**{k: v for k, v in self.flow_days.items() if k[0] not in window},
-                          **only(fresh, lambda k: k[0] in window)}
-        self.bill_months = {**{k: v for k, v in self.bill_months.items() if k[0] not in months},
-                            **recount_bill_months(months)}
-        for day in window:
-            self.covered_day[day] = self.now
-        for month in months:
-            self.covered_month[month] = self.now
+        # The refresh reworks every day since the last run and every day and bill month that rows written since
+        # then touch (late-dated payments and payouts, bills for months ahead, months a reactivation voided), so
+        # after it the tables equal the recount, like after a rebuild.
+        self.flow_days = recount_flow_days()
+        self.bill_months = recount_bill_months()
         self._ran(today)
 
     def rebuild(self) -> None:
@@ -247,8 +230,6 @@ class History:
             rollups_rebuild(today=today)
         self.flow_days = recount_flow_days()
         self.bill_months = recount_bill_months()
-        self.covered_day = dict.fromkeys({k[0] for k in self.flow_days} | set(self.covered_day), self.now)
-        self.covered_month = dict.fromkeys({k[0] for k in self.bill_months} | set(self.covered_month), self.now)
         self._ran(today)
 
     # --- checks --------------------------------------------------------------------------------------------------
@@ -280,39 +261,6 @@ class History:
                     summed[key] = tuple(a + b for a, b in zip(summed.get(key, (0,) * len(values)), values,
                                                               strict=True))
                 assert parents == summed, (model.__name__, level)
-        self.explain(days)
-
-    def explain(self, days: dict) -> None:
-        """Each day whose rows differ from the recount had an event recorded after a run last recounted it: the
-        refresh reaches back one day only. Each bill month that differs had a bill issued (an unpaid order's months
-        ahead) or voided (reactivation) after it was last recounted."""
-        late_days = {k[0] for k in diff(days, recount_flow_days())}
-        for day in late_days:
-            event("FlowDay lags until the rebuild: an event outside yesterday/today")
-            assert self._event_after(day, self.covered_day.get(day)), day
-        late_months = {k[0] for k in diff(rows(BillMonth), recount_bill_months())}
-        for month in late_months:
-            since = self.covered_month.get(month)
-            issued = Bill.objects.filter(month=month, **({"created_at__gte": since} if since else {})).exists()
-            voided = any(f"{month:%Y-%m}" in e.changes.get("cancelled_months", []) for e in AuditEvent.objects.filter(
-                action="member.reactivated", **({"created_at__gte": since} if since else {})))
-            event("BillMonth lags until the rebuild: " + ("bills voided by a reactivation" if voided else
-                                                           "bills issued ahead, unpaid"))
-            assert issued or voided, month
-
-    def _event_after(self, day: dt.date, since: dt.datetime | None) -> bool:
-        """An event of `day` (its Jakarta date) recorded after `since`."""
-        def on(moment):
-            return timezone.localtime(moment).date() == day
-
-        def after(moment):
-            return since is None or moment >= since
-
-        return (any(on(m.created_at) and after(m.created_at) for m in Member.objects.all())
-                or any(on(p.paid_at) and after(p.received_at) for p in Payment.objects.all())
-                or any(on(e.created_at) and after(e.created_at) for e in AuditEvent.objects.filter(
-                    action="member.status_changed") if e.changes["status"][1] == MemberStatus.LAPSED)
-                or any(on(p.paid_at) and after(p.created_at) for p in ClaimPayout.objects.all()))
 
     def finish(self) -> None:
         """A rebuild at the end: the recount everywhere, the refreshed days unchanged, and the same when run again."""
