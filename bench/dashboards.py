@@ -14,12 +14,17 @@ Data (set-based, kept for later runs; each step checks what is already there, so
 - an audited status change (core_auditevent, as member_status_transition writes it) per lapsed or closed member, on
   the 1st of the month (the lapse job's day);
 - BENCH_DASHBOARD_CLAIMS (3,000) paid claims with their payouts (one bench branch and claimant), paid in the months.
-Bills for the months before a member's billing_start exist too (the rollups do not read billing_start); the billing
-scenario's 2026-12 bills, when it has run, come on top.
+BENCH_DASHBOARD_MEMBERS (default BENCH_BILLING_MEMBERS) sizes it; a smaller number on a fresh database is quick for
+debugging (all billing members present are used). The first full load took about 25 minutes on 2 cores busy with
+tests (members 4, the member UPDATE 5, bills about 1 a month); a rerun checks it in a few seconds. Bills for the
+months before a member's billing_start exist too (the rollups do not read billing_start); the billing scenario's
+2026-12 bills, when it has run, come on top.
 
 Measured in the same run:
 - rollups_rebuild() (a full rebuild, one transaction), BENCH_DASHBOARD_REBUILDS (3) runs: each run and the median,
-  rows written per rollup table; the rollup tables are vacuumed after each run (not timed: autovacuum's job);
+  rows written per rollup table and the slowest of its statements (target table <- source table); the rollup tables
+  are vacuumed after each run (not timed: autovacuum's job); then the national rollup rows are checked against the
+  same figures counted from the source tables (members by status, one month's bills, lapses);
 - the raw GROUP BY the rollups replace, 5 runs each: members by province × ecosystem × channel × status, and one
   month's payment rate by province × ecosystem (bills joined with members);
 - each dashboard page in PAGES through the Django test client signed in as an admin (with TOTP): 2 warm-ups, then
@@ -290,7 +295,10 @@ def ensure_dashboard_data(members_target: int) -> dict:
         if changed:
             print(f"    members: ecosystems, statuses and agents on {changed:,} rows in "
                   f"{time.perf_counter() - t:.1f} s", flush=True)
-            cursor.execute("VACUUM (ANALYZE) enrollment_member")
+            # Most rows were rewritten at once (not what a year of status changes does): compact the table, or the
+            # raw GROUP BY the pages are compared with would scan the dead half as well.
+            cursor.execute("VACUUM (FULL, ANALYZE) enrollment_member" if changed > members // 10
+                           else "VACUUM (ANALYZE) enrollment_member")
         created = _bills_step(cursor, members)
         t = time.perf_counter()
         cursor.execute(EVENTS_SQL, {"marker": BILLING_MARKER})
@@ -332,6 +340,26 @@ def _rollup_counts() -> dict[str, int]:
     from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, Snapshot
 
     return {m.__name__: m.objects.count() for m in (FlowDay, FlowMonth, BillMonth, Snapshot, Leader)}
+
+
+class _StatementTimes:
+    """Wraps the rollups' statement runner: seconds per INSERT … SELECT, named by its target <- the tables it reads."""
+
+    def __init__(self, execute):
+        self.execute, self.times = execute, {}
+
+    def __call__(self, sql: str, params=()):
+        import re
+
+        target = re.search(r'INSERT INTO "?(\w+)"?', sql)
+        sources = dict.fromkeys(re.findall(r'(?:FROM|JOIN) "?(\w+)"?', sql[target.end():] if target else sql))
+        name = re.sub(r"\b(ecosystems|contributions|enrollment|core|claims)_", "",
+                      f"{target.group(1) if target else '?'} <- {'+'.join(sources) or '?'}")
+        start = time.perf_counter()
+        try:
+            return self.execute(sql, params)
+        finally:
+            self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - start
 
 
 def _vacuum_rollups() -> None:
@@ -417,10 +445,12 @@ def _fetch(client, url: str) -> tuple[int, int, str]:
 
 
 def scenario(report: Report) -> None:
+    from unittest import mock
+
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from ecosystems.services.rollups import rollups_rebuild
+    from ecosystems.services import rollups
 
     target = env_int("BENCH_DASHBOARD_MEMBERS", env_int("BENCH_BILLING_MEMBERS", 1_000_000))
     rebuilds = env_int("BENCH_DASHBOARD_REBUILDS", 3)
@@ -433,11 +463,17 @@ def scenario(report: Report) -> None:
     # (a) the nightly full rebuild.
     times, counts, result = [], {}, None
     for run in range(rebuilds):
-        result = rollups_rebuild()
+        statements = _StatementTimes(rollups._execute)
+        with mock.patch.object(rollups, "_execute", statements):
+            result = rollups.rollups_rebuild()
         times.append(result.seconds)
         counts = _rollup_counts()
         print(f"  rollups_rebuild run {run + 1}: {result.seconds:.1f} s (snapshot day {result.snapshot_day}); rows "
               + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
+        slowest = sorted(statements.times.items(), key=lambda kv: -kv[1])[:8]
+        rest = result.seconds - sum(statements.times.values())
+        print("    slowest statements: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in slowest)
+              + f"; outside them (deletes, ORM) {rest:.1f} s", flush=True)
         _vacuum_rollups()
     rebuild = median(times)
     matches, detail = _rollups_match(result.snapshot_day) if result else (False, "no rebuild")
