@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Substr, TruncDate, TruncMonth
+from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone
 
 from contributions.duedates import add_months
+from core.sql import no_jit
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, LeaderKind, RollupState, Snapshot
 
 FLOW_METRICS = ("registrations", "lapses", "bills_paid", "collected_idr", "claims_paid", "claims_paid_idr")
@@ -66,50 +67,67 @@ def _execute(sql: str, params=()) -> int:
         return cursor.rowcount
 
 
-def _insert_select(model, columns: list[str], select_sql: str, params, *, update: list[str]) -> None:
-    """INSERT … SELECT with an upsert on the model's unique key: each source fills only its own metrics."""
-    key = [c for c in columns if c not in update]
-    table = _q(model._meta.db_table)
-    # `WHERE 1=1`: SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.
-    updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in update)
-    sql = (f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) SELECT * FROM ({select_sql}) AS src "  # noqa: S608
-           f"WHERE 1=1 ON CONFLICT ({', '.join(_q(c) for c in key)}) DO UPDATE SET {updates}")
+# Table names the writes go to: the live tables, or on PostgreSQL a full rebuild's shadow copies (see _Shadows).
+_tables: dict[type, str] = {}
+
+
+def _table(model) -> str:
+    return _q(_tables.get(model, model._meta.db_table))
+
+
+def _metrics(model) -> tuple[str, ...]:
+    return {FlowDay: FLOW_METRICS, FlowMonth: FLOW_METRICS, BillMonth: BILL_METRICS, Snapshot: SNAPSHOT_METRICS,
+            Leader: LEADER_METRICS}[model]
+
+
+Part = tuple[str, list, dict[str, str]]  # a source's SQL, its params, and its metric aliases -> model columns
+
+
+def _part(qs: QuerySet, metrics: dict[str, str]) -> Part:
+    sql, params = qs.query.sql_with_params()
+    return sql, list(params), metrics
+
+
+def _regency_rows(model, time_col: str | None, parts: list[Part], const: dict | None = None) -> None:
+    """One plain INSERT of the regency rows: the sources (their keys annotated k_time, k_reg and k_eco, k_ch, or
+    k_ref for leaders) each fill their own metrics with 0 for the others, and are summed per key. The rows of the
+    window were deleted before, so no key is there yet: no upsert, which costs more than the insert itself."""
+    metrics = _metrics(model)
+    keys = (["k_time"] if time_col else []) + (["k_ref", "k_reg"] if model is Leader else ["k_reg", "k_eco", "k_ch"])
+    selects, params = [], []
+    for sql, part_params, names in parts:
+        by_column = {column: alias for alias, column in names.items()}
+        values = [f"COALESCE(s.{by_column[m]}, 0) AS {m}" if m in by_column else f"0 AS {m}" for m in metrics]
+        columns = ", ".join([f"s.{k}" for k in keys] + values)
+        selects.append(f"SELECT {columns} FROM ({sql}) AS s")  # noqa: S608 - module constants
+        params += part_params
+    const = const or {}
+    cols = ([time_col] if time_col else []) + list(const) + ["level", "region_code"] + (
+        ["ref_id"] if model is Leader else list(DIMS)) + list(metrics)
+    exprs = (["u.k_time"] if time_col else []) + [f"'{v}'" for v in const.values()] + ["2", "u.k_reg"] + (
+        ["u.k_ref"] if model is Leader else ["u.k_eco", "u.k_ch"]) + [f"SUM(u.{m})" for m in metrics]
+    sql = (f"INSERT INTO {_table(model)} ({', '.join(_q(c) for c in cols)}) "  # noqa: S608 - module constants
+           f"SELECT {', '.join(exprs)} FROM ({' UNION ALL '.join(selects)}) AS u "
+           f"GROUP BY {', '.join(f'u.{k}' for k in keys)}")
     _execute(sql, params)
 
 
-def _regency_rows(model, time_col: str | None, qs: QuerySet, metrics: dict[str, str], const: dict | None = None):
-    """Writes the regency-level rows of an aggregated queryset whose keys are annotated k_time, k_reg, k_eco, k_ch
-    (or k_ref for leaders) and whose metrics are named in `metrics` (queryset alias -> model column)."""
-    inner, params = qs.query.sql_with_params()
-    const = const or {}
-    cols, exprs = [], []
-    if time_col:
-        cols.append(time_col)
-        exprs.append("s.k_time")
-    for name, value in const.items():
-        cols.append(name)
-        exprs.append(f"'{value}'")
-    cols += ["level", "region_code"]
-    exprs += ["2", "s.k_reg"]
-    keys = ("k_ref",) if model is Leader else ("k_eco", "k_ch")
-    cols += ["ref_id"] if model is Leader else list(DIMS)
-    exprs += [f"s.{k}" for k in keys]
-    cols += list(metrics.values())
-    exprs += [f"COALESCE(s.{alias}, 0)" for alias in metrics]
-    select = f"SELECT {', '.join(exprs)} FROM ({inner}) AS s"  # noqa: S608 - names are this module's constants
-    _insert_select(model, cols, select, params, update=list(metrics.values()))
-
-
-def _roll_up(model, keys: list[str], metrics: tuple[str, ...], where: str = "", params=()) -> None:
+def _roll_up(model, keys: list[str], where: str = "", params=()) -> None:
     """Province rows (level 1) and the national row (level 0) summed from the regency rows."""
-    table = _q(model._meta.db_table)
+    table, metrics = _table(model), _metrics(model)
     for level, region in ((1, "substr(region_code, 1, 2)"), (0, "''")):
         group = [_q(k) for k in keys] + ([region] if level == 1 else [])
         cols = [*keys, "level", "region_code", *metrics]
-        select = (f"SELECT {', '.join(_q(k) for k in keys)}, {level}, {region}, "  # noqa: S608
-                  f"{', '.join(f'SUM({_q(m)})' for m in metrics)} FROM {table} "
-                  f"WHERE level = 2{' AND ' + where if where else ''} GROUP BY {', '.join(group)}")
-        _insert_select(model, cols, select, params, update=list(metrics))
+        _execute(f"INSERT INTO {table} ({', '.join(_q(c) for c in cols)}) "  # noqa: S608
+                 f"SELECT {', '.join(_q(k) for k in keys)}, {level}, {region}, "
+                 f"{', '.join(f'SUM({_q(m)})' for m in metrics)} FROM {table} "
+                 f"WHERE level = 2{' AND ' + where if where else ''} GROUP BY {', '.join(group)}", params)
+
+
+def _month_of(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
 
 
 def _day_range(window: Window, field: str) -> Q:
@@ -141,50 +159,42 @@ def _flows(window: Window) -> None:
     registrations = (Member.objects.filter(_day_range(window, "created_at"))
                      .annotate(k_time=TruncDate("created_at"), **_member_keys()).values(*keys)
                      .annotate(m_n=Count("id")).order_by())
-    _regency_rows(FlowDay, "day", registrations, {"m_n": "registrations"})
-
     bills = (Bill.objects.filter(_day_range(window, "paid_at"), status=BillStatus.PAID, paid_at__isnull=False)
              .annotate(k_time=TruncDate("paid_at"), **_member_keys("member__")).values(*keys)
              .annotate(m_n=Count("id"), m_idr=Sum("total_idr")).order_by())
-    _regency_rows(FlowDay, "day", bills, {"m_n": "bills_paid", "m_idr": "collected_idr"})
-
     payouts = (ClaimPayout.objects.filter(_day_range(window, "paid_at"))
                .annotate(k_time=TruncDate("paid_at"), **_member_keys("claim__member__")).values(*keys)
                .annotate(m_n=Count("id"), m_idr=Sum("amount_idr")).order_by())
-    _regency_rows(FlowDay, "day", payouts, {"m_n": "claims_paid", "m_idr": "claims_paid_idr"})
-
     # A lapse is an audited status change; the event names the member by id.
     events = (AuditEvent.objects.filter(_day_range(window, "created_at"), action="member.status_changed",
                                         object_type=Member._meta.label_lower, changes__status__1=MemberStatus.LAPSED)
               .annotate(k_time=TruncDate("created_at"), k_member=Cast("object_id", BigIntegerField()))
               .values("k_time", "k_member").order_by())
     inner, params = events.query.sql_with_params()
-    member = _q(Member._meta.db_table)
-    select = (f"SELECT e.k_time, 2, substr(m.village_id, 1, 5), m.ecosystem_id, m.channel, COUNT(*) "  # noqa: S608
-              f"FROM ({inner}) AS e JOIN {member} AS m ON m.id = e.k_member "
+    lapses = (f"SELECT e.k_time, substr(m.village_id, 1, 5) AS k_reg, m.ecosystem_id AS k_eco, "  # noqa: S608
+              f"m.channel AS k_ch, COUNT(*) AS m_n FROM ({inner}) AS e "
+              f"JOIN {_q(Member._meta.db_table)} AS m ON m.id = e.k_member "
               f"GROUP BY e.k_time, substr(m.village_id, 1, 5), m.ecosystem_id, m.channel")
-    _insert_select(FlowDay, ["day", "level", "region_code", *DIMS, "lapses"], select, params, update=["lapses"])
-
+    _regency_rows(FlowDay, "day", [
+        _part(registrations, {"m_n": "registrations"}),
+        _part(bills, {"m_n": "bills_paid", "m_idr": "collected_idr"}),
+        _part(payouts, {"m_n": "claims_paid", "m_idr": "claims_paid_idr"}),
+        (lapses, list(params), {"m_n": "lapses"}),
+    ])
     where, params = ("", ()) if window.full else _in("day", window.days)
-    _roll_up(FlowDay, ["day", *DIMS], FLOW_METRICS, where, params)
+    _roll_up(FlowDay, ["day", *DIMS], where, params)
 
-    months = FlowDay.objects.all()
+    # The months of the window, whole, from the day rows (all three levels at once).
+    where, params = "", []
     if not window.full:
-        months = months.filter(_month_ranges(window.months))
-    monthly = (months.annotate(k_month=TruncMonth("day")).values("k_month", "level", "region_code", *DIMS)
-               .annotate(**{f"m_{m}": Sum(m) for m in FLOW_METRICS}).order_by())
-    inner, params = monthly.query.sql_with_params()
+        where = "WHERE " + " OR ".join(["(day >= %s AND day < %s)"] * len(window.months))
+        params = [d for month in window.months for d in (month, add_months(month, 1))]
+    month = _month_of("day")
     cols = ["month", "level", "region_code", *DIMS, *FLOW_METRICS]
-    select = (f"SELECT s.k_month, s.level, s.region_code, s.ecosystem, s.channel, "  # noqa: S608
-              f"{', '.join(f's.m_{m}' for m in FLOW_METRICS)} FROM ({inner}) AS s")
-    _insert_select(FlowMonth, cols, select, params, update=list(FLOW_METRICS))
-
-
-def _month_ranges(months) -> Q:
-    q = Q(pk__in=[])
-    for month in months:
-        q |= Q(day__gte=month, day__lt=add_months(month, 1))
-    return q
+    _execute(f"INSERT INTO {_table(FlowMonth)} ({', '.join(_q(c) for c in cols)}) "  # noqa: S608
+             f"SELECT {month}, level, region_code, ecosystem, channel, "
+             f"{', '.join(f'SUM({_q(m)})' for m in FLOW_METRICS)} FROM {_table(FlowDay)} {where} "
+             f"GROUP BY {month}, level, region_code, ecosystem, channel", params)
 
 
 def _bill_months(window: Window) -> None:
@@ -198,12 +208,12 @@ def _bill_months(window: Window) -> None:
                .values("k_time", "k_reg", "k_eco", "k_ch")
                .annotate(m_n=Count("id"), m_idr=Sum("total_idr"), m_paid=Count("id", filter=paid),
                          m_paid_idr=Sum("total_idr", filter=paid)).order_by())
-    _regency_rows(BillMonth, "month", grouped,
-                  {"m_n": "billed", "m_idr": "billed_idr", "m_paid": "paid", "m_paid_idr": "paid_idr"})
+    _regency_rows(BillMonth, "month", [_part(grouped, {"m_n": "billed", "m_idr": "billed_idr", "m_paid": "paid",
+                                                       "m_paid_idr": "paid_idr"})])
     if window.bill_months is None:
-        _roll_up(BillMonth, ["month", *DIMS], BILL_METRICS)
+        _roll_up(BillMonth, ["month", *DIMS])
     elif window.bill_months:
-        _roll_up(BillMonth, ["month", *DIMS], BILL_METRICS, *_in("month", window.bill_months))
+        _roll_up(BillMonth, ["month", *DIMS], *_in("month", window.bill_months))
 
 
 def _snapshot(day: dt.date) -> None:
@@ -220,9 +230,10 @@ def _snapshot(day: dt.date) -> None:
                          m_closed=Count("id", filter=Q(status=MemberStatus.CLOSED)),
                          m_arrears=Count("id", filter=counting & Q(Exists(overdue))))
                .order_by())
-    _regency_rows(Snapshot, "day", grouped, {"m_registered": "registered", "m_active": "active",
-                                            "m_lapsed": "lapsed", "m_closed": "closed", "m_arrears": "in_arrears"})
-    _roll_up(Snapshot, ["day", *DIMS], SNAPSHOT_METRICS, "day = %s", (day,))
+    _regency_rows(Snapshot, "day", [_part(grouped, {"m_registered": "registered", "m_active": "active",
+                                                    "m_lapsed": "lapsed", "m_closed": "closed",
+                                                    "m_arrears": "in_arrears"})])
+    _roll_up(Snapshot, ["day", *DIMS], "day = %s", (day,))
 
 
 def _const_date(day: dt.date):
@@ -239,22 +250,22 @@ def _leaders() -> None:
     active = Q(status=MemberStatus.ACTIVE)
     agents = (Member.objects.filter(agent__isnull=False).annotate(k_ref=F("agent"), k_reg=Substr("village", 1, 5))
               .values("k_ref", "k_reg").annotate(m_n=Count("id"), m_active=Count("id", filter=active)).order_by())
-    _regency_rows(Leader, None, agents, {"m_n": "members", "m_active": "active"}, {"kind": LeaderKind.AGENT})
     cash = (CashCollection.objects.filter(payment__member__isnull=False)
             .annotate(k_ref=F("agent"), k_reg=Substr("payment__member__village", 1, 5))
             .values("k_ref", "k_reg").annotate(m_idr=Sum("amount_idr")).order_by())
-    _regency_rows(Leader, None, cash, {"m_idr": "paid_idr"}, {"kind": LeaderKind.AGENT})
+    _regency_rows(Leader, None, [_part(agents, {"m_n": "members", "m_active": "active"}),
+                                 _part(cash, {"m_idr": "paid_idr"})], {"kind": LeaderKind.AGENT})
 
     sponsored = (Sponsorship.objects.filter(confirmed_at__isnull=False, ended_at__isnull=True)
                  .annotate(k_ref=F("sponsor"), k_reg=Substr("member__village", 1, 5)).values("k_ref", "k_reg")
                  .annotate(m_n=Count("id"), m_active=Count("id", filter=Q(member__status=MemberStatus.ACTIVE)))
                  .order_by())
-    _regency_rows(Leader, None, sponsored, {"m_n": "members", "m_active": "active"}, {"kind": LeaderKind.SPONSOR})
     paid = (PaymentOrderLine.objects.filter(order__status=OrderStatus.PAID, order__payer__sponsor__isnull=False)
             .annotate(k_ref=F("order__payer__sponsor"), k_reg=Substr("member__village", 1, 5))
             .values("k_ref", "k_reg").annotate(m_idr=Sum("amount_idr")).order_by())
-    _regency_rows(Leader, None, paid, {"m_idr": "paid_idr"}, {"kind": LeaderKind.SPONSOR})
-    _roll_up(Leader, ["kind", "ref_id"], LEADER_METRICS)
+    _regency_rows(Leader, None, [_part(sponsored, {"m_n": "members", "m_active": "active"}),
+                                 _part(paid, {"m_idr": "paid_idr"})], {"kind": LeaderKind.SPONSOR})
+    _roll_up(Leader, ["kind", "ref_id"])
 
 
 def _snapshots_prune(today: dt.date) -> int:
@@ -296,19 +307,90 @@ def _since(state: RollupState, name: str) -> int:
     return (state.high_water.get(name) or [0, 0])[0]
 
 
+def _tune() -> None:
+    """PostgreSQL: room for the big hash joins and aggregates, and no JIT (see core.sql.no_jit)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            no_jit(cursor)
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+
+
+SHADOWED = (FlowDay, FlowMonth, BillMonth)
+
+
+def _shadows_create() -> dict[type, str]:
+    """PostgreSQL: empty copies of the big rollup tables without their indexes. Filling a table and then indexing
+    it is several times faster than inserting millions of rows through its indexes, and pages keep reading the
+    live tables until the swap."""
+    shadows = {}
+    for model in SHADOWED:
+        live = model._meta.db_table
+        shadow = f"{live}__new"
+        _execute(f"DROP TABLE IF EXISTS {_q(shadow)}")
+        _execute(f"CREATE TABLE {_q(shadow)} (LIKE {_q(live)} INCLUDING DEFAULTS INCLUDING IDENTITY "
+                 f"INCLUDING CONSTRAINTS)")
+        shadows[model] = shadow
+    return shadows
+
+
+def _shadow_swap(model, shadow: str) -> None:
+    """The shadow gets the live table's indexes and constraints (read from the catalog, so a migration that adds
+    one is followed), then takes its place: the exclusive lock is held only from here to the commit."""
+    import re
+
+    live = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, c.contype "
+                       "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid "
+                       "AND c.conrelid = i.indrelid WHERE i.indrelid = %s::regclass", [live])
+        indexes = cursor.fetchall()
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')", [live, shadow])
+        live_sequence, shadow_sequence = cursor.fetchone()
+    renames = []
+    for name, definition, constraint, kind in indexes:
+        temporary = f"{name}__new"
+        definition = re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?(\S+\.)?\S+ ",
+                            lambda m, t=temporary: f"CREATE {m.group(1) or ''}INDEX {_q(t)} ON {_q(shadow)} ",
+                            definition)
+        _execute(definition)
+        if kind in ("p", "u"):
+            _execute(f"ALTER TABLE {_q(shadow)} ADD CONSTRAINT {_q(constraint + '__new')} "
+                     f"{'PRIMARY KEY' if kind == 'p' else 'UNIQUE'} USING INDEX {_q(temporary)}")
+            renames.append(f"ALTER TABLE {_q(live)} RENAME CONSTRAINT {_q(constraint + '__new')} TO {_q(constraint)}")
+        else:
+            renames.append(f"ALTER INDEX {_q(temporary)} RENAME TO {_q(name)}")
+    _execute(f"DROP TABLE {_q(live)}")
+    _execute(f"ALTER TABLE {_q(shadow)} RENAME TO {_q(live)}")
+    for statement in renames:
+        _execute(statement)
+    if live_sequence and shadow_sequence:
+        _execute(f"ALTER SEQUENCE {shadow_sequence} RENAME TO {_q(live_sequence.split('.')[-1].strip(chr(34)))}")
+    _execute(f"ANALYZE {_q(live)}")
+
+
 def rollups_rebuild(*, today: dt.date | None = None) -> RollupResult:
-    """Everything again from the source tables, in one transaction."""
+    """Everything again from the source tables, in one transaction (readers see the old figures until it ends)."""
     today = today or timezone.localdate()
     started = time.monotonic()
     with transaction.atomic():
         state = _lock()
+        _tune()
         marks = _high_water()
-        for model in (FlowDay, FlowMonth, BillMonth):
-            model.objects.all()._raw_delete(model.objects.db)
+        shadows = _shadows_create() if connection.vendor == "postgresql" else {}
+        if not shadows:
+            for model in SHADOWED:
+                model.objects.all()._raw_delete(model.objects.db)
         Snapshot.objects.filter(day=today).delete()
-        window = Window()
-        _flows(window)
-        _bill_months(window)
+        _tables.update(shadows)
+        try:
+            window = Window()
+            _flows(window)
+            _bill_months(window)
+        finally:
+            _tables.clear()
+        for model, shadow in shadows.items():
+            _shadow_swap(model, shadow)
         _snapshot(today)
         _leaders()
         _snapshots_prune(today)
@@ -364,6 +446,7 @@ def rollups_refresh(*, today: dt.date | None = None) -> RollupResult:
         return rollups_rebuild(today=today)  # never built, or not refreshed for a month: a window would be all
     with transaction.atomic():
         state = _lock()
+        _tune()
         marks = _high_water()
         window = _refresh_window(state, today)
         FlowDay.objects.filter(day__in=window.days).delete()
