@@ -343,15 +343,24 @@ def _create(now: dt.datetime) -> int:
     return len(members)
 
 
+REGIONAL_STAFF, REGIONAL_REGION = "wilayah", "16"  # the demo regional staff sees South Sumatra only
+
+
 def ecosystems_demo_seed(*, now: dt.datetime | None = None) -> int:
     """Makes the demo members once (returns how many were made now) and rebuilds the rollups."""
     from ecosystems.services.rollups import rollups_rebuild
     from enrollment.models import Member
+
+    from core.models import User
+    from ecosystems.models import Region, StaffRegion
 
     now = now or timezone.now()
     made = 0
     with transaction.atomic():
         if not Member.objects.filter(consent_version=MARKER).exists():
             made = _create(now)
+        regional = User.objects.filter(username=REGIONAL_STAFF).first()
+        if regional is not None and Region.objects.filter(code=REGIONAL_REGION).exists():
+            StaffRegion.objects.get_or_create(user=regional, defaults={"region_id": REGIONAL_REGION})
     rollups_rebuild(today=timezone.localdate(now))
     return made

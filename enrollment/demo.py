@@ -19,6 +19,7 @@ STAFF = [
     ("admin", Role.ADMIN, "Admin Pusat", "JBSWY3DPEHPK3PXPADMINAAA"),
     ("supervisor", Role.SUPERVISOR, "Supervisor Cabang", "JBSWY3DPEHPK3PXPSUPERVAA"),
     ("petugas", Role.BRANCH_STAFF, "Petugas Cabang", "JBSWY3DPEHPK3PXPPETUGASA"),
+    ("wilayah", Role.SUPERVISOR, "Staf Wilayah Sumsel", "JBSWY3DPEHPK3PXPWILAYAHA"),  # South Sumatra's dashboards
 ]
 WORKER_PHONE = "+6281200000001"
 WORKER_NIK = "3174015708900001"  # Jakarta Selatan, woman born 17-08-1990

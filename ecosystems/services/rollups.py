@@ -21,7 +21,20 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone
 
@@ -115,13 +128,15 @@ def _regency_rows(model, time_col: str | None, parts: list[Part], const: dict | 
 def _roll_up(model, keys: list[str], where: str = "", params=()) -> None:
     """Province rows (level 1) and the national row (level 0) summed from the regency rows."""
     table, metrics = _table(model), _metrics(model)
+    # The nation from the provinces: a fourteenth of the regency rows.
     for level, region in ((1, "substr(region_code, 1, 2)"), (0, "''")):
         group = [_q(k) for k in keys] + ([region] if level == 1 else [])
         cols = [*keys, "level", "region_code", *metrics]
         _execute(f"INSERT INTO {table} ({', '.join(_q(c) for c in cols)}) "  # noqa: S608
                  f"SELECT {', '.join(_q(k) for k in keys)}, {level}, {region}, "
                  f"{', '.join(f'SUM({_q(m)})' for m in metrics)} FROM {table} "
-                 f"WHERE level = 2{' AND ' + where if where else ''} GROUP BY {', '.join(group)}", params)
+                 f"WHERE level = {level + 1}{' AND ' + where if where else ''} GROUP BY {', '.join(group)}",
+                 params)
 
 
 def _month_of(column: str) -> str:
@@ -149,7 +164,7 @@ def _member_keys(prefix: str = "") -> dict:
     return {"k_reg": Substr(f"{prefix}village", 1, 5), "k_eco": F(f"{prefix}ecosystem"), "k_ch": F(f"{prefix}channel")}
 
 
-def _flows(window: Window) -> None:
+def _flows(window: Window, bills_by_day: str | None = None) -> None:
     from claims.models import ClaimPayout
     from contributions.models import Bill, BillStatus
     from core.models import AuditEvent
@@ -177,7 +192,10 @@ def _flows(window: Window) -> None:
               f"GROUP BY e.k_time, substr(m.village_id, 1, 5), m.ecosystem_id, m.channel")
     _regency_rows(FlowDay, "day", [
         _part(registrations, {"m_n": "registrations"}),
-        _part(bills, {"m_n": "bills_paid", "m_idr": "collected_idr"}),
+        _part(bills, {"m_n": "bills_paid", "m_idr": "collected_idr"}) if bills_by_day is None else (
+            f"SELECT k_day AS k_time, k_reg, k_eco, k_ch, SUM(m_n) AS m_n, SUM(m_idr) AS m_idr "  # noqa: S608
+            f"FROM {_q(bills_by_day)} WHERE k_paid = 1 AND k_day IS NOT NULL GROUP BY k_day, k_reg, k_eco, k_ch", [],
+            {"m_n": "bills_paid", "m_idr": "collected_idr"}),
         _part(payouts, {"m_n": "claims_paid", "m_idr": "claims_paid_idr"}),
         (lapses, list(params), {"m_n": "lapses"}),
     ])
@@ -197,9 +215,37 @@ def _flows(window: Window) -> None:
              f"GROUP BY {month}, level, region_code, ecosystem, channel", params)
 
 
-def _bill_months(window: Window) -> None:
+def _bills_by_day() -> str:
+    """The full rebuild reads the bills once: non-void bills with their member's region, ecosystem and channel,
+    summed per covered month, paid day and paid or not. FlowDay and BillMonth are both sums of this table, so the
+    12 million bills are joined to their members once instead of twice."""
     from contributions.models import Bill, BillStatus
 
+    name = "rollup_bills_by_day"
+    paid = Q(status=BillStatus.PAID)
+    grouped = (Bill.objects.exclude(status=BillStatus.VOID)
+               .annotate(k_month=F("month"), k_day=TruncDate("paid_at"),
+                         k_paid=Case(When(paid, then=Value(1)), default=Value(0), output_field=IntegerField()),
+                         **_member_keys("member__"))
+               .values("k_month", "k_day", "k_paid", "k_reg", "k_eco", "k_ch")
+               .annotate(m_n=Count("id"), m_idr=Sum("total_idr")).order_by())
+    sql, params = grouped.query.sql_with_params()
+    _execute(f"DROP TABLE IF EXISTS {_q(name)}")
+    _execute(f"CREATE TEMPORARY TABLE {_q(name)} AS {sql}", params)  # noqa: S608 - compiled by the ORM
+    return name
+
+
+def _bill_months(window: Window, bills_by_day: str | None = None) -> None:
+    from contributions.models import Bill, BillStatus
+
+    if bills_by_day is not None:
+        _regency_rows(BillMonth, "month", [(
+            f"SELECT k_month AS k_time, k_reg, k_eco, k_ch, SUM(m_n) AS m_n, SUM(m_idr) AS m_idr, "  # noqa: S608
+            f"SUM(m_n * k_paid) AS m_paid, SUM(m_idr * k_paid) AS m_paid_idr FROM {_q(bills_by_day)} "
+            f"GROUP BY k_month, k_reg, k_eco, k_ch", [],
+            {"m_n": "billed", "m_idr": "billed_idr", "m_paid": "paid", "m_paid_idr": "paid_idr"})])
+        _roll_up(BillMonth, ["month", *DIMS])
+        return
     bills = Bill.objects.exclude(status=BillStatus.VOID)
     if window.bill_months is not None:
         bills = bills.filter(month__in=window.bill_months)
@@ -385,8 +431,10 @@ def rollups_rebuild(*, today: dt.date | None = None) -> RollupResult:
         _tables.update(shadows)
         try:
             window = Window()
-            _flows(window)
-            _bill_months(window)
+            bills_by_day = _bills_by_day()
+            _flows(window, bills_by_day)
+            _bill_months(window, bills_by_day)
+            _execute(f"DROP TABLE {_q(bills_by_day)}")
         finally:
             _tables.clear()
         for model, shadow in shadows.items():

@@ -153,6 +153,9 @@ def test_the_demo_seed_runs_twice_and_builds_the_rollups(demo_regions):
     assert sum(today.values_list("active", flat=True)) > 0 and sum(today.values_list("in_arrears", flat=True)) > 0
     assert Leader.objects.filter(kind="agent", level=0).count() >= 2
     assert Leader.objects.filter(kind="sponsor", level=0).count() >= 2
+    from ecosystems.models import StaffRegion
+
+    assert StaffRegion.objects.get(user__username="wilayah").region_id == "16"  # the demo regional staff
 
     call_command("demo_seed", stdout=io.StringIO())  # again: nothing new, figures rebuilt
     assert Member.objects.filter(consent_version=MARKER).count() == MEMBERS
