@@ -348,11 +348,10 @@ REGIONAL_STAFF, REGIONAL_REGION = "wilayah", "16"  # the demo regional staff see
 
 def ecosystems_demo_seed(*, now: dt.datetime | None = None) -> int:
     """Makes the demo members once (returns how many were made now) and rebuilds the rollups."""
-    from ecosystems.services.rollups import rollups_rebuild
-    from enrollment.models import Member
-
     from core.models import User
     from ecosystems.models import Region, StaffRegion
+    from ecosystems.services.rollups import rollups_rebuild
+    from enrollment.models import Member
 
     now = now or timezone.now()
     made = 0
