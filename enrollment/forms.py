@@ -113,7 +113,8 @@ class AddressForm(forms.Form):
                                    error_messages={"required": _("Please choose your occupation.")})
     ecosystem = forms.ChoiceField(
         label=_("Where do you mostly work?"), required=False, widget=forms.RadioSelect,
-        help_text=_("It helps us reach workers like you. If you are not sure, leave it: your occupation decides."),
+        help_text=_("It helps us reach workers like you. If you are not sure, keep the first choice: your "
+                    "occupation decides."),
     )
 
     LEVELS = (("province", None), ("regency", "province"), ("district", "regency"), ("village", "district"))
