@@ -9,7 +9,8 @@ from core.jobs import recorded
 @shared_task
 @recorded("rollups.refresh", _("Dashboard figures: refresh"))
 def rollups_refresh() -> int:
-    """Every few minutes: the recent days and months again (a full rebuild when there was never one)."""
+    """Every few minutes: the recent days and months again (a full rebuild when there was never one); returns the
+    day rows of the days it reworked."""
     from ecosystems.services.rollups import rollups_ensure
 
     return rollups_ensure().flow_rows

@@ -510,7 +510,9 @@ def rollups_refresh(*, today: dt.date | None = None) -> RollupResult:
         RollupState.objects.filter(pk=state.pk).update(
             refreshed_at=timezone.now(), snapshot_day=today,
             high_water={name: [newer[name], mark] for name, mark in marks.items()})
-    return RollupResult(seconds=time.monotonic() - started, flow_rows=0, snapshot_day=today)
+    # The day rows of the window: what the job list shows as handled.
+    return RollupResult(seconds=time.monotonic() - started, snapshot_day=today,
+                        flow_rows=FlowDay.objects.filter(day__in=window.days).count())
 
 
 def rollups_ensure(*, today: dt.date | None = None) -> RollupResult:

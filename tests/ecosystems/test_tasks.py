@@ -52,6 +52,8 @@ def test_the_refresh_task_runs_and_records_its_run(members):
     today = FlowDay.objects.get(level=0, day=timezone.localdate(), ecosystem="ecommerce_umkm", channel="self")
     assert today.registrations == 3
     assert RollupState.objects.get().refreshed_at > state.refreshed_at
+    second = JobRun.objects.filter(job="rollups.refresh").latest("started_at")
+    assert second.handled == FlowDay.objects.filter(day__gte=timezone.localdate() - dt.timedelta(days=1)).count() > 0
 
 
 def test_the_rebuild_task_records_its_run(members):
