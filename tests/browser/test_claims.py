@@ -5,16 +5,15 @@ adds it; staff verify; the supervisor approves; staff record the transfer; the h
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 
 from claims.models import Claim, ClaimStatus, DocumentStatus
 from core.models import Role, User
 from tests.browser.conftest import PHONE_VIEWPORT
-from tests.core.helpers import last_code
+from tests.core.helpers import last_code, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-test-password"
@@ -72,7 +71,7 @@ def staff_sign_in(page, username):
     page.locator("input[name=login]").fill(username)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").first.click()
-    code = format_hotp_value(hotp_value(SECRETS[username], int(time.time()) // 30))
+    code = totp_code(SECRETS[username])
     page.locator("input[name=code]").fill(code)
     page.locator("main form button[type=submit]").first.click()
     page.goto("/staf/klaim/")

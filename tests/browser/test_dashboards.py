@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 
 from core.models import Role, User
 from tests.browser.conftest import PHONE_VIEWPORT
+from tests.core.helpers import totp_code
 from tests.ecosystems.test_dashboard_selectors import JAKSEL, dataset  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +34,7 @@ def sign_in(page):
     page.locator("input[name=login]").fill("admin")
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").first.click()
-    page.locator("input[name=code]").fill(format_hotp_value(hotp_value(SECRET, int(time.time()) // 30)))
+    page.locator("input[name=code]").fill(totp_code(SECRET))
     page.locator("main form button[type=submit]").first.click()
 
 

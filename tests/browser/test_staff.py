@@ -1,18 +1,18 @@
 """Staff sign in with username, password and TOTP, then read the notification outbox."""
 
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 
 from core.models import JobRun, OutboxMessage, Role, User
+from tests.core.helpers import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECRET = "JBSWY3DPEHPK3PXPTESTAAAA"
 
 
 def _code():
-    return format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))
+    return totp_code(SECRET)
 
 
 def test_staff_sign_in_with_totp_and_outbox(page, shoot):
