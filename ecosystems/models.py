@@ -148,10 +148,9 @@ class _RollupBase(models.Model):
         return f"{self.level}:{self.region_code or 'ID'} {self.ecosystem} {self.channel}"
 
 
-class FlowDay(_RollupBase):
-    """What happened on a day: registrations, lapses, contributions settled, claims paid."""
+class _Flows(_RollupBase):
+    """What happened in the period: registrations, lapses, contributions settled, claims paid."""
 
-    day = models.DateField()
     registrations = models.BigIntegerField(db_default=0)
     lapses = models.BigIntegerField(db_default=0)
     bills_paid = models.BigIntegerField(db_default=0)
@@ -160,21 +159,24 @@ class FlowDay(_RollupBase):
     claims_paid_idr = models.BigIntegerField(db_default=0)
 
     class Meta:
+        abstract = True
+
+
+class FlowDay(_Flows):
+    """The flows of a day."""
+
+    day = models.DateField()
+
+    class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "level", "region_code", "ecosystem", "channel"],
                                                name="flowday_unique")]
         indexes = [models.Index(fields=["level", "region_code", "day"], name="flowday_region_day")]
 
 
-class FlowMonth(_RollupBase):
+class FlowMonth(_Flows):
     """FlowDay summed per calendar month, for period totals and lists of regions."""
 
     month = models.DateField()
-    registrations = models.BigIntegerField(db_default=0)
-    lapses = models.BigIntegerField(db_default=0)
-    bills_paid = models.BigIntegerField(db_default=0)
-    collected_idr = models.BigIntegerField(db_default=0)
-    claims_paid = models.BigIntegerField(db_default=0)
-    claims_paid_idr = models.BigIntegerField(db_default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["month", "level", "region_code", "ecosystem", "channel"],
