@@ -54,4 +54,7 @@ def test_table_tag_marks_numbers_row_headers_and_links():
     assert '<th scope="col" class="num">Rank</th><th scope="col">Agent</th>' in html
     assert '<th scope="row"><a href="/x/?a=1&amp;b=2">Agus &amp; Sons</a></th>' in html
     assert "<caption id=\"agents-caption\">Top &lt;agents&gt;</caption>" in html
-    assert "Nothing to show yet." in dash_table(Table("empty", "Empty", ["A", "B"]))
+    with translation.override("en"):
+        assert "Nothing to show yet." in dash_table(Table("empty", "Empty", ["A", "B"]))
+    with translation.override("id"):
+        assert "Belum ada yang bisa ditampilkan." in dash_table(Table("empty", "Empty", ["A", "B"]))
