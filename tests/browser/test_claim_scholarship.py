@@ -5,7 +5,7 @@ test_claims.py), and the heir's status page shows the schedule per year and chil
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from claims.models import Claim, ClaimStatus
 from tests.browser.test_claims import claims_reference, demo, fits, jpeg_file, pdf_file  # noqa: F401 - fixtures
@@ -88,7 +88,10 @@ def test_heir_files_a_jkm_scholarship_for_two_children(page, shoot, demo):  # no
         claim_document_review(document=document, staff=staff, valid=True)
     claim = claim_verify(claim=claim, staff=staff)
     assert claim.status == ClaimStatus.VERIFIED
-    claim = claim_approve(claim=claim, supervisor=User.objects.get(username="supervisor"))
+    # The breakdown's labels are stored in the approving supervisor's language (issue 7's closing note): an
+    # Indonesian-speaking supervisor, whatever an earlier test on this worker left active.
+    with translation.override("id"):
+        claim = claim_approve(claim=claim, supervisor=User.objects.get(username="supervisor"))
     assert claim.status == ClaimStatus.APPROVED  # the claimant's page shows the amount from here on
 
     page.reload()
