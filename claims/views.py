@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
+from cryptography.fernet import InvalidToken
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -42,6 +43,7 @@ from claims.services.review import ENTERED_TYPES
 from claims.templatetags.claims_extras import claim_status
 from claims.uploads import document_response
 from core.models import Role
+from core.nik import nik_decrypt, nik_encrypt
 from core.views import client_ip, staff_required
 
 SESSION_HEIR = "claim_heir"
@@ -183,13 +185,25 @@ def _heir_lookup_allowed(user) -> bool:
     return True
 
 
+def _heir_input(session) -> dict | None:
+    """Step 1's answers for going back to it: the number decrypted (a session from before encryption: dropped)."""
+    stored = dict((session.get(SESSION_HEIR) or {}).get("input") or {})
+    if not stored:
+        return None
+    try:
+        stored["kpj_or_nik"] = nik_decrypt(stored.get("kpj_or_nik") or "")
+    except InvalidToken:
+        stored.pop("kpj_or_nik", None)
+    return stored
+
+
 @login_required
 def heir_start(request):
     """Step 1: who died (KPJ or NIK + birth date) and what is claimed. The answer never says whether a member
     exists: a wrong combination gets the same kind message."""
     if request.user.is_portal_staff:
         raise PermissionDenied
-    form = HeirFindForm(request.POST or None, initial=request.session.get(SESSION_HEIR, {}).get("input"))
+    form = HeirFindForm(request.POST or None, initial=_heir_input(request.session))
     if request.method == "POST" and form.is_valid():
         if not _heir_lookup_allowed(request.user):
             form.add_error(None, _("Too many tries. Please wait an hour, or visit a branch with the participant "
@@ -201,9 +215,10 @@ def heir_start(request):
                 form.add_error(None, _("We could not match this number and date of birth. Please check both on "
                                        "the participant card or the KTP and try again."))
             else:
+                # The session table outlives an abandoned lookup: the typed NIK/KPJ is kept only encrypted.
                 request.session[SESSION_HEIR] = {
                     "member": member.pk, "claim_type": form.cleaned_data["claim_type"],
-                    "input": {"kpj_or_nik": form.cleaned_data["kpj_or_nik"],
+                    "input": {"kpj_or_nik": nik_encrypt(form.cleaned_data["kpj_or_nik"]),
                               "birth_date": form.cleaned_data["birth_date"].isoformat(),
                               "claim_type": form.cleaned_data["claim_type"]}}
                 return redirect("claims:heir-claim")

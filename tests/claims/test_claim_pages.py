@@ -476,3 +476,20 @@ def test_demo_seed_puts_staff_on_the_branch_and_gives_the_heir_a_claimable_membe
     text = demo_accounts_text()
     assert "0812-0000-0005" in text and deceased.kpj in text
     assert ClaimDocument.objects.count() == 0
+
+
+def test_abandoned_heir_lookup_leaves_no_clear_nik_in_the_session_table(client, member, heir_user):
+    from django.contrib.sessions.models import Session
+
+    from core.nik import nik_blind_index
+    from enrollment.models import Member
+
+    Member.objects.filter(pk=member.pk).update(nik_index=nik_blind_index(member.nik))  # the helper's is a dummy
+    login(client, heir_user)
+    response = client.post("/klaim/ahli-waris/", {"claim_type": "jkm_death", "kpj_or_nik": member.nik,
+                                                  "birth_date": "1990-08-17"})
+    assert response["Location"] == "/klaim/ahli-waris/data/"  # found, then abandoned here
+    stored = [(s.session_data, str(s.get_decoded())) for s in Session.objects.all()]
+    assert stored and not any(member.nik in raw or member.nik in decoded for raw, decoded in stored)
+    back = client.get("/klaim/ahli-waris/").content.decode()  # going back still shows what was typed
+    assert f'value="{member.nik}"' in back
