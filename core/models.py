@@ -19,6 +19,15 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.BRANCH_STAFF, Role.SUPERVISOR, Role.ADMIN})
 
 
+class PortalUserManager(UserManager):
+    use_in_migrations = True
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` makes a portal admin: the staff MFA rule (core.middleware) then asks for TOTP.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """Workers, sponsors and agents sign in by phone and one-time code; staff by username, password and TOTP."""
 
@@ -26,7 +35,7 @@ class User(AbstractUser):
     phone = PhoneNumberField(_("phone number"), region="ID", unique=True, null=True, blank=True)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="id")
 
-    objects = UserManager()
+    objects = PortalUserManager()
 
     @property
     def is_portal_staff(self) -> bool:
@@ -64,6 +73,7 @@ class Channel(models.TextChoices):
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")  # the gateway's delivery receipt said so
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Not needed any more")
 
@@ -82,6 +92,8 @@ class OutboxMessage(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
+    receipt_at = models.DateTimeField(null=True, blank=True,
+                                      help_text="When the gateway reported the message delivered or failed")
     next_attempt_at = models.DateTimeField(null=True, blank=True,
                                            help_text="Not before this: after a failure, or quiet hours")
     key = models.CharField(max_length=100, null=True, blank=True, unique=True,
@@ -91,10 +103,43 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]),
+                   # delivery receipts find their message by the gateway's id
+                   models.Index(fields=["provider_reference"], condition=~models.Q(provider_reference=""),
+                                name="outbox_provider_reference")]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class SimulatedMessage(models.Model):
+    """A message the SMS/WhatsApp gateway simulator accepted: what the simulated phone shows, and the delivery
+    receipt it owes the portal. Development and tests only (SMS_SIMULATOR_ENABLED)."""
+
+    class Status(models.TextChoices):
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Not delivered")
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    message_id = models.CharField(max_length=40, unique=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=32, db_index=True)
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    error_code = models.CharField(max_length=40, blank=True)
+    callback_url = models.CharField(max_length=300)
+    receipt_due_at = models.DateTimeField(null=True, blank=True, help_text="Empty once the portal took the receipt")
+    receipt_attempts = models.PositiveSmallIntegerField(default=0)
+    receipt_answer = models.PositiveSmallIntegerField(null=True, blank=True, help_text="HTTP status of the last try")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["receipt_due_at"], condition=models.Q(receipt_due_at__isnull=False),
+                                name="simulated_receipt_due")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.channel} {self.status}"
 
 
 class IdempotencyRecord(models.Model):

@@ -65,7 +65,7 @@ def notification_enqueue(
     message = OutboxMessage.objects.create(
         channel=channel, recipient=recipient, body=body, subject=subject, purpose=purpose
     )
-    _deliver_on_commit([message.pk])
+    _deliver_on_commit([message.pk], urgent=purpose in settings.NOTIFICATION_URGENT_PURPOSES)
     return message
 
 
@@ -73,7 +73,7 @@ def notifications_enqueue_many(*, messages: Sequence[tuple[str, str, str, str]])
     """notification_enqueue for hot paths: messages are (channel, recipient, body, purpose), written in one
     INSERT; returns their ids."""
     ids = insert_rows(OutboxMessage, ("channel", "recipient", "body", "purpose"), messages, returning_pk=True)
-    _deliver_on_commit(ids)
+    _deliver_on_commit(ids, urgent=any(m[3] in settings.NOTIFICATION_URGENT_PURPOSES for m in messages))
     return ids
 
 
@@ -82,44 +82,58 @@ def notifications_spec(*, messages: Sequence[tuple[str, str, str, str]]) -> Inse
     return InsertSpec(OutboxMessage, ("channel", "recipient", "body", "purpose"), messages)
 
 
-def notifications_deliver_after_commit() -> None:
-    _deliver_on_commit([])
+def notifications_deliver_after_commit(*, urgent: bool = False) -> None:
+    """urgent: the messages include NOTIFICATION_URGENT_PURPOSES (receipts), swept on the urgent queue too."""
+    _deliver_on_commit([], urgent=urgent)
 
 
 _sweep_lock = threading.Lock()
-_sweep_at = float("-inf")  # monotonic time the last queued delivery sweep starts at, in this process
+# Monotonic time the last queued delivery sweep starts at, in this process: the fresh sweep and the urgent one.
+_sweep_at = {False: float("-inf"), True: float("-inf")}
 
 
-def _deliver_on_commit(ids: list[int]) -> None:
+def _deliver_on_commit(ids: list[int], *, urgent: bool = False) -> None:
     """Once the messages are committed, make sure a delivery sweep starts after that moment.
 
     A busy process (the payment webhook: hundreds of receipts a second) would spend more on publishing one task per
     message than on the payment itself, so it queues at most one sweep per NOTIFICATION_SWEEP_SECONDS: the first
     message after a quiet spell is swept at once, later ones by a sweep due at the end of the interval. A commit
-    that finds a sweep still due after it needs nothing more. The minute sweep catches anything a lost task left."""
-    from core.tasks import notifications_deliver_fresh
+    that finds a sweep still due after it needs nothing more. The minute sweep catches anything a lost task left.
 
-    def queue_sweep() -> None:
-        global _sweep_at
+    Codes and receipts (urgent) also get a sweep of their own on the `urgent` queue, which only sends those: a
+    bulk import's thousands of welcome messages on the default queue cannot hold up a sign-in code."""
+    from core.publish import task_publish
+    from core.tasks import notifications_deliver_fresh, notifications_deliver_urgent
+
+    def queue_sweep(kind: bool) -> None:
         with _sweep_lock:
             now = time.monotonic()
-            if now < _sweep_at:
+            if now < _sweep_at[kind]:
                 return
-            _sweep_at = max(now, _sweep_at + settings.NOTIFICATION_SWEEP_SECONDS)
-            countdown = _sweep_at - now
-        notifications_deliver_fresh.apply_async(countdown=countdown or None)
+            _sweep_at[kind] = max(now, _sweep_at[kind] + settings.NOTIFICATION_SWEEP_SECONDS)
+            countdown = _sweep_at[kind] - now
+        # With the broker down nothing is lost: the minute sweep (beat) delivers later.
+        task_publish(notifications_deliver_urgent if kind else notifications_deliver_fresh,
+                     countdown=countdown or None)
 
-    # robust: the change is committed already; with the broker down the minute sweep delivers later.
-    transaction.on_commit(queue_sweep, robust=True)
+    def queue_sweeps() -> None:
+        for kind in (True, False) if urgent else (False,):
+            queue_sweep(kind)
+
+    transaction.on_commit(queue_sweeps, robust=True)
 
 
-def notifications_deliver_fresh(*, batch_size: int = 200, max_batches: int = 50) -> int:
+def notifications_deliver_fresh(*, batch_size: int = 200, max_batches: int = 50,
+                                purposes: Sequence[str] | None = None) -> int:
     """Delivers the messages not tried yet, oldest first, in bounded batches. Two sweeps at once share the work
-    (rows another one holds are skipped); messages that failed once wait for notification_flush_pending."""
+    (rows another one holds are skipped); messages that failed once wait for notification_flush_pending. With
+    purposes, only messages of those purposes (the urgent sweep)."""
     sent = 0
+    fresh = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, attempts=0)
+    if purposes is not None:
+        fresh = fresh.filter(purpose__in=list(purposes))
     for _batch in range(max_batches):
-        ids = list(OutboxMessage.objects.filter(_not_held(timezone.now()), status=OutboxStatus.PENDING, attempts=0)
-                   .order_by("pk").values_list("pk", flat=True)[:batch_size])
+        ids = list(fresh.filter(_not_held(timezone.now())).order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             break
         for message_id in ids:

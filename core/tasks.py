@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core import services
@@ -19,3 +20,9 @@ def notification_flush_pending() -> dict[str, int]:
 @shared_task
 def notifications_deliver_fresh() -> int:
     return services.notifications_deliver_fresh()
+
+
+@shared_task
+def notifications_deliver_urgent() -> int:
+    """Codes and receipts only, on the `urgent` queue (config: CELERY_TASK_ROUTES)."""
+    return services.notifications_deliver_fresh(purposes=settings.NOTIFICATION_URGENT_PURPOSES)

@@ -100,7 +100,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Rate-limit counters live in Redis; while Redis cannot be reached they go on in the database cache (core.cache),
+    # so sign-in, code requests and the partner API keep working. `createcachetable` makes its table.
+    REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+    CACHES = {
+        "default": {"BACKEND": "core.cache.FailoverCache",
+                    "OPTIONS": {"PRIMARY": "redis", "FALLBACK": "fallback",
+                                "RETRY_AFTER": env.float("CACHE_RETRY_AFTER_SECONDS", default=10)}},
+        "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                  "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": 2}},
+        "fallback": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"},
+    }
 else:
     # Rate limits must be shared by every web process: the database cache is shared, locmem is not.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}}
@@ -204,7 +214,8 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # A broker that is down costs a request about a second, not minutes (core.publish swallows the error).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT}
 else:
     CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -222,6 +233,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Queues: `urgent` (sign-in codes, receipts: a person is waiting; codes live OTP_TTL_SECONDS), `bulk` (imports,
+# dashboard rollups, reminders, billing: long jobs), `default` (the rest). Run a worker for each (scripts/run.sh,
+# docker-compose.yml, docs/deploy.md), so that long jobs can never delay a code.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "core.tasks.notifications_deliver_urgent": {"queue": "urgent"},
+    "enrollment.tasks.bulk_import_*": {"queue": "bulk"},
+    "ecosystems.tasks.*": {"queue": "bulk"},
+    "contributions.tasks.reminders_send": {"queue": "bulk"},
+    "contributions.tasks.bills_generate_current_month": {"queue": "bulk"},
+    "contributions.tasks.members_lapse": {"queue": "bulk"},
+    "contributions.tasks.autodebit_*": {"queue": "bulk"},
+}
 
 # Personal data: keys for NIK encryption (Fernet, comma-separated for rotation: first encrypts, all decrypt)
 # and for the HMAC blind index. Development values only work with DEBUG on.
@@ -238,6 +263,9 @@ NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=1.0
 # many attempts in all; then it is marked failed for staff to see.
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Purposes delivered by the sweep on the `urgent` queue as well (a person waits for them).
+NOTIFICATION_URGENT_PURPOSES = env.list("NOTIFICATION_URGENT_PURPOSES", default=[
+    "otp", "receipt", "password_reset_key", "email_confirmation", "email_confirmation_signup"])
 
 # One-time codes for phone sign-in.
 OTP_LENGTH = 6
@@ -295,6 +323,12 @@ AGENT_BODY_SHARE_PERCENT = env.str("AGENT_BODY_SHARE_PERCENT", default="10")
 AGENT_CASH_HOLD_DAYS = env.int("AGENT_CASH_HOLD_DAYS", default=2)
 AGENT_INACTIVE_AFTER_MONTHS = env.int("AGENT_INACTIVE_AFTER_MONTHS", default=3)
 BULK_IMPORT_MAX_BYTES = env.int("BULK_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)  # 1,000,000 rows: ~125 MB
+BULK_IMPORT_MAX_ROWS = env.int("BULK_IMPORT_MAX_ROWS", default=1_000_000)
+# A check or registration job that shows no progress for this long stopped (a worker killed, the broker down when
+# it was queued): the sweep (enrollment.tasks.bulk_imports_sweep) queues it again, at most BULK_IMPORT_MAX_TRIES
+# times in all, then marks the import failed for the uploader to retry.
+BULK_IMPORT_STALE_SECONDS = env.int("BULK_IMPORT_STALE_SECONDS", default=600)
+BULK_IMPORT_MAX_TRIES = env.int("BULK_IMPORT_MAX_TRIES", default=3)
 
 # Payment reminders (contributions.services.reminders): a bill's stages, in days. Portal choices, not regulation.
 REMINDER_DAYS_BEFORE_DUE = env.int("REMINDER_DAYS_BEFORE_DUE", default=3)

@@ -248,7 +248,7 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
         _book(cursor, received=[_Received(payment_id, receipt, amount_idr, order_member_id, paid_at, lines, {
             "members": [line.kpj for line in lines], "amount_idr": amount_idr, "order": order_id,
             "payer": payer_id})], bills=bills, transition_reason=f"first payment {receipt}")
-    notifications_deliver_after_commit()
+    notifications_deliver_after_commit(urgent=True)  # the receipt: the payer is waiting for it
     return Confirmation(payment, replay=False)
 
 
