@@ -42,6 +42,7 @@ from claims.models import ClaimStatus, ClaimType, DocumentKind, DocumentStatus, 
 from claims.services.review import ENTERED_TYPES
 from claims.templatetags.claims_extras import claim_status
 from claims.uploads import document_response
+from core.http import posted_id_or_404
 from core.models import Role
 from core.nik import nik_decrypt, nik_encrypt
 from core.views import client_ip, staff_required
@@ -453,7 +454,7 @@ def _staff_action(request, claim, action):
             services.claim_review_start(claim=claim, staff=staff, ip_address=ip)
             messages.success(request, _("Review started."))
         elif action == "document":
-            document = claim.documents.filter(pk=request.POST.get("document") or 0).first()
+            document = claim.documents.filter(pk=posted_id_or_404(request.POST.get("document"))).first()
             if document is None:
                 raise Http404
             form = DocumentReviewForm(request.POST, prefix=f"d{document.pk}")

@@ -88,8 +88,8 @@ def notifications_deliver_after_commit(*, urgent: bool = False) -> None:
 
 
 _sweep_lock = threading.Lock()
-# Monotonic time the last queued delivery sweep starts at, in this process: the fresh sweep and the urgent one.
-_sweep_at = {False: float("-inf"), True: float("-inf")}
+_sweep_at = float("-inf")  # monotonic time the last queued delivery sweep starts at, in this process
+_urgent_sweep_at = float("-inf")  # the same for the urgent sweep
 
 
 def _deliver_on_commit(ids: list[int], *, urgent: bool = False) -> None:
@@ -106,12 +106,18 @@ def _deliver_on_commit(ids: list[int], *, urgent: bool = False) -> None:
     from core.tasks import notifications_deliver_fresh, notifications_deliver_urgent
 
     def queue_sweep(kind: bool) -> None:
+        global _sweep_at, _urgent_sweep_at
         with _sweep_lock:
             now = time.monotonic()
-            if now < _sweep_at[kind]:
+            due = _urgent_sweep_at if kind else _sweep_at
+            if now < due:
                 return
-            _sweep_at[kind] = max(now, _sweep_at[kind] + settings.NOTIFICATION_SWEEP_SECONDS)
-            countdown = _sweep_at[kind] - now
+            due = max(now, due + settings.NOTIFICATION_SWEEP_SECONDS)
+            if kind:
+                _urgent_sweep_at = due
+            else:
+                _sweep_at = due
+            countdown = due - now
         # With the broker down nothing is lost: the minute sweep (beat) delivers later.
         task_publish(notifications_deliver_urgent if kind else notifications_deliver_fresh,
                      countdown=countdown or None)

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from contributions.selectors import receipts_for_payer
 from contributions.services.payments import PaymentRefused, payment_order_create_for_many
+from core.http import posted_id_or_404
 from core.views import client_ip
 from enrollment import selectors
 from enrollment.forms import MessagePreferencesForm, SponsorForm, SponsorPayForm, SponsorWorkerForm
-from enrollment.models import Member
+from enrollment.models import Member, Sponsorship
 from enrollment.onbehalf import on_behalf_forms
 from enrollment.services import (
     SponsorRequestPending,
@@ -117,8 +118,11 @@ def member_sponsors(request):
     if member is None:
         raise Http404
     if request.method == "POST":
-        sponsorship_answer(sponsorship_id=int(request.POST.get("sponsorship", 0)), member=member,
-                           accept=request.POST.get("answer") == "accept")
+        try:
+            sponsorship_answer(sponsorship_id=posted_id_or_404(request.POST.get("sponsorship")), member=member,
+                               accept=request.POST.get("answer") == "accept")
+        except Sponsorship.DoesNotExist as missing:  # another member's, or gone
+            raise Http404 from missing
         return redirect("sponsors:member")
     return render(request, "enrollment/member_sponsors.html", {
         "sponsorships": selectors.sponsorships_for_member(member=member)})

@@ -493,3 +493,14 @@ def test_abandoned_heir_lookup_leaves_no_clear_nik_in_the_session_table(client, 
     assert stored and not any(member.nik in raw or member.nik in decoded for raw, decoded in stored)
     back = client.get("/klaim/ahli-waris/").content.decode()  # going back still shows what was typed
     assert f'value="{member.nik}"' in back
+
+
+@pytest.mark.parametrize("document", ["abc", "", str(2**70), "-1", "999999"])
+def test_staff_document_review_with_an_odd_document_id_is_404(client, claim, staff, document):
+    login(client, staff)
+    url = f"/staf/klaim/{claim.pk}/"
+    client.post(url, {"action": "start"})
+    for target in (url, f"{url}?document={document}"):
+        response = client.post(target, {"action": "document", "document": document, "d1-verdict": "valid"})
+        assert response.status_code == 404
+    assert client.get(f"{url}?document={document}").status_code == 200  # the page itself ignores it

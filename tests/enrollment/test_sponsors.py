@@ -102,3 +102,21 @@ def test_the_sponsors_form_asks_the_workers_ecosystem_and_the_service_stores_it(
     member = sponsor_register_worker(sponsor=sponsor, data=registration_data(ecosystem="desa"),
                                      relationship="household_helper")
     assert member.ecosystem_id == "desa"
+
+
+@pytest.mark.parametrize("value", ["foreign", "abc", None, str(2**70), "-3", "٣"])
+def test_answering_a_sponsorship_that_is_not_the_members_is_404(client, sponsor, registration_data, worker_user,
+                                                                 value):
+    other = sponsor_register_worker(sponsor=sponsor, data=registration_data(nik=VALID_NIK_MAN, phone="+6285711112222",
+                                                                           full_name="Budi Santoso", gender="L",
+                                                                           birth_date=dt.date(1985, 3, 12)),
+                                    relationship="private_driver")
+    member_register(data=registration_data(), user=worker_user, actor=worker_user)
+    foreign = Sponsorship.objects.get(member=other)
+    client.force_login(worker_user)
+    post = {"answer": "decline"}
+    if value is not None:
+        post["sponsorship"] = str(foreign.pk) if value == "foreign" else value
+    response = client.post("/anggota/penyantun/", post)
+    assert response.status_code == 404
+    assert Sponsorship.objects.get(pk=foreign.pk).ended_at is None
