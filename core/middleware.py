@@ -48,3 +48,24 @@ class PortalLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class NoStoreMiddleware:
+    """Nothing shown to a signed-in person, and no API answer, is kept by a browser or a proxy: member pages, cards,
+    receipts, claims and their documents, staff and sponsor pages all carry personal data (the back button on a
+    shared phone, a kiosk's disk cache). Static files never come here (WhiteNoise answers them first); public
+    pages with personal data (the card check) use `never_cache` themselves."""
+
+    API_PREFIX = "/api/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import add_never_cache_headers
+
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path.startswith(self.API_PREFIX):
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from core.views import client_ip, signin_phone
@@ -185,6 +186,7 @@ def member_card_pdf(request):
     return response
 
 
+@never_cache  # a public page, but with a member's masked name and coverage
 def card_check(request, token):
     """Public: what anyone scanning the card may see, and nothing more."""
     member = get_object_or_404(Member.objects.only("kpj", "full_name", "status", "card_token"), card_token=token)
