@@ -13,6 +13,20 @@ VALID_NIK_MAN = "3204051203850002"  # 12-03-1985
 
 
 @pytest.fixture(autouse=True)
+def _clock(request):
+    """`@pytest.mark.clock(dt.date(2026, 12, 15))` moves the clock (dates and timestamps) before any other fixture
+    runs, so sessions, rows and 'today' agree whatever day the suite runs on."""
+    marker = request.node.get_closest_marker("clock")
+    if marker is None:
+        yield
+        return
+    from tests.core.helpers import pin_clock
+
+    with pin_clock(marker.args[0]):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield

@@ -14,8 +14,11 @@ def claims_reference(reference_data):
 
 
 @pytest.fixture(autouse=True)
-def _today_is_fixed():
+def _today_is_fixed(request):
     import datetime as dt
 
+    if request.node.get_closest_marker("clock"):
+        yield
+        return
     with pin_today(dt.date(2030, 6, 15)):
         yield

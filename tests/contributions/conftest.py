@@ -9,9 +9,12 @@ TODAY = dt.date(2026, 11, 21)
 
 
 @pytest.fixture(autouse=True)
-def _today_is_fixed():
-    """Results must not depend on the day the suite runs: timezone.localdate() is 21 November 2026 unless a test
-    pins another day with the `today` fixture (services that take `today=` get it passed explicitly)."""
+def _today_is_fixed(request):
+    """Results must not depend on the day the suite runs: the clock reads 21 November 2026 unless a test is marked
+    `clock` or moves it with the `today` fixture (services that take `today=` get it passed explicitly)."""
+    if request.node.get_closest_marker("clock"):
+        yield
+        return
     with pin_today(TODAY):
         yield
 

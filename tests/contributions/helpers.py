@@ -10,7 +10,6 @@ import datetime as dt
 import itertools
 import json
 import time
-from unittest import mock
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,7 +22,7 @@ from core.models import User
 from core.nik import nik_blind_index, nik_encrypt
 from ecosystems.models import Region
 from enrollment.models import Member, MemberStatus, Occupation
-from tests.core.helpers import FixedLocaldate
+from tests.core.helpers import pin_clock
 
 VILLAGE = "31.74.01.1001"  # Tebet Timur, Jakarta Selatan
 SECTOR_OCCUPATION = {
@@ -126,8 +125,8 @@ def webhook_post(client, body: bytes, headers: dict):
 
 
 def pin_today(day: dt.date):
-    """A patcher pinning timezone.localdate() (services that take no `today=` read it)."""
-    return mock.patch("django.utils.timezone.localdate", FixedLocaldate(day))
+    """Moves the clock to a day (date and timestamps together; services that take no `today=` read it)."""
+    return pin_clock(day)
 
 
 def members_bulk(n: int, **values) -> list[Member]:

@@ -51,17 +51,17 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-class FixedLocaldate:
-    """Replacement for django.utils.timezone.localdate that pins 'today' (only calls without a value)."""
+def pin_clock(day: dt.date | dt.datetime, *, tick: bool = True):
+    """Moves the whole clock (dates AND timestamps, in this process) to a day, 10:00 in Jakarta unless a time is
+    given: a pinned date with real timestamps makes rows look months apart. Use as a context manager or
+    start()/stop()."""
+    import time_machine
+    from django.utils import timezone
 
-    def __init__(self, today: dt.date):
-        from django.utils import timezone
-
-        self.today = today
-        self._real = timezone.localdate
-
-    def __call__(self, value=None, timezone=None):
-        return self.today if value is None else self._real(value, timezone)
+    moment = day if isinstance(day, dt.datetime) else dt.datetime.combine(day, dt.time(10, 0))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return time_machine.travel(moment, tick=tick)
 
 
 @pytest.fixture
@@ -84,3 +84,21 @@ def totp_code(secret: str) -> str:
     if left < 4:
         time.sleep(left + 0.2)
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def staff_login(client, user) -> None:
+    """Sign staff in as if by password and TOTP code: core.middleware lets staff in only with a TOTP authenticator
+    and an MFA step recorded in the session. TOTP is activated when the user has none."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.test import RequestFactory
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        authenticator = TOTP.activate(user, generate_totp_secret()).instance
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.session, request.user = client.session, user
+    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+    request.session.save()

@@ -1,9 +1,8 @@
 import datetime as dt
-from unittest import mock
 
 import pytest
 
-from tests.core.helpers import FixedLocaldate, english  # noqa: F401 - fixture
+from tests.core.helpers import english, pin_clock  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -21,15 +20,15 @@ def worker_client(client, worker_user):
 
 @pytest.fixture
 def today():
-    """Pins timezone.localdate() (contribution month, ages) to a given day: `today(dt.date(2025, 12, 15))`."""
+    """Moves the clock (contribution month, ages, timestamps) to a given day: `today(dt.date(2025, 12, 15))`."""
     patches = []
 
     def pin(day: dt.date):
-        patcher = mock.patch("django.utils.timezone.localdate", FixedLocaldate(day))
+        patcher = pin_clock(day)
         patcher.start()
         patches.append(patcher)
         return day
 
     yield pin
-    for patcher in patches:
+    for patcher in reversed(patches):
         patcher.stop()

@@ -188,8 +188,8 @@ def test_contribution_requires_an_income_from_the_list(worker_client, address):
 # --- review and registration -----------------------------------------------------------------------------
 
 
-def test_review_shows_everything_and_the_monthly_total(at_review, today):
-    today(dt.date(2025, 12, 15))  # before PP 50/2025
+@pytest.mark.clock(dt.date(2025, 12, 15))  # before PP 50/2025
+def test_review_shows_everything_and_the_monthly_total(at_review):
     html = at_review.get("/daftar/tinjau/").content.decode()
     assert "SITI RAHAYU" in html
     assert "Ride-hailing motorbike driver" in html
@@ -198,15 +198,15 @@ def test_review_shows_everything_and_the_monthly_total(at_review, today):
     assert re.search(r'class="num total">Rp36,800<', html)
 
 
-def test_review_total_with_pp_50_2025_discount(at_review, today):
-    today(dt.date(2026, 12, 15))
+@pytest.mark.clock(dt.date(2026, 12, 15))
+def test_review_total_with_pp_50_2025_discount(at_review):
     html = at_review.get("/daftar/tinjau/").content.decode()
     assert re.search(r'class="num total">Rp28,400<', html)
     assert "Rp10,000 less PP 50/2025" in html
 
 
-def test_review_without_jht(worker_client, address, today):
-    today(dt.date(2025, 12, 15))
+@pytest.mark.clock(dt.date(2025, 12, 15))
+def test_review_without_jht(worker_client, address):
     _next(worker_client, "/daftar/identitas/", IDENTITY, "/daftar/alamat/")
     _next(worker_client, "/daftar/alamat/", address, "/daftar/iuran/")
     _next(worker_client, "/daftar/iuran/", {"income_base_idr": "1000000"}, "/daftar/tinjau/")
@@ -214,8 +214,8 @@ def test_review_without_jht(worker_client, address, today):
     assert re.search(r'class="num total">Rp16,800<', html)
 
 
-def test_review_in_indonesian(at_review, today):
-    today(dt.date(2025, 12, 15))
+@pytest.mark.clock(dt.date(2025, 12, 15))
+def test_review_in_indonesian(at_review):
     at_review.cookies["bpu_lang"] = "id"
     html = at_review.get("/daftar/tinjau/").content.decode()
     assert re.search(r'class="num total">Rp36\.800<', html)
@@ -274,8 +274,8 @@ def test_member_home_without_membership_goes_to_registration(worker_client):
 # --- card ------------------------------------------------------------------------------------------------
 
 
-def test_member_home_shows_status_and_amount_due(worker_client, member, today):
-    today(dt.date(2025, 12, 15))
+@pytest.mark.clock(dt.date(2025, 12, 15))
+def test_member_home_shows_status_and_amount_due(worker_client, member):
     html = worker_client.get("/anggota/").content.decode()
     assert member.kpj in html
     assert "Awaiting first payment" in html
