@@ -28,8 +28,9 @@ RUN DJANGO_SECRET_KEY=build-time-only-not-a-secret \
     VAR_DIR=/tmp/build-var \
     python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-var \
-    && mkdir -p /app/var/media \
-    && chown -R app:app /app/var
+    && mkdir -p /app/var/media /app/var/private \
+    && chown -R app:app /app/var \
+    && chmod 700 /app/var/private
 
 # Code stays owned by root (read-only for the app); only var/ (VAR_DIR: media, and the embedded broker when
 # REDIS_URL is unset) is writable.

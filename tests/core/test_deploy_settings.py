@@ -7,8 +7,9 @@ import os
 import secrets
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+import yaml
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,3 +65,28 @@ def test_hsts_and_redirect_follow_the_environment(tmp_path):
                  "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_PRELOAD)",
                  SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="600", SECURE_HSTS_PRELOAD="true")
     assert result.stdout.strip().splitlines()[-1] == "False 600 True", result.stderr
+
+
+def container_path(setting: Path) -> PurePosixPath:
+    """Where a path setting under VAR_DIR lands in the image: WORKDIR /app, VAR_DIR's default /app/var."""
+    from django.conf import settings
+
+    return PurePosixPath("/app/var") / PurePosixPath(setting.relative_to(settings.VAR_DIR).as_posix())
+
+
+def test_compose_keeps_private_files_in_a_volume_on_web_and_workers():
+    from django.conf import settings
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "VAR_DIR" not in compose["x-env"] and "CLAIM_DOCUMENTS_ROOT" not in compose["x-env"]  # defaults apply
+    assert "WORKDIR /app" in (ROOT / "Dockerfile").read_text()
+    services = {name: service for name, service in compose["services"].items()
+                if name == "web" or "worker" in " ".join(service.get("command") or [])}
+    assert "web" in services and any(name != "web" for name in services)
+    wanted = [container_path(Path(settings.CLAIM_DOCUMENTS_ROOT))]
+    for name, service in services.items():
+        mounts = [volume.split(":") for volume in service.get("volumes", [])]
+        for path in wanted:
+            covering = [source for source, target, *_ in mounts if path.is_relative_to(target)]
+            assert covering, f"{name}: nothing mounted over {path}"
+            assert all(source in compose["volumes"] for source in covering), f"{name}: {covering} is not a volume"
