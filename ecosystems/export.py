@@ -4,13 +4,13 @@ decimal, months as YYYY-MM."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from decimal import Decimal
 
 from django.http import HttpResponse
 
+from core.spreadsheets import cell_safe, csv_writer
 from ecosystems.dashboards import Page, Table
 from ecosystems.templatetags.dashboard import Month, Rupiah
 
@@ -38,7 +38,7 @@ def _tables(page: Page) -> list[Table]:
 
 def csv_bytes(page: Page, title: str) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow([title])
     for table in _tables(page):
         writer.writerow([])
@@ -58,9 +58,9 @@ def xlsx_bytes(page: Page, title: str) -> bytes:
     bold = Font(bold=True)
     for table in _tables(page):
         sheet = book.create_sheet(table.key[:31])
-        sheet.append([f"{table.title} · {title}"])
+        sheet.append([cell_safe(f"{table.title} · {title}")])
         sheet["A1"].font = bold
-        sheet.append([str(c) for c in table.columns])
+        sheet.append([cell_safe(str(c)) for c in table.columns])
         for cell in sheet[2]:
             cell.font = bold
         for row in table.rows:
@@ -75,7 +75,7 @@ def xlsx_bytes(page: Page, title: str) -> bytes:
                 elif isinstance(value, dt.date):
                     values.append(dt.date(value.year, value.month, value.day))
                 else:
-                    values.append(str(value))
+                    values.append(cell_safe(str(value)))
             sheet.append(values)
             for cell, value in zip(sheet[sheet.max_row], row, strict=False):
                 if isinstance(value, Rupiah):

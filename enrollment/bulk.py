@@ -28,6 +28,7 @@ from core.forms import mobile_number_check
 from core.models import Channel
 from core.nik import nik_blind_index, nik_decrypt, nik_encrypt, nik_mask
 from core.services import audit_event_record
+from core.spreadsheets import csv_writer
 from core.sql import insert_rows
 from ecosystems.models import Region, RegionLevel
 from ecosystems.services.assignment import ecosystem_for
@@ -58,7 +59,7 @@ def template_csv() -> str:
     example = ["3174015708900001", "SITI RAHAYU", "Jakarta", "17-08-1990", "P", "081234567890", "31.74.01.1001",
                "Jl. Melati 5 RT 2/RW 3", "asisten-rumah-tangga", "1000000", "tidak", "3"]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(COLUMNS)
     writer.writerow(example)
     return out.getvalue()

@@ -1,7 +1,5 @@
 """Spreadsheet registration pages for sponsors (local governments, companies) and the staff overview."""
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.spreadsheets import csv_writer
 from core.views import staff_required
 from enrollment import bulk, selectors
 from enrollment.models import BulkImport
@@ -86,7 +85,7 @@ class _Echo:
 @login_required
 def report(request, import_id):
     item = _own_import(request, import_id)
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     response = StreamingHttpResponse((writer.writerow(row) for row in bulk.report_rows(item)),
                                      content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="laporan-impor-{item.pk}.csv"'

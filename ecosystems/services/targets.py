@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from core.models import User
 from core.services import audit_events_record_many
+from core.spreadsheets import csv_writer
 from ecosystems.models import NATION, Ecosystem, Region, RegionLevel, Target, TargetMeasure, Workforce
 from ecosystems.seed import TARGETS, WORKFORCE
 
@@ -434,7 +435,7 @@ def workforce_upload(*, uploaded, actor: User | None) -> UploadResult:
 
 def _csv(header: list[str], rows: list[list]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()
