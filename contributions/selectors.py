@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from contributions.duedates import add_months
 from contributions.models import Bill, BillStatus, EntryKind, LedgerEntry, OrderStatus, Payment, PaymentOrder
+from ecosystems.selectors.scope import staff_scope
 from enrollment.models import Member, MemberStatus
 
 
@@ -216,14 +217,30 @@ def bill_lines(bill: Bill) -> list:
 
 
 def payment_for_viewer(*, receipt_number: str, user) -> Payment | None:
-    """A receipt is visible to the member it covers, whoever paid the order, and portal staff."""
+    """A receipt is visible to the member it covers, whoever paid the order, and staff whose scope holds every
+    member it covers (staff_scope: a receipt for members in two provinces is for admins and staff of both)."""
     payment = Payment.objects.select_related("member", "order__payer").filter(receipt_number=receipt_number).first()
     if payment is None or not user.is_authenticated:
         return None
-    if getattr(user, "is_portal_staff", False) or (payment.order and payment.order.payer_id == user.pk) \
-            or payment.entries.filter(member__user=user).exists():
+    if (payment.order and payment.order.payer_id == user.pk) or payment.entries.filter(member__user=user).exists():
         return payment
-    return None
+    covered = Q(pk=payment.member_id) | Q(ledger_entries__payment=payment)
+    if payment.order_id:
+        covered |= Q(pk=payment.order.member_id) | Q(order_lines__order=payment.order_id)
+    return payment if _staff_sees_all(user, Member.objects.filter(pk__in=Member.objects.filter(covered)
+                                                                   .values("pk"))) else None
+
+
+def _staff_sees_all(user, members: QuerySet[Member]) -> bool:
+    """Is the viewer staff whose scope holds every one of these members (and there is at least one)?"""
+    if not getattr(user, "is_portal_staff", False):
+        return False
+    scope = staff_scope(user)
+    if scope.national:
+        return True
+    if scope.empty or not members.exists():
+        return False
+    return not members.exclude(scope.q("village__code")).exists()
 
 
 def receipt_member_name(*, payment: Payment, user) -> str:
@@ -238,25 +255,40 @@ def receipt_member_name(*, payment: Payment, user) -> str:
 
 
 def order_for_viewer(*, order_id: int, user) -> PaymentOrder | None:
+    """An order for its payer, the members it covers, and staff whose scope holds every member of it."""
     order = PaymentOrder.objects.select_related("member").filter(pk=order_id).first()
     if order is None or not user.is_authenticated:
         return None
-    if order.payer_id == user.pk or getattr(user, "is_portal_staff", False) \
-            or order.lines.filter(member__user=user).exists():
+    if order.payer_id == user.pk or order.lines.filter(member__user=user).exists():
         return order
-    return None
+    covered = Member.objects.filter(Q(pk=order.member_id) | Q(order_lines__order=order)).values("pk")
+    return order if _staff_sees_all(user, Member.objects.filter(pk__in=covered)) else None
 
 
-def member_for_staff(*, query: str) -> Member | None:
-    """Find a member by KPJ or NIK (through the blind index; the NIK itself is never searched in clear)."""
+def member_for_staff(*, query: str, staff) -> Member | None:
+    """Find a member by KPJ or NIK (through the blind index; the NIK itself is never searched in clear), within the
+    staff account's scope: a member outside it is not found, the same answer as no member at all."""
     from core.nik import nik_blind_index
 
+    scope = staff_scope(staff)
+    if scope.empty:
+        return None
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) == 11:
-        return Member.objects.filter(kpj=digits).first()
-    if len(digits) == 16:
-        return Member.objects.filter(nik_index=nik_blind_index(digits)).first()
-    return None
+        members = Member.objects.filter(kpj=digits)
+    elif len(digits) == 16:
+        members = Member.objects.filter(nik_index=nik_blind_index(digits))
+    else:
+        return None
+    return members.filter(scope.q("village__code")).first()
+
+
+def member_for_staff_by_id(*, member_id, staff) -> Member | None:
+    """The member a staff page names by its internal id (a form field, never the NIK), within the staff's scope."""
+    scope = staff_scope(staff)
+    if scope.empty or not str(member_id).isdigit() or int(member_id) > 2**63 - 1:
+        return None
+    return Member.objects.filter(scope.q("village__code"), pk=int(member_id)).first()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from contributions.models import OrderStatus, PaymentOrder
 from contributions.receipt import receipt_pdf
 from contributions.services.payments import PaymentRefused, payment_order_create
 from contributions.tariffs import tariff_quote
-from core.views import staff_required
+from core.services import audit_event_record
+from core.views import admin_required, client_ip, staff_required
 from enrollment.selectors import member_for_user
 
 
@@ -122,21 +123,35 @@ def _allocations(payment):
 
 @staff_required
 def staff_member(request):
-    query = request.GET.get("q", "").strip()
-    member = selectors.member_for_staff(query=query) if query else None
-    if query and member is None:
-        messages.error(request, _("No member has this participant number or NIK."))
-    context = {"q": query, "member": member}
+    """A member's account, found by KPJ or NIK. The search is a POST (no NIK in URLs or access logs) and the page
+    is rendered in its answer; the NIK shows masked until the staff member asks to see it, which is audited."""
+    member, query, nik = None, "", ""
+    if request.method == "POST":
+        if "member" in request.POST:  # "Show NIK" on a member found before
+            member = selectors.member_for_staff_by_id(member_id=request.POST["member"], staff=request.user)
+            if member is None:
+                raise Http404
+            nik = member.nik
+            audit_event_record(actor=request.user, action="member.nik_shown", obj=member,
+                               changes={"nik": member.nik_masked}, ip_address=client_ip(request))
+        else:
+            query = request.POST.get("q", "").strip()[:40]
+            member = selectors.member_for_staff(query=query, staff=request.user) if query else None
+            if query and member is None:
+                messages.error(request, _("No member in your area has this participant number or NIK."))
+    context = {"q": query, "member": member, "nik": nik}
     if member:
         context.update({
             "coverage": selectors.coverage_status(member=member), "account": selectors.member_account(member=member),
             "bills": selectors.bills_for(member=member)[:36],
             "entries": member.ledger_entries.select_related("bill", "payment").order_by("-created_at", "-id")[:100],
         })
-    return render(request, "contributions/staff_member.html", context)
+    response = render(request, "contributions/staff_member.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
-@staff_required
+@admin_required
 def staff_reconciliation(request):
     return render(request, "contributions/staff_reconciliation.html", {
         "r": selectors.reconciliation(), "agents_late": selectors.agents_holding_cash_too_long()})

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core import selectors, services
 from core.forms import CodeForm, PhoneForm
+from core.models import Role
 
 SESSION_PHONE = "signin_phone"
 SESSION_NEXT = "signin_next"
@@ -118,6 +119,18 @@ def staff_required(view):
     return wrapped
 
 
+def admin_required(view):
+    """Pages for admins only (national figures and operations): other staff get 403."""
+    @login_required(login_url="account_login")
+    def wrapped(request, *args, **kwargs):
+        if request.user.role != Role.ADMIN:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
 @staff_required
 def staff_home(request):
     return render(request, "core/staff_home.html")
@@ -132,7 +145,7 @@ def staff_outbox(request):
                                                       "link_purposes": SECRET_LINK_PURPOSES})
 
 
-@staff_required
+@admin_required
 def staff_jobs(request):
     from core.jobs import job_labels
 

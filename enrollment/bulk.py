@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.fields.json import KT
@@ -332,6 +332,8 @@ def bulk_import_commit_start(*, import_id: int, actor) -> BulkImport:
     """The sponsor confirms: the registration runs as a job (a city's file takes a while), shown with progress."""
     with transaction.atomic():
         bulk = BulkImport.objects.select_for_update().get(pk=import_id)
+        if bulk.sponsor.user_id != actor.pk:  # the invoice is the sponsor's: nobody confirms for it (not staff)
+            raise PermissionDenied
         if bulk.status != BulkImport.Status.VALIDATED:
             return bulk
         bulk.status, bulk.error = BulkImport.Status.COMMITTING, ""

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -30,9 +30,18 @@ def _sponsor(request):
 
 
 def _own_import(request, import_id) -> BulkImport:
-    item = BulkImport.objects.filter(pk=import_id).select_related("sponsor").first()
-    if item is None or not (item.sponsor.user_id == request.user.pk or request.user.is_portal_staff):
+    """The import for its sponsor, or for staff whose scope holds it (to read only)."""
+    item = selectors.bulk_import_for_viewer(import_id=import_id, user=request.user)
+    if item is None:
         raise Http404
+    return item
+
+
+def _sponsor_import(request, import_id) -> BulkImport:
+    """Only the sponsor who uploaded the file confirms it: the invoice is theirs to pay. Staff read, never act."""
+    item = _own_import(request, import_id)
+    if item.sponsor.user_id != request.user.pk:
+        raise PermissionDenied
     return item
 
 
@@ -60,7 +69,7 @@ def _summary(item):
 def detail(request, import_id):
     item = _own_import(request, import_id)
     return render(request, "enrollment/bulk_detail.html", {
-        "item": item, "summary": _summary(item),
+        "item": item, "is_sponsor": item.sponsor.user_id == request.user.pk, "summary": _summary(item),
         "rejected": item.rows.exclude(status="accepted").order_by("row_number")[:50],
     })
 
@@ -68,12 +77,27 @@ def detail(request, import_id):
 @login_required
 @require_POST
 def commit(request, import_id):
-    item = _own_import(request, import_id)
+    item = _sponsor_import(request, import_id)
     bulk.bulk_import_commit_start(import_id=item.pk, actor=request.user)
     item.refresh_from_db()
     if item.order_id:  # a small file, done before this answer
         messages.success(request, _("Workers registered. Here is the invoice for all of them."))
         return redirect("contributions:order", order_id=item.order_id)
+    return redirect("bulk:detail", import_id=item.pk)
+
+
+@login_required
+@require_POST
+def retry(request, import_id):
+    """Try again after a failed job: only the sponsor who uploaded the file."""
+    item = _own_import(request, import_id)
+    if item.sponsor.user_id != request.user.pk:
+        raise Http404
+    try:
+        bulk.bulk_import_retry(import_id=item.pk, actor=request.user)
+    except bulk.RetryRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("bulk:imports")
     return redirect("bulk:detail", import_id=item.pk)
 
 
@@ -101,4 +125,4 @@ def template(request):
 @staff_required
 def staff_imports(request):
     return render(request, "enrollment/bulk_staff.html", {
-        "imports": BulkImport.objects.select_related("sponsor", "created_by").order_by("-created_at")[:200]})
+        "imports": selectors.bulk_imports_for_staff(staff=request.user)[:200]})

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from contributions.tariffs import Quote, tariff_quote
-from enrollment.models import Member, MemberStatus
+from ecosystems.selectors.scope import staff_scope
+from enrollment.models import BulkImport, BulkImportRow, Member, MemberStatus
 
 
 def member_for_user(*, user) -> Member | None:
@@ -65,3 +67,33 @@ def sponsor_workers(*, sponsor):
 
 def sponsorships_for_member(*, member):
     return member.sponsorships.filter(ended_at__isnull=True).select_related("sponsor").order_by("-created_at")
+
+
+# --- bulk imports, scoped by who asks ---------------------------------------------------------------------------
+
+
+def bulk_imports_for_staff(*, staff) -> QuerySet[BulkImport]:
+    """The imports a staff account may see: every row's village inside its scope (staff_scope). An import with a
+    row elsewhere, or a row without a known village, is for admins (and staff whose scope holds all of it)."""
+    scope = staff_scope(staff)
+    imports = BulkImport.objects.select_related("sponsor", "created_by").order_by("-created_at", "-id")
+    if scope.national:
+        return imports
+    if scope.empty:
+        return imports.none()
+    rows = BulkImportRow.objects.filter(bulk_import=OuterRef("pk"))
+    return imports.filter(Exists(rows)).exclude(Exists(rows.exclude(scope.q("data__village"))))
+
+
+def bulk_import_for_viewer(*, import_id: int, user) -> BulkImport | None:
+    """An import for the sponsor who uploaded it, and staff whose scope holds it (bulk_imports_for_staff)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    item = BulkImport.objects.filter(pk=import_id).select_related("sponsor").first()
+    if item is None:
+        return None
+    if item.sponsor.user_id == user.pk:
+        return item
+    if getattr(user, "is_portal_staff", False) and bulk_imports_for_staff(staff=user).filter(pk=item.pk).exists():
+        return item
+    return None

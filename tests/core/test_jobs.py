@@ -58,13 +58,18 @@ def test_recorded_keeps_the_functions_result_and_name():
     assert (run.handled, run.skipped) == (5, 1)
 
 
-def test_staff_read_the_runs_others_cannot(client, english):
+def test_admins_read_the_runs_others_cannot(client, english):
     JobRun.objects.create(job="membership.lapse", status="failed", errors="Traceback …\nValueError: boom")
     JobRun.objects.create(job="billing.monthly", status="succeeded", handled=1_000_000)
     worker = User.objects.create(username="w", phone="+6281234567890")
     client.force_login(worker)
     assert client.get("/staf/tugas/").status_code == 403
-    staff = User.objects.create(username="petugas", role=Role.BRANCH_STAFF)
+    # Job runs are national operations (and tracebacks): admins only (decisions.md).
+    branch = User.objects.create(username="petugas", role=Role.BRANCH_STAFF)
+    TOTP.activate(branch, generate_totp_secret())
+    client.force_login(branch)
+    assert client.get("/staf/tugas/").status_code == 403
+    staff = User.objects.create(username="admin1", role=Role.ADMIN)
     TOTP.activate(staff, generate_totp_secret())
     client.force_login(staff)
     html = client.get("/staf/tugas/").content.decode()
