@@ -2,6 +2,7 @@ from django.urls import path
 
 from claims import api as claims_api
 from contributions import api as contributions_api
+from core import api as core_api
 from enrollment import api as enrollment_api
 from enrollment import partner_api
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("tariffs/quote", contributions_api.TariffQuoteView.as_view(), name="api-tariff-quote"),
     path("payments/webhooks/simulator/", contributions_api.SimulatorWebhookView.as_view(),
          name="api-webhook-simulator"),
+    path("notifications/receipts/", core_api.GatewayReceiptView.as_view(), name="api-notification-receipt"),
     path("claims/", claims_api.ClaimListView.as_view(), name="api-claims"),
     path("claims/<str:number>/", claims_api.ClaimDetailView.as_view(), name="api-claim"),
     path("claims/<str:number>/documents/<str:document_id>/", claims_api.ClaimDocumentView.as_view(),

@@ -174,14 +174,17 @@ def notification_deliver(*, message_id: int, skip_locked: bool = False) -> Outbo
         try:
             reference = backends.get_backend().send(message)
         except Exception as exc:  # a backend failure must not lose the message: keep it for the retry sweep
+            # The gateway refused the message itself (a 4xx): trying again cannot help.
+            permanent = isinstance(exc, backends.PermanentDeliveryError)
             logger.warning("notification %s failed: %s", message.pk, type(exc).__name__)
             message.last_error = str(exc)[:500]
-            message.status = (OutboxStatus.FAILED if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+            message.status = (OutboxStatus.FAILED if permanent or message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
                               else OutboxStatus.PENDING)
             # Backoff: a gateway that is down is not hammered; 1, 2, 4, 8 minutes by default.
             message.next_attempt_at = timezone.now() + timedelta(
                 seconds=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1))
-            if message.fallback_channel and message.attempts >= settings.NOTIFICATION_FALLBACK_AFTER_ATTEMPTS:
+            if message.fallback_channel and (permanent or
+                                             message.attempts >= settings.NOTIFICATION_FALLBACK_AFTER_ATTEMPTS):
                 # Not on WhatsApp, a mailbox that bounces: the person's phone still gets it, by SMS, at once.
                 message.last_error = f"{message.channel}: {message.last_error}"[:500]
                 message.channel, message.recipient = message.fallback_channel, message.fallback_recipient
@@ -193,8 +196,40 @@ def notification_deliver(*, message_id: int, skip_locked: bool = False) -> Outbo
         message.status = OutboxStatus.SENT
         message.sent_at = timezone.now()
         message.provider_reference = reference or ""
-        message.save(update_fields=["attempts", "status", "sent_at", "provider_reference"])
+        message.receipt_at = None
+        message.save(update_fields=["attempts", "status", "sent_at", "provider_reference", "receipt_at"])
         return message
+
+
+class UnknownProviderMessage(Exception):
+    """A delivery receipt for a message id the outbox never got back from the gateway."""
+
+
+def notification_receipt_record(*, provider_reference: str, status: str, reported_at, error_code: str = ""
+                                ) -> tuple[OutboxMessage, bool]:
+    """The gateway's delivery receipt: the message is delivered, or failed (then its fallback channel, if it has
+    one, is tried at once). Returns the message and whether this receipt was a replay (the first one counts)."""
+    with transaction.atomic():
+        message = (OutboxMessage.objects.select_for_update().filter(provider_reference=provider_reference)
+                   .exclude(provider_reference="").first())
+        if message is None:
+            raise UnknownProviderMessage(provider_reference)
+        if message.status != OutboxStatus.SENT:  # already reported (or resent by its fallback since)
+            return message, True
+        message.receipt_at = reported_at
+        if status == "delivered":
+            message.status = OutboxStatus.DELIVERED
+        elif message.fallback_channel:  # not on WhatsApp after all: the phone still gets it, by SMS, at once
+            message.last_error = f"{message.channel}: gateway: {error_code or 'not delivered'}"[:500]
+            message.channel, message.recipient = message.fallback_channel, message.fallback_recipient
+            message.fallback_channel, message.fallback_recipient = "", ""
+            message.status, message.next_attempt_at = OutboxStatus.PENDING, timezone.now()
+        else:
+            message.status = OutboxStatus.FAILED
+            message.last_error = f"gateway: {error_code or 'not delivered'}"[:500]
+        message.save(update_fields=["receipt_at", "status", "last_error", "channel", "recipient", "fallback_channel",
+                                    "fallback_recipient", "next_attempt_at"])
+    return message, False
 
 
 def notification_flush_pending(*, older_than_seconds: int = 30, batch_size: int = 500) -> dict[str, int]:

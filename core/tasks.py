@@ -26,3 +26,13 @@ def notifications_deliver_fresh() -> int:
 def notifications_deliver_urgent() -> int:
     """Codes and receipts only, on the `urgent` queue (config: CELERY_TASK_ROUTES)."""
     return services.notifications_deliver_fresh(purposes=settings.NOTIFICATION_URGENT_PURPOSES)
+
+
+@shared_task
+def sms_simulator_receipts_send() -> dict[str, int]:
+    """The gateway simulator's delivery receipts that are due (development and tests only)."""
+    from core.notifications.simulator import simulated_receipts_send
+
+    if not settings.SMS_SIMULATOR_ENABLED:
+        return {"handled": 0, "failed": 0, "skipped": 0}
+    return simulated_receipts_send()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import views
+from core import simulator_views, views
 
 app_name = "core"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("staf/", views.staff_home, name="staff-home"),
     path("staf/kotak-keluar/", views.staff_outbox, name="staff-outbox"),
     path("staf/tugas/", views.staff_jobs, name="staff-jobs"),
+    path("simulator/sms/", simulator_views.sms_simulator_inbox, name="sms-simulator"),
+    path("simulator/sms/api/v1/messages", simulator_views.sms_simulator_send, name="sms-simulator-send"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from core import selectors, services
 from core.forms import CodeForm, PhoneForm
 from core.models import Role
+from core.notifications import is_secret, mask_recipient
 
 SESSION_PHONE = "signin_phone"
 SESSION_NEXT = "signin_next"
@@ -81,7 +82,8 @@ def signin_code(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session.pop(SESSION_PHONE, None)
             return redirect(next_url or "core:after-login")
-    return render(request, "core/signin_code.html", {"form": form, "phone": phone})
+    return render(request, "core/signin_code.html", {"form": form, "phone": phone,
+                                                     "sms_simulator": settings.SMS_SIMULATOR_ENABLED})
 
 
 @login_required
@@ -138,11 +140,15 @@ def staff_home(request):
 
 @staff_required
 def staff_outbox(request):
-    query = request.GET.get("q", "").strip()
-    page = Paginator(selectors.outbox_messages(search=query), 50).get_page(request.GET.get("page"))
-    reveal = settings.NOTIFICATION_BACKEND.endswith("ConsoleBackend")
-    return render(request, "core/staff_outbox.html", {"page": page, "q": query, "reveal_codes": reveal,
-                                                      "link_purposes": SECRET_LINK_PURPOSES})
+    """Admins only, and even they never read a sign-in code or a confirmation or reset link here."""
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()[:40]
+    page = Paginator(selectors.outbox_messages(viewer=request.user, search=query), 50).get_page(request.GET.get("page"))
+    for message in page:
+        message.secret = is_secret(message.purpose)
+        message.recipient_masked = mask_recipient(message.recipient)
+    return render(request, "core/staff_outbox.html", {"page": page, "q": query})
 
 
 @admin_required
@@ -159,7 +165,3 @@ def staff_jobs(request):
     return render(request, "core/staff_jobs.html", {"overview": selectors.job_overview(), "page": page, "job": job,
                                                     "job_label": labels.get(job, "")})
 
-
-# Emails whose links confirm an address or set a password (allauth's template names): like sign-in codes, staff
-# must not be able to read them once a real backend sends them.
-SECRET_LINK_PURPOSES = ("email_confirmation", "email_confirmation_signup", "password_reset_key")

@@ -257,7 +257,9 @@ NIK_ENCRYPTION_KEYS = env.list(
 NIK_HMAC_KEY = env.str("NIK_HMAC_KEY", default="dev-only-nik-hmac-key" if DEBUG else environ.Env.NOTSET)
 
 # Notifications (SMS, WhatsApp, email) go through the outbox; the backend delivers them.
-NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="core.notifications.backends.ConsoleBackend")
+# The SMS/WhatsApp gateway (core.notifications.gateway, settings SMS_GATEWAY_* below); the console backend is for
+# DEBUG only and production settings refuse it.
+NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="core.notifications.gateway.GatewayBackend")
 # At most one delivery sweep queued per this many seconds per process (core.services._deliver_on_commit).
 NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=1.0)
 # A failed message is tried again after 1, 2, 4, 8 … minutes (this many seconds, doubled each time), at most this
@@ -349,6 +351,31 @@ REMINDER_WORKERS = env.int("REMINDER_WORKERS", default=2)  # database connection
 NOTIFICATION_FALLBACK_AFTER_ATTEMPTS = env.int("NOTIFICATION_FALLBACK_AFTER_ATTEMPTS", default=2)
 # The portal's public address, for links in messages.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# SMS/WhatsApp gateway (core.notifications.gateway): its API's base URL, the API key it issued, the secret that signs
+# its delivery receipts, and how long to wait for it. With DEBUG the defaults point at the portal's own gateway
+# simulator (SMS_SIMULATOR_ENABLED, /simulator/sms/), where a tester reads the simulated phones' messages.
+SMS_SIMULATOR_ENABLED = env.bool("SMS_SIMULATOR_ENABLED", default=DEBUG)
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default=SITE_URL.rstrip("/") + "/simulator/sms/api" if DEBUG else "")
+SMS_GATEWAY_API_KEY = env.str("SMS_GATEWAY_API_KEY", default="dev-only-sms-gateway-key" if DEBUG else "")
+SMS_GATEWAY_CALLBACK_SECRET = env.str("SMS_GATEWAY_CALLBACK_SECRET",
+                                      default="dev-only-sms-callback-secret" if DEBUG else "")
+# Where the gateway sends delivery receipts; empty: SITE_URL + /api/v1/notifications/receipts/.
+SMS_GATEWAY_CALLBACK_URL = env.str("SMS_GATEWAY_CALLBACK_URL", default="")
+SMS_GATEWAY_CONNECT_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_CONNECT_TIMEOUT_SECONDS", default=3.0)
+SMS_GATEWAY_READ_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_READ_TIMEOUT_SECONDS", default=10.0)
+# A receipt whose signed timestamp is further than this from now is refused (replays).
+SMS_GATEWAY_CALLBACK_MAX_AGE_SECONDS = env.int("SMS_GATEWAY_CALLBACK_MAX_AGE_SECONDS", default=300)
+SMS_SIMULATOR_RECEIPT_DELAY_SECONDS = env.float("SMS_SIMULATOR_RECEIPT_DELAY_SECONDS", default=1.0)
+# The simulator's own copies of the key it issued and the secret it signs with (the same as the portal's by default).
+SMS_SIMULATOR_API_KEY = env.str("SMS_SIMULATOR_API_KEY", default=SMS_GATEWAY_API_KEY)
+SMS_SIMULATOR_CALLBACK_SECRET = env.str("SMS_SIMULATOR_CALLBACK_SECRET", default=SMS_GATEWAY_CALLBACK_SECRET)
+# Emails (organisation sign-up confirmations, password resets) go by SMTP; with DEBUG they are printed.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BPJS Ketenagakerjaan BPU <noreply@bpu.example>")
+if SMS_SIMULATOR_ENABLED:  # the simulator's delivery receipts that the portal did not take are sent again
+    CELERY_BEAT_SCHEDULE = {"sms-simulator-receipts": {"task": "core.tasks.sms_simulator_receipts_send",
+                                                       "schedule": 30.0}}
 
 # Auto-debit (contributions.services.autodebit): settings below this line belong to it.
 # Days between tries after a failed debit: [2, 3] is 3 tries over 5 days; then the payer is told, reminders follow.

@@ -1,4 +1,5 @@
-"""Development on one machine (`make run`): DEBUG on, development keys allowed, SQLite unless DATABASE_URL is set."""
+"""Development on one machine (`make run`): DEBUG on, development keys allowed, SQLite unless DATABASE_URL is set.
+Messages go through the SMS gateway backend to the portal's own gateway simulator (/simulator/sms/)."""
 
 import os
 

@@ -16,3 +16,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]  # preloading is chosen above, not forgotten
+
+# Sign-in codes and reset links go out through a real gateway only: no console backend, no simulator.
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from core.notifications.config import notification_config_errors  # noqa: E402
+
+_notification_errors = notification_config_errors(
+    backend=NOTIFICATION_BACKEND, simulator_enabled=SMS_SIMULATOR_ENABLED, gateway_url=SMS_GATEWAY_URL,  # noqa: F405
+    api_key=SMS_GATEWAY_API_KEY, callback_secret=SMS_GATEWAY_CALLBACK_SECRET, email_backend=EMAIL_BACKEND)  # noqa: F405
+if _notification_errors:
+    raise ImproperlyConfigured("Production settings: " + " ".join(_notification_errors))

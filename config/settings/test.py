@@ -13,6 +13,9 @@ NIK_HMAC_KEY = "test-only-hmac-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# In-process delivery: no HTTP unless a test points NOTIFICATION_BACKEND at the gateway (the simulator on the live
+# server); with DEBUG off the console backend prints no message body.
+NOTIFICATION_BACKEND = "core.notifications.backends.ConsoleBackend"
 NOTIFICATION_SWEEP_SECONDS = 0.0  # eager tasks: every commit sweeps, so each test sees its messages delivered
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
           # The table Redis falls back to (core.cache), made with the test database for the Redis-down tests.

@@ -72,6 +72,7 @@ def test_audit_event_without_actor_or_changes(worker_user):
 # --- outbox ----------------------------------------------------------------------------------------------
 
 
+@override_settings(DEBUG=True)  # the console backend prints bodies with DEBUG only (test_gateway.py)
 def test_enqueue_writes_pending_row_and_delivers_after_commit(django_capture_on_commit_callbacks, capsys):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         message = notification_enqueue(channel=Channel.SMS, recipient="+6281234567890", body="Iuran diterima",
