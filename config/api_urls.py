@@ -9,6 +9,8 @@ from enrollment import partner_api
 urlpatterns = [
     path("auth/code/request/", enrollment_api.CodeRequestView.as_view(), name="api-code-request"),
     path("auth/code/verify/", enrollment_api.CodeVerifyView.as_view(), name="api-code-verify"),
+    path("auth/logout/", enrollment_api.LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", enrollment_api.LogoutAllView.as_view(), name="api-logout-all"),
     path("regions/", enrollment_api.RegionListView.as_view(), name="api-regions"),
     path("occupations/", enrollment_api.OccupationListView.as_view(), name="api-occupations"),
     path("income-bases/", enrollment_api.IncomeBaseListView.as_view(), name="api-income-bases"),

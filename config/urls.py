@@ -1,11 +1,12 @@
-from allauth.account.decorators import secure_admin_login
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-# The admin signs in through allauth too, so TOTP cannot be skipped at /admin/login/.
-admin.site.login = secure_admin_login(admin.site.login)
+from core.views import admin_login
+
+# The admin signs in through the staff sign-in (allauth) too, so TOTP cannot be skipped at /admin/login/.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

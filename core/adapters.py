@@ -1,5 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import PermissionDenied
+
+from core.client_ip import client_ip
 
 
 class StaffAccountAdapter(DefaultAccountAdapter):
@@ -10,6 +13,13 @@ class StaffAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def get_client_ip(self, request) -> str:
+        # allauth's rate limits (ACCOUNT_RATE_LIMITS) count by the same address as the portal's own limits.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         from core.models import Channel

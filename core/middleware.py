@@ -1,9 +1,16 @@
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.models import Authenticator
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 
 class StaffMfaRequiredMiddleware:
-    """Portal staff must set up TOTP before they can use any staff page."""
+    """Staff (a staff role, or Django's is_staff / is_superuser, as `createsuperuser` makes) use no page but the
+    account pages until they have TOTP and have given a code in this session.
+
+    A session signed in with the password alone before TOTP existed (set up since, elsewhere) must give a code too.
+    """
 
     ALLOWED_PREFIXES = ("/akun/", "/static/", "/i18n/", "/keluar/")
 
@@ -15,14 +22,23 @@ class StaffMfaRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and getattr(user, "is_portal_staff", False)
+            and needs_mfa(user)
             and not request.path.startswith(self.ALLOWED_PREFIXES)
         ):
-            from allauth.mfa.models import Authenticator
-
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 return redirect(reverse("mfa_activate_totp"))
+            if not mfa_verified_in_session(request, user):
+                query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+                return redirect(reverse("mfa_reauthenticate") + (f"?{query}" if query else ""))
         return self.get_response(request)
+
+
+def needs_mfa(user) -> bool:
+    return bool(getattr(user, "is_portal_staff", False) or user.is_staff or user.is_superuser)
+
+
+def mfa_verified_in_session(request, user) -> bool:
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
 
 
 class PortalLocaleMiddleware:

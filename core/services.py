@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from core.models import AuditEvent, Channel, OutboxMessage, OutboxStatus, PhoneCode, User
 from core.sql import InsertSpec, insert_rows, insert_together
@@ -359,3 +360,20 @@ def phone_user_get_or_create(*, phone: str, language: str = "id") -> tuple[User,
         user.save()
         audit_event_record(actor=user, action="user.created", obj=user, changes={"via": "phone_code"})
         return user, True
+
+# --- API tokens (django-rest-knox keeps only a SHA-512 digest; the clear token exists once, in the answer) ------
+
+
+def api_token_issue(*, user: User) -> str:
+    """A new token for the mobile app or a partner's client; the idle and absolute limits come from REST_KNOX."""
+    _instance, token = AuthToken.objects.create(user=user)
+    return token
+
+
+def api_token_revoke(*, token: AuthToken) -> None:
+    AuthToken.objects.filter(pk=token.pk).delete()
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    deleted, _by_model = AuthToken.objects.filter(user=user).delete()
+    return deleted

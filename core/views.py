@@ -6,21 +6,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import selectors, services
+from core.client_ip import client_ip
 from core.forms import CodeForm, PhoneForm
 from core.models import Role
 from core.notifications import is_secret, mask_recipient
 
 SESSION_PHONE = "signin_phone"
 SESSION_NEXT = "signin_next"
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def home(request):
@@ -108,6 +105,17 @@ def signout(request):
     logout(request)
     messages.success(request, _("You have signed out."))
     return redirect(next_url or "core:home")
+
+
+def admin_login(request, extra_context=None):
+    """Replaces Django's admin sign-in form: the admin is reached through the staff sign-in (password, then TOTP),
+    keeping where the person was going."""
+    if request.user.is_authenticated:
+        if not request.user.is_staff or not request.user.is_active:
+            raise PermissionDenied
+        return redirect(_safe_next(request, request.GET.get("next")) or reverse("admin:index"))
+    next_url = _safe_next(request, request.GET.get("next")) or reverse("admin:index")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
 
 
 def staff_required(view):

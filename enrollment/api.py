@@ -3,8 +3,8 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from knox.auth import TokenAuthentication
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -68,7 +68,11 @@ class CodeVerifyView(APIView):
     authentication_classes: list = []
 
     @extend_schema(request=CodeIn, responses={200: TokenOut, **ERRORS}, tags=["auth"],
-                   summary="Exchange the code for an API token")
+                   summary="Exchange the code for an API token",
+                   description="Send the token as `Authorization: Token <token>`. It expires after "
+                               "`API_TOKEN_IDLE_DAYS` without use (14 by default) and at the latest "
+                               "`API_TOKEN_MAX_AGE_DAYS` after it was issued (90); then ask for a new code. "
+                               "Only a digest is stored: a lost token cannot be shown again.")
     def post(self, request):
         data = CodeIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -81,8 +85,29 @@ class CodeVerifyView(APIView):
             user, _new = core_services.phone_user_get_or_create(phone=phone)
         except core_services.PhoneSignInRefused:
             raise PermissionDenied(_("This number cannot sign in here. Staff sign in with a username.")) from None
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "registered": hasattr(user, "member")})
+        # A new token per sign-in (each device its own), so signing out on one device leaves the others.
+        token = core_services.api_token_issue(user=user)
+        return Response({"token": token, "registered": hasattr(user, "member")})
+
+
+class LogoutView(APIView):
+    authentication_classes = [TokenAuthentication]  # a browser session signs out at /keluar/
+
+    @extend_schema(request=None, responses={204: None, 401: ErrorResponseSerializer}, tags=["auth"],
+                   summary="Sign out: revoke the token of this request")
+    def post(self, request):
+        core_services.api_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None, 401: ErrorResponseSerializer}, tags=["auth"],
+                   summary="Sign out everywhere: revoke every token of this account")
+    def post(self, request):
+        core_services.api_tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RegionOut(serializers.Serializer):

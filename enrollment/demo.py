@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 
 from core.models import Role, User
@@ -32,7 +33,20 @@ PARTNER_NAME = "Demo Marketplace"
 PARTNER_KEY = "bpu_demo0000_not-a-secret-demo-partner-key"  # development only: printed by `make run`
 
 
+class DemoDataRefused(Exception):
+    pass
+
+
+def demo_data_check() -> None:
+    """Demo accounts have published passwords, TOTP secrets and a partner key: never with production settings."""
+    if not settings.DEMO_DATA_ALLOWED:
+        raise DemoDataRefused(
+            "Refused: demo accounts have published passwords and TOTP secrets, and these settings are for "
+            "production (DEBUG off). Run demo commands with config.settings.local only.")
+
+
 def demo_seed() -> None:
+    demo_data_check()
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
 
@@ -99,6 +113,7 @@ def demo_seed() -> None:
 
 
 def demo_accounts_text() -> str:
+    demo_data_check()
     member = Member.objects.filter(user__phone=WORKER_PHONE).first()
     lines = [
         "Demo accounts",

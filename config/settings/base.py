@@ -4,6 +4,7 @@ Nothing set: SQLite file under var/, Celery on kombu's filesystem broker, local-
 DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -33,7 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -193,7 +194,7 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -201,6 +202,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"partner": env.str("PARTNER_RATE_LIMIT", default="600/min")},
 }
+# API tokens (django-rest-knox): stored as SHA-512 digests, so a database dump holds no usable token. A token
+# dies after API_TOKEN_IDLE_DAYS without use (each use pushes that back) and API_TOKEN_MAX_AGE_DAYS after it was
+# issued whatever happens; POST /api/v1/auth/logout/ (this token) and logout-all/ (every token) revoke them.
+API_TOKEN_IDLE_DAYS = env.float("API_TOKEN_IDLE_DAYS", default=14)
+API_TOKEN_MAX_AGE_DAYS = env.float("API_TOKEN_MAX_AGE_DAYS", default=90)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_IDLE_DAYS),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(days=API_TOKEN_MAX_AGE_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "BPU Enrollment Portal API",
     "DESCRIPTION": "Registration of informal workers (BPU) for JKK, JKM and JHT.",
@@ -291,6 +304,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# demo_seed / demo_accounts (known passwords, TOTP secrets, a partner key) run only with DEBUG on; production.py
+# refuses them whatever DJANGO_DEBUG says.
+DEMO_DATA_ALLOWED = DEBUG
+
+# Reverse proxies in front of the portal, for the client's address in rate limits and audit rows
+# (core.client_ip): a count ("1": one proxy appends to X-Forwarded-For) or comma-separated addresses/CIDRs of
+# our proxies. Empty or 0: X-Forwarded-For is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.str("TRUSTED_PROXIES", default="0")
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,6 +6,7 @@ from .base import env
 DATABASES = {"default": env.db("DATABASE_URL")}  # no silent SQLite fallback in production
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEMO_DATA_ALLOWED = False  # demo accounts have published passwords
 
 # HTTPS only (the TLS proxy sets X-Forwarded-Proto, see base.py): browsers are told to use nothing else for a year.
 # HSTS_PRELOAD asks for the browsers' built-in list, which is hard to leave: an operator's decision, off by default.

@@ -4,9 +4,10 @@ from unittest import mock
 
 import pytest
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from core.models import PhoneCode, User
+from core.services import api_token_issue
 from enrollment.models import Member
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import FixedLocaldate, last_code, luhn_valid
@@ -37,7 +38,7 @@ def assert_error_shape(response, status, code):
 
 @pytest.fixture
 def token(worker_user):
-    return Token.objects.create(user=worker_user).key
+    return api_token_issue(user=worker_user)
 
 
 @pytest.fixture
@@ -84,8 +85,9 @@ def test_verify_returns_token(client):
     assert response.status_code == 200
     body = response.json()
     user = User.objects.get(phone=PHONE)
-    assert body == {"token": Token.objects.get(user=user).key, "registered": False}
-    assert re.fullmatch(r"[0-9a-f]{40}", body["token"])
+    assert set(body) == {"token", "registered"} and body["registered"] is False
+    assert re.fullmatch(r"[0-9a-f]{64}", body["token"])
+    assert AuthToken.objects.get().user == user
 
 
 def test_verify_registered_member(client, member_for_phone):
@@ -99,7 +101,7 @@ def test_verify_staff_phone_is_refused(client):
     _post(client, "/api/v1/auth/code/request/", {"phone": PHONE})
     response = _post(client, "/api/v1/auth/code/verify/", {"phone": PHONE, "code": last_code(PHONE)})
     assert_error_shape(response, 403, "permission_denied")
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
 
 
 def test_verify_wrong_code(client):
@@ -108,7 +110,7 @@ def test_verify_wrong_code(client):
     error = assert_error_shape(_post(client, "/api/v1/auth/code/verify/", {"phone": PHONE, "code": wrong}), 400,
                                "validation_error")
     assert error["fields"] == {"code": ["The code is not right. You have 4 tries left."]}
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
 
 
 def test_verify_malformed_code(client):
@@ -178,7 +180,7 @@ def test_register_service_errors_on_several_fields(client, token, registration_b
 
 def test_register_duplicate_nik(client, token, registration_body):
     other_user = User.objects.create(username="p6285712345678", phone="+6285712345678")
-    other_token = Token.objects.create(user=other_user).key
+    other_token = api_token_issue(user=other_user)
     first = _post(client, "/api/v1/registrations/", registration_body, token=other_token).json()
     response = _post(client, "/api/v1/registrations/", {**registration_body, "full_name": "Orang Lain"}, token=token)
     error = assert_error_shape(response, 400, "validation_error")

@@ -4,10 +4,10 @@ the staff queue with its clock, the payout once paid, and the schema."""
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
 
 from claims.models import ClaimDocument, ClaimStatus
 from core.models import Role
+from core.services import api_token_issue
 from tests.claims.claim_helpers import all_valid, death_claim, paid_member, staff_make, user_make, walk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -47,7 +47,7 @@ def other_claim(people):
 
 
 def get(client, url, user=None, **params):
-    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"} if user else {}
+    headers = {"HTTP_AUTHORIZATION": f"Token {api_token_issue(user=user)}"} if user else {}
     return client.get(url, params, **headers)
 
 
@@ -128,11 +128,12 @@ def test_an_unknown_claim_and_document_are_404_in_the_error_shape(client, people
 
 def test_a_document_is_sent_whatever_the_client_accepts(client, people, claim):
     document = claim.documents.first()
+    token = api_token_issue(user=people["staff"])
     response = client.get(f"/api/v1/claims/{claim.number}/documents/{document.pk}/", HTTP_ACCEPT="application/pdf",
-                          HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=people['staff']).key}")
+                          HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     response = client.get(f"/api/v1/claims/{claim.number}/documents/999999/", HTTP_ACCEPT="image/jpeg",
-                          HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=people['staff']).key}")
+                          HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
 
 

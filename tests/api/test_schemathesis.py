@@ -8,6 +8,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application  # noqa: F401 - makes sure the WSGI app is importable
 from core.models import User
+from core.services import api_token_issue
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -28,10 +29,8 @@ def _keep_test_connection():
 
 @pytest.fixture
 def token(db, reference_data, regions):
-    from rest_framework.authtoken.models import Token
-
     user = User.objects.create(username="p6281200001111", phone="+6281200001111")
-    return Token.objects.create(user=user).key
+    return api_token_issue(user=user)
 
 
 @schema.parametrize()

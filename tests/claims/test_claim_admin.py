@@ -1,12 +1,12 @@
 """The admin puts staff on branches and only reads claims and payouts."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from claims.admin import StaffBranchForm
 from claims.models import Branch, ClaimStatus
 from core.models import Role, User
 from tests.claims.claim_helpers import death_claim, paid_member, staff_make, user_make, walk
+from tests.core.helpers import staff_login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -14,8 +14,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 @pytest.fixture
 def admin_client(client):
     admin = User.objects.create(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
-    TOTP.activate(admin, generate_totp_secret())  # staff without TOTP are sent to set it up first
-    client.force_login(admin)
+    staff_login(client, admin)  # staff without TOTP are sent to set it up first
     return client
 
 

@@ -7,7 +7,6 @@ import datetime as dt
 from unittest import mock
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from claims.models import Claim, ClaimDocument, ClaimStatus, DocumentStatus
 from claims.services import claim_documents_request
@@ -25,15 +24,16 @@ from tests.claims.claim_helpers import (
     user_make,
     walk,
 )
-from tests.core.helpers import field_errors
+from tests.core.helpers import field_errors, staff_login
 
 pytestmark = pytest.mark.django_db
 
 
 def login(client, user, language="en"):
     if user.role in (Role.BRANCH_STAFF, Role.SUPERVISOR, Role.ADMIN):
-        TOTP.activate(user, generate_totp_secret())
-    client.force_login(user)
+        staff_login(client, user)
+    else:
+        client.force_login(user)
     client.cookies["bpu_lang"] = language
     return client
 

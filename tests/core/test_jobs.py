@@ -1,10 +1,10 @@
 """Scheduled jobs record their runs; staff read them at /staf/tugas/."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from core.jobs import JobCounts, job_labels, job_run_record, recorded
 from core.models import JobRun, Role, User
+from tests.core.helpers import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +66,10 @@ def test_admins_read_the_runs_others_cannot(client, english):
     assert client.get("/staf/tugas/").status_code == 403
     # Job runs are national operations (and tracebacks): admins only (decisions.md).
     branch = User.objects.create(username="petugas", role=Role.BRANCH_STAFF)
-    TOTP.activate(branch, generate_totp_secret())
-    client.force_login(branch)
+    staff_login(client, branch)
     assert client.get("/staf/tugas/").status_code == 403
     staff = User.objects.create(username="admin1", role=Role.ADMIN)
-    TOTP.activate(staff, generate_totp_secret())
-    client.force_login(staff)
+    staff_login(client, staff)
     html = client.get("/staf/tugas/").content.decode()
     assert "Lapse after 3 unpaid months" in html and "ValueError: boom" in html and "1000000 handled" in html
     assert "Not run yet" in html  # the other scheduled jobs are listed too

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Role, User
 from ecosystems.models import StaffRegion
+from tests.core.helpers import staff_login
 from tests.ecosystems.test_dashboard_selectors import BANDUNG_KAB, JAKSEL, dataset  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,9 @@ MAX_QUERIES = 14  # 3 for the session, user and TOTP check, 1 for the menu (base
 
 def login(client, user, language="en"):
     if user.is_portal_staff:
-        TOTP.activate(user, generate_totp_secret())
-    client.force_login(user)
+        staff_login(client, user)
+    else:
+        client.force_login(user)
     client.cookies["bpu_lang"] = language
     return client
 

@@ -3,14 +3,13 @@
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import AuditEvent, Role, User
 from ecosystems.models import Ecosystem, Region, Target, TargetMeasure, Workforce
 from ecosystems.seed import ecosystems_seed, targets_seed
 from ecosystems.services.targets import MAX_BYTES, targets_template_csv, targets_upload, workforce_upload
-from tests.core.helpers import english  # noqa: F401 - fixture
+from tests.core.helpers import english, staff_login  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -38,8 +37,7 @@ def csv_file(text: str, name: str = "target.csv", encoding: str = "utf-8") -> Si
 
 def staff(client, role=Role.ADMIN):
     user = User.objects.create(username=f"staff-{role}", role=role, is_staff=role == Role.ADMIN)
-    TOTP.activate(user, generate_totp_secret())
-    client.force_login(user)
+    staff_login(client, user)
     return user
 
 
@@ -210,8 +208,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 
 def test_admin_registers_ecosystems_targets_workforce_and_staff_regions(client):
     admin = User.objects.create(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
-    TOTP.activate(admin, generate_totp_secret())
-    client.force_login(admin)
+    staff_login(client, admin)
     for model in ("ecosystem", "target", "workforce", "staffregion"):
         assert client.get(f"/admin/ecosystems/{model}/").status_code == 200, model
         assert client.get(f"/admin/ecosystems/{model}/add/").status_code == 200, model
@@ -224,8 +221,7 @@ def test_admin_registers_ecosystems_targets_workforce_and_staff_regions(client):
 
 def test_the_admin_checks_region_codes(client):
     admin = User.objects.create(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
-    TOTP.activate(admin, generate_totp_secret())
-    client.force_login(admin)
+    staff_login(client, admin)
     data = {"year": 2027, "measure": "members", "members": 5000, "source": "x", "ecosystem": ""}
     response = client.post("/admin/ecosystems/target/add/", {**data, "region_code": "1671"})
     assert response.status_code == 200 and "Not a region code" in response.content.decode()

@@ -5,7 +5,6 @@ import datetime as dt
 import io
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -16,6 +15,7 @@ from ecosystems import tasks
 from ecosystems.models import FlowDay, RollupState, Snapshot
 from enrollment.models import MemberStatus
 from tests.contributions.helpers import bills_make, bills_mark_paid, member_make
+from tests.core.helpers import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +77,7 @@ def test_the_jobs_page_names_them(client, members):
     assert {"rollups.refresh", "rollups.rebuild"} <= set(job_labels())
     tasks.rollups_refresh.delay()
     user = User.objects.create(username="root", role=Role.ADMIN)
-    TOTP.activate(user, generate_totp_secret())
-    client.force_login(user)
+    staff_login(client, user)
     client.cookies["bpu_lang"] = "en"
     html = client.get("/staf/tugas/").content.decode()
     assert "Dashboard figures: refresh" in html and "Dashboard figures: nightly rebuild" in html

@@ -1,10 +1,13 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from enrollment.demo import demo_accounts_text
+from enrollment.demo import DemoDataRefused, demo_accounts_text
 
 
 class Command(BaseCommand):
     help = "Print the demo accounts."
 
     def handle(self, *args, **options):
-        self.stdout.write(demo_accounts_text())
+        try:
+            self.stdout.write(demo_accounts_text())
+        except DemoDataRefused as refused:
+            raise CommandError(str(refused)) from None

@@ -1,13 +1,17 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ecosystems.demo import ecosystems_demo_seed
-from enrollment.demo import demo_seed
+from enrollment.demo import DemoDataRefused, demo_data_check, demo_seed
 
 
 class Command(BaseCommand):
     help = "Create the demo staff accounts and a registered demo worker (idempotent)."
 
     def handle(self, *args, **options):
+        try:
+            demo_data_check()  # before anything is written
+        except DemoDataRefused as refused:
+            raise CommandError(str(refused)) from None
         demo_seed()
         ecosystems_demo_seed()  # dashboard demo members, bills and lapses, then the rollups
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
