@@ -6,6 +6,12 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
+from playwright.sync_api import expect  # noqa: E402
+
+# Assertions wait for the page as long as actions do (expect's own default is 5 s): on a loaded machine the live
+# server can take a few seconds to answer, and a check must then wait for the answer, never read the old page.
+expect.set_options(timeout=15_000)
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE_VIEWPORT = {"width": 360, "height": 740}

@@ -1,6 +1,9 @@
 """Every worker-facing step works with JavaScript switched off: the address lists fill by a plain form post."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from core.models import User
 from enrollment.models import Member
@@ -20,6 +23,7 @@ def test_registration_without_javascript(browser, live_server, reference_data, r
     page.locator("main button.primary").click()
     from tests.core.helpers import last_code as latest_code
 
+    expect(page.locator("#id_code")).to_be_visible()  # the code is sent before this page answers
     page.locator("#id_code").fill(latest_code("+6281311112222"))
     page.locator("main button.primary").click()
 
@@ -31,7 +35,7 @@ def test_registration_without_javascript(browser, live_server, reference_data, r
     page.locator("button[value=next]").click()
 
     refresh = page.locator("button[value=refresh]")
-    assert refresh.is_visible(), "without JavaScript the 'show next list' button must be visible"
+    expect(refresh, "without JavaScript the 'show next list' button must be visible").to_be_visible()
     page.locator("#id_address_line").fill("Kp. Cibiru RT 01/RW 04")
     for level, code in (("province", "32"), ("regency", "32.04"), ("district", "32.04.05")):
         page.locator(f"#id_{level}").select_option(code)
@@ -39,7 +43,7 @@ def test_registration_without_javascript(browser, live_server, reference_data, r
     village = page.locator("#id_village option").nth(1).get_attribute("value")
     page.locator("#id_village").select_option(village)
     # The street typed before the lists were refreshed is still there.
-    assert page.locator("#id_address_line").input_value() == "Kp. Cibiru RT 01/RW 04"
+    expect(page.locator("#id_address_line")).to_have_value("Kp. Cibiru RT 01/RW 04")
     page.locator("#id_occupation").select_option("petani")
     shoot(page, "nojs/05-address")
     page.locator("button[value=next]").click()
@@ -48,8 +52,9 @@ def test_registration_without_javascript(browser, live_server, reference_data, r
     page.locator("button[value=next]").click()
     page.locator("#id_consent").check()
     page.locator("button[value=next]").click()
+    expect(page).to_have_url(re.compile(r"/anggota/$"))  # registered: the member's page answered
 
     member = Member.objects.get(user=user)
     assert member.village_id == village and member.occupation.code == "petani" and not member.has_jht
-    assert member.kpj in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(member.kpj)
     context.close()

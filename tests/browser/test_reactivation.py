@@ -1,8 +1,10 @@
 """A lapsed member reactivates with the same participant number and can pay again."""
 
 import datetime as dt
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from contributions.models import Bill
 from enrollment.models import MemberStatus
@@ -33,14 +35,15 @@ def test_lapsed_member_reactivates(page, shoot, registration_data, worker_user):
     page.goto("/masuk/")
     page.locator("#id_phone").fill("0812-3456-7890")
     page.locator("main button.primary").click()
+    expect(page.locator("#id_code")).to_be_visible()  # the code is sent before this page answers
     page.locator("#id_code").fill(last_code("+6281234567890"))
     page.locator("main button.primary").click()
-    assert "Tidak aktif" in page.locator(".status").inner_text()
+    expect(page.locator(".status")).to_contain_text("Tidak aktif")
     page.locator("main").get_by_role("link", name="Aktifkan kembali kepesertaan saya").click()
     shoot(page, "id/40-lapsed")
     page.get_by_role("button", name="Aktifkan kembali kepesertaan saya").click()
+    expect(page).to_have_url(re.compile(r"/anggota/bayar/$"))  # reactivated: on to paying
     member.refresh_from_db()
     assert member.status == MemberStatus.ACTIVE and member.billing_start == today.replace(day=1)
     assert not Bill.objects.filter(member=member, status="open", month__lt=today.replace(day=1)).exists()
-    assert "/anggota/bayar/" in page.url
     assert member.kpj

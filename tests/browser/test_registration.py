@@ -1,5 +1,7 @@
 """A worker registers on a 360-px phone in Chromium, in Indonesian and in English, and sees the card."""
 
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -27,12 +29,14 @@ def _walk(page, shoot, lang, phone_local, phone_e164):
     page.goto("/")
     if lang == "en":
         page.get_by_role("button", name="EN").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")  # the page came back in English
     shoot(page, f"{lang}/01-home")
     page.get_by_role("link", name=t["register"]).click()
 
     page.locator("#id_phone").fill(phone_local)
     shoot(page, f"{lang}/02-phone")
     page.get_by_role("button", name=t["send"]).click()
+    expect(page.locator("#id_code")).to_be_visible()  # the code is sent before this page answers
     page.locator("#id_code").fill(latest_code(phone_e164))
     shoot(page, f"{lang}/03-code")
     page.get_by_role("button", name=t["confirm"]).click()
@@ -46,12 +50,12 @@ def _walk(page, shoot, lang, phone_local, phone_e164):
     page.locator("label", has=page.locator("input[value=P]")).click()
     page.get_by_role("button", name=t["next"]).click()
     error = page.locator("#id_nik_error")
-    assert t["nik_error"] in error.inner_text()
+    expect(error).to_contain_text(t["nik_error"])
     # Nothing typed is lost.
-    assert page.locator("#id_full_name").input_value() == "Siti Rahayu"
-    assert page.locator("#id_birth_place").input_value() == "Jakarta"
-    assert page.locator("#id_birth_date").input_value() == "1990-08-17"
-    assert page.locator("input[value=P]").is_checked()
+    expect(page.locator("#id_full_name")).to_have_value("Siti Rahayu")
+    expect(page.locator("#id_birth_place")).to_have_value("Jakarta")
+    expect(page.locator("#id_birth_date")).to_have_value("1990-08-17")
+    expect(page.locator("input[value=P]")).to_be_checked()
     shoot(page, f"{lang}/04-identity-error")
     page.locator("#id_nik").fill(VALID_NIK_WOMAN)
     page.get_by_role("button", name=t["next"]).click()
@@ -72,29 +76,29 @@ def _walk(page, shoot, lang, phone_local, phone_e164):
     shoot(page, f"{lang}/06-contribution")
     # Back and forward keeps the answers.
     page.get_by_role("button", name=t["back"]).click()
-    assert page.locator("#id_village").input_value() == "31.74.01.1001"
+    expect(page.locator("#id_village")).to_have_value("31.74.01.1001")
     page.get_by_role("button", name=t["next"]).click()
-    assert page.locator("#id_income_base_idr").input_value() == "1000000"
-    assert page.locator("#id_jht").is_checked()
+    expect(page.locator("#id_income_base_idr")).to_have_value("1000000")
+    expect(page.locator("#id_jht")).to_be_checked()
     page.get_by_role("button", name=t["next"]).click()
 
     # Review: the month's amount from the tariff table (Rp28.400 while PP 50/2025 halves JKK and JKM for traders).
     quote = tariff_quote(income_idr=1_000_000, programs=["JKK", "JKM", "JHT"], month=timezone.localdate(),
                          sector="trade")
-    assert format_idr(quote.total_idr, lang) in page.locator("table.quote").inner_text()
+    expect(page.locator("table.quote")).to_contain_text(format_idr(quote.total_idr, lang))
     shoot(page, f"{lang}/07-review")
     page.get_by_role("button", name=t["submit"]).click()
-    assert "consent" in page.locator(".has-error input").get_attribute("name")
+    expect(page.locator(".has-error input")).to_have_attribute("name", re.compile("consent"))
     page.locator("#id_consent").check()
     page.get_by_role("button", name=t["submit"]).click()
 
+    expect(page.locator(".status")).to_contain_text(t["awaiting"])  # registered: the member's page answered
     member = Member.objects.get(user__phone=phone_e164)
-    assert member.kpj in page.locator("dl.facts").inner_text()
-    assert t["awaiting"] in page.locator(".status").inner_text()
+    expect(page.locator("dl.facts")).to_contain_text(member.kpj)
     shoot(page, f"{lang}/08-member-home")
     page.get_by_role("link", name=t["card"]).click()
-    assert member.kpj in page.locator(".member-card").inner_text()
-    assert page.locator(".qr svg").count() == 1
+    expect(page.locator(".member-card")).to_contain_text(member.kpj)
+    expect(page.locator(".qr svg")).to_have_count(1)
     shoot(page, f"{lang}/09-card")
 
     with page.expect_download() as download:
@@ -102,8 +106,9 @@ def _walk(page, shoot, lang, phone_local, phone_e164):
     assert download.value.suggested_filename == f"kartu-bpu-{member.kpj}.pdf"
 
     page.goto(f"/cek/{member.card_token}/")
-    text = page.locator("main").inner_text()
-    assert member.kpj in text and "S*** R*****" in text and "Siti" not in text
+    for part in (member.kpj, "S*** R*****"):
+        expect(page.locator("main")).to_contain_text(part)
+    expect(page.locator("main")).not_to_contain_text("Siti")
     shoot(page, f"{lang}/10-public-check")
     return member
 
@@ -126,6 +131,7 @@ def test_registered_nik_offers_sign_in_without_revealing_the_member(page, shoot,
     page.goto("/daftar/")
     page.locator("#id_phone").fill("081277776666")
     page.get_by_role("button", name="Kirim kode").click()
+    expect(page.locator("#id_code")).to_be_visible()
     page.locator("#id_code").fill(latest_code("+6281277776666"))
     page.get_by_role("button", name="Konfirmasi").click()
     page.locator("#id_nik").fill(VALID_NIK_WOMAN)
@@ -135,10 +141,10 @@ def test_registered_nik_offers_sign_in_without_revealing_the_member(page, shoot,
     page.locator("input[value=P]").check()
     page.get_by_role("button", name="Lanjut").click()
 
+    expect(page.locator("#id_nik_error")).to_contain_text("sudah terdaftar")
     text = page.locator("main").inner_text()
-    assert "sudah terdaftar" in page.locator("#id_nik_error").inner_text()
     assert existing.kpj not in text and "SITI" not in text.upper().replace("ORANG LAIN", "")
     shoot(page, "id/11-nik-registered")
     page.get_by_role("button", name="Masuk dengan nomor lain").click()
-    assert page.url.endswith("/masuk/")
-    assert page.locator("#id_phone").is_visible()
+    expect(page).to_have_url(re.compile(r"/masuk/$"))
+    expect(page.locator("#id_phone")).to_be_visible()
