@@ -4,8 +4,11 @@ test_claims.py), and the heir's status page shows the schedule per year and chil
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone, translation
+from playwright.sync_api import expect
 
 from claims.models import Claim, ClaimStatus
 from tests.browser.test_claims import claims_reference, demo, fits, jpeg_file, pdf_file  # noqa: F401 - fixtures
@@ -37,15 +40,16 @@ def test_heir_files_a_jkm_scholarship_for_two_children(page, shoot, demo):  # no
     page.goto("/klaim/ahli-waris/")
     page.locator("#id_phone").fill("0812-0000-0005")
     page.locator("main button.primary").click()
+    expect(page.locator("#id_code")).to_be_visible()  # the code is sent before this page answers
     page.locator("#id_code").fill(last_code(HEIR_PHONE))
     page.locator("main button.primary").click()
-    assert page.url.endswith("/klaim/ahli-waris/")
-    assert "anak yang bersekolah" in page.locator("main").inner_text()
+    expect(page).to_have_url(re.compile(r"/klaim/ahli-waris/$"))
+    expect(page.locator("main")).to_contain_text("anak yang bersekolah")
     page.locator("input[name=claim_type][value=jkm_scholarship]").check()
     page.locator("#id_kpj_or_nik").fill(DECEASED_NIK)
     page.locator("#id_birth_date").fill(DECEASED_BIRTH.isoformat())
     page.locator("main button.primary").click()
-    assert page.url.endswith("/klaim/ahli-waris/data/")
+    expect(page).to_have_url(re.compile(r"/klaim/ahli-waris/data/$"))
 
     page.locator("#id_heir_name").fill("Sri Wahyuni")
     page.locator("#id_heir_nik").fill("3174015708900123")
@@ -61,8 +65,9 @@ def test_heir_files_a_jkm_scholarship_for_two_children(page, shoot, demo):  # no
     page.locator("#id_account_holder").fill("SRI WAHYUNI")
     page.locator("#id_account_number").fill("0123 4567 8901")
     page.locator("main button.primary").click()
-    assert "pilih 1 sampai 3" in page.locator("#id_child_1_year_error").inner_text()
-    assert page.locator("#id_child_2_name").input_value() == "Dimas Santoso" and Claim.objects.count() == 0
+    expect(page.locator("#id_child_1_year_error")).to_contain_text("pilih 1 sampai 3")
+    expect(page.locator("#id_child_2_name")).to_have_value("Dimas Santoso")
+    assert Claim.objects.count() == 0
     fits(page)
     shoot(page, "claims/30-scholarship-form")
     page.locator("#id_child_1_year").select_option("2")
@@ -75,8 +80,9 @@ def test_heir_files_a_jkm_scholarship_for_two_children(page, shoot, demo):  # no
         page.locator(f"#id_doc_{kind}").set_input_files(file)
     page.locator("main button.primary").click()
 
+    expect(page.locator("#claim-status")).to_be_visible()  # filed: the claim's own page answered
     claim = Claim.objects.get()
-    assert page.url.endswith(f"/klaim/{claim.number}/")
+    expect(page).to_have_url(re.compile(re.escape(f"/klaim/{claim.number}/") + "$"))
     assert claim.claim_type == "jkm_scholarship" and claim.details["children"] == [
         {"name": "Rina Santoso", "level": "senior_high", "year_in_level": 2},
         {"name": "Dimas Santoso", "level": "junior_high", "year_in_level": 3}]
@@ -97,6 +103,7 @@ def test_heir_files_a_jkm_scholarship_for_two_children(page, shoot, demo):  # no
     page.reload()
     # A heading row per year, then a row per child with its school level.
     year = timezone.localdate().year
+    expect(page.locator("#claim-status.claim-status-approved")).to_be_visible()
     years = page.locator("#breakdown tr.year").all_inner_texts()
     assert years[:2] == [str(year), str(year + 1)]
     rows = page.locator("#breakdown tr.per-child th").all_inner_texts()

@@ -5,10 +5,12 @@ adds it; staff verify; the supervisor approves; staff record the transfer; the h
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from claims.models import Claim, ClaimStatus, DocumentStatus
 from core.models import Role, User
@@ -71,9 +73,11 @@ def staff_sign_in(page, username):
     page.locator("input[name=login]").fill(username)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").first.click()
-    code = totp_code(SECRETS[username])
-    page.locator("input[name=code]").fill(code)
+    code_field = page.locator("input[name=code]")
+    expect(code_field).to_be_visible()  # the code is taken only once its form is there: it must not go stale
+    code_field.fill(totp_code(SECRETS[username]))
     page.locator("main form button[type=submit]").first.click()
+    expect(code_field).to_have_count(0)  # signed in before the next page is asked for
     page.goto("/staf/klaim/")
 
 
@@ -83,6 +87,7 @@ def review(page, kind, *, valid=True, note=""):
     if note:
         doc.locator("input[name$=-note]").fill(note)
     doc.locator("button[type=submit]").click()
+    expect(page.locator(f"#doc-{kind}.doc-{'valid' if valid else 'invalid'}")).to_be_attached()  # saved
 
 
 @pytest.fixture
@@ -109,12 +114,13 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     # The heir starts from the public home page and signs in with their own phone.
     page.goto("/")
     page.locator("a[href='/klaim/ahli-waris/']").first.click()
-    assert "/masuk/" in page.url
+    expect(page).to_have_url(re.compile("/masuk/"))
     page.locator("#id_phone").fill("0812-0000-0005")
     page.locator("main button.primary").click()
+    expect(page.locator("#id_code")).to_be_visible()  # the code is sent before this page answers
     page.locator("#id_code").fill(last_code(HEIR_PHONE))
     page.locator("main button.primary").click()
-    assert page.url.endswith("/klaim/ahli-waris/")
+    expect(page).to_have_url(re.compile(r"/klaim/ahli-waris/$"))
     fits(page)
     shoot(page, "claims/01-heir-find")
 
@@ -122,14 +128,15 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     page.locator("#id_kpj_or_nik").fill(DECEASED_NIK)
     page.locator("#id_birth_date").fill("1985-03-13")
     page.locator("main button.primary").click()
-    assert page.locator("#find-error").is_visible()
-    assert page.locator("#id_kpj_or_nik").input_value() == DECEASED_NIK
+    expect(page.locator("#find-error")).to_be_visible()
+    expect(page.locator("#id_kpj_or_nik")).to_have_value(DECEASED_NIK)
     shoot(page, "claims/02-heir-find-error")
     page.locator("#id_birth_date").fill(DECEASED_BIRTH.isoformat())
     page.locator("main button.primary").click()
 
+    expect(page.locator("#deceased")).to_contain_text("B***")
     assert page.locator("#deceased").inner_text().count("B***") == 1  # only the masked name: B*** S******
-    assert "Budi" not in page.locator("main").inner_text()
+    expect(page.locator("main")).not_to_contain_text("Budi")
     page.locator("#id_heir_name").fill("Sri Wahyuni")
     page.locator("#id_heir_nik").fill("3174015708900123")
     page.locator("#id_heir_relationship").select_option("spouse")
@@ -148,22 +155,24 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     shoot(page, "claims/03-heir-form")
     page.locator("main button.primary").click()
 
+    expect(page.locator("#claim-status")).to_be_visible()  # filed: the claim's own page answered
     claim = Claim.objects.get()
-    assert page.url.endswith(f"/klaim/{claim.number}/")
+    expect(page).to_have_url(re.compile(re.escape(f"/klaim/{claim.number}/") + "$"))
     assert claim.claim_type == "jkm_death" and claim.branch.code == "JKT-SEL" and claim.documents.count() == 8
-    assert page.locator("#checklist li").count() >= 8
+    expect(page.locator("#checklist li").nth(7)).to_be_attached()  # at least 8
     fits(page)
     shoot(page, "claims/04-heir-status-submitted")
 
     # Branch staff (the demo petugas works for Jakarta Selatan) take it up from the queue.
     staff = new_page(browser, live_server)
     staff_sign_in(staff, "petugas")
-    assert claim.number in staff.locator("#queue").inner_text()
+    expect(staff.locator("#queue")).to_contain_text(claim.number)
     fits(staff)
     shoot(staff, "claims/05-staff-queue")
     staff.locator(f"#queue a:has-text('{claim.number}')").click()
     staff.locator("#start-review").click()
-    assert "3174015708900123" not in staff.locator("main").inner_text()  # the heir's NIK only masked
+    expect(staff.locator("#status.badge-claim-verifying")).to_be_visible()
+    expect(staff.locator("main")).not_to_contain_text("3174015708900123")  # the heir's NIK only masked
     document = claim.documents.get(kind="card")
     opened = staff.request.get(f"/staf/klaim/{claim.pk}/dokumen/{document.pk}/")
     assert opened.status == 200 and opened.headers["content-type"] == "image/jpeg"
@@ -176,17 +185,19 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     fits(staff)
     shoot(staff, "claims/06-staff-review")
     staff.locator("#request-documents").click()
+    expect(staff.locator("#status.badge-claim-more_documents")).to_be_visible()
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.MORE_DOCUMENTS
 
     # The heir reads what is missing and adds it from the status page (no new claim).
     page.reload()
-    assert "Foto KK terpotong" in page.locator("#doc-family_card").inner_text()
-    assert "Kartu Keluarga yang utuh" in page.locator("#requested-note").inner_text()
+    expect(page.locator("#doc-family_card")).to_contain_text("Foto KK terpotong")
+    expect(page.locator("#requested-note")).to_contain_text("Kartu Keluarga yang utuh")
     fits(page)
     shoot(page, "claims/07-heir-more-documents")
     page.locator("#file-family_card").set_input_files(jpeg_file("kk-utuh.jpg", (10, 60, 140)))
     page.locator("#add-family_card button").click()
+    expect(page.locator("#claim-status.claim-status-verifying")).to_be_visible()
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.VERIFYING and Claim.objects.count() == 1
 
@@ -195,9 +206,9 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     review(staff, "family_card")
     assert claim.documents.filter(kind="family_card").latest("uploaded_at").status == DocumentStatus.VALID
     staff.locator("#verify").click()
-    breakdown = staff.locator("#breakdown").inner_text()
-    assert "20.000.000" in breakdown and "12.000.000" in breakdown and "10.000.000" in breakdown
-    assert staff.locator("#approve").count() == 0  # the verifier never sees approve
+    for amount in ("20.000.000", "12.000.000", "10.000.000"):
+        expect(staff.locator("#breakdown")).to_contain_text(amount)
+    expect(staff.locator("#approve")).to_have_count(0)  # the verifier never sees approve
     fits(staff)
     shoot(staff, "claims/08-staff-verified")
 
@@ -206,6 +217,7 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     staff_sign_in(supervisor, "supervisor")
     supervisor.goto(f"/staf/klaim/{claim.pk}/")
     supervisor.locator("#approve").click()
+    expect(supervisor.locator("#status.badge-claim-approved")).to_be_visible()
     fits(supervisor)
     shoot(supervisor, "claims/09-supervisor-approved")
 
@@ -213,20 +225,21 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     staff.reload()
     staff.locator("#id_transfer_reference").fill("BRI-TRF-20261121-0001")
     staff.locator("#record-payout").click()
+    expect(staff.locator("#status.badge-claim-paid")).to_be_visible()
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID and claim.payout.amount_idr == 42_000_000
     shoot(staff, "claims/10-staff-paid")
 
     # The heir sees it paid, with the amount, the masked account and the reference.
     page.reload()
-    assert page.locator(".claim-status-paid").is_visible()
-    payout = page.locator("#payout").inner_text()
-    assert "42.000.000" in payout and "BRI-TRF-20261121-0001" in payout and "****8901" in payout
-    assert "0123 4567 8901" not in page.locator("main").inner_text()
+    expect(page.locator(".claim-status-paid")).to_be_visible()
+    for part in ("42.000.000", "BRI-TRF-20261121-0001", "****8901"):
+        expect(page.locator("#payout")).to_contain_text(part)
+    expect(page.locator("main")).not_to_contain_text("0123 4567 8901")
     fits(page)
     shoot(page, "claims/11-heir-paid")
     page.goto("/klaim/")
-    assert claim.number in page.locator("#claims").inner_text()
+    expect(page.locator("#claims")).to_contain_text(claim.number)
     fits(page)
     shoot(page, "claims/12-heir-list")
     assert csp_errors == []
@@ -248,13 +261,15 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
     page.goto("/masuk/")
     page.locator("#id_phone").fill("0812-3456-7890")
     page.locator("main button.primary").click()
+    expect(page.locator("#id_code")).to_be_visible()
     page.locator("#id_code").fill(last_code("+6281234567890"))
     page.locator("main button.primary").click()
     page.locator("main a[href='/klaim/']").click()
+    expect(page).to_have_url(re.compile(r"/klaim/$"))
     fits(page)
     shoot(page, "claims/19-worker-claims")
     page.locator("#worker-types a[href$='jkk_medical']").click()
-    assert page.locator("#late-note").is_visible()
+    expect(page.locator("#late-note")).to_be_visible()
     accident_day = timezone.localdate() - dt.timedelta(days=5)
     page.locator("#id_event_date").fill(accident_day.isoformat())
     page.locator("#id_event_place").fill("Jl. Tebet Raya, depan pasar")
@@ -266,22 +281,23 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
     page.locator("#id_account_number").fill("9876543210")
     page.locator("#id_doc_ktp").set_input_files(jpeg_file("ktp.jpg"))
     page.locator("main button.primary").click()  # the time is missing
-    assert page.locator("#id_event_time_error").is_visible()
-    assert page.locator("#id_event_place").input_value() == "Jl. Tebet Raya, depan pasar"
-    assert page.locator("#id_account_number").input_value() == "9876543210"
+    expect(page.locator("#id_event_time_error")).to_be_visible()
+    expect(page.locator("#id_event_place")).to_have_value("Jl. Tebet Raya, depan pasar")
+    expect(page.locator("#id_account_number")).to_have_value("9876543210")
     # The photo already sent is kept: the page says so next to it, and it is not chosen again.
-    assert page.locator("#documents-held").is_visible()
-    assert "ktp.jpg" in page.locator("#id_doc_ktp_helptext").inner_text()
+    expect(page.locator("#documents-held")).to_be_visible()
+    expect(page.locator("#id_doc_ktp_helptext")).to_contain_text("ktp.jpg")
     fits(page)
     shoot(page, "claims/20-worker-form-error")
     page.locator("#id_event_time").fill("07:45")
     page.locator("#id_doc_police").set_input_files(pdf_file("polisi.pdf", "Laporan polisi"))
     page.locator("main button.primary").click()
+    expect(page.locator("#claim-status")).to_be_visible()  # filed: the claim's own page answered
     claim = Claim.objects.get(member=member)
     assert set(claim.documents.values_list("kind", flat=True)) == {"ktp", "police"}
     assert claim.reported_late and claim.traffic_accident and page.url.endswith(f"/klaim/{claim.number}/")
     page.locator("form.lang button[value=en]").click()
-    assert "What to do:" in page.locator("#claim-status").inner_text()
+    expect(page.locator("#claim-status")).to_contain_text("What to do:")
     fits(page)
     shoot(page, "claims/21-worker-status-en")
 
@@ -298,7 +314,8 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
     queue = staff.locator("#queue").inner_text()
     assert queue.index(claim.number) < queue.index(late.number)  # oldest first
     breached = staff.locator(".queue-item.breached")
-    assert breached.count() == 1 and late.number in breached.inner_text()
+    expect(breached).to_have_count(1)
+    assert late.number in breached.inner_text()
     assert "TERLAMBAT" in breached.inner_text()  # said in words, the border only adds to it
     assert "dilaporkan terlambat" in queue
     fits(staff)
@@ -317,6 +334,7 @@ def test_heir_files_without_javascript(browser, live_server, shoot, demo):
     page.goto("/klaim/ahli-waris/")
     page.locator("#id_phone").fill("0812 0000 0005")
     page.locator("main button.primary").click()
+    expect(page.locator("#id_code")).to_be_visible()
     page.locator("#id_code").fill(last_code(HEIR_PHONE))
     page.locator("main button.primary").click()
     page.locator("#id_kpj_or_nik").fill(DECEASED_NIK)
@@ -331,10 +349,12 @@ def test_heir_files_without_javascript(browser, live_server, shoot, demo):
     page.locator("#id_account_number").fill("123456")
     page.locator("#id_doc_death_cert").set_input_files(pdf_file("akta.pdf", "Akta kematian"))
     page.locator("main button.primary").click()
+    expect(page.locator("#claim-status")).to_be_visible()
     claim = Claim.objects.get()
     assert claim.heir_relationship == "child" and claim.documents.get().kind == "death_cert"
     page.locator("#file-card").set_input_files(jpeg_file("kartu.jpg"))
     page.locator("#add-card button").click()
+    expect(page.locator("#doc-card a")).to_be_visible()  # received: the page links to it
     assert claim.documents.count() == 2
     response = page.goto(page.locator("#doc-card a").get_attribute("href"))  # the claimant opens their document
     assert response.status == 200 and response.headers["content-type"] == "image/jpeg"
