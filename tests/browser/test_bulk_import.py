@@ -1,6 +1,9 @@
 """A local government uploads a messy spreadsheet, reads the report, confirms and pays the one invoice."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from contributions.models import Bill, PaymentOrder
 from core.models import User
@@ -29,18 +32,19 @@ def test_local_government_uploads_confirms_and_pays(page, shoot, tmp_path, setti
     page.goto("/masuk/")
     page.locator("#id_phone").fill("0812 0000 0004")
     page.locator("main button.primary").click()
+    expect(page.locator("#id_code")).to_be_visible()  # the code is sent before this page answers
     page.locator("#id_code").fill(last_code("+6281200000004"))
     page.locator("main button.primary").click()
+    expect(page).not_to_have_url(re.compile(r"/masuk/"))  # signed in before the next page is asked for
     page.goto("/penyantun/")
     page.get_by_role("link", name="Banyak sekaligus (spreadsheet)").click()
     page.locator("#id_file").set_input_files(str(path))
     page.get_by_role("button", name="Periksa file").click()
 
-    page.locator("#n-accepted").wait_for()
-    assert page.locator("#n-accepted").inner_text() == "2"
-    assert page.locator("#n-duplicate").inner_text() == "1"
-    assert page.locator("#n-rejected").inner_text() == "1"
-    assert "tanggal lahir" in page.locator("main").inner_text()
+    expect(page.locator("#n-accepted")).to_have_text("2")
+    expect(page.locator("#n-duplicate")).to_have_text("1")
+    expect(page.locator("#n-rejected")).to_have_text("1")
+    expect(page.locator("main")).to_contain_text("tanggal lahir")
     shoot(page, "bulk/01-report")
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
@@ -48,12 +52,13 @@ def test_local_government_uploads_confirms_and_pays(page, shoot, tmp_path, setti
     assert Member.objects.count() == 0
 
     page.get_by_role("button", name="Daftarkan pekerja yang diterima dan buat tagihan").click()
+    expect(page.locator("#va-number")).to_be_visible()  # the invoice page: registered and billed
     order = PaymentOrder.objects.get()
     assert order.lines.count() == 2 and order.amount_idr == 16_800 + 36_800  # APBD: no discount
     shoot(page, "bulk/02-invoice")
     page.get_by_role("link", name="simulator").click()
     page.locator("form.sim-order.current button[type=submit]").click()
-    assert "Pembayaran diterima" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Pembayaran diterima")
     assert Bill.objects.filter(status="paid").count() == 2
     assert set(Member.objects.values_list("status", flat=True)) == {"active"}
 
@@ -77,17 +82,19 @@ def test_the_confirmation_job_is_followed_on_the_page_until_the_invoice(page, sh
     page.goto("/masuk/")
     page.locator("#id_phone").fill("0812 0000 0004")
     page.locator("main button.primary").click()
+    expect(page.locator("#id_code")).to_be_visible()
     page.locator("#id_code").fill(last_code("+6281200000004"))
     page.locator("main button.primary").click()
+    expect(page).not_to_have_url(re.compile(r"/masuk/"))
     page.goto("/penyantun/impor/")
     page.locator("#id_file").set_input_files(str(path))
     page.get_by_role("button", name="Periksa file").click()
     page.get_by_role("button", name="Daftarkan pekerja yang diterima dan buat tagihan").click()
 
-    assert "Sedang mendaftarkan pekerja" in page.locator("#import-status").inner_text()
+    expect(page.locator("#import-status")).to_contain_text("Sedang mendaftarkan pekerja")
     shoot(page, "bulk/03-registering")
     assert len(queued) == 1 and Member.objects.count() == 0
     bulk_import_commit_job(import_id=queued[0][0], actor_id=queued[0][1])  # the worker gets to it
-    page.get_by_role("link", name="Lihat tagihan").wait_for(timeout=10_000)  # the page noticed by itself
+    expect(page.get_by_role("link", name="Lihat tagihan")).to_be_visible()  # the page noticed by itself
     assert Member.objects.count() == 1 and PaymentOrder.objects.get().lines.count() == 1
     shoot(page, "bulk/04-registered")

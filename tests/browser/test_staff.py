@@ -1,8 +1,10 @@
 """Staff sign in with username, password and TOTP, then read the notification outbox."""
 
+import re
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from playwright.sync_api import expect
 
 from core.models import JobRun, OutboxMessage, Role, User
 from tests.core.helpers import totp_code
@@ -29,14 +31,17 @@ def test_staff_sign_in_with_totp_and_outbox(page, shoot):
     shoot(page, "staff/01-sign-in")
     page.locator("main form button[type=submit]").first.click()
     # A wrong TOTP code is refused; the right one lets the staff member in.
+    expect(page.locator("input[name=code]")).to_be_visible()
     page.locator("input[name=code]").fill("000000" if _code() != "000000" else "111111")
     page.locator("main form button[type=submit]").first.click()
-    assert page.locator("input[name=code]").is_visible()
+    expect(page.locator("#id_code_error")).to_be_visible()  # refused: asked again
+    expect(page.locator("input[name=code]")).to_be_visible()
     page.locator("input[name=code]").fill(_code())
     shoot(page, "staff/02-totp")
     page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("input[name=code]")).to_have_count(0)  # signed in before the next page is asked for
     page.goto("/staf/kotak-keluar/")
-    assert "Selamat datang KPJ 12345678901" in page.locator(".outbox").inner_text()
+    expect(page.locator(".outbox")).to_contain_text("Selamat datang KPJ 12345678901")
     shoot(page, "staff/03-outbox")
 
     # Last night's scheduled jobs, without reading logs.
@@ -46,10 +51,10 @@ def test_staff_sign_in_with_totp_and_outbox(page, shoot):
     JobRun.objects.create(job="outbox.retry", status="failed", errors="Traceback …\nConnectionError: sms gateway")
     page.goto("/staf/")
     page.get_by_role("link", name="Jalannya tugas terjadwal").click()
-    overview = page.locator("table.jobs").inner_text()
-    assert "Peserta nonaktif setelah 3 bulan tidak membayar" in overview and "Belum pernah berjalan" in overview
+    for text in ("Peserta nonaktif setelah 3 bulan tidak membayar", "Belum pernah berjalan"):
+        expect(page.locator("table.jobs")).to_contain_text(text)
     page.locator("details summary", has_text="Kesalahan").first.click()
-    assert "ConnectionError: sms gateway" in page.locator("pre.errors").first.inner_text()
+    expect(page.locator("pre.errors").first).to_contain_text("ConnectionError: sms gateway")
     shoot(page, "staff/04-job-runs")
 
 
@@ -61,14 +66,15 @@ def test_staff_without_totp_must_set_it_up(page):
     page.locator("input[name=login]").fill("baru")
     page.locator("input[name=password]").fill("a-long-test-password")
     page.locator("main form button[type=submit]").first.click()
+    expect(page).not_to_have_url(re.compile("/akun/login/"))  # signed in by password before the next page
     page.goto("/staf/kotak-keluar/")
     # allauth asks for the password once more before showing the TOTP set-up page.
     assert "totp%2Factivate" in page.url or "/akun/2fa/totp/activate/" in page.url
     if "reauthenticate" in page.url:
         page.locator("input[name=password]").fill("a-long-test-password")
         page.locator("main form button[type=submit]").first.click()
-    assert "/akun/2fa/totp/activate/" in page.url
-    assert page.locator("input[name=code]").is_visible()
+    expect(page).to_have_url(re.compile("/akun/2fa/totp/activate/"))
+    expect(page.locator("input[name=code]")).to_be_visible()
 
 
 def test_staff_reads_a_member_account_and_the_reconciliation(page, shoot, registration_data, worker_user):
@@ -92,16 +98,18 @@ def test_staff_reads_a_member_account_and_the_reconciliation(page, shoot, regist
     page.locator("input[name=login]").fill("supervisor")
     page.locator("input[name=password]").fill("a-long-test-password")
     page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("input[name=code]")).to_be_visible()  # the code is taken once its form is there
     page.locator("input[name=code]").fill(_code())
     page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("input[name=code]")).to_have_count(0)  # signed in before the next page is asked for
     page.goto("/staf/peserta/")
     page.locator("#q").fill(member.kpj)
     page.locator("main form button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text(member.nik)  # authorised staff see the full NIK
     text = page.locator("main").inner_text()
-    assert member.nik in text  # authorised staff see the full NIK
     assert text.count("Dialokasikan ke satu bulan") == 3
     shoot(page, "staff/04-member-account")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.goto("/staf/rekonsiliasi/")
-    assert "Seimbang sampai ke rupiah" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Seimbang sampai ke rupiah")
     shoot(page, "staff/05-reconciliation")
