@@ -39,6 +39,7 @@ def test_sponsor_registers_two_workers_and_pays_for_both(page, shoot):
     page.get_by_role("link", name="Lindungi pekerja di sekitar Anda (SERTAKAN)").click()
     page.locator("#id_phone").fill("0813 1111 2222")
     page.locator("main button.primary").click()
+    expect(page.locator("#id_code")).to_be_visible()  # the code is sent before this page answers
     page.locator("#id_code").fill(last_code("+6281311112222"))
     page.locator("main button.primary").click()
     page.locator("#id_name").fill("Ibu Ani")
@@ -56,18 +57,20 @@ def test_sponsor_registers_two_workers_and_pays_for_both(page, shoot):
     for member in members:
         assert member.kpj in text and member.nik not in text and member.full_name not in text
     # Both are awaiting their first payment, so both are ticked.
-    assert page.locator("input[name=members]:checked").count() == 2
+    expect(page.locator("input[name=members]:checked")).to_have_count(2)
     page.locator("label", has=page.locator("input[name=months][value='3']")).click()
     shoot(page, "sponsor/02-dashboard")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("button", name="Bayar untuk pekerja yang dipilih").click()
 
+    expect(page.locator("#va-number")).to_be_visible()  # the order page: the order exists
     order = PaymentOrder.objects.get()
-    assert order.lines.count() == 2 and page.locator("#va-number").inner_text().strip() == order.va_number
+    assert order.lines.count() == 2
+    expect(page.locator("#va-number")).to_have_text(order.va_number)
     shoot(page, "sponsor/03-order")
     page.get_by_role("link", name="simulator").click()
     page.locator("form.sim-order.current button[type=submit]").click()
-    assert "Pembayaran diterima" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Pembayaran diterima")
     assert Bill.objects.filter(status="paid").count() == 6
     page.goto("/penyantun/")
     assert page.locator("main").inner_text().count("Aktif") == 2
