@@ -273,6 +273,11 @@ def _rate_limit_hit(key: str, limit: int, window_seconds: int) -> bool:
     return count > limit
 
 
+def rate_limit_hit(*, key: str, limit: int, window_seconds: int) -> bool:
+    """The shared fixed-window counter, for other apps' throttles (identity checks, membership claims)."""
+    return _rate_limit_hit(key, limit, window_seconds)
+
+
 def phone_code_request(*, phone: str, ip_address: str | None, channel: str = Channel.SMS) -> PhoneCode:
     """Creates a one-time code for the phone and queues it through the outbox. Rate-limited per phone and IP."""
     last = PhoneCode.objects.filter(phone=phone).order_by("-created_at").first()

@@ -40,6 +40,7 @@ from enrollment.models import (
     MemberStatus,
     Occupation,
     RegistrationChannel,
+    MemberInvitation,
     Sponsor,
     Sponsorship,
 )
@@ -296,8 +297,9 @@ def _write_batch(bulk: BulkImport, batch: list[tuple], done: int, expected: int)
 
 def _classify(bulk: BulkImport) -> None:
     """Set-based verdicts over the whole file, in the order a person would give them: a later row with a NIK or
-    phone number seen in an earlier accepted row is a duplicate; a NIK that is already a member's is attached to
-    this sponsor instead; a phone number that already belongs to a member is refused."""
+    phone number seen in an earlier accepted row is a duplicate; the uploader's own phone number is refused (a
+    worker signs in with their own); a NIK that is already a member's is attached to this sponsor instead; a phone
+    number that already belongs to a member is refused."""
     rows = BulkImportRow.objects.filter(bulk_import=bulk)
     for column in ("nik_index", "phone"):
         later = (rows.filter(status=BulkRowStatus.ACCEPTED)
@@ -358,6 +360,10 @@ def bulk_import_commit_job(*, import_id: int, actor_id: int) -> BulkImport:
 
 
 def bulk_import_commit(*, import_id: int, actor) -> BulkImport:
+    own = {str(user.phone) for user in (bulk.sponsor.user, bulk.created_by) if user.phone}
+    rows.filter(status=BulkRowStatus.ACCEPTED, phone__in=own).update(
+        status=BulkRowStatus.REJECTED, reasons=[_("This is your own phone number. Please enter the worker's own "
+                                                  "number: they sign in with it.")])
     """Registers every accepted row and asks existing members to accept the sponsor, all in one transaction, then
     issues one invoice (workers × months). Set-based, in batches of rows: users, members, audit events, first bills
     and the invoice lines are bulk statements, not a query per worker. Nothing is half-done: any failure leaves no
@@ -415,7 +421,9 @@ def _refuse_changed_rows(accepted) -> None:
 def _register_batch(bulk: BulkImport, batch: list, actor, today: dt.date) -> int:
     """Users (new ones without a password: they sign in by phone code), members, their audit events, the
     sponsorships and the welcome SMS for one batch of rows, each as one bulk statement. Phone numbers were checked
-    and put in E.164 when the file was read, so they are written as they are."""
+    and put in E.164 when the file was read, so they are written as they are. A phone number that already has an
+    account (a sponsor's, an agent's, an heir's) gives a member without an account: its owner claims it with the NIK
+    and birth date (services.member_claim), nobody finds a stranger's membership in their account."""
     from core.models import User
     from core.services import audit_events_record_many, notifications_enqueue_many
 
@@ -425,12 +433,12 @@ def _register_batch(bulk: BulkImport, batch: list, actor, today: dt.date) -> int
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT phone, id FROM {User._meta.db_table} "  # noqa: S608
                        f"WHERE phone IN ({', '.join(['%s'] * len(phones))})", phones)
-        users = dict(cursor.fetchall())
-    new_phones = [phone for phone in phones if phone not in users]
+        taken = dict(cursor.fetchall())
+    new_phones = [phone for phone in phones if phone not in taken]
     new_ids = insert_rows(User, ("username", "phone", "language", "password"),
                           [(f"p{phone.lstrip('+')}", phone, "id", f"!{secrets.token_urlsafe(30)}")  # unusable
                            for phone in new_phones], returning_pk=True, prepared=("phone",))
-    users.update(zip(new_phones, new_ids, strict=True))
+    users = dict(zip(new_phones, new_ids, strict=True))  # only the new accounts: never an existing one
     occupations = _occupation_ids()
     ecosystems = {o.code: ecosystem_for(channel=RegistrationChannel.BULK, sponsor=bulk.sponsor, occupation=o)
                   for o in Occupation.objects.all()}
@@ -440,7 +448,7 @@ def _register_batch(bulk: BulkImport, batch: list, actor, today: dt.date) -> int
     fields = ("user", "kpj", "nik_ciphertext", "nik_index", "full_name", "birth_place", "birth_date", "gender",
               "phone", "village", "address_line", "occupation", "income_base_idr", "has_jht", "funding_source",
               "status", "channel", "ecosystem", "billing_start", "consent_version", "consented_at")
-    rows = [(users[phone], kpj, d["nik"], index, " ".join(d["name"].split()).upper(), d["birth_place"].strip(),
+    rows = [(users.get(phone), kpj, d["nik"], index, " ".join(d["name"].split()).upper(), d["birth_place"].strip(),
              dt.date.fromisoformat(d["birth_date"]), d["gender"], phone, d["village"], d["address"].strip(),
              occupations[d["occupation"]], d["income"], d["jht"], bulk.sponsor.funding_source,
              MemberStatus.REGISTERED, RegistrationChannel.BULK, ecosystems[d["occupation"]], billing_start,
@@ -578,3 +586,10 @@ def report_rows(bulk: BulkImport) -> Iterator[list[str]]:
         if masked is None:  # checked before masks were kept with the row
             masked = nik_mask(nik_decrypt(cipher)) if cipher else ""
         yield [str(number), str(labels[status]), " ".join(reasons), masked, name or "", kpj or ""]
+    # One text per sponsor and member a day, as for a single registration (enrollment.services.member_invite).
+    today, sender = timezone.localdate(), bulk.sponsor.user_id
+    invited = set(MemberInvitation.objects.filter(sender_id=sender, day=today, member__in=members)
+                  .values_list("member_id", flat=True))
+    members = [m for m in members if m.pk not in invited]
+    MemberInvitation.objects.bulk_create([MemberInvitation(sender_id=sender, member=m, day=today) for m in members],
+                                         ignore_conflicts=True)

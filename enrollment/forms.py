@@ -75,6 +75,29 @@ class IdentityForm(forms.Form):
 
 
 def _region_choices(parent_code, placeholder):
+class ClaimForm(forms.Form):
+    """Claiming a membership someone else registered: the NIK and date of birth, as on the KTP."""
+
+    nik = forms.CharField(
+        label=_("NIK (16 digits on your KTP)"), max_length=24,
+        error_messages={"required": _("Please enter your NIK.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"), input_formats=DATE_INPUT_FORMATS,
+        help_text=_("As on your KTP, for example 17-08-1990"),
+        error_messages={"required": _("Please enter your date of birth."),
+                        "invalid": _("Please write the date as day-month-year, for example 17-08-1990.")},
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    )
+
+    def clean_nik(self):
+        digits = "".join(ch for ch in self.cleaned_data["nik"] if ch.isdigit())
+        if len(digits) != 16:
+            raise forms.ValidationError(_("NIK must be exactly 16 digits."))
+        return digits
+
+
     return [("", placeholder)] + [(r.code, r.name) for r in region_children(parent_code=parent_code)]
 
 

@@ -247,6 +247,22 @@ class Sponsorship(models.Model):
         return self.confirmed_at is not None and self.ended_at is None
 
 
+class MemberInvitation(models.Model):
+    """A text sent to an existing member because a sponsor or agent named their NIK. At most one per sender, member
+    and day (decisions.md, R): trying the same NIK again must not let anyone text a member over and over."""
+
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sender", "member", "day"], name="member_invitation_daily")]
+
+    def __str__(self) -> str:
+        return f"{self.sender_id} -> {self.member_id} {self.day}"
+
+
 class BulkImport(models.Model):
     """A spreadsheet of workers a sponsor (often a local government) registers and pays for at once."""
 

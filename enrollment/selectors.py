@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from contributions.tariffs import Quote, tariff_quote
+from core.nik import nik_blind_index
 from ecosystems.selectors.scope import staff_scope
 from enrollment.models import BulkImport, BulkImportRow, Member, MemberStatus
 
@@ -14,6 +15,18 @@ def member_for_user(*, user) -> Member | None:
     if not user.is_authenticated:
         return None
     return Member.objects.select_related("occupation", "village__parent__parent__parent").filter(user=user).first()
+
+
+def member_claimable_exists(*, user, nik: str | None = None) -> bool:
+    """Whether a membership someone else registered with this account's phone number waits for its owner to claim
+    it (optionally: under this NIK). Tells the phone's holder only that something waits, nothing about whom."""
+    if not user.is_authenticated or not user.phone:
+        return False
+    waiting = Member.objects.filter(user__isnull=True, phone=user.phone)
+    if nik is not None:
+        digits = "".join(ch for ch in nik if ch.isdigit())
+        waiting = waiting.filter(nik_index=nik_blind_index(digits))
+    return waiting.exists()
 
 
 def coverage_status(*, member: Member):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from core.nik import nik_blind_index
 from core.views import client_ip, signin_phone
 from ecosystems.models import Ecosystem
 from ecosystems.selectors import region_get, region_path
@@ -17,6 +18,7 @@ from enrollment.models import Member, Occupation
 from enrollment.services import RegistrationData, member_register
 
 RECHECK = "registration_recheck"
+CHECKED = "registration_nik_checked"  # blind indexes of the NIKs this session already counted against the limits
 
 
 def register_start(request):
@@ -45,6 +47,23 @@ def _registration_guard(request, step_name):
     return None
 
 
+def _identity_check_allowed(request) -> bool:
+    """A NIK typed on the identity step is looked up (is it registered?) only within the limits per session, phone
+    and IP. Answers are stored only after this, so later steps re-check only NIKs that were counted."""
+    digits = "".join(ch for ch in request.POST.get("nik", "") if ch.isdigit())
+    if len(digits) != 16:
+        return True  # the form refuses it before any look-up
+    index = nik_blind_index(digits)
+    checked = request.session.get(CHECKED, [])
+    if index in checked:
+        return True
+    if not services.identity_check_allow(session_key=request.session.session_key or "",
+                                         phone=str(request.user.phone), ip_address=client_ip(request)):
+        return False
+    request.session[CHECKED] = [*checked[-2:], index]
+    return True
+
+
 def _step(request, step_name, template, extra=None):
     guard = _registration_guard(request, step_name)
     if guard:
@@ -52,7 +71,12 @@ def _step(request, step_name, template, extra=None):
     step = wizard.STEP_BY_NAME[step_name]
     previous, following = wizard.neighbours(step_name)
     action = request.POST.get("action", "next")
-    if request.method == "POST" and action in ("back", "refresh"):
+    refusal = None
+    if request.method == "POST" and step_name == "identity" and not _identity_check_allowed(request):
+        form = step.form_class(initial=request.POST.dict())  # nothing typed is lost; nothing is looked up
+        refusal = _("You have checked many NIKs in a short time. To protect everyone's data, please try again in "
+                    "an hour.")
+    elif request.method == "POST" and action in ("back", "refresh"):
         wizard.save_answers(request.session, step_name, request.POST)
         if action == "back" and previous:
             return redirect(previous.url_name)
@@ -64,13 +88,20 @@ def _step(request, step_name, template, extra=None):
             for warning in getattr(form, "warnings", []):
                 messages.warning(request, warning)
             return redirect(following.url_name)
+        if getattr(form, "nik_registered", False) and selectors.member_claimable_exists(
+                user=request.user, nik=form.cleaned_data.get("nik") or request.POST.get("nik", "")):
+            # Someone registered this NIK with this phone number for its owner: claiming it is the way in.
+            messages.info(request, _("This NIK was registered for you with this phone number by someone else (a "
+                                     "sponsor, agent or employer). Confirm your date of birth to see your "
+                                     "membership."))
+            return redirect("enrollment:claim")
     elif request.session.pop(RECHECK, None) == step_name:
         form = wizard.bound_form(request.session, step_name)
         form.is_valid()
     else:
         form = step.form_class(initial=wizard.answers(request.session, step_name))
     context = {"form": form, "step_number": wizard.STEPS.index(step) + 2, "step_total": len(wizard.STEPS) + 1,
-               "previous": previous}
+               "previous": previous, "refusal": refusal}
     context.update(extra(request) if extra else {})
     return render(request, template, context)
 
@@ -78,7 +109,34 @@ def _step(request, step_name, template, extra=None):
 @sensitive_post_parameters("nik")
 @login_required
 def identity(request):
-    return _step(request, "identity", "enrollment/step_identity.html")
+    return _step(request, "identity", "enrollment/step_identity.html",
+                 extra=lambda r: {"claim_waiting": selectors.member_claimable_exists(user=r.user)})
+
+
+@sensitive_post_parameters("nik")
+@login_required
+def claim(request):
+    """A worker someone else registered takes the membership into the account of the phone it was registered with:
+    signed in by a code to that phone, they confirm the NIK and date of birth (services.member_claim)."""
+    if hasattr(request.user, "member"):
+        messages.info(request, _("You are already registered. Here is your membership."))
+        return redirect("enrollment:member-home")
+    typed = wizard.answers(request.session, "identity")
+    form = forms.ClaimForm(request.POST or None, initial={k: typed.get(k, "") for k in ("nik", "birth_date")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_claim(user=request.user, nik=form.cleaned_data["nik"],
+                                           birth_date=form.cleaned_data["birth_date"],
+                                           ip_address=client_ip(request))
+        except services.ClaimRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            wizard.clear(request.session)
+            messages.success(request, _("Your membership is now in your account. Your participant number (KPJ) is "
+                                        "%(kpj)s.") % {"kpj": member.kpj})
+            return redirect("enrollment:member-home")
+    return render(request, "enrollment/claim.html", {
+        "form": form, "waiting": selectors.member_claimable_exists(user=request.user)})
 
 
 @login_required
@@ -159,7 +217,9 @@ def _own_member(request) -> Member:
 def member_home(request):
     member = selectors.member_for_user(user=request.user)
     if member is None:
-        return redirect("enrollment:identity")
+        # A membership someone registered with this phone number waits to be claimed; otherwise register.
+        waiting = selectors.member_claimable_exists(user=request.user)
+        return redirect("enrollment:claim" if waiting else "enrollment:identity")
     return render(request, "enrollment/member_home.html", {
         "member": member, "coverage": selectors.coverage_status(member=member),
         "quote": selectors.member_monthly_quote(member=member, month=timezone.localdate()),

@@ -290,6 +290,13 @@ OTP_MAX_ATTEMPTS = 5
 OTP_REQUESTS_PER_PHONE_PER_HOUR = env.int("OTP_REQUESTS_PER_PHONE_PER_HOUR", default=5)
 OTP_REQUESTS_PER_IP_PER_HOUR = env.int("OTP_REQUESTS_PER_IP_PER_HOUR", default=30)
 OTP_RESEND_AFTER_SECONDS = env.int("OTP_RESEND_AFTER_SECONDS", default=60)
+# NIK look-ups on self-registration's identity step, counted in the same shared cache (decisions.md, X)
+IDENTITY_CHECKS_PER_SESSION_PER_HOUR = env.int("IDENTITY_CHECKS_PER_SESSION_PER_HOUR", default=10)
+IDENTITY_CHECKS_PER_PHONE_PER_HOUR = env.int("IDENTITY_CHECKS_PER_PHONE_PER_HOUR", default=10)
+IDENTITY_CHECKS_PER_IP_PER_HOUR = env.int("IDENTITY_CHECKS_PER_IP_PER_HOUR", default=100)
+# Claiming a membership someone else registered (NIK + birth date after phone sign-in)
+MEMBER_CLAIM_TRIES_PER_HOUR = env.int("MEMBER_CLAIM_TRIES_PER_HOUR", default=5)
+MEMBER_CLAIM_TRIES_PER_IP_PER_HOUR = env.int("MEMBER_CLAIM_TRIES_PER_IP_PER_HOUR", default=30)
 
 # BPU age limits at registration: the real ceiling is not settled (DOMAIN.md marks it open).
 BPU_MIN_AGE = env.int("BPU_MIN_AGE", default=15)

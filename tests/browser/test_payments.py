@@ -35,7 +35,7 @@ def test_member_pays_three_months_by_virtual_account(page, shoot, registration_d
     page.locator("main").get_by_role("link", name="Bayar sekarang").click()
     page.locator("label", has=page.locator("input[name=months][value='3']")).click()
     # With JavaScript the breakdown follows the choice; wait for three months to be listed.
-    page.locator("#preview tbody tr").nth(2).wait_for()
+    expect(page.locator("#preview tbody tr").nth(2)).to_be_visible()
     months = [timezone.localdate().replace(day=1)]
     for _ in range(2):
         nxt = months[-1].replace(day=28) + timezone.timedelta(days=4)

@@ -9,7 +9,6 @@ from core.models import AuditEvent, OutboxMessage, User
 from enrollment.models import Member, RegistrationChannel, Sponsorship
 from enrollment.selectors import sponsor_workers
 from enrollment.services import (
-    SponsorRequestPending,
     member_register,
     sponsor_become,
     sponsor_register_worker,
@@ -40,9 +39,8 @@ def test_sponsor_registers_a_worker_who_is_paid_for_by_a_donor(sponsor, registra
 
 def test_an_existing_member_must_confirm_before_the_sponsor_sees_anything(sponsor, registration_data, worker_user):
     existing = member_register(data=registration_data(), user=worker_user, actor=worker_user)
-    with pytest.raises(SponsorRequestPending):
-        sponsor_register_worker(sponsor=sponsor, data=registration_data(phone="+6285700000000"),
-                                relationship="regular_vendor")
+    assert sponsor_register_worker(sponsor=sponsor, data=registration_data(phone="+6285700000000"),
+                                   relationship="regular_vendor") is None
     assert Member.objects.count() == 1
     assert sponsor_workers(sponsor=sponsor) == []
     request = Sponsorship.objects.get(member=existing)
