@@ -62,7 +62,7 @@ def register_trader(request):
 
     def forms_for(**kwargs):
         return on_behalf_forms(contact_class=WorkerContactForm, refresh_url=reverse("agents:register"),
-                               ask_ecosystem=False, **kwargs)
+                               ask_ecosystem=False, check_registered=False, **kwargs)
 
     if request.method == "POST" and request.POST.get("action") == "refresh":
         forms = forms_for(initial=request.POST.dict())
@@ -70,16 +70,18 @@ def register_trader(request):
         forms = forms_for(data=request.POST)
         if forms.is_valid():
             try:
-                member = agent_register_trader(agent=agent, data=forms.data(), ip_address=client_ip(request))
+                agent_register_trader(agent=agent, data=forms.data(), ip_address=client_ip(request))
             except ValidationError as exc:
                 for error in forms.add_service_errors(exc):
                     messages.error(request, error)
             else:
                 request.session[LAST_PLACE] = {k: request.POST.get(k, "") for k in
                                                ("province", "regency", "district", "village", "occupation")}
-                messages.success(request, _("%(name)s is registered with participant number %(kpj)s.") % {
-                    "name": member.masked_name, "kpj": member.kpj})
-                return redirect(f"{reverse('agents:cash')}?kpj={member.kpj}")
+                # The same answer whether the NIK was new or already a member's: an agent cannot test NIKs.
+                messages.success(request, _("Thank you. The trader gets a text message about it. To record their "
+                                            "cash, use the participant number (KPJ) in that message or on their "
+                                            "card."))
+                return redirect("agents:cash")
     else:
         forms = forms_for(initial=_starting_place(request, agent))
     return render(request, "enrollment/register_on_behalf.html", {

@@ -110,7 +110,7 @@ class PartnerMembersView(PartnerView):
         data = PartnerRegistrationIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        user = worker_account_for_phone(phone=v["phone"])
+        user = worker_account_for_phone(phone=v["phone"], actor=request.user)  # None: the worker claims it later
         member = member_register(
             data=RegistrationData(
                 nik=v["nik"], full_name=v["full_name"], birth_place=v["birth_place"], birth_date=v["birth_date"],

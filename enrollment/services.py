@@ -23,6 +23,7 @@ from core.services import (
     audit_events_record_many,
     notification_enqueue,
     phone_user_get_or_create,
+    rate_limit_hit,
 )
 from core.sql import chunks, placeholders
 from ecosystems.models import Region, RegionLevel
@@ -30,6 +31,7 @@ from ecosystems.services.assignment import ecosystem_for
 from enrollment.models import (
     Agent,
     Member,
+    MemberInvitation,
     MemberStatus,
     Occupation,
     Partner,
@@ -92,8 +94,10 @@ def identity_errors(
     return errors, check.warnings
 
 
-def _validate(data: RegistrationData) -> tuple[dict[str, list[str]], Region | None, Occupation | None]:
-    errors, _warnings = identity_errors(nik=data.nik, birth_date=data.birth_date, gender=data.gender)
+def _validate(data: RegistrationData, *, check_registered: bool = True,
+              ) -> tuple[dict[str, list[str]], Region | None, Occupation | None]:
+    errors, _warnings = identity_errors(nik=data.nik, birth_date=data.birth_date, gender=data.gender,
+                                        check_registered=check_registered)
     if not data.full_name.strip():
         errors["full_name"] = [_("Please enter your name as written on your KTP.")]
     village = Region.objects.filter(code=data.village_code, level=RegionLevel.VILLAGE).first()
@@ -298,16 +302,105 @@ def partner_key_revoke(*, key_id: int, actor: User | None) -> None:
             audit_event_record(actor=actor, action="partner_key.revoked", obj=key)
 
 
-def worker_account_for_phone(*, phone: str) -> User:
-    """The account a worker registered by someone else will sign in with; refused if that phone is a staff
-    account or already belongs to a member."""
-    try:
-        user, _new = phone_user_get_or_create(phone=phone)
-    except PhoneSignInRefused:
-        raise ValidationError({"phone": [_("This number cannot be used for a member.")]}) from None
-    if hasattr(user, "member"):
+def worker_phone_check(*, phone: str, actor: User | None) -> User | None:
+    """The refusals for a worker's phone number given by someone else (sponsor, agent, bulk file, partner), checked
+    before anything about the NIK so that the answer never depends on whether the NIK is a member's. Returns the
+    account that already has this number, if any."""
+    if actor is not None and actor.phone and str(actor.phone) == phone:
+        raise ValidationError({"phone": [_("This is your own phone number. Please enter the worker's own number: "
+                                           "they sign in with it.")]})
+    user = User.objects.filter(phone=phone).first()
+    if user is not None and (user.is_portal_staff or user.is_staff or not user.is_active):
+        raise ValidationError({"phone": [_("This number cannot be used for a member.")]})
+    if (user is not None and hasattr(user, "member")) or Member.objects.filter(phone=phone).exists():
         raise ValidationError({"phone": [_("This phone number already belongs to a member.")]})
     return user
+
+
+def worker_account_for_phone(*, phone: str, actor: User | None = None) -> User | None:
+    """The account a worker registered by someone else signs in with. A number no account has gets a new account
+    without a password: only whoever holds the phone can sign in to it. A number that already has an account (a
+    sponsor's, an agent's, an heir's) gets no account at all: the membership waits until the phone's owner claims
+    it with the NIK and birth date (member_claim), so nobody finds a stranger's membership in their account."""
+    if worker_phone_check(phone=phone, actor=actor) is not None:
+        return None
+    try:
+        user, created = phone_user_get_or_create(phone=phone)
+    except PhoneSignInRefused:
+        raise ValidationError({"phone": [_("This number cannot be used for a member.")]}) from None
+    return user if created else None  # an account made a moment ago by its owner is theirs, not ours to fill
+
+
+class ClaimRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def member_claim(*, user: User, nik: str, birth_date: dt.date, ip_address: str | None = None) -> Member:
+    """A worker registered by someone else (sponsor, agent, bulk file, partner) takes the membership into their own
+    account. The proof: signed in by a code sent to the member's phone number, plus the NIK and date of birth. Every
+    refusal has the same message, so a try tells nothing about a NIK; tries are limited per account and per IP."""
+    not_found = ClaimRefused(_("We found no membership waiting for this phone number with this NIK and date of "
+                               "birth. Please check both, or ask your branch office."))
+    if rate_limit_hit(key=f"claim:user:{user.pk}", limit=settings.MEMBER_CLAIM_TRIES_PER_HOUR,
+                      window_seconds=3600) or (
+        ip_address and rate_limit_hit(key=f"claim:ip:{ip_address}", limit=settings.MEMBER_CLAIM_TRIES_PER_IP_PER_HOUR,
+                                      window_seconds=3600)):
+        raise ClaimRefused(_("Too many tries. Please try again in an hour."))
+    digits = nik_check(nik).nik
+    member = None
+    if digits and user.phone and not (user.is_portal_staff or user.is_staff):
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).first()  # one claim at a time per account
+            candidate = Member.objects.select_for_update().filter(nik_index=nik_blind_index(digits)).first()
+            if (candidate is not None and candidate.user_id is None and str(candidate.phone) == str(user.phone)
+                    and candidate.birth_date == birth_date and not Member.objects.filter(user=user).exists()):
+                candidate.user = user
+                candidate.save(update_fields=["user", "updated_at"])
+                audit_event_record(actor=user, action="member.claimed", obj=candidate,
+                                   changes={"kpj": candidate.kpj, "user": user.pk}, ip_address=ip_address)
+                member = candidate
+    if member is None:
+        audit_event_record(actor=user, action="member.claim_refused", obj=user, ip_address=ip_address)
+        raise not_found
+    return member
+
+
+def identity_check_allow(*, session_key: str, phone: str, ip_address: str | None) -> bool:
+    """Counts one NIK look-up from self-registration against the limits per session, phone and IP (settings
+    IDENTITY_CHECKS_PER_*_PER_HOUR); False once any of them is over, so the NIK is not looked up."""
+    limits = [(f"idcheck:session:{session_key}", settings.IDENTITY_CHECKS_PER_SESSION_PER_HOUR),
+              (f"idcheck:phone:{phone}", settings.IDENTITY_CHECKS_PER_PHONE_PER_HOUR)]
+    if ip_address:
+        limits.append((f"idcheck:ip:{ip_address}", settings.IDENTITY_CHECKS_PER_IP_PER_HOUR))
+    over = [rate_limit_hit(key=key, limit=limit, window_seconds=3600) for key, limit in limits]  # count every one
+    return not any(over)
+
+
+def member_invite(*, sender: User, member: Member, body: str, purpose: str) -> bool:
+    """Texts an existing member on behalf of a sponsor or agent who named their NIK, at most once per sender, member
+    and day (a row per day, unique in the database). True when the text was queued."""
+    with transaction.atomic():
+        _row, created = MemberInvitation.objects.get_or_create(sender=sender, member=member,
+                                                               day=timezone.localdate())
+        if created:
+            notification_enqueue(channel=Channel.SMS, recipient=str(member.phone), purpose=purpose, body=body)
+        return created
+
+
+def _on_behalf_checks(*, data: RegistrationData, actor: User) -> Member | None:
+    """Everything about the answers is checked first, the same way whether or not the NIK is a member's; then the
+    existing member, if any (decisions.md, R: the person registering learns nothing from the answer)."""
+    errors, _village, _occupation = _validate(data, check_registered=False)
+    try:
+        worker_phone_check(phone=data.phone, actor=actor)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    digits = nik_check(data.nik).nik or ""
+    return Member.objects.filter(nik_index=nik_blind_index(digits)).first()
 
 
 def sponsor_become(*, user: User, name: str) -> Sponsor:
@@ -319,31 +412,25 @@ def sponsor_become(*, user: User, name: str) -> Sponsor:
         return sponsor
 
 
-class SponsorRequestPending(Exception):
-    """The NIK belongs to an existing member: the sponsorship waits for that member's confirmation."""
-
-
 def sponsor_register_worker(
     *, sponsor: Sponsor, data: RegistrationData, relationship: str, ip_address: str | None = None
-) -> Member:
-    """Registers a worker near the sponsor, paid by the sponsor (funding: donor). If the NIK is already a member,
-    nothing is registered or revealed: the member is asked to confirm the sponsor (SponsorRequestPending)."""
-    digits = nik_check(data.nik).nik
-    existing = Member.objects.filter(nik_index=nik_blind_index(digits)).first() if digits else None
-    if existing is not None:
-        with transaction.atomic():
-            Sponsorship.objects.get_or_create(sponsor=sponsor, member=existing, ended_at=None,
-                                              defaults={"relationship": relationship})
-            audit_event_record(actor=sponsor.user, action="sponsorship.requested", obj=existing,
-                               changes={"sponsor": sponsor.pk})
-            notification_enqueue(
-                channel=Channel.SMS, recipient=str(existing.phone), purpose="sponsorship",
-                body=_("%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU "
-                       "portal to accept or decline.") % {"name": sponsor.name},
-            )
-        raise SponsorRequestPending()
+) -> Member | None:
+    """Registers a worker near the sponsor, paid by the sponsor (funding: donor), and returns the member. If the
+    NIK is already a member's, nothing is registered or revealed and None is returned: the member is asked to accept
+    the sponsor (one text per sponsor and member a day). The sponsor's page answers the same in both cases."""
     with transaction.atomic():
-        user = worker_account_for_phone(phone=data.phone)
+        existing = _on_behalf_checks(data=data, actor=sponsor.user)
+        if existing is not None:
+            request, _created = Sponsorship.objects.get_or_create(sponsor=sponsor, member=existing, ended_at=None,
+                                                                  defaults={"relationship": relationship})
+            audit_event_record(actor=sponsor.user, action="sponsorship.requested", obj=existing,
+                               changes={"sponsor": sponsor.pk}, ip_address=ip_address)
+            if request.confirmed_at is None:
+                member_invite(sender=sponsor.user, member=existing, purpose="sponsorship", body=_(
+                    "%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU portal "
+                    "to accept or decline.") % {"name": sponsor.name})
+            return None
+        user = worker_account_for_phone(phone=data.phone, actor=sponsor.user)
         member = member_register(data=data, user=user, actor=sponsor.user, channel=RegistrationChannel.SPONSOR,
                                  funding_source=FundingSource.DONOR, ip_address=ip_address)
         Sponsorship.objects.create(sponsor=sponsor, member=member, relationship=relationship,
@@ -373,12 +460,24 @@ def sponsorship_answer(*, sponsorship_id: int, member: Member, accept: bool) -> 
         return sponsorship
 
 
-def agent_register_trader(*, agent: Agent, data: RegistrationData, ip_address: str | None = None) -> Member:
-    """A Perisai agent registers a trader in the field: the same checks as self-registration."""
+def agent_register_trader(*, agent: Agent, data: RegistrationData, ip_address: str | None = None
+                          ) -> Member | None:
+    """A Perisai agent registers a trader in the field: the same checks as self-registration. A NIK that is already
+    a member's registers nothing and returns None; the member gets a text (once per agent and member a day) and the
+    agent's page answers as for a new trader, so an agent cannot test NIKs."""
     if agent.status != Agent.Status.ACTIVE:
         raise ValidationError({"__all__": [_("Your agent account is inactive. Please contact your branch.")]})
     with transaction.atomic():
-        user = worker_account_for_phone(phone=data.phone)
+        existing = _on_behalf_checks(data=data, actor=agent.user)
+        if existing is not None:
+            audit_event_record(actor=agent.user, action="member.named_by_agent", obj=existing,
+                               changes={"agent": agent.pk}, ip_address=ip_address)
+            member_invite(sender=agent.user, member=existing, purpose="registration", body=_(
+                "A Perisai agent of %(body)s tried to register you for BPJS Ketenagakerjaan, but you are already a "
+                "member. Your participant number (KPJ) is on your card; sign in to the BPU portal to see it.")
+                % {"body": agent.body.name})
+            return None
+        user = worker_account_for_phone(phone=data.phone, actor=agent.user)
         return member_register(data=data, user=user, actor=agent.user, channel=RegistrationChannel.AGENT,
                                ip_address=ip_address, agent=agent)
 

@@ -21,7 +21,6 @@ from enrollment.forms import MessagePreferencesForm, SponsorForm, SponsorPayForm
 from enrollment.models import Member, Sponsorship
 from enrollment.onbehalf import on_behalf_forms
 from enrollment.services import (
-    SponsorRequestPending,
     sponsor_become,
     sponsor_message_preferences_update,
     sponsor_register_worker,
@@ -68,19 +67,16 @@ def register_worker(request):
         forms = _forms(data=request.POST)
         if forms.is_valid():
             try:
-                member = sponsor_register_worker(sponsor=sponsor, data=forms.data(),
-                                                 relationship=forms.contact.cleaned_data["relationship"],
-                                                 ip_address=client_ip(request))
-            except SponsorRequestPending:
-                messages.info(request, _("This person is already a member. We asked them to accept you as their "
-                                         "sponsor; they will appear here once they do."))
-                return redirect("sponsors:dashboard")
+                sponsor_register_worker(sponsor=sponsor, data=forms.data(),
+                                        relationship=forms.contact.cleaned_data["relationship"],
+                                        ip_address=client_ip(request))
             except ValidationError as exc:
                 for error in forms.add_service_errors(exc):
                     messages.error(request, error)
             else:
-                messages.success(request, _("%(name)s is registered with participant number %(kpj)s.") % {
-                    "name": member.masked_name, "kpj": member.kpj})
+                # The same answer whether the NIK was new or already a member's (decisions.md, R).
+                messages.success(request, _("Thank you. We sent the worker a text message about it. They appear in "
+                                            "your list as soon as their membership with you is in place."))
                 return redirect("sponsors:dashboard")
     else:
         forms = _forms()
