@@ -14,12 +14,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contributions.models import Channel, Program
+from contributions.models import Channel, Program, ProviderEventKind, ProviderEventOutcome
 from contributions.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from contributions.services.payments import PaymentRefused, payment_confirm
+from contributions.services.provider_events import provider_event_record
 from contributions.tariffs import TariffError, income_bases, tariff_quote
 from core.api import ErrorResponseSerializer
 from core.choices import FundingSource, Sector
+from core.client_ip import client_ip
 
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 409: ErrorResponseSerializer}
 
@@ -138,6 +140,33 @@ def signed_simulator_payload(request, serializer_class, *, moment_field: str):
     return data.validated_data, moment
 
 
+def refusal_record(request, error: APIException, *, kind: str, provider: str = "simulator") -> None:
+    """Keeps a refused notification (contributions.services.provider_events) before the refusal is answered. An
+    endpoint switched off (404, no simulator secret) refuses nothing: it is not there."""
+    if isinstance(error, NotFound):
+        return
+    if isinstance(error, BadSignature):
+        outcome = ProviderEventOutcome.BAD_SIGNATURE
+    elif getattr(error, "outcome", None):
+        outcome = error.outcome
+    elif isinstance(error, Conflict):
+        outcome = str(error.get_codes())
+    else:
+        outcome = ProviderEventOutcome.INVALID
+    body = request.data if isinstance(request.data, bytes) else b""
+    provider_event_record(provider=provider, kind=kind, outcome=outcome, status_code=error.status_code,
+                          reason=" ".join(str(m) for m in _messages(error.detail)), body=body, headers=request.headers,
+                          signature_valid=not isinstance(error, BadSignature), ip_address=client_ip(request))
+
+
+def _messages(detail) -> list:
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _messages(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _messages(value)]
+    return [detail]
+
+
 class SimulatorWebhookView(APIView):
     """Payment notifications from the simulated gateway, signed with HMAC-SHA256 over "timestamp.body"."""
 
@@ -151,12 +180,18 @@ class SimulatorWebhookView(APIView):
                                OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True)],
                    summary="Payment confirmation from the simulated gateway")
     def post(self, request):
-        v, paid_at = signed_simulator_payload(request, WebhookIn, moment_field="paid_at")
         try:
-            confirmation = payment_confirm(provider="simulator", reference=v["event_id"], va_number=v["va_number"],
-                                           amount_idr=v["amount_idr"], channel=v["channel"], paid_at=paid_at)
-        except PaymentRefused as refused:
-            error = Conflict(detail=refused.message, code=refused.code) if refused.code != "wrong_amount" \
-                else ValidationError({"amount_idr": [refused.message]})
-            raise error from None
+            v, paid_at = signed_simulator_payload(request, WebhookIn, moment_field="paid_at")
+            try:
+                confirmation = payment_confirm(provider="simulator", reference=v["event_id"],
+                                               va_number=v["va_number"], amount_idr=v["amount_idr"],
+                                               channel=v["channel"], paid_at=paid_at)
+            except PaymentRefused as refused:
+                error = Conflict(detail=refused.message, code=refused.code) if refused.code != "wrong_amount" \
+                    else ValidationError({"amount_idr": [refused.message]})
+                error.outcome = refused.code
+                raise error from None
+        except APIException as error:
+            refusal_record(request, error, kind=ProviderEventKind.PAYMENT)
+            raise
         return Response({"receipt_number": confirmation.payment.receipt_number, "replay": confirmation.replay})

@@ -12,14 +12,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions import selectors
-from contributions.api import ERRORS, Conflict, RawJSONParser, signed_simulator_payload
+from contributions.api import ERRORS, Conflict, RawJSONParser, refusal_record, signed_simulator_payload
 from contributions.forms import DebitMandateForm
-from contributions.models import BillStatus
+from contributions.models import BillStatus, ProviderEventKind
 from contributions.providers import (
     SIGNATURE_HEADER,
     SIMULATOR_TEST_ACCOUNTS,
@@ -184,9 +185,13 @@ class SimulatorDebitCallbackView(APIView):
                                OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True)],
                    summary="Auto-debit charge result from the simulated gateway")
     def post(self, request):
-        v, charged_at = signed_simulator_payload(request, DebitCallbackIn, moment_field="charged_at")
-        answer = debit_callback_apply(provider="simulator", result=DebitResult(
-            v["idempotency_key"], v["status"], v["reason"], v["reference"], v["amount_idr"], charged_at))
-        if not answer["known"]:
-            raise Conflict(detail="no debit attempt has this key", code="unknown_attempt")
+        try:
+            v, charged_at = signed_simulator_payload(request, DebitCallbackIn, moment_field="charged_at")
+            answer = debit_callback_apply(provider="simulator", result=DebitResult(
+                v["idempotency_key"], v["status"], v["reason"], v["reference"], v["amount_idr"], charged_at))
+            if not answer["known"]:
+                raise Conflict(detail="no debit attempt has this key", code="unknown_attempt")
+        except APIException as error:
+            refusal_record(request, error, kind=ProviderEventKind.DEBIT)
+            raise
         return Response({"attempt": answer["attempt"], "status": answer["status"], "replay": answer["replay"]})

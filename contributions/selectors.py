@@ -5,14 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contributions.duedates import add_months
-from contributions.models import Bill, BillStatus, EntryKind, LedgerEntry, OrderStatus, Payment, PaymentOrder
+from contributions.models import (
+    Bill,
+    BillStatus,
+    EntryKind,
+    LedgerEntry,
+    OrderStatus,
+    Payment,
+    PaymentOrder,
+    ProviderEvent,
+    ProviderEventKind,
+    ProviderEventOutcome,
+)
 from ecosystems.selectors.scope import staff_scope
 from enrollment.models import Member, MemberStatus
 
@@ -177,6 +188,35 @@ def reconciliation() -> Reconciliation:
     payments = Payment.objects.count()
     return Reconciliation(payments, received, allocated, credit, refunded, sorted(mismatched), overpaid)
 
+
+
+# Refusals of a signed notification that carried money: the bank may hold it while the portal credited nothing.
+MONEY_REFUSALS = (ProviderEventOutcome.UNKNOWN_ACCOUNT, ProviderEventOutcome.WRONG_AMOUNT,
+                  ProviderEventOutcome.EXPIRED, ProviderEventOutcome.ALREADY_PAID, ProviderEventOutcome.NOT_PAYABLE)
+
+
+@dataclass(frozen=True)
+class RefusedMoney:
+    count: int  # provider events (one per provider reference) refused and never credited since
+    amount_idr: int  # what they claimed, summed
+    unsigned: int  # notifications refused for their signature: claims that cannot be trusted, counted apart
+    rows: list[ProviderEvent]
+
+
+def refused_provider_money(*, limit: int = 50) -> RefusedMoney:
+    """Payment notifications the portal refused whose provider reference no payment has taken since (a provider
+    that sends the event again with the right details settles it): money a bank may have taken from a payer."""
+    credited = Payment.objects.filter(provider=OuterRef("provider"), provider_reference=OuterRef("reference"))
+    latest = (ProviderEvent.objects.filter(provider=OuterRef("provider"), reference=OuterRef("reference"),
+                                           kind=ProviderEventKind.PAYMENT, signature_valid=True)
+              .order_by("-received_at", "-id").values("pk")[:1])
+    signed = (ProviderEvent.objects.filter(kind=ProviderEventKind.PAYMENT, signature_valid=True,
+                                           outcome__in=MONEY_REFUSALS)
+              .exclude(reference="").filter(pk=Subquery(latest)).exclude(Exists(credited)))
+    totals = signed.aggregate(n=Count("id"), amount=Coalesce(Sum("amount_idr"), Value(0),
+                                                             output_field=BigIntegerField()))
+    unsigned = ProviderEvent.objects.filter(kind=ProviderEventKind.PAYMENT, signature_valid=False).count()
+    return RefusedMoney(totals["n"], totals["amount"], unsigned, list(signed.order_by("-received_at", "-id")[:limit]))
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,8 @@ def staff_member(request):
 @admin_required
 def staff_reconciliation(request):
     return render(request, "contributions/staff_reconciliation.html", {
-        "r": selectors.reconciliation(), "agents_late": selectors.agents_holding_cash_too_long()})
+        "r": selectors.reconciliation(), "agents_late": selectors.agents_holding_cash_too_long(),
+        "refused": selectors.refused_provider_money()})
 
 
 def simulator_required(view):

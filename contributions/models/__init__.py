@@ -326,4 +326,9 @@ from contributions.models.autodebit import (  # noqa: E402, F401 - the package's
     SimulatorCharge,
     SimulatorMandate,
 )
+from contributions.models.provider_events import (  # noqa: E402, F401
+    ProviderEvent,
+    ProviderEventKind,
+    ProviderEventOutcome,
+)
 from contributions.models.reminders import Audience, Reminder, ReminderStage  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from contributions.selectors import reconciliation
+from contributions.selectors import reconciliation, refused_provider_money
 
 
 class Command(BaseCommand):
@@ -12,6 +12,11 @@ class Command(BaseCommand):
             f"payments {r.payments}: received {r.received_idr} = allocated {r.allocated_idr} "
             f"+ credit held {r.credit_held_idr} + refunded {r.refunded_idr}"
         )
+        refused = refused_provider_money(limit=0)
+        if refused.count or refused.unsigned:
+            self.stdout.write(self.style.WARNING(
+                f"refused by the portal, never credited: {refused.count} signed notifications claiming "
+                f"{refused.amount_idr} (see /staf/rekonsiliasi/); {refused.unsigned} with a bad signature"))
         if not r.balanced:
             raise CommandError(
                 f"NOT BALANCED: payments {r.mismatched_payments[:20]}, overpaid bills {r.overpaid_bills[:20]}"
