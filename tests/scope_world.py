@@ -170,6 +170,11 @@ def build_world() -> World:
     Sponsorship.objects.create(sponsor=other_sponsor, member=o["jakarta_member"], relationship="other",
                                confirmed_at=timezone.now())
     world.users["sponsor"] = sponsor_user
+    from contributions.services.autodebit.mandates import debit_mandate_create
+
+    o["jakarta_mandate"] = debit_mandate_create(payer=other_sponsor.user, member=o["jakarta_member"], method="bank",
+                                                issuer="BNI", account="99887766", max_amount_idr=500_000,
+                                                consent_ip=None)
 
     # Organisations: one in Jakarta with a validated import of a Jakarta worker, one in Palembang with its own.
     jakarta_org = Sponsor.objects.create(user=user("scope-jakarta-org", Role.SPONSOR, email="csr@jakarta.example"),
