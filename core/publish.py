@@ -11,8 +11,12 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+# What a broker that is down or unreachable raises; anything else (a bug in an eager task) still goes up.
+BROKER_ERRORS = (KombuError, RedisError, OSError)
 
 
 def task_publish(task: Any, *args: Any, **options: Any) -> bool:
@@ -22,7 +26,7 @@ def task_publish(task: Any, *args: Any, **options: Any) -> bool:
             task.apply_async(args, **options)
         else:
             task.apply_async(**options)
-    except Exception as exc:  # noqa: BLE001 - kombu/redis raise many kinds; the sweep delivers later either way
+    except BROKER_ERRORS as exc:
         logger.warning("task %s not published (%s: %s); the periodic sweep will pick the work up",
                        getattr(task, "name", task), type(exc).__name__, exc)
         return False
@@ -30,5 +34,6 @@ def task_publish(task: Any, *args: Any, **options: Any) -> bool:
 
 
 def task_publish_on_commit(task: Any, *args: Any, **options: Any) -> None:
-    """Publishes once the caller's transaction commits (at once outside one); a failure never reaches the caller."""
-    transaction.on_commit(lambda: task_publish(task, *args, **options), robust=True)
+    """Publishes once the caller's transaction commits (at once outside one); a broker that is down never reaches
+    the caller."""
+    transaction.on_commit(lambda: task_publish(task, *args, **options))

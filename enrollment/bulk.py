@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
 import secrets
 from collections.abc import Iterator
@@ -27,9 +28,11 @@ from contributions.tariffs import income_bases
 from core.forms import mobile_number_check
 from core.models import Channel
 from core.nik import nik_blind_index, nik_decrypt, nik_encrypt, nik_mask
+from core.publish import task_publish_on_commit
 from core.services import audit_event_record
 from core.spreadsheets import csv_writer
 from core.sql import insert_rows
+from core.text import text_problem
 from ecosystems.models import Region, RegionLevel
 from ecosystems.services.assignment import ecosystem_for
 from enrollment.models import (
@@ -45,11 +48,13 @@ from enrollment.models import (
     Sponsorship,
 )
 from enrollment.services import identity_errors
+from enrollment.transitions import bulk_import_status_transition, bulk_import_touch
 
 COLUMNS = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "no_hp", "kode_desa", "alamat",
            "pekerjaan", "penghasilan", "jht", "bulan"]
 REQUIRED = [c for c in COLUMNS if c != "jht"]
 BATCH = 5000
+logger = logging.getLogger(__name__)
 
 
 class FileUnreadable(Exception):
@@ -169,6 +174,26 @@ class _Lookups:
         return self.villages[code]
 
 
+def _max_chars() -> dict[str, int]:
+    """Longest text per column: the member's column where the value is kept, else what a valid value needs."""
+    field = Member._meta.get_field
+    return {"nik": 24, "nama": field("full_name").max_length, "tempat_lahir": field("birth_place").max_length,
+            "tanggal_lahir": 30, "jenis_kelamin": 20, "no_hp": 24, "kode_desa": 20,
+            "alamat": field("address_line").max_length, "pekerjaan": 100, "penghasilan": 20, "jht": 10, "bulan": 10}
+
+
+def _cell_problem(column: str, value: str) -> str | None:
+    """The forms' checks for one cell: its length (as it will be stored: names in capitals, single spaces) and no
+    invisible or control characters (core.text)."""
+    stored = " ".join(value.split()).upper() if column == "nama" else value
+    limit = _max_chars()[column]
+    if len(stored) > limit:
+        return _("Column %(column)s is longer than %(limit)s characters.") % {"column": column, "limit": limit}
+    if problem := text_problem(value):
+        return _("Column %(column)s: %(problem)s") % {"column": column, "problem": problem}
+    return None
+
+
 def _check_row(raw: dict, lookups: _Lookups) -> tuple[dict, list[str]]:
     """The same checks as self-registration, for one row; (data to keep, reasons it is refused)."""
     reasons = []
@@ -176,6 +201,10 @@ def _check_row(raw: dict, lookups: _Lookups) -> tuple[dict, list[str]]:
     missing = [c for c in REQUIRED if not cells[c]]
     if missing:
         reasons.append(_("Missing: %(columns)s.") % {"columns": ", ".join(missing)})
+    for column in COLUMNS:
+        if problem := _cell_problem(column, cells[column]):
+            reasons.append(problem)
+            cells[column] = ""  # read no further: a 100,000-digit income must not reach int()
     birth_date = _date(raw.get("tanggal_lahir"))
     if cells["tanggal_lahir"] and birth_date is None:
         reasons.append(_("Birth date must be DD-MM-YYYY or YYYY-MM-DD."))
@@ -227,9 +256,11 @@ def bulk_import_validate(*, import_id: int) -> BulkImport:
     done = 0
     try:
         expected = _rows_expected(bulk.file.path, bulk.filename)
-        BulkImport.objects.filter(pk=bulk.pk).update(total_rows=expected, done_rows=0)
+        bulk_import_touch(import_id=bulk.pk, total_rows=expected, done_rows=0)
         batch: list[tuple] = []
         for number, raw in read_rows(bulk.file.path, bulk.filename):
+            if done + len(batch) >= settings.BULK_IMPORT_MAX_ROWS:  # the sheet's size said less than it holds
+                raise FileUnreadable(_too_many_rows())
             data, reasons = _check_row(raw, lookups)
             batch.append((number, BulkRowStatus.REJECTED if reasons else BulkRowStatus.ACCEPTED, reasons, data))
             if len(batch) >= BATCH:
@@ -238,17 +269,39 @@ def bulk_import_validate(*, import_id: int) -> BulkImport:
         done = _write_batch(bulk, batch, done, expected)
     except FileUnreadable as exc:
         BulkImportRow.objects.filter(bulk_import=bulk).delete()
-        BulkImport.objects.filter(pk=bulk.pk).update(status=BulkImport.Status.FAILED, error=str(exc)[:300])
+        bulk_import_status_transition(import_id=bulk.pk, to=BulkImport.Status.FAILED, error=str(exc),
+                                      reason="unreadable")
         return BulkImport.objects.get(pk=bulk.pk)
     if done == 0:
-        BulkImport.objects.filter(pk=bulk.pk).update(status=BulkImport.Status.FAILED,
-                                                     error=_("The file has no worker rows."))
+        bulk_import_status_transition(import_id=bulk.pk, to=BulkImport.Status.FAILED,
+                                      error=_("The file has no worker rows."), reason="empty")
         return BulkImport.objects.get(pk=bulk.pk)
     with transaction.atomic():
+        # Locked while the whole file is classified: the sweep sees a running job and leaves it alone.
+        BulkImport.objects.select_for_update().filter(pk=bulk.pk).first()
         _classify(bulk)
-        BulkImport.objects.filter(pk=bulk.pk).update(status=BulkImport.Status.VALIDATED, total_rows=done,
-                                                     done_rows=done)
+        bulk_import_status_transition(import_id=bulk.pk, to=BulkImport.Status.VALIDATED, total_rows=done,
+                                      done_rows=done)
     return BulkImport.objects.get(pk=bulk.pk)
+
+
+def _too_many_rows() -> str:
+    return _("The file has more than %(rows)s rows. Please split it into smaller files.") % {
+        "rows": f"{settings.BULK_IMPORT_MAX_ROWS:,}".replace(",", ".")}
+
+
+def bulk_import_validate_job(*, import_id: int) -> BulkImport:
+    """The check as a job: a crash (a bug, the database gone) marks the import failed with a message the uploader
+    can read, and the retry button checks the file again; details go to the worker's log."""
+    try:
+        return bulk_import_validate(import_id=import_id)
+    except Exception:
+        logger.exception("bulk import %s: the check stopped", import_id)
+        bulk_import_status_transition(import_id=import_id, to=BulkImport.Status.FAILED, error=_(
+            "Checking the file stopped because of an error on our side. Nothing was registered. Please try "
+            "again; if it stops again, contact us and give the number of this import (%(id)s).") % {
+            "id": import_id}, reason="check crashed")
+        return BulkImport.objects.get(pk=import_id)
 
 
 def _rows_expected(path: str, filename: str) -> int:
@@ -291,7 +344,7 @@ def _write_batch(bulk: BulkImport, batch: list[tuple], done: int, expected: int)
         BulkImportRow.objects.bulk_create([BulkImportRow(**dict(zip(_ROW_FIELDS, row, strict=True))) for row in rows],
                                           batch_size=500)
     done += len(rows)
-    BulkImport.objects.filter(pk=bulk.pk).update(done_rows=done, total_rows=max(expected, done + 1))
+    bulk_import_touch(import_id=bulk.pk, done_rows=done, total_rows=max(expected, done + 1))
     return done
 
 
@@ -321,13 +374,39 @@ def bulk_import_start(*, sponsor: Sponsor, uploaded, actor) -> BulkImport:
     if uploaded.size > settings.BULK_IMPORT_MAX_BYTES:
         raise ValidationError({"file": [_("The file is larger than %(mb)s MB. Please split it.") % {
             "mb": settings.BULK_IMPORT_MAX_BYTES // (1024 * 1024)}]})
+    if _rows_in_upload(uploaded, name) > settings.BULK_IMPORT_MAX_ROWS:
+        raise ValidationError({"file": [_too_many_rows()]})
     with transaction.atomic():
         bulk = BulkImport.objects.create(sponsor=sponsor, created_by=actor, file=uploaded, filename=name[:200])
         audit_event_record(actor=actor, action="bulk_import.started", obj=bulk, changes={"file": bulk.filename})
         from enrollment.tasks import bulk_import_validate as task
 
-        transaction.on_commit(lambda: task.delay(bulk.pk))
+        # With the broker down the upload still succeeds: the sweep (bulk_imports_sweep) queues the check later.
+        task_publish_on_commit(task, bulk.pk)
     return bulk
+
+
+def _rows_in_upload(uploaded, name: str) -> int:
+    """Rows after the header, counted before anything is saved: lines of a CSV (read in chunks), the sheet's size
+    of an XLSX (the check counts again while it reads, for sheets that do not say their size)."""
+    try:
+        if name.lower().endswith(".xlsx"):
+            from openpyxl import load_workbook
+
+            try:
+                book = load_workbook(uploaded, read_only=True)
+                rows = book.active.max_row or 0
+                book.close()
+            except Exception:  # noqa: BLE001 - an unreadable workbook is reported by the check, in words
+                return 0
+            return max(rows - 1, 0)
+        lines, last = 0, b"\n"
+        for chunk in uploaded.chunks():
+            lines += chunk.count(b"\n")
+            last = chunk[-1:] or last
+        return max(lines + (last != b"\n") - 1, 0)  # a last line without its newline counts too
+    finally:
+        uploaded.seek(0)
 
 
 def bulk_import_commit_start(*, import_id: int, actor) -> BulkImport:
@@ -338,11 +417,11 @@ def bulk_import_commit_start(*, import_id: int, actor) -> BulkImport:
             raise PermissionDenied
         if bulk.status != BulkImport.Status.VALIDATED:
             return bulk
-        bulk.status, bulk.error = BulkImport.Status.COMMITTING, ""
-        bulk.save(update_fields=["status", "error"])
+        bulk_import_status_transition(import_id=bulk.pk, to=BulkImport.Status.COMMITTING, actor=actor, tries=0)
+        bulk.refresh_from_db()
         from enrollment.tasks import bulk_import_commit as task
 
-        transaction.on_commit(lambda: task.delay(bulk.pk, actor.pk))
+        task_publish_on_commit(task, bulk.pk, actor.pk)
     return bulk
 
 
@@ -354,9 +433,76 @@ def bulk_import_commit_job(*, import_id: int, actor_id: int) -> BulkImport:
     try:
         return bulk_import_commit(import_id=import_id, actor=User.objects.get(pk=actor_id))
     except ValidationError as exc:
-        BulkImport.objects.filter(pk=import_id, status=BulkImport.Status.COMMITTING).update(
-            status=BulkImport.Status.VALIDATED, error=" ".join(exc.messages)[:300])
+        bulk_import_status_transition(import_id=import_id, to=BulkImport.Status.VALIDATED,
+                                      error=" ".join(exc.messages), reason="a row changed since the check")
         return BulkImport.objects.get(pk=import_id)
+    except Exception:  # nothing was registered (one transaction): say so, and let the uploader try again
+        logger.exception("bulk import %s: the registration stopped", import_id)
+        bulk_import_status_transition(import_id=import_id, to=BulkImport.Status.FAILED, error=_(
+            "Registering the workers stopped because of an error on our side. Nobody was registered and no "
+            "invoice was made. Please try again: the file is checked again first. If it stops again, contact us "
+            "and give the number of this import (%(id)s).") % {"id": import_id}, reason="registration crashed")
+        return BulkImport.objects.get(pk=import_id)
+
+
+class RetryRefused(Exception):
+    pass
+
+
+def bulk_import_retry(*, import_id: int, actor) -> BulkImport:
+    """The uploader's \"Try again\" on a failed import: the file is checked again from the start (a fixed bug, a
+    database that is back), then confirmed as usual. Refused when the file is no longer kept."""
+    bulk = BulkImport.objects.get(pk=import_id)
+    if bulk.status != BulkImport.Status.FAILED:
+        return bulk
+    try:
+        kept = bool(bulk.file) and bulk.file.storage.exists(bulk.file.name)
+    except Exception:  # noqa: BLE001 - a storage that cannot answer: the same as a file not kept
+        kept = False
+    if not kept:
+        raise RetryRefused(_("The file is no longer kept. Please upload it again."))
+    with transaction.atomic():
+        if bulk_import_status_transition(import_id=bulk.pk, to=BulkImport.Status.VALIDATING, actor=actor,
+                                         reason="retry", tries=0, done_rows=0):
+            from enrollment.tasks import bulk_import_validate as task
+
+            task_publish_on_commit(task, bulk.pk)
+    return BulkImport.objects.get(pk=bulk.pk)
+
+
+def bulk_imports_sweep(*, now: dt.datetime | None = None, limit: int = 100) -> dict[str, int]:
+    """Beat's sweep for jobs that stopped without finishing: a check or registration that shows no sign of life for
+    BULK_IMPORT_STALE_SECONDS (a worker killed, the broker down when it was queued) is queued again, at most
+    BULK_IMPORT_MAX_TRIES times, then marked failed for the uploader to retry. A job still running holds its
+    import's row lock (PostgreSQL) and is skipped."""
+    from enrollment.tasks import bulk_import_commit, bulk_import_validate
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.BULK_IMPORT_STALE_SECONDS)
+    running = (BulkImport.Status.VALIDATING, BulkImport.Status.COMMITTING)
+    counts = {"handled": 0, "failed": 0, "skipped": 0}
+    ids = list(BulkImport.objects.filter(status__in=running, updated_at__lt=cutoff).order_by("pk")
+               .values_list("pk", flat=True)[:limit])
+    for import_id in ids:
+        with transaction.atomic():
+            bulk = (BulkImport.objects.select_for_update(skip_locked=True)
+                    .filter(pk=import_id, status__in=running, updated_at__lt=cutoff).first())
+            if bulk is None:  # running right now, or moved on meanwhile
+                counts["skipped"] += 1
+                continue
+            if bulk.tries >= settings.BULK_IMPORT_MAX_TRIES:
+                bulk_import_status_transition(import_id=bulk.pk, to=BulkImport.Status.FAILED, error=_(
+                    "The job stopped %(tries)s times without finishing. Nothing was registered. Please try "
+                    "again later.") % {"tries": bulk.tries + 1}, reason="stopped too often")
+                counts["failed"] += 1
+                continue
+            bulk_import_touch(import_id=bulk.pk, tries=bulk.tries + 1)
+            if bulk.status == BulkImport.Status.VALIDATING:
+                task_publish_on_commit(bulk_import_validate, bulk.pk)
+            else:  # the confirmation was the uploader's; the job runs in their name
+                task_publish_on_commit(bulk_import_commit, bulk.pk, bulk.created_by_id)
+            counts["handled"] += 1
+    return counts
 
 
 def bulk_import_commit(*, import_id: int, actor) -> BulkImport:

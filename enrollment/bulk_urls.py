@@ -9,6 +9,7 @@ urlpatterns = [
     path("penyantun/impor/templat.csv", views.template, name="template"),
     path("penyantun/impor/<int:import_id>/", views.detail, name="detail"),
     path("penyantun/impor/<int:import_id>/daftarkan/", views.commit, name="commit"),
+    path("penyantun/impor/<int:import_id>/ulangi/", views.retry, name="retry"),
     path("penyantun/impor/<int:import_id>/laporan.csv", views.report, name="report"),
     path("staf/impor/", views.staff_imports, name="staff"),
 ]

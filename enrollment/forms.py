@@ -9,6 +9,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from contributions.tariffs import income_bases
 from core.choices import Gender, Sector
 from core.money import format_idr
+from core.text import plain_text_validator
 from ecosystems.models import RegionLevel
 from ecosystems.selectors import region_children
 from enrollment.models import Occupation, Relationship
@@ -26,13 +27,13 @@ class IdentityForm(forms.Form):
     )
     full_name = forms.CharField(
         label=_("Full name as on your KTP"),
-        max_length=120,
+        max_length=120, validators=[plain_text_validator],
         error_messages={"required": _("Please enter your name as written on your KTP.")},
         widget=forms.TextInput(attrs={"autocomplete": "name", "autocapitalize": "characters"}),
     )
     birth_place = forms.CharField(
         label=_("Place of birth"),
-        max_length=80,
+        max_length=80, validators=[plain_text_validator],
         error_messages={"required": _("Please enter your place of birth.")},
     )
     birth_date = forms.DateField(
@@ -128,7 +129,7 @@ class AddressForm(forms.Form):
                                 error_messages={"required": _("Please choose your village.")})
     address_line = forms.CharField(
         label=_("Street, house number, RT/RW"),
-        max_length=200,
+        max_length=200, validators=[plain_text_validator],
         error_messages={"required": _("Please enter your street address.")},
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )

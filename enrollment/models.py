@@ -3,7 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -269,7 +269,7 @@ class BulkImport(models.Model):
     class Status(models.TextChoices):
         VALIDATING = "validating", _("Checking the file")
         VALIDATED = "validated", _("Checked: waiting for confirmation")
-        FAILED = "failed", _("The file could not be read")
+        FAILED = "failed", _("Stopped: see the reason below")
         COMMITTING = "committing", _("Registering the workers")
         COMMITTED = "committed", _("Registered")
 
@@ -285,9 +285,13 @@ class BulkImport(models.Model):
                               related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of its job (status change, progress); the sweep queues a job silent for too long again.
+    updated_at = models.DateTimeField(default=timezone.now)
+    tries = models.PositiveSmallIntegerField(default=0, help_text="Times the sweep queued its job again")
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="bulk_import_status_updated")]
 
     def __str__(self) -> str:
         return self.filename

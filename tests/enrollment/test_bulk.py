@@ -191,7 +191,7 @@ def test_confirming_queues_the_job_and_the_page_follows_it(client, government, v
     from enrollment import tasks
 
     queued = []
-    monkeypatch.setattr(tasks.bulk_import_commit, "delay", lambda *args: queued.append(args))
+    monkeypatch.setattr(tasks.bulk_import_commit, "apply_async", lambda args, **options: queued.append(tuple(args)))
     item = _upload(government, "\n".join([HEADER] + _rows(village_code)).encode())
     client.force_login(government.user)
     response = client.post(f"/penyantun/impor/{item.pk}/daftarkan/")
