@@ -40,10 +40,10 @@ from enrollment.models import (
     BulkImportRow,
     BulkRowStatus,
     Member,
+    MemberInvitation,
     MemberStatus,
     Occupation,
     RegistrationChannel,
-    MemberInvitation,
     Sponsor,
     Sponsorship,
 )
@@ -360,6 +360,10 @@ def _classify(bulk: BulkImport) -> None:
                  .filter(k__gt=1).values("pk"))
         rows.filter(pk__in=Subquery(later)).update(
             status=BulkRowStatus.DUPLICATE, reasons=[_("The same NIK or phone number appears earlier in the file.")])
+    own = {str(user.phone) for user in (bulk.sponsor.user, bulk.created_by) if user.phone}
+    rows.filter(status=BulkRowStatus.ACCEPTED, phone__in=own).update(
+        status=BulkRowStatus.REJECTED, reasons=[_("This is your own phone number. Please enter the worker's own "
+                                                  "number: they sign in with it.")])
     rows.filter(status=BulkRowStatus.ACCEPTED, nik_index__in=Member.objects.values("nik_index")).update(
         status=BulkRowStatus.EXISTING,
         reasons=[_("Already a member: they will be asked to accept you as their sponsor.")])
@@ -506,10 +510,6 @@ def bulk_imports_sweep(*, now: dt.datetime | None = None, limit: int = 100) -> d
 
 
 def bulk_import_commit(*, import_id: int, actor) -> BulkImport:
-    own = {str(user.phone) for user in (bulk.sponsor.user, bulk.created_by) if user.phone}
-    rows.filter(status=BulkRowStatus.ACCEPTED, phone__in=own).update(
-        status=BulkRowStatus.REJECTED, reasons=[_("This is your own phone number. Please enter the worker's own "
-                                                  "number: they sign in with it.")])
     """Registers every accepted row and asks existing members to accept the sponsor, all in one transaction, then
     issues one invoice (workers × months). Set-based, in batches of rows: users, members, audit events, first bills
     and the invoice lines are bulk statements, not a query per worker. Nothing is half-done: any failure leaves no
@@ -661,6 +661,13 @@ def _ask(bulk: BulkImport, members: list, enqueue) -> None:
         return
     Sponsorship.objects.bulk_create([Sponsorship(sponsor=bulk.sponsor, member=m, relationship="other")
                                      for m in members])
+    # One text per sponsor and member a day, as for a single registration (enrollment.services.member_invite).
+    today, sender = timezone.localdate(), bulk.sponsor.user_id
+    invited = set(MemberInvitation.objects.filter(sender_id=sender, day=today, member__in=members)
+                  .values_list("member_id", flat=True))
+    members = [m for m in members if m.pk not in invited]
+    MemberInvitation.objects.bulk_create([MemberInvitation(sender_id=sender, member=m, day=today) for m in members],
+                                         ignore_conflicts=True)
     enqueue(messages=[(Channel.SMS, str(m.phone), _(
         "%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU portal to accept or "
         "decline.") % {"name": bulk.sponsor.name}, "sponsorship") for m in members])
@@ -732,10 +739,3 @@ def report_rows(bulk: BulkImport) -> Iterator[list[str]]:
         if masked is None:  # checked before masks were kept with the row
             masked = nik_mask(nik_decrypt(cipher)) if cipher else ""
         yield [str(number), str(labels[status]), " ".join(reasons), masked, name or "", kpj or ""]
-    # One text per sponsor and member a day, as for a single registration (enrollment.services.member_invite).
-    today, sender = timezone.localdate(), bulk.sponsor.user_id
-    invited = set(MemberInvitation.objects.filter(sender_id=sender, day=today, member__in=members)
-                  .values_list("member_id", flat=True))
-    members = [m for m in members if m.pk not in invited]
-    MemberInvitation.objects.bulk_create([MemberInvitation(sender_id=sender, member=m, day=today) for m in members],
-                                         ignore_conflicts=True)

@@ -101,21 +101,6 @@ def retry(request, import_id):
     return redirect("bulk:detail", import_id=item.pk)
 
 
-@login_required
-@require_POST
-def retry(request, import_id):
-    """Try again after a failed job: only the sponsor who uploaded the file."""
-    item = _own_import(request, import_id)
-    if item.sponsor.user_id != request.user.pk:
-        raise Http404
-    try:
-        bulk.bulk_import_retry(import_id=item.pk, actor=request.user)
-    except bulk.RetryRefused as exc:
-        messages.error(request, str(exc))
-        return redirect("bulk:imports")
-    return redirect("bulk:detail", import_id=item.pk)
-
-
 class _Echo:
     def write(self, value):
         return value

@@ -75,7 +75,6 @@ class IdentityForm(forms.Form):
         return data
 
 
-def _region_choices(parent_code, placeholder):
 class ClaimForm(forms.Form):
     """Claiming a membership someone else registered: the NIK and date of birth, as on the KTP."""
 
@@ -99,6 +98,7 @@ class ClaimForm(forms.Form):
         return digits
 
 
+def _region_choices(parent_code, placeholder):
     return [("", placeholder)] + [(r.code, r.name) for r in region_children(parent_code=parent_code)]
 
 
