@@ -77,7 +77,8 @@ def test_the_confirmation_job_is_followed_on_the_page_until_the_invoice(page, sh
                     f"jht,bulan\n{VALID_NIK_WOMAN},Siti Rahayu,Jakarta,17-08-1990,P,081234567890,{village_code},Jl. A,"
                     "petani,1000000,tidak,3\n", encoding="utf-8")
     queued = []
-    monkeypatch.setattr(tasks.bulk_import_commit, "delay", lambda *args: queued.append(args))  # the worker is busy
+    # The worker is busy: the job is published (core.publish calls apply_async) but nobody runs it yet.
+    monkeypatch.setattr(tasks.bulk_import_commit, "apply_async", lambda args, **options: queued.append(tuple(args)))
 
     page.goto("/masuk/")
     page.locator("#id_phone").fill("0812 0000 0004")
