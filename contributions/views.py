@@ -139,7 +139,8 @@ def staff_member(request):
             member = selectors.member_for_staff(query=query, staff=request.user) if query else None
             if query and member is None:
                 messages.error(request, _("No member in your area has this participant number or NIK."))
-    context = {"q": query, "member": member, "nik": nik}
+    # Found: the box is emptied, so the NIK typed does not sit in the page beside its masked form.
+    context = {"q": "" if member else query, "member": member, "nik": nik}
     if member:
         context.update({
             "coverage": selectors.coverage_status(member=member), "account": selectors.member_account(member=member),

@@ -195,6 +195,25 @@ def build_world() -> World:
     return world
 
 
+def sign_in(client, user) -> None:
+    """As a person would: staff with a TOTP authenticator and the MFA step recorded in the session (allauth)."""
+    if user.role in (Role.BRANCH_STAFF, Role.SUPERVISOR, Role.ADMIN):
+        from allauth.account.internal.flows.login import record_authentication
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+        from django.test import RequestFactory
+
+        authenticator = TOTP.activate(user, generate_totp_secret()).instance
+        client.force_login(user)
+        request = RequestFactory().get("/")
+        request.session, request.user = client.session, user
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=Authenticator.Type.TOTP)
+        request.session.save()
+    else:
+        client.force_login(user)
+    client.cookies["bpu_lang"] = "en"
+
+
 def world_fixture(django_db_blocker):
     """For a module-scoped fixture: the world built once in a transaction that is rolled back at the end, under a
     clock pinned to WORLD_DAY (ticking) so sessions, payments and claims agree whatever day the suite runs."""

@@ -19,8 +19,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from core.models import Role
-from tests.scope_world import world_fixture
+from tests.scope_world import sign_in, world_fixture
 
 ROLES = ("anonymous", "worker", "sponsor", "organisation", "agent", "heir", "branch_staff", "supervisor", "regional",
          "admin")
@@ -82,6 +81,7 @@ RULES: dict[str, dict] = {
     "api/v1/auth/logout-all/": rule(401),
     "api/v1/registrations/": rule(405, anonymous=401),
     "api/v1/members/me/": rule(404, anonymous=401, worker="ok"),
+    "api/v1/members/me/claim/": rule(405, anonymous=401, post=answers(400, anonymous=401)),  # NIK + birth date
     "api/v1/payments/webhooks/simulator/": rule(405),  # signed POSTs from the provider
     "api/v1/payments/webhooks/simulator/debit/": rule(405),
     "api/v1/notifications/receipts/": rule(405),  # signed POSTs from the SMS gateway
@@ -298,28 +298,6 @@ def fill(route: str, world) -> str:
     return "/" + path
 
 
-# --- signing in ---------------------------------------------------------------------------------------------------
-
-
-def _sign_in(client: Client, user) -> None:
-    """As a person would: staff with a TOTP authenticator and the MFA step recorded in the session (allauth)."""
-    if user.role in (Role.BRANCH_STAFF, Role.SUPERVISOR, Role.ADMIN):
-        from allauth.account.internal.flows.login import record_authentication
-        from allauth.mfa.models import Authenticator
-        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-        from django.test import RequestFactory
-
-        authenticator = TOTP.activate(user, generate_totp_secret()).instance
-        client.force_login(user)
-        request = RequestFactory().get("/")
-        request.session, request.user = client.session, user
-        record_authentication(request, user, "mfa", id=authenticator.pk, type=Authenticator.Type.TOTP)
-        request.session.save()
-    else:
-        client.force_login(user)
-    client.cookies["bpu_lang"] = "en"
-
-
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     yield from world_fixture(django_db_blocker)
@@ -331,7 +309,7 @@ def clients(world, django_db_blocker):
         made = {"anonymous": Client()}
         for role in ROLES[1:]:
             made[role] = Client()
-            _sign_in(made[role], world.users[role])
+            sign_in(made[role], world.users[role])
         return made
 
 

@@ -4,17 +4,18 @@ and Palembang's branch find nothing of Jakarta, Jakarta's branch nothing of Pale
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.test import Client
 
 from claims.models import Branch, StaffBranch
 from claims.selectors import claim_for_staff, claims_for_staff
 from contributions import selectors as money
 from contributions.services.payments import payment_order_create_for_many
-from core.models import Role
+from core.models import AuditEvent, Role
 from ecosystems.selectors.scope import staff_scope
 from enrollment import selectors as enrollment
 from enrollment.bulk import bulk_import_commit_start
 from enrollment.models import Member
-from tests.scope_world import user, world_fixture
+from tests.scope_world import sign_in, user, world_fixture
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +139,60 @@ def test_claims_stay_with_their_branch(world):
     with pytest.raises(Http404):  # regional staff handle no branch's claims
         claims_for_staff(world.users["regional"])
     assert set(claims_for_staff(world.users["admin"])) == {o["jakarta_claim"], o["palembang_claim"]}
+
+
+# --- the member page: search by POST, NIK masked until an audited show --------------------------------------------
+
+
+@pytest.fixture
+def regional_client(world):
+    client = Client()
+    sign_in(client, world.users["regional"])
+    return client
+
+
+def test_staff_search_by_nik_is_a_post_and_shows_the_nik_masked(world, regional_client):
+    member = world.objects["palembang_member"]
+    response = regional_client.post("/staf/peserta/", {"q": member.nik})
+    assert response.status_code == 200 and response.request["PATH_INFO"] == "/staf/peserta/"
+    html = response.content.decode()
+    assert member.kpj in html and member.nik_masked in html and member.nik not in html
+    assert "no-store" in response["Cache-Control"]
+    # A search put in the URL (an old bookmark, a typed link) is not run: the NIK must not travel in URLs.
+    html = regional_client.get("/staf/peserta/", {"q": member.nik}).content.decode()
+    assert member.kpj not in html
+
+
+def test_a_member_outside_the_region_is_not_found_by_nik_or_kpj(world, regional_client):
+    member = world.objects["jakarta_member"]
+    for query in (member.nik, member.kpj):
+        html = regional_client.post("/staf/peserta/", {"q": query}).content.decode()
+        assert "No member in your area has this participant number or NIK." in html
+        assert member.full_name not in html and member.nik_masked not in html
+        assert f'value="{query}"' in html  # what was typed stays in the box
+
+
+def test_showing_the_full_nik_is_deliberate_and_audited(world, regional_client):
+    member, staff = world.objects["palembang_member"], world.users["regional"]
+    response = regional_client.post("/staf/peserta/", {"member": member.pk})
+    assert response.status_code == 200 and member.nik in response.content.decode()
+    event = AuditEvent.objects.get(action="member.nik_shown", object_id=str(member.pk))
+    assert event.actor == staff and member.nik not in str(event.changes)
+    # Outside the region: no page, nothing shown, nothing recorded; odd ids are a 404, never a 500.
+    for odd in (world.objects["jakarta_member"].pk, "abc", "", "9" * 30):
+        assert regional_client.post("/staf/peserta/", {"member": odd}).status_code == 404
+    assert AuditEvent.objects.filter(action="member.nik_shown").count() == 1
+
+
+def test_staff_open_a_receipt_in_their_region_and_not_one_outside(world, regional_client):
+    o = world.objects
+    assert regional_client.get(f"/anggota/bukti-bayar/{o['palembang_payment'].receipt_number}/").status_code == 200
+    assert regional_client.get(f"/anggota/bukti-bayar/{o['jakarta_payment'].receipt_number}/").status_code == 404
+    assert regional_client.get(f"/anggota/bayar/{o['jakarta_order'].pk}/").status_code == 404
+    html = regional_client.get("/staf/impor/").content.decode()
+    assert f"/penyantun/impor/{o['palembang_import'].pk}/" in html
+    assert f"/penyantun/impor/{o['jakarta_import'].pk}/" not in html
+    # In scope the import is readable, but its confirm button is the sponsor's alone.
+    html = regional_client.get(f"/penyantun/impor/{o['palembang_import'].pk}/").content.decode()
+    assert "/daftarkan/" not in html
+    assert regional_client.post(f"/penyantun/impor/{o['palembang_import'].pk}/daftarkan/").status_code == 403
