@@ -92,7 +92,8 @@ def test_organisation_signs_up_confirms_signs_in_registers_and_pays(page, shoot)
     page.locator("#id_income_base_idr").select_option("1000000")
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Daftarkan pekerja ini").click()
-    expect(page.locator(".messages")).to_contain_text("terdaftar dengan nomor peserta")
+    # The same answer whether the NIK was new or already a member's (decisions.md, R).
+    expect(page.locator(".messages")).to_contain_text("Kami sudah mengirim SMS kepada pekerja")
     member = Member.objects.get()
     expect(page.locator("main")).to_contain_text(member.kpj)
 
