@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import logging
 import re
@@ -35,6 +36,7 @@ from core.sql import insert_rows
 from core.text import text_problem
 from ecosystems.models import Region, RegionLevel
 from ecosystems.services.assignment import ecosystem_for
+from enrollment.bulk_files import bulk_import_file_delete
 from enrollment.models import (
     BulkImport,
     BulkImportRow,
@@ -540,6 +542,8 @@ def bulk_import_commit(*, import_id: int, actor) -> BulkImport:
         bulk.save(update_fields=["status", "committed_at", "order", "error"])
         audit_event_record(actor=actor, action="bulk_import.committed", obj=bulk,
                            changes={"registered": registered, "order": order.pk if order else None})
+        # The rows hold what the file said (NIKs encrypted): the spreadsheet itself goes now.
+        transaction.on_commit(functools.partial(bulk_import_file_delete, import_id=bulk.pk))
         return bulk
 
 

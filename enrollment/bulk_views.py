@@ -1,6 +1,7 @@
 """Spreadsheet registration pages for sponsors (local governments, companies) and the staff overview."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -58,7 +59,8 @@ def imports(request):
         else:
             return redirect("bulk:detail", import_id=item.pk)
     return render(request, "enrollment/bulk_imports.html", {
-        "form": form, "sponsor": sponsor, "imports": sponsor.imports.all()[:20]})
+        "form": form, "sponsor": sponsor, "imports": sponsor.imports.all()[:20],
+        "retention_hours": settings.BULK_IMPORT_FILE_RETENTION_HOURS})
 
 
 def _summary(item):

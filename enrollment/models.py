@@ -263,6 +263,13 @@ class MemberInvitation(models.Model):
         return f"{self.sender_id} -> {self.member_id} {self.day}"
 
 
+def bulk_imports_storage():
+    """The private storage of uploaded spreadsheets (settings STORAGES["bulk_imports"]): never served by URL."""
+    from django.core.files.storage import storages
+
+    return storages["bulk_imports"]
+
+
 class BulkImport(models.Model):
     """A spreadsheet of workers a sponsor (often a local government) registers and pays for at once."""
 
@@ -275,7 +282,8 @@ class BulkImport(models.Model):
 
     sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="imports")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to="imports/")
+    file = models.FileField(upload_to="imports/", storage=bulk_imports_storage, blank=True)
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
     filename = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VALIDATING)
     total_rows = models.PositiveIntegerField(default=0)

@@ -175,6 +175,13 @@ STORAGES["claim_documents"] = {"BACKEND": "django.core.files.storage.FileSystemS
                                "OPTIONS": {"location": CLAIM_DOCUMENTS_ROOT, "base_url": None,
                                            "directory_permissions_mode": 0o700, "file_permissions_mode": 0o600}}
 CLAIM_DOCUMENT_MAX_BYTES = env.int("CLAIM_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploaded bulk spreadsheets (full NIKs in clear): private like claim documents, deleted once the workers are
+# registered, and by the hourly sweep BULK_IMPORT_FILE_RETENTION_HOURS after upload whatever happened to them.
+BULK_IMPORTS_ROOT = Path(env.str("BULK_IMPORTS_ROOT", default=str(VAR_DIR / "private" / "imports")))
+STORAGES["bulk_imports"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                            "OPTIONS": {"location": BULK_IMPORTS_ROOT, "base_url": None,
+                                        "directory_permissions_mode": 0o700, "file_permissions_mode": 0o600}}
+BULK_IMPORT_FILE_RETENTION_HOURS = env.int("BULK_IMPORT_FILE_RETENTION_HOURS", default=72)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 7 * 24 * 3600

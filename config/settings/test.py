@@ -26,6 +26,9 @@ STORAGES = {
     "claim_documents": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                         "OPTIONS": {"location": tempfile.mkdtemp(prefix="bpu-claim-docs-"), "base_url": None,
                                     "directory_permissions_mode": 0o700, "file_permissions_mode": 0o600}},
+    "bulk_imports": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                     "OPTIONS": {"location": tempfile.mkdtemp(prefix="bpu-bulk-imports-"), "base_url": None,
+                                 "directory_permissions_mode": 0o700, "file_permissions_mode": 0o600}},
 }
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

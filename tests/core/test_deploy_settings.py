@@ -78,12 +78,13 @@ def test_compose_keeps_private_files_in_a_volume_on_web_and_workers():
     from django.conf import settings
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert "VAR_DIR" not in compose["x-env"] and "CLAIM_DOCUMENTS_ROOT" not in compose["x-env"]  # defaults apply
+    for name in ("VAR_DIR", "CLAIM_DOCUMENTS_ROOT", "BULK_IMPORTS_ROOT"):
+        assert name not in compose["x-env"]  # the defaults apply
     assert "WORKDIR /app" in (ROOT / "Dockerfile").read_text()
     services = {name: service for name, service in compose["services"].items()
                 if name == "web" or "worker" in " ".join(service.get("command") or [])}
     assert "web" in services and any(name != "web" for name in services)
-    wanted = [container_path(Path(settings.CLAIM_DOCUMENTS_ROOT))]
+    wanted = [container_path(Path(settings.CLAIM_DOCUMENTS_ROOT)), container_path(Path(settings.BULK_IMPORTS_ROOT))]
     for name, service in services.items():
         mounts = [volume.split(":") for volume in service.get("volumes", [])]
         for path in wanted:
