@@ -158,7 +158,12 @@ def notification_deliver(*, message_id: int, skip_locked: bool = False) -> Outbo
     """Sends one outbox message through the configured backend. Safe to run twice. With skip_locked, a message
     another deliverer holds right now is left to it (None). A message held until later (quiet hours, backoff) is
     left for the sweep that comes after; one that is no longer needed (a reminder of a bill paid since) is
-    cancelled instead of sent."""
+    cancelled instead of sent.
+
+    The gateway is called outside any transaction: a slow gateway must not hold a lock (on SQLite a write lock on
+    the whole file, which the simulator answering on the same database needs). The message is claimed first, its
+    try counted and held for NOTIFICATION_CLAIM_SECONDS, so another deliverer leaves it alone meanwhile and the
+    retry sweep takes it up if this one dies; the gateway's Idempotency-Key keeps that from sending it twice."""
     from core.notifications import backends, is_stale
 
     with transaction.atomic():
@@ -171,35 +176,39 @@ def notification_deliver(*, message_id: int, skip_locked: bool = False) -> Outbo
             message.status = OutboxStatus.CANCELLED
             message.save(update_fields=["status"])
             return message
+        held_until = message.next_attempt_at
         message.attempts += 1
-        try:
-            reference = backends.get_backend().send(message)
-        except Exception as exc:  # a backend failure must not lose the message: keep it for the retry sweep
-            # The gateway refused the message itself (a 4xx): trying again cannot help.
-            permanent = isinstance(exc, backends.PermanentDeliveryError)
-            logger.warning("notification %s failed: %s", message.pk, type(exc).__name__)
-            message.last_error = str(exc)[:500]
-            message.status = (OutboxStatus.FAILED if permanent or message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-                              else OutboxStatus.PENDING)
-            # Backoff: a gateway that is down is not hammered; 1, 2, 4, 8 minutes by default.
-            message.next_attempt_at = timezone.now() + timedelta(
-                seconds=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1))
-            if message.fallback_channel and (permanent or
-                                             message.attempts >= settings.NOTIFICATION_FALLBACK_AFTER_ATTEMPTS):
-                # Not on WhatsApp, a mailbox that bounces: the person's phone still gets it, by SMS, at once.
-                message.last_error = f"{message.channel}: {message.last_error}"[:500]
-                message.channel, message.recipient = message.fallback_channel, message.fallback_recipient
-                message.fallback_channel, message.fallback_recipient = "", ""
-                message.status, message.next_attempt_at = OutboxStatus.PENDING, timezone.now()
-            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "channel",
-                                        "recipient", "fallback_channel", "fallback_recipient"])
-            return message
-        message.status = OutboxStatus.SENT
-        message.sent_at = timezone.now()
-        message.provider_reference = reference or ""
-        message.receipt_at = None
-        message.save(update_fields=["attempts", "status", "sent_at", "provider_reference", "receipt_at"])
+        message.next_attempt_at = timezone.now() + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+        message.save(update_fields=["attempts", "next_attempt_at"])
+    try:
+        reference = backends.get_backend().send(message)
+    except Exception as exc:  # a backend failure must not lose the message: keep it for the retry sweep
+        # The gateway refused the message itself (a 4xx): trying again cannot help.
+        permanent = isinstance(exc, backends.PermanentDeliveryError)
+        logger.warning("notification %s failed: %s", message.pk, type(exc).__name__)
+        message.last_error = str(exc)[:500]
+        message.status = (OutboxStatus.FAILED if permanent or message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+                          else OutboxStatus.PENDING)
+        # Backoff: a gateway that is down is not hammered; 1, 2, 4, 8 minutes by default.
+        message.next_attempt_at = timezone.now() + timedelta(
+            seconds=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1))
+        if message.fallback_channel and (permanent or
+                                         message.attempts >= settings.NOTIFICATION_FALLBACK_AFTER_ATTEMPTS):
+            # Not on WhatsApp, a mailbox that bounces: the person's phone still gets it, by SMS, at once.
+            message.last_error = f"{message.channel}: {message.last_error}"[:500]
+            message.channel, message.recipient = message.fallback_channel, message.fallback_recipient
+            message.fallback_channel, message.fallback_recipient = "", ""
+            message.status, message.next_attempt_at = OutboxStatus.PENDING, timezone.now()
+        message.save(update_fields=["last_error", "status", "next_attempt_at", "channel", "recipient",
+                                    "fallback_channel", "fallback_recipient"])
         return message
+    message.status = OutboxStatus.SENT
+    message.sent_at = timezone.now()
+    message.provider_reference = reference or ""
+    message.receipt_at = None
+    message.next_attempt_at = held_until
+    message.save(update_fields=["status", "sent_at", "provider_reference", "receipt_at", "next_attempt_at"])
+    return message
 
 
 class UnknownProviderMessage(Exception):
