@@ -286,6 +286,8 @@ NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=1.0
 # many attempts in all; then it is marked failed for staff to see.
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# While one deliverer waits for the gateway, the message is its own this long (then the retry sweep may take it).
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=120)
 # Purposes delivered by the sweep on the `urgent` queue as well (a person waits for them).
 NOTIFICATION_URGENT_PURPOSES = env.list("NOTIFICATION_URGENT_PURPOSES", default=[
     "otp", "receipt", "password_reset_key", "email_confirmation", "email_confirmation_signup"])

@@ -18,15 +18,17 @@ def _code():
 
 
 def test_staff_sign_in_with_totp_and_outbox(page, shoot):
-    user = User.objects.create(username="petugas", role=Role.BRANCH_STAFF)
+    user = User.objects.create(username="adminpusat", role=Role.ADMIN)  # the outbox is for admins only
     user.set_password("a-long-test-password")
     user.save()
     TOTP.activate(user, SECRET)
     OutboxMessage.objects.create(channel="sms", recipient="+6281234567890", body="Selamat datang KPJ 12345678901",
                                  purpose="registration", status="sent")
+    OutboxMessage.objects.create(channel="sms", recipient="+6281234567890", body="482913 adalah kode BPU Anda",
+                                 purpose="otp", status="delivered", provider_reference="SIM0123456789")
 
     page.goto("/staf/kotak-keluar/")
-    page.locator("input[name=login]").fill("petugas")
+    page.locator("input[name=login]").fill("adminpusat")
     page.locator("input[name=password]").fill("a-long-test-password")
     shoot(page, "staff/01-sign-in")
     page.locator("main form button[type=submit]").first.click()
@@ -41,7 +43,10 @@ def test_staff_sign_in_with_totp_and_outbox(page, shoot):
     page.locator("main form button[type=submit]").first.click()
     expect(page.locator("input[name=code]")).to_have_count(0)  # signed in before the next page is asked for
     page.goto("/staf/kotak-keluar/")
-    expect(page.locator(".outbox")).to_contain_text("Selamat datang KPJ 12345678901")
+    outbox = page.locator(".outbox")
+    expect(outbox).to_contain_text("Selamat datang KPJ 12345678901")
+    expect(outbox).to_contain_text("SIM0123456789")  # the code's message: to whom, when, the gateway's id
+    assert "482913" not in outbox.inner_text()  # but never the code
     shoot(page, "staff/03-outbox")
 
     # Last night's scheduled jobs, without reading logs.
@@ -90,12 +95,12 @@ def test_staff_reads_a_member_account_and_the_reconciliation(page, shoot, regist
     payment_confirm(provider="simulator", reference="evt-1", va_number=order.va_number, amount_idr=order.amount_idr,
                     channel="va", paid_at=timezone.now() - dt.timedelta(minutes=1))
 
-    user = User.objects.create(username="supervisor", role=Role.SUPERVISOR)
+    user = User.objects.create(username="admin", role=Role.ADMIN)  # national: any member; reconciliation is theirs
     user.set_password("a-long-test-password")
     user.save()
     TOTP.activate(user, SECRET)
     page.goto("/staf/peserta/")
-    page.locator("input[name=login]").fill("supervisor")
+    page.locator("input[name=login]").fill("admin")
     page.locator("input[name=password]").fill("a-long-test-password")
     page.locator("main form button[type=submit]").first.click()
     expect(page.locator("input[name=code]")).to_be_visible()  # the code is taken once its form is there
@@ -105,7 +110,9 @@ def test_staff_reads_a_member_account_and_the_reconciliation(page, shoot, regist
     page.goto("/staf/peserta/")
     page.locator("#q").fill(member.kpj)
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("main")).to_contain_text(member.nik)  # authorised staff see the full NIK
+    expect(page.locator("main")).to_contain_text(member.nik_masked)  # masked until asked for
+    page.get_by_role("button", name="Tampilkan NIK (dicatat)").click()
+    expect(page.locator("main")).to_contain_text(member.nik)  # a deliberate show, recorded
     text = page.locator("main").inner_text()
     assert text.count("Dialokasikan ke satu bulan") == 3
     shoot(page, "staff/04-member-account")
