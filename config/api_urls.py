@@ -16,6 +16,7 @@ urlpatterns = [
     path("income-bases/", enrollment_api.IncomeBaseListView.as_view(), name="api-income-bases"),
     path("registrations/", enrollment_api.RegistrationView.as_view(), name="api-registrations"),
     path("members/me/", enrollment_api.MemberMeView.as_view(), name="api-member-me"),
+    path("members/me/claim/", enrollment_api.MemberClaimView.as_view(), name="api-member-claim"),
     path("partner/members/", partner_api.PartnerMembersView.as_view(), name="api-partner-members"),
     path("partner/members/<str:kpj>/", partner_api.PartnerMemberDetailView.as_view(), name="api-partner-member"),
     path("partner/payments/", partner_api.PartnerPaymentsView.as_view(), name="api-partner-payments"),

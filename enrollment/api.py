@@ -18,7 +18,7 @@ from core.api import ErrorResponseSerializer
 from core.choices import Gender
 from core.views import client_ip
 from ecosystems.selectors import region_children
-from enrollment import selectors
+from enrollment import selectors, services
 from enrollment.models import Occupation, RegistrationChannel
 from enrollment.services import RegistrationData, member_register
 
@@ -205,6 +205,11 @@ class RegistrationView(APIView):
         if selectors.member_for_user(user=request.user) is not None:
             raise serializers.ValidationError({"non_field_errors": [_("This account is already registered.")]})
         v = data.validated_data
+        if len("".join(ch for ch in v["nik"] if ch.isdigit())) == 16 and not services.identity_check_allow(
+                session_key=f"api:{request.user.pk}", phone=str(request.user.phone), ip_address=client_ip(request)):
+            # The same limits as the web's identity step: registering is also a way to ask "is this NIK taken?".
+            raise Throttled(detail=_("You have checked many NIKs in a short time. To protect everyone's data, "
+                                     "please try again in an hour."))
         member = member_register(
             data=RegistrationData(
                 nik=v["nik"], full_name=v["full_name"], birth_place=v["birth_place"], birth_date=v["birth_date"],
@@ -215,6 +220,32 @@ class RegistrationView(APIView):
             user=request.user, actor=request.user, channel=RegistrationChannel.API, ip_address=client_ip(request),
         )
         return Response(MemberOut(member, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimIn(serializers.Serializer):
+    nik = serializers.CharField(max_length=24)
+    birth_date = serializers.DateField()
+
+
+class MemberClaimView(APIView):
+    @extend_schema(request=ClaimIn, responses={200: MemberOut, **ERRORS}, tags=["registration"],
+                   summary="Claim the membership someone registered with the signed-in phone number",
+                   description="A sponsor, agent, bulk file or partner that registered a worker with the number of "
+                               "an existing account left the membership without an account. The phone's owner, "
+                               "signed in by code, gives the NIK and date of birth; every wrong answer gets the "
+                               "same 400.")
+    def post(self, request):
+        data = ClaimIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            member = services.member_claim(user=request.user, nik=data.validated_data["nik"],
+                                           birth_date=data.validated_data["birth_date"],
+                                           ip_address=client_ip(request))
+        except services.ClaimThrottled as refused:
+            raise Throttled(detail=refused.message) from None
+        except services.ClaimRefused as refused:
+            raise serializers.ValidationError({"non_field_errors": [refused.message]}) from None
+        return Response(MemberOut(member, context={"request": request}).data)
 
 
 class MemberMeView(APIView):

@@ -337,6 +337,10 @@ class ClaimRefused(Exception):
         self.message = message
 
 
+class ClaimThrottled(ClaimRefused):
+    pass
+
+
 def member_claim(*, user: User, nik: str, birth_date: dt.date, ip_address: str | None = None) -> Member:
     """A worker registered by someone else (sponsor, agent, bulk file, partner) takes the membership into their own
     account. The proof: signed in by a code sent to the member's phone number, plus the NIK and date of birth. Every
@@ -347,7 +351,7 @@ def member_claim(*, user: User, nik: str, birth_date: dt.date, ip_address: str |
                       window_seconds=3600) or (
         ip_address and rate_limit_hit(key=f"claim:ip:{ip_address}", limit=settings.MEMBER_CLAIM_TRIES_PER_IP_PER_HOUR,
                                       window_seconds=3600)):
-        raise ClaimRefused(_("Too many tries. Please try again in an hour."))
+        raise ClaimThrottled(_("Too many tries. Please try again in an hour."))
     digits = nik_check(nik).nik
     member = None
     if digits and user.phone and not (user.is_portal_staff or user.is_staff):

@@ -234,3 +234,49 @@ def test_self_registration_of_a_nik_registered_with_another_phone_says_registere
         "nik": VALID_NIK_WOMAN, "full_name": "Siti Rahayu", "birth_place": "Jakarta", "birth_date": "1990-08-17",
         "gender": "P", "action": "next"})
     assert response.status_code == 200 and "already registered" in response.content.decode()
+
+
+def _api_token(client, phone: str) -> str:
+    assert client.post("/api/v1/auth/code/request/", {"phone": phone}, content_type="application/json"
+                       ).status_code == 202
+    response = client.post("/api/v1/auth/code/verify/", {"phone": phone, "code": last_code(phone)},
+                           content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def test_the_app_claims_through_the_api_with_the_same_refusal_for_every_wrong_answer(client, heir, sponsor,
+                                                                                      registration_data):
+    member = sponsor_register_worker(sponsor=sponsor, data=registration_data(phone=HEIR_PHONE), relationship="other")
+    auth = {"HTTP_AUTHORIZATION": f"Token {_api_token(client, HEIR_PHONE)}"}
+    assert client.get("/api/v1/members/me/", **auth).status_code == 404
+
+    def claim(nik, born):
+        return client.post("/api/v1/members/me/claim/", {"nik": nik, "birth_date": born},
+                           content_type="application/json", **auth)
+
+    wrong = [claim(VALID_NIK_MAN, "1990-08-17"), claim(VALID_NIK_WOMAN, "1990-08-18")]
+    assert [r.status_code for r in wrong] == [400, 400] and wrong[0].json() == wrong[1].json()
+    assert NOT_FOUND in json.dumps(wrong[0].json())
+    right = claim(VALID_NIK_WOMAN, "1990-08-17")
+    assert right.status_code == 200 and right.json()["kpj"] == member.kpj
+    assert client.get("/api/v1/members/me/", **auth).json()["kpj"] == member.kpj
+
+
+def test_the_api_answers_too_many_claim_tries_with_429(client, heir, settings):
+    settings.MEMBER_CLAIM_TRIES_PER_HOUR = 1
+    auth = {"HTTP_AUTHORIZATION": f"Token {_api_token(client, HEIR_PHONE)}"}
+    codes = [client.post("/api/v1/members/me/claim/", {"nik": VALID_NIK_WOMAN, "birth_date": "1990-08-17"},
+                         content_type="application/json", **auth).status_code for _ in range(2)]
+    assert codes == [400, 429]
+
+
+def test_registering_through_the_api_counts_against_the_nik_check_limits(client, settings, registration_data):
+    settings.IDENTITY_CHECKS_PER_PHONE_PER_HOUR = 2
+    auth = {"HTTP_AUTHORIZATION": f"Token {_api_token(client, '+6281277770001')}"}
+    body = {"nik": VALID_NIK_MAN, "full_name": "Budi", "birth_place": "Bandung", "birth_date": "1985-03-12",
+            "gender": "L", "village_code": "00.00.00.0000", "address_line": "Jl. A", "occupation": "petani",
+            "income_base_idr": 1_000_000, "programs": ["JKK", "JKM"], "consent": True}
+    codes = [client.post("/api/v1/registrations/", body, content_type="application/json", **auth).status_code
+             for _ in range(3)]
+    assert codes == [400, 400, 429]
