@@ -10,6 +10,8 @@ export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 VAR_DIR=${VAR_DIR:-var}
 STOP_SECONDS=${RUN_STOP_SECONDS:-10}
 mkdir -p "$VAR_DIR"
+# The portal's own address: links in messages, and (with DEBUG) the SMS gateway simulator the workers send to.
+export SITE_URL=${SITE_URL:-http://127.0.0.1:${PORT:-8000}}
 
 pids=()
 stopping=""
