@@ -70,8 +70,9 @@ def sms_simulator_inbox(request):
     """Every simulated phone that got a message, newest first; one phone's messages when its number is given."""
     query = request.GET.get("nomor", "").strip()[:30]
     phone = _e164(query) if query else None
-    messages = SimulatedMessage.objects.filter(recipient=phone).order_by("-created_at", "-pk")[:50] if phone else []
+    # not `messages`: that name is the messages framework's in the base template
+    inbox = SimulatedMessage.objects.filter(recipient=phone).order_by("-created_at", "-pk")[:50] if phone else []
     phones = (SimulatedMessage.objects.values("recipient").annotate(count=Count("pk"), last=Max("created_at"))
               .order_by("-last")[:50])
-    return render(request, "core/sms_simulator.html", {"query": query, "phone": phone, "messages": messages,
+    return render(request, "core/sms_simulator.html", {"query": query, "phone": phone, "inbox": inbox,
                                                        "phones": phones, "unknown": bool(query) and not phone})

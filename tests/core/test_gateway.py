@@ -248,6 +248,7 @@ def test_the_inbox_page_shows_a_phones_messages(client, gateway):
     response = client.get("/simulator/sms/", {"nomor": "0812 3456 7890"})
     html = response.content.decode()
     assert "975310 adalah kode BPU Anda" in html and "Iuran diterima" not in html
+    assert 'class="messages"' not in html  # the inbox is not mistaken for the page's messages box
     assert response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
     client.cookies["bpu_lang"] = "en"
     assert "This is not a phone number." in client.get("/simulator/sms/", {"nomor": "abc"}).content.decode()
