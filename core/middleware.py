@@ -82,6 +82,7 @@ class NoStoreMiddleware:
 
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or request.path.startswith(self.API_PREFIX):
+        personal = (user is not None and user.is_authenticated) or request.path.startswith(self.API_PREFIX)
+        if personal and "no-store" not in response.get("Cache-Control", ""):  # a view's own no-store stays as is
             add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response

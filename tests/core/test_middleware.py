@@ -59,3 +59,18 @@ def test_static_files_stay_cacheable_for_signed_in_people(client, paid):
     response = client.get("/static/css/portal.css")
     assert response.status_code == 200
     assert not no_store(response)
+
+
+def test_a_views_own_caching_gives_way_but_its_own_no_store_stays(rf, paid):
+    from django.http import HttpResponse
+
+    from core.middleware import NoStoreMiddleware
+
+    member, _payment = paid
+    request = rf.get("/anggota/")
+    request.user = member.user
+    public = HttpResponse("x", headers={"Cache-Control": "public, max-age=3600"})
+    header = NoStoreMiddleware(lambda r: public)(request)["Cache-Control"]
+    assert "no-store" in header and "public" not in header and "max-age=0" in header
+    own = HttpResponse("x", headers={"Cache-Control": "private, no-store"})
+    assert NoStoreMiddleware(lambda r: own)(request)["Cache-Control"] == "private, no-store"
