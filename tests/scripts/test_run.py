@@ -105,3 +105,27 @@ def test_term_stops_web_workers_and_beat_even_with_a_long_job_in_hand(tmp_path, 
         for pid in _processes_with(str(var_dir)):
             os.kill(pid, signal.SIGKILL)
         log.close()
+
+
+def test_every_queue_has_a_worker_in_make_run_and_in_compose(settings):
+    """A queue nobody consumes would hold its tasks for ever: `urgent`, `default` and `bulk` each have a worker."""
+    import re
+
+    import yaml
+
+    queues = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} | {
+        settings.CELERY_TASK_DEFAULT_QUEUE}
+    assert queues == {"urgent", "default", "bulk"}
+    script = (ROOT / "scripts" / "run.sh").read_text()
+    consumed = {q for arg in re.findall(r"celery_worker -Q (\S+)", script) for q in arg.split(",")}
+    assert consumed == queues
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    in_compose = set()
+    for service in compose.values():
+        command = service.get("command") or []
+        if "worker" in command and "-Q" in command:
+            in_compose |= set(command[command.index("-Q") + 1].split(","))
+    assert in_compose == queues
+    urgent_only = [s for s in compose.values() if "-Q" in (c := s.get("command") or []) and c[c.index("-Q") + 1]
+                   == "urgent"]
+    assert len(urgent_only) == 1  # a worker of its own: bulk work never holds a code up
