@@ -1,4 +1,5 @@
 from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,12 +26,31 @@ class StaffMfaRequiredMiddleware:
             and needs_mfa(user)
             and not request.path.startswith(self.ALLOWED_PREFIXES)
         ):
-            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            if not _has_totp(user):
                 return redirect(reverse("mfa_activate_totp"))
             if not mfa_verified_in_session(request, user):
                 query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
                 return redirect(reverse("mfa_reauthenticate") + (f"?{query}" if query else ""))
+        if (
+            request.method == "POST"
+            and request.path == reverse("mfa_activate_totp")
+            and user is not None
+            and user.is_authenticated
+            and not _has_totp(user)
+        ):
+            response = self.get_response(request)
+            # Setting TOTP up means typing a valid code: that counts as this session's second factor (allauth
+            # records MFA only at sign-in and re-authentication). Checked here, not on allauth's
+            # authenticator_added signal, which fires after commit and so may come after the session is saved.
+            authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+            if authenticator is not None:
+                record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+            return response
         return self.get_response(request)
+
+
+def _has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def needs_mfa(user) -> bool:

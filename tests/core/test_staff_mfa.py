@@ -46,7 +46,6 @@ def _superuser(monkeypatch, username="root"):
     return User.objects.get(username=username)
 
 
-@pytest.mark.django_db(transaction=True)  # allauth announces the new authenticator after commit
 def test_createsuperuser_makes_an_admin_who_must_set_up_totp(client, monkeypatch):
     user = _superuser(monkeypatch)
     assert (user.role, user.is_superuser, user.is_staff) == (Role.ADMIN, True, True)
