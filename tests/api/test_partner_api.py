@@ -17,7 +17,7 @@ ALL = ["members:register", "members:read", "payments:create"]
 
 
 @pytest.fixture
-def partner():
+def partner(reference_data):  # its ecosystem is reference data, which a transactional test before may have flushed
     return partner_create(name="Toko Contoh", actor=None)
 
 
