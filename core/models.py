@@ -106,7 +106,10 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "created_at"]),
                    # delivery receipts find their message by the gateway's id
                    models.Index(fields=["provider_reference"], condition=~models.Q(provider_reference=""),
-                                name="outbox_provider_reference")]
+                                name="outbox_provider_reference"),
+                   # the urgent sweep finds a fresh code among a bulk file's thousands of waiting messages
+                   models.Index(fields=["purpose", "id"], condition=models.Q(status="pending", attempts=0),
+                                name="outbox_fresh_by_purpose")]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
