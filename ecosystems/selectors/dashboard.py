@@ -31,11 +31,11 @@ from ecosystems.models import (
     Region,
     RollupState,
     Snapshot,
-    StaffRegion,
     Target,
     TargetMeasure,
     Workforce,
 )
+from ecosystems.selectors.scope import staff_scope
 
 # How the dashboards name the registration channels (shorter than the enrollment labels, and the way the
 # programmes are known inside the agency).
@@ -88,14 +88,8 @@ class Scope:
 
 def dashboard_home(user) -> str | None:
     """'' for people who see the whole country (admins), a region code for regional staff, None for the rest."""
-    from core.models import Role
-
-    if not getattr(user, "is_portal_staff", False):
-        return None
-    if user.role == Role.ADMIN:
-        return NATION
-    assigned = StaffRegion.objects.filter(user=user).values_list("region_id", flat=True).first()
-    return assigned
+    scope = staff_scope(user)  # the one rule of who sees what (scope.py); dashboards go by the StaffRegion alone
+    return NATION if scope.national else scope.region
 
 
 _UNSET = object()

@@ -9,7 +9,8 @@
 A staff account with both rows sees both areas. Regions are Kemendagri codes, so "inside" is a code prefix: a
 member's village `16.71.01.1001` lies in province `16` and regency `16.71`.
 
-This module reads only models (ecosystems, claims, core), so every app's selectors can use it without a cycle.
+This module reads only models (claims, core; the StaffRegion and StaffBranch rows through the user), so every app's
+selectors can use it without a cycle.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from operator import or_
 
 from django.db.models import Q
 
-from claims.models import BranchArea, StaffBranch
-from core.models import Role
-from ecosystems.models import StaffRegion
+from claims.models import BranchArea
+from core.models import Role, User
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class StaffScope:
     regions: tuple[str, ...] = ()  # province or regency codes seen in full
     branch_id: int | None = None  # the branch whose claims this account handles (None: none, or every for admins)
     rest_except: tuple[str, ...] | None = None  # default branch: every regency except these (other branches')
+    region: str | None = None  # the StaffRegion's code: the dashboards' home for regional staff
 
     @property
     def empty(self) -> bool:
@@ -74,14 +75,18 @@ def staff_scope(user) -> StaffScope:
         return NOTHING
     if user.role == Role.ADMIN:
         return NATIONAL
-    regions: list[str] = list(StaffRegion.objects.filter(user=user).values_list("region_id", flat=True))
-    branch = (StaffBranch.objects.filter(user=user).select_related("branch").first()
-              if user.role in (Role.BRANCH_STAFF, Role.SUPERVISOR) else None)
+    # The region and the branch in one query (a page's query budget counts it).
+    row = (User.objects.filter(pk=user.pk)
+           .values("staff_region__region_id", "staff_branch__branch_id", "staff_branch__branch__is_default").first()
+           or {})
+    region = row.get("staff_region__region_id")
+    branch_id = row.get("staff_branch__branch_id") if user.role in (Role.BRANCH_STAFF, Role.SUPERVISOR) else None
+    regions: list[str] = [region] if region else []
     rest_except = None
-    if branch is not None:
+    if branch_id is not None:
         areas = list(BranchArea.objects.values_list("regency_id", "branch_id"))
-        regions += [regency for regency, branch_id in areas if branch_id == branch.branch_id]
-        if branch.branch.is_default:
-            rest_except = tuple(sorted(regency for regency, branch_id in areas if branch_id != branch.branch_id))
-    return StaffScope(regions=tuple(sorted(set(regions))), branch_id=branch.branch_id if branch else None,
-                      rest_except=rest_except)
+        regions += [regency for regency, owner in areas if owner == branch_id]
+        if row.get("staff_branch__branch__is_default"):
+            rest_except = tuple(sorted(regency for regency, owner in areas if owner != branch_id))
+    return StaffScope(regions=tuple(sorted(set(regions))), branch_id=branch_id, rest_except=rest_except,
+                      region=region)

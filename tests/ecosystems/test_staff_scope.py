@@ -31,7 +31,7 @@ SOUTH_SUMATRA = ("regional", "branch_staff", "supervisor")
 def test_the_scope_of_each_role(world):
     u = world.users
     assert staff_scope(u["admin"]).national
-    assert staff_scope(u["regional"]).regions == ("16",)
+    assert staff_scope(u["regional"]).regions == ("16",) and staff_scope(u["regional"]).region == "16"
     assert staff_scope(u["branch_staff"]).regions == ("16.71",)
     assert staff_scope(u["jakarta_staff"]).regions == ("31.74",)
     for name in ("worker", "sponsor", "organisation", "agent", "heir"):
