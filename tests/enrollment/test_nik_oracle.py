@@ -120,6 +120,8 @@ def test_an_agent_gets_the_same_answer_for_a_member_and_a_new_trader(client, exi
     assert _flash(for_member) == _flash(for_new)
     assert existing_member.kpj not in for_member.content.decode()
     assert Member.objects.count() == 2  # one new trader; the member was not registered again
+    for _ in range(3):  # trying the member's NIK again the same day texts them no more
+        client.post("/agen/daftarkan/", _on_behalf_post(VALID_NIK_MAN, "+6285700000003", village_code))
     assert OutboxMessage.objects.filter(recipient=str(existing_member.phone), purpose="registration",
                                         body__contains="Koperasi Pasar").count() == 1
 
@@ -161,3 +163,40 @@ def test_a_member_gets_at_most_one_invitation_per_sponsor_a_day_even_without_the
     with pin_clock(dt.datetime(2027, 3, 12, 9, 0)):
         sponsor_register_worker(sponsor=sponsor, data=data, relationship="other")
     assert invitations().filter(body__contains="Ibu Ani").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_file_texts_a_member_who_declined_no_more_that_day(existing_member, settings, tmp_path,
+                                                                   village_code):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enrollment.bulk import bulk_import_commit, bulk_import_start
+    from enrollment.models import Sponsor
+    from enrollment.services import sponsorship_answer
+
+    settings.MEDIA_ROOT = tmp_path
+    user = User.objects.create(username="pemda", phone="+6281300000001")
+    government = Sponsor.objects.create(user=user, name="Pemkot", kind="government", funding_source="apbd")
+    header = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alamat,pekerjaan,penghasilan,jht,bulan"
+    row = f"{VALID_NIK_MAN},Budi Santoso,Bandung,12-03-1985,L,085712345678,{village_code},Jl. B,petani,1000000,tidak,1"
+
+    def upload():
+        item = bulk_import_start(sponsor=government, actor=user,
+                                 uploaded=SimpleUploadedFile("p.csv", f"{header}\n{row}\n".encode()))
+        bulk_import_commit(import_id=item.pk, actor=user)
+
+    def invitations():
+        return OutboxMessage.objects.filter(recipient=str(existing_member.phone), purpose="sponsorship")
+
+    with pin_clock(dt.datetime(2027, 3, 10, 9, 0)):
+        upload()
+        request = Sponsorship.objects.get(sponsor=government, member=existing_member)
+        sponsorship_answer(sponsorship_id=request.pk, member=existing_member, accept=False)
+        upload()  # asked again (a new request), but not texted again today
+        assert Sponsorship.objects.filter(sponsor=government, member=existing_member, ended_at=None).count() == 1
+        assert invitations().count() == 1
+    with pin_clock(dt.datetime(2027, 3, 11, 9, 0)):
+        Sponsorship.objects.filter(sponsor=government, ended_at=None).update(ended_at=dt.datetime(2027, 3, 11, 1, 0,
+                                                                                                  tzinfo=dt.UTC))
+        upload()
+        assert invitations().count() == 2
