@@ -100,6 +100,7 @@ def test_the_sweep_moves_or_deletes_uploads_left_in_media_and_deletes_orphans(go
         stray = default_storage.save("imports/entah.csv", ContentFile(b"nik\n3174015708900003\n"))
         for path in (private.path(orphan), default_storage.path(legacy_old), default_storage.path(stray)):
             os.utime(path, (START.timestamp(), START.timestamp()))  # files age by the disk's clock
+    private.delete(old.file.name)
     BulkImport.objects.filter(pk=old.pk).update(file=legacy_old)  # as rows from before private storage
     with time_machine.travel(START + dt.timedelta(hours=30), tick=True):
         legacy_recent = default_storage.save("imports/baru.csv", ContentFile(b"nik\n3174015708900002\n"))
