@@ -1,3 +1,4 @@
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -17,20 +18,36 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 PHONE_VIEWPORT = {"width": 360, "height": 740}
 
 
+@contextlib.contextmanager
+def _browser_keeps_its_own_clock():
+    """Under the moved-clock run (scripts/test-moved-clock.sh) the browser is started without libfaketime: Chromium
+    hangs under it, and a phone's clock is not the server's anyway (cookies are set with Max-Age)."""
+    moved = {name: os.environ.pop(name) for name in list(os.environ)
+             if name == "LD_PRELOAD" or name.startswith("FAKETIME")}
+    try:
+        yield
+    finally:
+        os.environ.update(moved)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
+    with _browser_keeps_its_own_clock():
+        playwright = sync_playwright().start()  # the driver starts here, and Chromium with the driver's environment
+    try:
+        browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
         yield browser
         browser.close()
+    finally:
+        playwright.stop()
 
 
 @pytest.fixture
