@@ -1,6 +1,5 @@
 import datetime as dt
 import re
-from unittest import mock
 
 import pytest
 from django.test import override_settings
@@ -10,7 +9,7 @@ from core.models import PhoneCode, User
 from core.services import api_token_issue
 from enrollment.models import Member
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
-from tests.core.helpers import FixedLocaldate, last_code, luhn_valid
+from tests.core.helpers import last_code, luhn_valid
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -48,12 +47,6 @@ def registration_body(village_code, reference_data):
         "gender": "P", "village_code": village_code, "address_line": "Jl. Melati 5", "occupation": "ojek-online",
         "income_base_idr": 1_000_000, "programs": ["JKK", "JKM", "JHT"], "consent": True,
     }
-
-
-@pytest.fixture
-def december_2025():
-    with mock.patch("django.utils.timezone.localdate", FixedLocaldate(dt.date(2025, 12, 15))):
-        yield
 
 
 # --- sign-in by code -------------------------------------------------------------------------------------
@@ -122,7 +115,8 @@ def test_verify_malformed_code(client):
 # --- registration ----------------------------------------------------------------------------------------
 
 
-def test_register(client, token, registration_body, december_2025):
+@pytest.mark.clock(dt.date(2025, 12, 15))
+def test_register(client, token, registration_body):
     response = _post(client, "/api/v1/registrations/", registration_body, token=token)
     assert response.status_code == 201, response.content
     body = response.json()
@@ -143,9 +137,9 @@ def test_register(client, token, registration_body, december_2025):
     assert member.channel == "api" and member.user.phone == PHONE and str(member.phone) == PHONE
 
 
+@pytest.mark.clock(dt.date(2026, 12, 15))
 def test_register_with_discount(client, token, registration_body):
-    with mock.patch("django.utils.timezone.localdate", FixedLocaldate(dt.date(2026, 12, 15))):
-        body = _post(client, "/api/v1/registrations/", registration_body, token=token).json()
+    body = _post(client, "/api/v1/registrations/", registration_body, token=token).json()
     assert body["monthly"]["total_idr"] == 28_400
     assert [line["discount_idr"] for line in body["monthly"]["lines"]] == [5_000, 3_400, 0]
 
@@ -230,7 +224,8 @@ def member_for_phone(registration_data, worker_user):
     return member_register(data=registration_data(), user=worker_user, actor=worker_user)
 
 
-def test_member_me(client, token, member_for_phone, december_2025):
+@pytest.mark.clock(dt.date(2025, 12, 15))
+def test_member_me(client, token, member_for_phone):
     response = _get(client, "/api/v1/members/me/", token=token)
     assert response.status_code == 200
     body = response.json()
