@@ -1,3 +1,5 @@
+from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -53,3 +55,25 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 class JobRunAdmin(ReadOnlyAdmin):
     list_display = ("job", "started_at", "finished_at", "status", "handled", "failed", "skipped")
     list_filter = ("job", "status")
+
+
+# allauth's admin shows an authenticator's data: a staff member's TOTP secret and recovery-code seed, from which
+# anyone can make their codes. Admins may still see and delete authenticators (a lost phone), never the secret.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
+    exclude = ("data",)
+    readonly_fields = ("user", "type", "created_at", "last_used_at")
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.split("__")[0] == "data":
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

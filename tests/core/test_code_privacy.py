@@ -175,3 +175,19 @@ def test_a_failed_gateway_call_keeps_no_message_text(settings):
     notification_deliver(message_id=message.pk)
     message.refresh_from_db()
     assert message.last_error == "gateway: ConnectionError"
+
+
+@pytest.mark.django_db
+def test_the_admin_never_shows_a_staff_members_totp_secret(client, site_admin):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    staff = User.objects.create(username="petugas", role=Role.BRANCH_STAFF)
+    secret = "JBSWY3DPEHPK3PXPSECRETAA"
+    authenticator = TOTP.activate(staff, secret).instance
+    changelist = client.get("/admin/mfa/authenticator/")
+    change = client.get(f"/admin/mfa/authenticator/{authenticator.pk}/change/")
+    assert changelist.status_code == change.status_code == 200
+    assert secret not in changelist.content.decode() and secret not in change.content.decode()
+    assert client.get("/admin/mfa/authenticator/", {"data__contains": secret[:4]}).status_code == 400
+    assert Authenticator.objects.filter(pk=authenticator.pk).exists()  # still listed, so it can be removed
