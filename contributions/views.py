@@ -14,8 +14,9 @@ from contributions.models import OrderStatus, PaymentOrder
 from contributions.receipt import receipt_pdf
 from contributions.services.payments import PaymentRefused, payment_order_create
 from contributions.tariffs import tariff_quote
+from core.client_ip import client_ip
 from core.services import audit_event_record
-from core.views import admin_required, client_ip, staff_required
+from core.views import admin_required, staff_required
 from enrollment.selectors import member_for_user
 
 
