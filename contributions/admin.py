@@ -11,6 +11,7 @@ from contributions.models import (
     LedgerEntry,
     Payment,
     PaymentOrder,
+    ProviderEvent,
     TariffRate,
 )
 from core.admin import ReadOnlyAdmin
@@ -77,3 +78,11 @@ class DebitAttemptAdmin(ReadOnlyAdmin):
     list_filter = ("status", "month", "last_outcome")
     search_fields = ("mandate__member__kpj", "provider_reference")
     list_select_related = ("mandate",)
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "provider", "kind", "outcome", "status_code", "account", "amount_idr",
+                    "reference", "signature_valid")
+    list_filter = ("kind", "outcome", "signature_valid", "provider")
+    search_fields = ("reference", "account", "body_sha256")

@@ -132,3 +132,13 @@ def test_reconciliation_shows_refused_money_until_the_provider_settles_it(client
     assert webhook_post(client, body, headers)[0].status_code == 200
     refused = refused_provider_money()
     assert (refused.count, refused.amount_idr) == (1, 50_000)
+
+
+def test_the_admin_lists_refused_notifications_read_only(client, order):
+    body, headers = signed_webhook(event_id="evt-admin", va_number="880899999999", amount_idr=50_000)
+    webhook_post(client, body, headers)
+    root = User.objects.create(username="root-events", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    staff_login(client, root)
+    html = client.get("/admin/contributions/providerevent/").content.decode()
+    assert "evt-admin" in html and "880899999999" in html
+    assert client.get("/admin/contributions/providerevent/add/").status_code == 403
