@@ -110,13 +110,14 @@ RULES: dict[str, dict] = {
     # --- a member's own pages (the worker has a membership; nobody else's is reachable) -----------------------
     "anggota/": rule("redirect", anonymous="login", worker="ok"),
     "anggota/iuran/": rule(404, anonymous="login", worker="ok"),
-    "anggota/bayar/": rule(404, anonymous="login", worker="ok"),
+    "anggota/bayar/": rule(404, anonymous="login", worker="ok", post="same"),
     "anggota/kartu/": rule(404, anonymous="login", worker="ok"),
     "anggota/kartu.pdf": rule(404, anonymous="login", worker="ok"),
-    "anggota/pesan/": rule(404, anonymous="login", worker="ok"),
-    "anggota/penyantun/": rule(404, anonymous="login", worker="ok"),
+    "anggota/pesan/": rule(404, anonymous="login", worker="ok", post="same"),
+    "anggota/penyantun/": rule(404, anonymous="login", worker="ok",
+                               post=answers(404, anonymous="login")),  # a POST names a sponsorship of theirs
     "anggota/debit-otomatis/": rule(404, anonymous="login", worker="ok"),
-    "anggota/debit-otomatis/atur/": rule(404, anonymous="login", worker="ok"),
+    "anggota/debit-otomatis/atur/": rule(404, anonymous="login", worker="ok", post="same"),
     "anggota/klaim/": rule("ok", anonymous="login", worker="redirect"),
     "anggota/aktifkan-kembali/": rule(405, anonymous="login",
                                       post=answers(404, anonymous="login", worker="redirect")),  # not lapsed
@@ -128,13 +129,13 @@ RULES: dict[str, dict] = {
                                                             post=answers(404, anonymous="login")),  # payer only
     # --- sponsors (citizens and organisations) and their imports ---------------------------------------------------
     "penyantun/": rule("ok", anonymous="login"),  # a non-sponsor is invited to become one
-    "penyantun/daftarkan/": rule("redirect", anonymous="login", sponsor="ok", organisation="ok"),
-    "penyantun/pesan/": rule("redirect", anonymous="login", sponsor="ok", organisation="ok"),
+    "penyantun/daftarkan/": rule("redirect", anonymous="login", sponsor="ok", organisation="ok", post="same"),
+    "penyantun/pesan/": rule("redirect", anonymous="login", sponsor="ok", organisation="ok", post="same"),
     "penyantun/bayar/": rule(405, anonymous="login",
                              post=answers(404, anonymous="login", sponsor="redirect", organisation="redirect")),
     "penyantun/pekerja/<int:member_id>/debit-otomatis/": rule(404, anonymous="login"),  # another sponsor's worker
     "penyantun/pekerja/<int:member_id>/debit-otomatis/atur/": rule(404, anonymous="login", post="same"),
-    "penyantun/impor/": rule(404, anonymous="login", sponsor="ok", organisation="ok"),
+    "penyantun/impor/": rule(404, anonymous="login", sponsor="ok", organisation="ok", post="same"),
     # A Jakarta organisation's import: staff of another region do not see it; nobody but its sponsor confirms it.
     "penyantun/impor/<int:import_id>/": jakarta_object(post="same"),
     "penyantun/impor/<int:import_id>/laporan.csv": jakarta_object(),
@@ -150,14 +151,14 @@ RULES: dict[str, dict] = {
     "^penyantun/organisasi/kata-sandi-baru/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": rule("ok"),
     "penyantun/organisasi/kata-sandi-baru/selesai/": rule("ok"),
     # --- agents -----------------------------------------------------------------------------------------------------
-    "agen/": rule(403, anonymous="login", agent="ok"),
-    "agen/daftarkan/": rule(403, anonymous="login", agent="ok"),
-    "agen/tunai/": rule(403, anonymous="login", agent="ok"),
-    "agen/setor/": rule(403, anonymous="login", agent="ok"),
+    "agen/": rule(403, anonymous="login", agent="ok", post="same"),
+    "agen/daftarkan/": rule(403, anonymous="login", agent="ok", post="same"),
+    "agen/tunai/": rule(403, anonymous="login", agent="ok", post="same"),
+    "agen/setor/": rule(403, anonymous="login", agent="ok", post="same"),
     # --- claims: a claimant's own; another heir's Jakarta claim for everyone else -------------------------------
     "klaim/": rule("ok", anonymous="login"),
-    "klaim/ajukan/": rule("redirect", anonymous="login", worker="ok"),
-    "klaim/ahli-waris/": rule("ok", anonymous="login", **dict.fromkeys(STAFF, 403)),  # staff file no claims
+    "klaim/ajukan/": rule("redirect", anonymous="login", worker="ok", post="same"),
+    "klaim/ahli-waris/": rule("ok", anonymous="login", **dict.fromkeys(STAFF, 403), post="same"),  # staff: no claims
     "klaim/ahli-waris/data/": rule("redirect", anonymous="login"),
     "klaim/<str:number>/": rule(404, anonymous="login"),
     "klaim/<str:number>/dokumen/": rule(405, anonymous="login", post=answers(404, anonymous="login")),
