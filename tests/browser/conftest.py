@@ -50,6 +50,48 @@ def browser():
         playwright.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _slow_pages():
+    """BROWSER_SLOW_PAGES=1.5: the live server sends each HTML page's headers at once and its body that many seconds
+    later, as a loaded machine does. The click has returned and the URL changed but the content is not there yet, so a
+    test that reads the page without waiting for what it expects fails every time instead of now and then."""
+    delay = float(os.environ.get("BROWSER_SLOW_PAGES") or 0)
+    if not delay:
+        yield
+        return
+    import time
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    original = WSGIHandler.__call__
+
+    def late_body(self, environ, start_response):
+        html = []
+
+        def start(status, headers, exc_info=None):
+            html.append(any(k.lower() == "content-type" and "text/html" in v for k, v in headers))
+            return start_response(status, headers, exc_info)
+
+        result = original(self, environ, start)
+        if not html[-1] or environ.get("HTTP_HX_REQUEST"):  # htmx swaps are waited for by expect_response
+            return result
+
+        def body():
+            yield b""  # the headers go out now
+            time.sleep(delay)
+            try:
+                yield from result
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+
+        return body()
+
+    WSGIHandler.__call__ = late_body
+    yield
+    WSGIHandler.__call__ = original
+
+
 @pytest.fixture
 def page(browser, live_server, reference_data, regions):
     context = browser.new_context(viewport=PHONE_VIEWPORT, device_scale_factor=1, is_mobile=True, has_touch=True,
