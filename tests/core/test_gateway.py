@@ -153,6 +153,7 @@ class _SlowGateway(BaseHTTPRequestHandler):
 
 @pytest.mark.django_db
 def test_a_timeout_and_a_refused_connection_are_tried_again(gateway):
+    _SlowGateway.release.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowGateway)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
