@@ -5,8 +5,9 @@ then the rollups are rebuilt so the dashboards show real-looking figures from th
 
 Set-based (bulk_create), deterministic (a seeded random generator) and idempotent: members are marked by their
 consent version and made only once; the rollups are rebuilt on every run. Demo members opt out of reminders so the
-outbox stays quiet (and the SMS simulator's inboxes, where testers read their sign-in codes). Their paid bills have no payments behind them (the
-reconciliation counts payments, so it stays balanced); the demo worker's own account is made by the services.
+outbox stays quiet (and the SMS simulator's inboxes, where testers read their sign-in codes). Their paid bills have
+no payments behind them (the reconciliation counts payments, so it stays balanced); the demo worker's own account is
+made by the services.
 """
 
 from __future__ import annotations
