@@ -21,6 +21,7 @@ from django.test import override_settings
 from core.checks import notification_settings_check
 from core.models import OutboxMessage, OutboxStatus, PhoneCode, Role, SimulatedMessage, User
 from core.services import notification_deliver, phone_code_request
+from ecosystems.models import Region, StaffRegion
 from enrollment.organisations import organisation_sponsor_register
 from tests.core.helpers import last_code, staff_login
 
@@ -157,8 +158,12 @@ def test_every_staff_role_but_admins_gets_403_on_the_outbox(client, django_captu
         phone_code_request(phone=PHONE, ip_address=None)
     code = last_code(PHONE)
     assert OutboxMessage.objects.get().status == OutboxStatus.SENT
-    for role in (Role.BRANCH_STAFF, Role.SUPERVISOR):
-        staff_login(client, User.objects.create(username=f"s-{role}", role=role))
+    regional = User.objects.create(username="wilayah", role=Role.SUPERVISOR)  # South Sumatra's regional staff
+    StaffRegion.objects.create(user=regional, region=Region.objects.create(code="16", name="Sumatera Selatan",
+                                                                            level=1))
+    for staff in (*(User.objects.create(username=f"s-{role}", role=role) for role in (Role.BRANCH_STAFF,
+                                                                                      Role.SUPERVISOR)), regional):
+        staff_login(client, staff)
         response = client.get("/staf/kotak-keluar/")
         assert response.status_code == 403 and code not in response.content.decode()
     staff_login(client, User.objects.create(username="boss", role=Role.ADMIN))
