@@ -22,6 +22,14 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Spreadsheet (CSV or XLSX)"),
                            error_messages={"required": gettext_lazy("Please choose a file.")})
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.conf import settings as conf
+
+        self.fields["file"].help_text = _("At most %(rows)s rows and %(mb)s MB a file; split a larger list.") % {
+            "rows": f"{conf.BULK_IMPORT_MAX_ROWS:,}".replace(",", "."),
+            "mb": conf.BULK_IMPORT_MAX_BYTES // (1024 * 1024)}
+
 
 def _sponsor(request):
     sponsor = selectors.sponsor_for_user(user=request.user)

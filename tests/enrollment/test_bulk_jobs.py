@@ -177,6 +177,7 @@ def test_a_registration_job_that_died_is_run_again_by_the_sweep(government, vill
 def test_uploads_are_limited_in_rows_on_the_upload_page(client, government, village_code, settings):
     settings.BULK_IMPORT_MAX_ROWS = 2
     client.force_login(government.user)
+    assert "At most 2 rows and 200 MB a file" in client.get("/penyantun/impor/").content.decode()
     rows = [_row(village_code, nik=f"31740157089{i:05d}", phone=f"08123456{i:04d}") for i in range(3)]
     content = "\n".join([HEADER, *rows]).encode()
     response = client.post("/penyantun/impor/", {"file": SimpleUploadedFile("a.csv", content)})
