@@ -4,9 +4,9 @@ the input kept, the permission matrix by URL, the staff review actions, and the 
 from __future__ import annotations
 
 import datetime as dt
-from unittest import mock
 
 import pytest
+from django.utils import translation
 
 from claims.models import Claim, ClaimDocument, ClaimStatus, DocumentStatus
 from claims.services import claim_documents_request
@@ -456,18 +456,18 @@ def test_demo_seed_puts_staff_on_the_branch_and_gives_the_heir_a_claimable_membe
     from core.models import User
     from enrollment.demo import demo_accounts_text, demo_seed
 
-    # The demo's months are paid before "now": the real clock, not the claims tests' pinned day.
-    with mock.patch("django.utils.timezone.localdate", timezone.localdate._real):
-        today = timezone.localdate()
-        demo_seed()
-        demo_seed()  # idempotent
+    # The demo's months are paid up to "now", the claims tests' pinned day (dates and timestamps moved together).
+    today = timezone.localdate()
+    demo_seed()
+    demo_seed()  # idempotent
     petugas = User.objects.get(username="petugas")
     assert petugas.staff_branch.branch.code == "JKT-SEL"
     assert User.objects.get(username="supervisor").staff_branch.branch.code == "JKT-SEL"
     deceased = member_for_heir(kpj_or_nik=DECEASED_NIK, birth_date=DECEASED_BIRTH)
     assert deceased is not None and deceased.bills.filter(status="paid").count() == 6
     death = add_months(today.replace(day=1), -1).replace(day=10)  # "any day last month"
-    result = claim_eligibility(member=deceased, claim_type="jkm_death", event_date=death, heir="spouse")
+    with translation.override("en"):
+        result = claim_eligibility(member=deceased, claim_type="jkm_death", event_date=death, heir="spouse")
     assert result.eligible and "full death benefit" in result.checks[2].message
     heir = User.objects.get(phone=HEIR_PHONE)
     claim = claim_file(claimant=heir, member=deceased, claim_type="jkm_death", event={"date": death}, bank=BANK,
