@@ -375,6 +375,7 @@ def phone_user_get_or_create(*, phone: str, language: str = "id") -> tuple[User,
         audit_event_record(actor=user, action="user.created", obj=user, changes={"via": "phone_code"})
         return user, True
 
+
 # --- API tokens (django-rest-knox keeps only a SHA-512 digest; the clear token exists once, in the answer) ------
 
 
