@@ -14,6 +14,8 @@ if [ -z "$lib" ]; then
   exit 2
 fi
 echo "moved clock: $moment UTC (real: $(date -u '+%Y-%m-%d %H:%M:%S'))"
-# DONT_FAKE_MONOTONIC keeps timeouts and schedulers on the real monotonic clock.
+# DONT_FAKE_MONOTONIC keeps timeouts and schedulers on the real monotonic clock (faked, timed waits hang);
+# scripts/faketime/sitecustomize.py makes time.sleep work with it.
 TZ=UTC FAKETIME="@$moment" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1 LD_PRELOAD="$lib" \
+  PYTHONPATH="$PWD/scripts/faketime${PYTHONPATH:+:$PYTHONPATH}" \
   .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup -p no:cacheprovider "$@"
