@@ -27,6 +27,16 @@ def _clock(request):
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """Requests through the test client run in the test's thread and leave their language active: the next test
+    starts in the default (Indonesian) again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield

@@ -112,7 +112,7 @@ def test_the_sweep_moves_or_deletes_uploads_left_in_media_and_deletes_orphans(go
     old.refresh_from_db()
     assert not default_storage.exists(legacy_old) and old.file.name == "" and old.file_deleted_at is not None
     assert not default_storage.exists(legacy_recent)  # moved: its check may still need it
-    assert recent.file.storage is private and private.exists(recent.file.name)
+    assert recent.file.storage.location == private.location and private.exists(recent.file.name)
     assert stat.S_IMODE(os.stat(recent.file.path).st_mode) == 0o600
     assert not private.exists(orphan) and not default_storage.exists(stray)
     assert result == {"handled": 3, "skipped": 1}
