@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
-from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +18,7 @@ from contributions.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from contributions.services.payments import PaymentRefused, payment_confirm
 from contributions.services.provider_events import provider_event_record
 from contributions.tariffs import TariffError, income_bases, tariff_quote
-from core.api import ErrorResponseSerializer
+from core.api import ErrorResponseSerializer, RawJSONParser
 from core.choices import FundingSource, Sector
 from core.client_ip import client_ip
 
@@ -84,15 +83,6 @@ class TariffQuoteView(APIView):
                        "amount_idr": line.amount_idr, "discount_name": line.discount_name} for line in quote.lines],
             "discount_idr": quote.discount_idr, "total_idr": quote.total_idr,
         })
-
-
-class RawJSONParser(BaseParser):
-    """Keeps the exact bytes: the signature is over the raw body."""
-
-    media_type = "application/json"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read()
 
 
 class WebhookIn(serializers.Serializer):

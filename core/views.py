@@ -131,7 +131,7 @@ def staff_required(view):
 
 def admin_required(view):
     """Pages for admins only (national figures and operations): other staff get 403."""
-    @login_required(login_url="account_login")
+    @staff_required
     def wrapped(request, *args, **kwargs):
         if request.user.role != Role.ADMIN:
             raise PermissionDenied

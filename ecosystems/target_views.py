@@ -8,27 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.models import Role
-from core.views import staff_required
+from core.views import admin_required
 from ecosystems.forms import FiguresUploadForm
 from ecosystems.models import Ecosystem
 from ecosystems.services import targets as service
 
 # URL word -> upload kind
 KINDS = {"target": service.KIND_TARGETS, "tenaga-kerja": service.KIND_WORKFORCE}
-
-
-def admin_required(view):
-    """Portal staff (signed in with TOTP) with the admin role."""
-
-    @staff_required
-    def wrapped(request, *args, **kwargs):
-        if request.user.role != Role.ADMIN:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
 
 
 def _page(request, *, forms=None, result=None, status=200):
