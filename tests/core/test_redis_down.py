@@ -25,7 +25,10 @@ from enrollment.services import partner_create, partner_key_issue
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.contributions.helpers import member_make, payer_make, signed_webhook, webhook_post
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data", "english")]
+# One xdist worker runs them all, one after another: the end-to-end test's real worker consumes the very queues the
+# routing test reads, and both use the one broker.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data", "english"),
+              pytest.mark.xdist_group("broker-queues")]
 UNREACHABLE = "redis://127.0.0.1:1/0"
 CACHES_REDIS_DOWN = {
     "default": {"BACKEND": "core.cache.FailoverCache",

@@ -67,7 +67,8 @@ def test_term_stops_web_workers_and_beat_even_with_a_long_job_in_hand(tmp_path, 
     env = {key: value for key, value in os.environ.items()
            if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}  # SQLite, filesystem broker
     env.update(VAR_DIR=str(var_dir), PORT=str(_free_port()), DJANGO_SETTINGS_MODULE="runtest_settings",
-               PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", RUN_STOP_SECONDS="3")
+               PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), str(ROOT), os.environ.get("PYTHONPATH")])),
+               RUN_STOP_SECONDS="3")
     subprocess.run([sys.executable, "manage.py", "migrate", "--run-syncdb", "--noinput", "-v0"], cwd=ROOT, env=env,
                    check=True, timeout=120)
     log = (tmp_path / "run.log").open("w")
