@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from core.models import AuditEvent, Channel, OutboxMessage, OutboxStatus, PhoneCode, User
+from core.publish import task_publish
 from core.sql import InsertSpec, insert_rows, insert_together
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,6 @@ def _deliver_on_commit(ids: list[int], *, urgent: bool = False) -> None:
 
     Codes and receipts (urgent) also get a sweep of their own on the `urgent` queue, which only sends those: a
     bulk import's thousands of welcome messages on the default queue cannot hold up a sign-in code."""
-    from core.publish import task_publish
     from core.tasks import notifications_deliver_fresh, notifications_deliver_urgent
 
     def queue_sweep(kind: bool) -> None:

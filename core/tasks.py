@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import services
 from core.jobs import recorded
+from core.notifications.simulator import simulated_receipts_send
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -31,8 +32,6 @@ def notifications_deliver_urgent() -> int:
 @shared_task
 def sms_simulator_receipts_send() -> dict[str, int]:
     """The gateway simulator's delivery receipts that are due (development and tests only)."""
-    from core.notifications.simulator import simulated_receipts_send
-
     if not settings.SMS_SIMULATOR_ENABLED:
         return {"handled": 0, "failed": 0, "skipped": 0}
     return simulated_receipts_send()
