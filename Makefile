@@ -34,6 +34,9 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l id -l en --ignore=.venv --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
+states: $(STAMP)
+	$(PY) scripts/states_doc.py
+
 totp: $(STAMP)
 	$(PY) manage.py demo_totp_code $(or $(USER_NAME),admin)
 

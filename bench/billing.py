@@ -87,7 +87,7 @@ def _checksum() -> tuple:
 
 
 def _reference_sql() -> str:
-    from contributions.models import Discount
+    from reference.models import Discount
 
     ids = dict(Discount.objects.values_list("name", "pk"))
     return REFERENCE_SQL.format(transport_discount=int(ids["PP 50/2025 – transport"]),

@@ -32,8 +32,8 @@ EXISTING_MARKER = "bench-bulk-ex75"
 
 def _reference_data() -> dict:
     from contributions.tariffs import income_bases
-    from ecosystems.models import Region
-    from enrollment.models import Occupation
+    from members.models import Occupation
+    from reference.models import Region
 
     villages = list(Region.objects.filter(level=4, code__startswith="64.74").order_by("code")
                     .values_list("code", flat=True))  # Bontang's villages
@@ -47,7 +47,7 @@ def _existing_members(count: int = 400) -> list[tuple[str, dt.date, str]]:
 
     from bench.bulkfile import nik_for
     from core.nik import nik_blind_index, nik_encrypt
-    from enrollment.models import Member, Occupation
+    from members.models import Member, Occupation
 
     people = [(nik_for("647401", dt.date(1975, 1, 1) + dt.timedelta(days=k), "L", 9000 + k % 999),
                dt.date(1975, 1, 1) + dt.timedelta(days=k), "L") for k in range(count)]
@@ -124,7 +124,8 @@ def _child(path: str, commit: bool) -> None:
     from core import tasks
     from core.models import User
     from enrollment.bulk import bulk_import_start, report_rows
-    from enrollment.models import BulkImport, Sponsor
+    from enrollment.models import BulkImport
+    from members.models import Sponsor
 
     # As in production, SMS written to the outbox are delivered by a worker elsewhere, not inside this job (the
     # bench settings would otherwise run every delivery sweep here, eagerly).
@@ -166,7 +167,7 @@ def _commit_and_pay(bulk, user) -> dict:
     from contributions.selectors import reconciliation
     from contributions.services.payments import payment_confirm
     from enrollment.bulk import bulk_import_commit
-    from enrollment.models import MemberStatus
+    from members.models import MemberStatus
 
     start = time.perf_counter()
     bulk = bulk_import_commit(import_id=bulk.pk, actor=user)

@@ -233,7 +233,7 @@ def _bills_step(cursor, members: int) -> int:
     from django.utils import timezone
 
     from contributions.duedates import due_date_for
-    from contributions.models import Discount
+    from reference.models import Discount
 
     discounts = {d.name: d for d in Discount.objects.filter(name__in=("PP 50/2025 – transport", "PP 50/2025"))}
     transport, general = discounts["PP 50/2025 – transport"], discounts["PP 50/2025"]
@@ -263,7 +263,7 @@ def _bills_step(cursor, members: int) -> int:
 
 def _claims_step(cursor, claims: int) -> int:
     from bench.dataset import bench_payer
-    from claims.models import Branch
+    from reference.models import Branch
 
     if claims <= 0:
         return 0

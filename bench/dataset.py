@@ -76,10 +76,9 @@ ON CONFLICT DO NOTHING
 
 
 def _reference_params() -> dict:
-    from contributions.models import IncomeBase
     from core.nik import nik_encrypt
-    from ecosystems.models import Region
-    from enrollment.models import Occupation
+    from members.models import Occupation
+    from reference.models import IncomeBase, Region
 
     villages = list(Region.objects.filter(level=4).order_by("code").values_list("code", flat=True))
     occupations = list(Occupation.objects.filter(active=True).order_by("pk").values_list("pk", flat=True))
@@ -94,8 +93,8 @@ def _reference_params() -> dict:
 
 
 def ensure_regions() -> None:
-    from ecosystems.models import Region
     from ecosystems.services import regions_load
+    from reference.models import Region
 
     if not Region.objects.filter(level=4).exists():
         start = time.perf_counter()

@@ -32,9 +32,9 @@ def scenario(report: Report) -> None:
 
     from core.models import User
     from core.nik import nik_blind_index, nik_encrypt
-    from ecosystems.models import Region
-    from enrollment.models import Member, Occupation
     from enrollment.services import RegistrationData, _kpj_candidate, member_register
+    from members.models import Member, Occupation
+    from reference.models import Region
 
     existing = env_int("BENCH_MEMBERS", 20000)
     runs = env_int("BENCH_RUNS", 200)

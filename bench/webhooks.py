@@ -273,7 +273,7 @@ class CpuMeter:
 def _create_orders(count: int) -> tuple[list, float]:
     from bench.dataset import bench_payer, create_webhook_members
     from contributions.services.payments import payment_order_create
-    from enrollment.models import Member
+    from members.models import Member
 
     payer = bench_payer()
     ids = create_webhook_members(count)

@@ -5,19 +5,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from claims.models import (
-    BenefitRule,
-    Branch,
-    BranchArea,
-    Claim,
-    ClaimDocument,
-    ClaimPayout,
-    JhtReturnRate,
-    PayoutEntry,
-    ScholarshipLevel,
-    StaffBranch,
-)
+from claims.models import BenefitRule, Claim, ClaimDocument, ClaimPayout, JhtReturnRate, PayoutEntry, ScholarshipLevel
 from core.models import Role
+from reference.models import Branch, BranchArea, StaffBranch
 
 
 @admin.register(BenefitRule)

@@ -16,15 +16,14 @@ PAID_MONTHS = 6
 
 
 def claims_demo_seed(*, worker_village: str) -> None:
-    from claims.models import StaffBranch
     from claims.selectors import branch_for_regency, regency_code
     from contributions.duedates import add_months
     from contributions.services.payments import payment_confirm, payment_order_create
     from core.models import User
     from core.nik import nik_blind_index
-    from ecosystems.models import Region
-    from enrollment.models import Member
     from enrollment.services import RegistrationData, member_register
+    from members.models import Member
+    from reference.models import Region, StaffBranch
 
     branch = branch_for_regency(regency=regency_code(worker_village))
     for username in ("petugas", "supervisor"):
@@ -56,9 +55,9 @@ def claims_demo_seed(*, worker_village: str) -> None:
 
 
 def claims_demo_text() -> list[str]:
-    from claims.models import StaffBranch
     from core.nik import nik_blind_index
-    from enrollment.models import Member
+    from members.models import Member
+    from reference.models import StaffBranch
 
     member = Member.objects.filter(nik_index=nik_blind_index(DECEASED_NIK)).first()
     branch = StaffBranch.objects.filter(user__username="petugas").select_related("branch").first()

@@ -7,12 +7,12 @@ append-only `PayoutEntry` rows. The history of a claim is its `core.AuditEvent`s
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from claims.uploads import claim_documents_storage
+from reference.models import Branch
 
 
 class ClaimType(models.TextChoices):
@@ -139,48 +139,6 @@ class JhtReturnRate(models.Model):
         return f"{self.year}: {self.percent} %"
 
 
-class Branch(models.Model):
-    """A BPJAMSOSTEK branch office that handles claims. Exactly one is the default, for regencies no area names."""
-
-    code = models.CharField(max_length=10, unique=True)
-    name = models.CharField(max_length=120)
-    is_default = models.BooleanField(default=False, help_text="Serves every regency that has no branch area")
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name_plural = "branches"
-        constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="branch_one_default"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
-
-
-class BranchArea(models.Model):
-    """A regency/city (level 2) and the one branch serving it.
-
-    The foreign key has no database constraint: regions come from `regions_load` after `migrate` (decisions.md, B),
-    so the seed names regencies by their Kemendagri code before the Region rows exist.
-    """
-
-    regency = models.OneToOneField("ecosystems.Region", on_delete=models.PROTECT, db_constraint=False,
-                                   related_name="branch_area", limit_choices_to={"level": 2})
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="areas")
-
-    class Meta:
-        ordering = ["regency_id"]  # no join: the regency row may not be loaded yet
-
-    def __str__(self) -> str:
-        return f"{self.regency_id} → {self.branch.code}"
-
-    def clean(self) -> None:
-        from ecosystems.models import RegionLevel
-
-        if self.regency_id and self.regency.level != RegionLevel.REGENCY:
-            raise ValidationError({"regency": _("A branch area is a regency or city.")})
-
-
 class HeirRelationship(models.TextChoices):
     SPOUSE = "spouse", _("Spouse")
     CHILD = "child", _("Child")
@@ -205,17 +163,6 @@ HEIR_CLASS = {
 }
 
 
-class StaffBranch(models.Model):
-    """The branch a branch-staff or supervisor account works for; it sees and handles only that branch's claims.
-    Admins (role `admin`) see every branch and need no row."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_branch")
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="staff")
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.branch.code}"
-
-
 class ClaimStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     VERIFYING = "verifying", _("Being verified")
@@ -225,17 +172,7 @@ class ClaimStatus(models.TextChoices):
     PAID = "paid", _("Paid")
     REJECTED = "rejected", _("Rejected")
 
-
-# The one table of allowed moves (services check it; nothing else changes `status`).
-CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
-    ClaimStatus.SUBMITTED: frozenset({ClaimStatus.VERIFYING, ClaimStatus.MORE_DOCUMENTS, ClaimStatus.REJECTED}),
-    ClaimStatus.VERIFYING: frozenset({ClaimStatus.MORE_DOCUMENTS, ClaimStatus.VERIFIED, ClaimStatus.REJECTED}),
-    ClaimStatus.MORE_DOCUMENTS: frozenset({ClaimStatus.VERIFYING, ClaimStatus.REJECTED}),
-    ClaimStatus.VERIFIED: frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.VERIFYING}),
-    ClaimStatus.APPROVED: frozenset({ClaimStatus.PAID}),
-    ClaimStatus.PAID: frozenset(),
-    ClaimStatus.REJECTED: frozenset(),
-}
+# Its allowed moves: claims.transitions (nothing else changes `status`).
 
 
 class ClaimNumberCounter(models.Model):
@@ -255,7 +192,7 @@ class Claim(models.Model):
 
     number = models.CharField(_("claim number"), max_length=20, unique=True)
     claim_type = models.CharField(_("claim type"), max_length=20, choices=ClaimType.choices)
-    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="claims")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="claims")
     claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims")
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="claims")
     status = models.CharField(_("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from claims.models import BenefitRule, Branch, BranchArea, JhtReturnRate, ScholarshipLevel
+from claims.models import BenefitRule, JhtReturnRate, ScholarshipLevel
+from reference.models import Branch, BranchArea
 
 
 class ReferenceDataMissing(LookupError):
@@ -87,7 +88,7 @@ def member_for_heir(*, kpj_or_nik: str, birth_date: dt.date):
     """The member an heir names by participant number (11 digits) or NIK (16), confirmed by the birth date; None
     when nothing matches (the same answer for a wrong number and a wrong date: no probing)."""
     from core.nik import nik_blind_index
-    from enrollment.models import Member
+    from members.models import Member
 
     digits = "".join(ch for ch in str(kpj_or_nik) if ch.isdigit())
     if len(digits) == 16:
@@ -293,6 +294,6 @@ def claim_heir_nik_masked(claim) -> str:
 
 def member_for_heir_session(*, member_id: int):
     """The member an heir identified in step 1 of filing (member_for_heir), read again in step 2 by its id."""
-    from enrollment.models import Member
+    from members.models import Member
 
     return Member.objects.filter(pk=member_id).first()

@@ -2,19 +2,9 @@
 
 from django.contrib import admin
 
-from contributions.models import (
-    Bill,
-    DebitAttempt,
-    DebitMandate,
-    Discount,
-    IncomeBase,
-    LedgerEntry,
-    Payment,
-    PaymentOrder,
-    ProviderEvent,
-    TariffRate,
-)
+from contributions.models import Bill, DebitAttempt, DebitMandate, LedgerEntry, Payment, PaymentOrder, ProviderEvent
 from core.admin import ReadOnlyAdmin
+from reference.models import Discount, IncomeBase, TariffRate
 
 
 @admin.register(IncomeBase)

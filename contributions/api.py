@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contributions.models import Channel, Program, ProviderEventKind, ProviderEventOutcome
+from contributions.models import Channel, ProviderEventKind, ProviderEventOutcome
 from contributions.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from contributions.services.payments import PaymentRefused, payment_confirm
 from contributions.services.provider_events import provider_event_record
@@ -21,6 +21,7 @@ from contributions.tariffs import TariffError, income_bases, tariff_quote
 from core.api import ErrorResponseSerializer, RawJSONParser
 from core.choices import FundingSource, Sector
 from core.client_ip import client_ip
+from reference.models import Program
 
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 409: ErrorResponseSerializer}
 

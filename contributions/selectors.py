@@ -25,7 +25,7 @@ from contributions.models import (
     ProviderEventOutcome,
 )
 from ecosystems.selectors.scope import staff_scope
-from enrollment.models import Member, MemberStatus
+from members.models import Member, MemberStatus
 
 
 @dataclass(frozen=True)

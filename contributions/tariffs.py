@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
-from contributions.models import COMPULSORY_PROGRAMS, Discount, IncomeBase, Program, TariffRate
 from core.money import round_idr
+from reference.models import COMPULSORY_PROGRAMS, Discount, IncomeBase, Program, TariffRate
 
 
 class TariffError(ValueError):

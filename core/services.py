@@ -27,6 +27,12 @@ from core.sql import InsertSpec, insert_rows, insert_together
 logger = logging.getLogger(__name__)
 
 
+def audit_type(model: Any) -> str:
+    """How the audit trail names a model (or row): after its table, "app.model", so a model that moves to another
+    app keeps its name in the history auditors already query (docs/decisions.md, Y)."""
+    return model._meta.db_table.replace("_", ".", 1)
+
+
 def audit_event_record(
     *,
     actor: User | None,
@@ -40,7 +46,7 @@ def audit_event_record(
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         action=action,
-        object_type=obj._meta.label_lower,
+        object_type=audit_type(obj),
         object_id=str(obj.pk),
         changes=changes or {},
         reason=reason,

@@ -6,7 +6,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.models import STAFF_ROLES
-from ecosystems.models import NATION, Ecosystem, Region, RegionLevel, StaffRegion, Target, Workforce
+from ecosystems.models import NATION, Target, Workforce
+from reference.models import Ecosystem, Region, RegionLevel, StaffRegion
 
 
 def _region_name(code: str) -> str:

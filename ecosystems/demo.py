@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.services import audit_type
+
 MARKER = "demo-eco"  # consent_version of the demo members
 MEMBERS = 360
 SEED = 2026
@@ -85,7 +87,7 @@ def _luhn(body: str) -> str:
 
 def _villages() -> dict[str, list[str]]:
     """regency -> a spread of its village codes (only regions that are loaded)."""
-    from ecosystems.models import Region, RegionLevel
+    from reference.models import Region, RegionLevel
 
     wanted = [r for _w, regencies in PROVINCES.values() for r in regencies] + [GOVERNMENT_REGENCY]
     out: dict[str, list[str]] = {}
@@ -101,9 +103,9 @@ def _villages() -> dict[str, list[str]]:
 def _actors() -> dict:
     """The demo agents, the partner and the sponsors the members are linked to (made by enrollment.demo)."""
     from core.models import Role, User
-    from ecosystems.models import Region
     from enrollment.demo import AGENT_PHONE, GOVERNMENT_PHONE, ORGANISATION_EMAIL, PARTNER_NAME, SPONSOR_PHONE
-    from enrollment.models import Agent, AgentBody, Partner, Sponsor
+    from members.models import Agent, AgentBody, Partner, Sponsor
+    from reference.models import Region
 
     agents: dict[str, int] = {}  # regency -> agent id
     demo_agent = Agent.objects.filter(user__phone=AGENT_PHONE).select_related("village").first()
@@ -195,7 +197,7 @@ def _plans(rng: random.Random, now: dt.datetime, villages: dict[str, list[str]],
 
 def _member(plan: _Plan, rng: random.Random, *, occupations: dict, incomes: list[int]):
     from core.nik import nik_blind_index, nik_encrypt
-    from enrollment.models import Member
+    from members.models import Member
 
     gender = rng.choice("LP")
     birth = dt.date(rng.randint(1966, 2004), rng.randint(1, 12), rng.randint(1, 28))
@@ -297,7 +299,7 @@ def _bills_create(members, billing: list[_Billing]) -> None:
 def _create(now: dt.datetime) -> int:
     from contributions.tariffs import income_bases
     from core.models import AuditEvent
-    from enrollment.models import Member, MemberStatus, Occupation, Relationship, Sponsorship
+    from members.models import Member, MemberStatus, Occupation, Relationship, Sponsorship
 
     villages = _villages()
     if not villages:
@@ -328,7 +330,7 @@ def _create(now: dt.datetime) -> int:
     Member.objects.filter(pk__in=[m.pk for m, b in zip(members, billing, strict=True)
                                   if b.lapse_at is None and not b.paid_at]).update(status=MemberStatus.REGISTERED)
     events = AuditEvent.objects.bulk_create([
-        AuditEvent(action="member.status_changed", object_type=Member._meta.label_lower, object_id=str(member.pk),
+        AuditEvent(action="member.status_changed", object_type=audit_type(Member), object_id=str(member.pk),
                    changes={"status": [before, MemberStatus.LAPSED]},
                    reason=f"{settings.ARREARS_MONTHS} consecutive unpaid months (demo)")
         for member, before, _at in lapses])
@@ -350,9 +352,9 @@ REGIONAL_STAFF, REGIONAL_REGION = "wilayah", "16"  # the demo regional staff see
 def ecosystems_demo_seed(*, now: dt.datetime | None = None) -> int:
     """Makes the demo members once (returns how many were made now) and rebuilds the rollups."""
     from core.models import User
-    from ecosystems.models import Region, StaffRegion
     from ecosystems.services.rollups import rollups_rebuild
-    from enrollment.models import Member
+    from members.models import Member
+    from reference.models import Region, StaffRegion
 
     now = now or timezone.now()
     made = 0

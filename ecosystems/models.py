@@ -1,62 +1,7 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class RegionLevel(models.IntegerChoices):
-    PROVINCE = 1, _("Province")
-    REGENCY = 2, _("Regency/city")
-    DISTRICT = 3, _("District")
-    VILLAGE = 4, _("Village")
-
-
-class Region(models.Model):
-    """Kemendagri region, keyed by its dotted code (32.01.01.2001) so a child's parent is its code prefix."""
-
-    code = models.CharField(max_length=13, primary_key=True)
-    name = models.CharField(max_length=100)
-    level = models.PositiveSmallIntegerField(choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    postal_code = models.CharField(max_length=5, blank=True)
-
-    class Meta:
-        ordering = ["code"]
-        indexes = [models.Index(fields=["parent", "name"])]
-        constraints = [models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=4), name="region_level_1_4")]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Ecosystem(models.Model):
-    """How the agency grows coverage (desa, pasar, e-commerce & UMKM, pekerja rentan); admins may add more."""
-
-    code = models.SlugField(max_length=30, primary_key=True)
-    name_id = models.CharField(max_length=80)
-    name_en = models.CharField(max_length=80)
-    description_id = models.CharField(max_length=200, blank=True)
-    description_en = models.CharField(max_length=200, blank=True)
-    sort_order = models.PositiveSmallIntegerField(default=100)
-    active = models.BooleanField(default=True, help_text="Inactive ecosystems keep their members but are not offered")
-
-    class Meta:
-        ordering = ["sort_order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        from django.utils import translation
-
-        return self.name_en if (translation.get_language() or "id").startswith("en") else self.name_id
-
-    @property
-    def description(self) -> str:
-        from django.utils import translation
-
-        return self.description_en if (translation.get_language() or "id").startswith("en") else self.description_id
-
+from reference.models import Ecosystem
 
 # '' stands for the whole country wherever a region code is stored (targets, workforce, rollups).
 NATION = ""
@@ -114,17 +59,6 @@ class Workforce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.region_code or 'ID'}"
-
-
-class StaffRegion(models.Model):
-    """Regional staff: the province or regency/city whose dashboards they see. Admins see the whole country."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_region")
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_constraint=False,
-                               limit_choices_to={"level__lte": 2})
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.region_id}"
 
 
 # Rollups. Every fact is kept at three levels (0 nation with region_code '', 1 province, 2 regency/city) so a page

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from core.views import admin_required
 from ecosystems.forms import FiguresUploadForm
-from ecosystems.models import Ecosystem
 from ecosystems.services import targets as service
+from reference.models import Ecosystem
 
 # URL word -> upload kind
 KINDS = {"target": service.KIND_TARGETS, "tenaga-kerja": service.KIND_WORKFORCE}

@@ -17,9 +17,9 @@ from core.money import format_idr
 from core.views import client_ip
 from ecosystems.selectors import region_path
 from enrollment.forms import CashForm, SettlementForm, WorkerContactForm
-from enrollment.models import Agent, Member
 from enrollment.onbehalf import on_behalf_forms
 from enrollment.services import agent_register_trader
+from members.models import Agent, Member
 
 LAST_PLACE = "agent_last_place"
 

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions.api import QuoteLineOut
-from contributions.models import Program
 from contributions.tariffs import income_bases
 from core import services as core_services
 from core.api import ErrorResponseSerializer
@@ -19,8 +18,9 @@ from core.choices import Gender
 from core.views import client_ip
 from ecosystems.selectors import region_children
 from enrollment import selectors, services
-from enrollment.models import Occupation, RegistrationChannel
 from enrollment.services import RegistrationData, member_register
+from members.models import Occupation, RegistrationChannel
+from reference.models import Program
 
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 403: ErrorResponseSerializer,
           404: ErrorResponseSerializer, 429: ErrorResponseSerializer}

@@ -30,27 +30,17 @@ from core.forms import mobile_number_check
 from core.models import Channel
 from core.nik import nik_blind_index, nik_decrypt, nik_encrypt, nik_mask
 from core.publish import task_publish_on_commit
-from core.services import audit_event_record
+from core.services import audit_event_record, audit_type
 from core.spreadsheets import csv_writer
 from core.sql import insert_rows
 from core.text import text_problem
-from ecosystems.models import Region, RegionLevel
 from ecosystems.services.assignment import ecosystem_for
 from enrollment.bulk_files import bulk_import_file_delete
-from enrollment.models import (
-    BulkImport,
-    BulkImportRow,
-    BulkRowStatus,
-    Member,
-    MemberInvitation,
-    MemberStatus,
-    Occupation,
-    RegistrationChannel,
-    Sponsor,
-    Sponsorship,
-)
+from enrollment.models import BulkImport, BulkImportRow, BulkRowStatus
 from enrollment.services import identity_errors
 from enrollment.transitions import bulk_import_status_transition, bulk_import_touch
+from members.models import Member, MemberInvitation, MemberStatus, Occupation, RegistrationChannel, Sponsor, Sponsorship
+from reference.models import Region, RegionLevel
 
 COLUMNS = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "no_hp", "kode_desa", "alamat",
            "pekerjaan", "penghasilan", "jht", "bulan"]
@@ -516,7 +506,7 @@ def bulk_import_commit(*, import_id: int, actor) -> BulkImport:
     issues one invoice (workers × months). Set-based, in batches of rows: users, members, audit events, first bills
     and the invoice lines are bulk statements, not a query per worker. Nothing is half-done: any failure leaves no
     member behind."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         bulk = BulkImport.objects.select_for_update().select_related("sponsor").get(pk=import_id)
         if bulk.status not in (BulkImport.Status.VALIDATED, BulkImport.Status.COMMITTING):
             return bulk
@@ -606,10 +596,10 @@ def _register_batch(bulk: BulkImport, batch: list, actor, today: dt.date) -> int
             for (_number, index, phone, d), kpj in zip(batch, kpjs, strict=True)]
     member_ids = insert_rows(Member, fields, rows, returning_pk=True, prepared=("phone",))
     audit_events_record_many(actor_id=actor.pk, events=[
-        ("user.created", User._meta.label_lower, pk, {"via": "bulk_import", "bulk_import": bulk.pk}, "")
+        ("user.created", audit_type(User), pk, {"via": "bulk_import", "bulk_import": bulk.pk}, "")
         for pk in new_ids])
     audit_events_record_many(actor_id=actor.pk, events=[
-        ("member.registered", Member._meta.label_lower, pk, {
+        ("member.registered", audit_type(Member), pk, {
             "nik": d["nik_masked"], "kpj": kpj, "status": [None, MemberStatus.REGISTERED],
             "channel": RegistrationChannel.BULK, "programs": ["JKK", "JKM"] + (["JHT"] if d["jht"] else []),
             "income_base_idr": d["income"], "bulk_import": bulk.pk}, "")

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db import transaction
 
 from core.models import Role, User
-from ecosystems.models import Region
-from enrollment.models import Member
 from enrollment.services import RegistrationData, member_register
+from members.models import Member
+from reference.models import Region
 
 DEMO_PASSWORD = "demo-bpu-2026!"
 # Base32 TOTP secrets, fixed so a tester can add them to an authenticator app (or run `make totp`).
@@ -61,15 +61,15 @@ def demo_seed() -> None:
                 user.save()
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 TOTP.activate(user, secret)
-        from enrollment.models import Partner
         from enrollment.services import partner_create, partner_key_issue
+        from members.models import Partner
 
         if not Partner.objects.filter(name=PARTNER_NAME).exists():
             partner = partner_create(name=PARTNER_NAME, actor=None)
             partner_key_issue(partner=partner, scopes=["members:register", "members:read", "payments:create"],
                               actor=None, plaintext=PARTNER_KEY)
-        from enrollment.models import Agent, AgentBody
         from enrollment.services import sponsor_become
+        from members.models import Agent, AgentBody
 
         if not Agent.objects.filter(user__phone=AGENT_PHONE).exists():
             body, _ = AgentBody.objects.get_or_create(name="Koperasi Pasar Sejahtera",

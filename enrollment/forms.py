@@ -10,10 +10,10 @@ from contributions.tariffs import income_bases
 from core.choices import Gender, Sector
 from core.money import format_idr
 from core.text import plain_text_validator
-from ecosystems.models import RegionLevel
 from ecosystems.selectors import region_children
-from enrollment.models import Occupation, Relationship
 from enrollment.services import identity_errors, nik_is_registered
+from members.models import Occupation, Relationship
+from reference.models import RegionLevel
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
 
@@ -103,7 +103,7 @@ def _region_choices(parent_code, placeholder):
 
 
 def ecosystem_options() -> list[tuple[str, str, str]]:
-    from ecosystems.models import Ecosystem
+    from reference.models import Ecosystem
 
     return [(e.code, e.name, e.description) for e in Ecosystem.objects.filter(active=True)]
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Role, User
 from core.services import audit_event_record
-from enrollment.models import Sponsor
+from members.models import Sponsor
 
 EMAIL_TAKEN = _("An account with this email address already exists.")
 

@@ -24,8 +24,8 @@ from core.forms import PhoneForm
 from core.idempotency import HEADER, idempotent
 from core.views import client_ip
 from enrollment.api import MemberOut, RegistrationIn
-from enrollment.models import Member, PartnerKey, PartnerScope, RegistrationChannel
 from enrollment.services import RegistrationData, member_register, worker_account_for_phone
+from members.models import Member, PartnerKey, PartnerScope, RegistrationChannel
 
 ERRORS = {code: ErrorResponseSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
 IDEMPOTENCY = OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=True,

@@ -8,7 +8,8 @@ from django.utils import timezone
 from contributions.tariffs import Quote, tariff_quote
 from core.nik import nik_blind_index
 from ecosystems.selectors.scope import staff_scope
-from enrollment.models import BulkImport, BulkImportRow, Member, MemberStatus
+from enrollment.models import BulkImport, BulkImportRow
+from members.models import Member, MemberStatus
 
 
 def member_for_user(*, user) -> Member | None:
@@ -52,7 +53,7 @@ def registration_quote(*, data, sector: str, month: dt.date | None = None) -> Qu
 
 
 def sponsor_for_user(*, user):
-    from enrollment.models import Sponsor
+    from members.models import Sponsor
 
     if not user.is_authenticated:
         return None

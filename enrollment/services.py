@@ -12,7 +12,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contributions.models import Program
 from contributions.tariffs import income_bases
 from core.choices import FundingSource
 from core.models import Channel, User
@@ -21,14 +20,14 @@ from core.services import (
     PhoneSignInRefused,
     audit_event_record,
     audit_events_record_many,
+    audit_type,
     notification_enqueue,
     phone_user_get_or_create,
     rate_limit_hit,
 )
 from core.sql import chunks, placeholders
-from ecosystems.models import Region, RegionLevel
 from ecosystems.services.assignment import ecosystem_for
-from enrollment.models import (
+from members.models import (
     Agent,
     Member,
     MemberInvitation,
@@ -40,6 +39,7 @@ from enrollment.models import (
     Sponsor,
     Sponsorship,
 )
+from reference.models import Program, Region, RegionLevel
 
 
 @dataclass
@@ -218,6 +218,7 @@ MEMBER_TRANSITIONS: dict[str, set[str]] = {
     MemberStatus.LAPSED: {MemberStatus.ACTIVE, MemberStatus.CLOSED},
     MemberStatus.CLOSED: set(),
 }
+TRANSITION_TABLES = {"members.Member.status": MEMBER_TRANSITIONS}  # for docs/states.md
 
 
 class TransitionNotAllowed(Exception):
@@ -253,7 +254,7 @@ def member_statuses_transition_locked(*, members: list[tuple[int, str]], to: str
         for some in chunks(changing):
             cursor.execute(f"UPDATE {Member._meta.db_table} SET status = %s, updated_at = %s "  # noqa: S608
                            f"WHERE id IN ({placeholders(len(some))})", [to, now, *(pk for pk, _b in some)])
-    events = [("member.status_changed", Member._meta.label_lower, pk, {"status": [before, to]}, reason)
+    events = [("member.status_changed", audit_type(Member), pk, {"status": [before, to]}, reason)
               for pk, before in changing]
     if audit_into is not None:
         audit_into += events
@@ -280,7 +281,7 @@ def partner_key_issue(
     `plaintext` is only for the demo data's well-known key."""
     import hashlib
 
-    from enrollment.models import PartnerScope
+    from members.models import PartnerScope
 
     unknown = set(scopes) - set(PartnerScope.values)
     if unknown:

@@ -18,7 +18,6 @@ from core.http import posted_id_or_404
 from core.views import client_ip
 from enrollment import selectors
 from enrollment.forms import MessagePreferencesForm, SponsorForm, SponsorPayForm, SponsorWorkerForm
-from enrollment.models import Member, Sponsorship
 from enrollment.onbehalf import on_behalf_forms
 from enrollment.services import (
     sponsor_become,
@@ -26,6 +25,7 @@ from enrollment.services import (
     sponsor_register_worker,
     sponsorship_answer,
 )
+from members.models import Member, Sponsorship
 
 RECEIPTS_PER_PAGE = 10
 

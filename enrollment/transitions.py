@@ -16,6 +16,7 @@ BULK_IMPORT_TRANSITIONS: dict[str, set[str]] = {
     S.FAILED: {S.VALIDATING},  # retry: the file is checked again from the start
     S.COMMITTED: set(),
 }
+TRANSITION_TABLES = {"enrollment.BulkImport.status": BULK_IMPORT_TRANSITIONS}  # for docs/states.md
 
 
 def bulk_import_status_transition(*, import_id: int, to: str, actor=None, error: str = "", reason: str = "",

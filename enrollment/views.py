@@ -11,11 +11,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from core.nik import nik_blind_index
 from core.views import client_ip, signin_phone
-from ecosystems.models import Ecosystem
 from ecosystems.selectors import region_get, region_path
 from enrollment import card, forms, selectors, services, wizard
-from enrollment.models import Member, Occupation
 from enrollment.services import RegistrationData, member_register
+from members.models import Member, Occupation
+from reference.models import Ecosystem
 
 RECHECK = "registration_recheck"
 CHECKED = "registration_nik_checked"  # blind indexes of the NIKs this session already counted against the limits

@@ -46,12 +46,11 @@ def _clear_cache():
 @pytest.fixture
 def reference_data(db):
     """Occupations and tariffs come from data migrations; transactional tests flush them, so seed again."""
-    from contributions.models import Discount, IncomeBase, TariffRate
     from contributions.seed import tariffs_seed
-    from ecosystems.models import Ecosystem
     from ecosystems.seed import ecosystems_seed
-    from enrollment.models import Occupation
     from enrollment.seed import occupations_seed
+    from members.models import Occupation
+    from reference.models import Discount, Ecosystem, IncomeBase, TariffRate
 
     tariffs_seed(IncomeBase, TariffRate, Discount)
     occupations_seed(Occupation)
@@ -68,7 +67,7 @@ def regions(db):
 
 @pytest.fixture
 def village_code(regions):
-    from ecosystems.models import Region
+    from reference.models import Region
 
     villages = Region.objects.filter(code__startswith="31.74.01.", level=4).order_by("code")
     return villages.values_list("code", flat=True)[0]

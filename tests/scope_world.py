@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from core.models import Role, User
 from core.nik import nik_blind_index, nik_encrypt
-from ecosystems.models import Region
-from enrollment.models import Member, Occupation
+from members.models import Member, Occupation
+from reference.models import Region
 
 JAKARTA_VILLAGE = "31.74.01.1001"  # Tebet Timur, Jakarta Selatan: branch JKT-SEL
 PALEMBANG_DISTRICT = "16.71.01"  # a district of Kota Palembang: branch PLG, province South Sumatra (16)
@@ -65,15 +65,14 @@ class World:
 
 def reference_data() -> None:
     """Occupations, tariffs, ecosystems, claims rules and branches (idempotent: the seeds upsert)."""
-    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.models import BenefitRule, ScholarshipLevel
     from claims.seed import claims_reference_seed
-    from contributions.models import Discount, IncomeBase, TariffRate
     from contributions.seed import tariffs_seed
-    from ecosystems.models import Ecosystem
     from ecosystems.seed import ecosystems_seed
     from ecosystems.services import regions_load
-    from enrollment.models import Occupation as OccupationModel
     from enrollment.seed import occupations_seed
+    from members.models import Occupation as OccupationModel
+    from reference.models import Branch, BranchArea, Discount, Ecosystem, IncomeBase, TariffRate
 
     tariffs_seed(IncomeBase, TariffRate, Discount)
     occupations_seed(OccupationModel)
@@ -92,8 +91,7 @@ def palembang_village() -> str:
 def staff_accounts(world: World) -> None:
     """Branch staff and a supervisor of Palembang, South Sumatra's regional staff (like the demo's `wilayah`, a
     supervisor with a StaffRegion and no branch), Jakarta Selatan's branch staff, and an admin."""
-    from claims.models import Branch, StaffBranch
-    from ecosystems.models import StaffRegion
+    from reference.models import Branch, StaffBranch, StaffRegion
 
     plg, jkt = Branch.objects.get(code="PLG"), Branch.objects.get(code="JKT-SEL")
     for name, role, branch in (("branch_staff", Role.BRANCH_STAFF, plg), ("supervisor", Role.SUPERVISOR, plg),
@@ -126,7 +124,7 @@ def import_csv(village: str, nik: str, phone: str) -> str:
 def build_world() -> World:
     """Every role, and in Jakarta: a member with an order and receipt, a death claim with documents (branch
     JKT-SEL, filed by an heir), an organisation's validated import. In Palembang: the same for the staff there."""
-    from enrollment.models import Agent, AgentBody, Sponsor, Sponsorship
+    from members.models import Agent, AgentBody, Sponsor, Sponsorship
     from tests.claims.claim_helpers import death_claim
 
     reference_data()

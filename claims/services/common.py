@@ -6,17 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from claims.documents import required_kinds
-from claims.models import CLAIM_TRANSITIONS, Claim, ClaimDocument, ClaimNumberCounter, ClaimStatus, DocumentStatus
+from claims.models import Claim, ClaimDocument, ClaimNumberCounter, ClaimStatus, DocumentStatus
+from claims.transitions import claim_status_transition
 from core.models import Channel, Role, User
 from core.money import format_idr
-from core.services import audit_event_record, notification_enqueue
+from core.services import notification_enqueue
 
 STAFF = (Role.BRANCH_STAFF, Role.SUPERVISOR, Role.ADMIN)
 DECIDERS = (Role.SUPERVISOR, Role.ADMIN)
@@ -50,29 +51,13 @@ def staff_check(*, claim: Claim, staff: User, roles: Sequence[str] = STAFF) -> N
         raise PermissionDenied(_("This claim belongs to another branch."))
 
 
-def claim_lock(claim: Claim) -> Claim:
-    """The claim's row, locked until the caller's transaction ends; every decision is taken on this copy."""
-    # of=("self",): the joined member, claimant and branch rows are read, not locked (a branch row lock would
-    # queue every claim of the branch behind this one).
-    return Claim.objects.select_for_update(of=("self",)).select_related("member", "claimant", "branch").get(pk=claim.pk)
-
-
 def claim_transition(*, claim: Claim, to: str, actor: User | None, reason: str = "", changes: dict | None = None,
                      message: Callable[[], str] | None = None, ip_address: str | None = None) -> Claim:
-    """The one way `status` changes: checked against CLAIM_TRANSITIONS, audited (who, from, to, why) and, for a
-    status the claimant sees, a message to them. The caller holds the row lock (claim_lock) and saves other fields
-    it changed itself; `message` makes extra text for the claimant (what is missing, the reason), called in the
-    claimant's language."""
-    current = claim.status
-    if to not in CLAIM_TRANSITIONS[current]:
-        raise ValidationError(_("A claim that is “%(from)s” cannot become “%(to)s”.")
-                              % {"from": ClaimStatus(current).label, "to": ClaimStatus(to).label})
-    claim.status = to
-    claim.status_changed_at = timezone.now()
-    claim.save(update_fields=["status", "status_changed_at", "updated_at"])
-    audit_event_record(actor=actor, action="claim.status", obj=claim,
-                       changes={"from": current, "to": to, **(changes or {})}, reason=reason[:255],
-                       ip_address=ip_address)
+    """The one way `status` changes: the gate (claims.transitions: checked against CLAIM_TRANSITIONS, audited: who,
+    from, to, why) and, for a status the claimant sees, a message to them. The caller holds the row lock
+    (claim_lock) and saves other fields it changed itself; `message` makes extra text for the claimant (what is
+    missing, the reason), called in the claimant's language."""
+    claim_status_transition(claim=claim, to=to, actor=actor, reason=reason, changes=changes, ip_address=ip_address)
     if to in NOTIFIED:
         claimant_notify(claim=claim, status=to, extra=message)
     return claim

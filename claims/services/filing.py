@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.documents import ACCIDENT_TYPES, allowed_kinds, checklist_for
+from claims.locks import claim_lock
 from claims.models import (
     DEATH_CLAIM_TYPES,
     HEIR_CLASS,
@@ -25,7 +26,6 @@ from claims.models import (
 )
 from claims.selectors import ReferenceDataMissing, branch_for_member
 from claims.services.common import (
-    claim_lock,
     claim_number_next,
     claim_transition,
     claimant_notify,
@@ -35,7 +35,7 @@ from claims.services.common import (
 from core.models import User
 from core.nik import nik_blind_index, nik_check, nik_encrypt, nik_mask, secret_encrypt
 from core.services import audit_event_record
-from enrollment.models import Member
+from members.models import Member
 
 # Claims only an heir files (the worker has died), only the worker files, and the JKK scholarship that follows
 # either the worker's death (an heir files) or total disability (the worker files).

@@ -11,15 +11,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from claims.locks import claim_lock, claim_member_status_lock
 from claims.models import DEATH_CLAIM_TYPES, Claim, ClaimPayout, ClaimStatus, ClaimType, PayoutEntry, PayoutEntryKind
-from claims.services.common import claim_lock, claim_transition, staff_check
+from claims.services.common import claim_transition, staff_check
 from claims.services.review import REFUND_TYPES
 from contributions.models import Bill, DebitMandate, MandateStatus
 from contributions.services.autodebit.mandates import debit_mandate_revoke
 from contributions.services.refunds import RefundRefused, payment_refund_for_claim
 from core.models import User
-from enrollment.models import Member, MemberStatus
 from enrollment.services import member_statuses_transition_locked
+from members.models import MemberStatus
 
 # Paid, these end the membership: exactly the claims that refund every paid month after the event (DOMAIN.md), so
 # no month is both refunded and covered. Death, leaving Indonesia for good, JHT at retirement age and for total
@@ -37,16 +38,14 @@ def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, p
     if not reference:
         raise ValidationError({"transfer_reference": [_("Enter the bank's transfer reference.")]})
     paid_at = paid_at or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         claim = claim_lock(claim)
         staff_check(claim=claim, staff=staff)
         if claim.status != ClaimStatus.APPROVED:
             raise ValidationError(_("Only an approved claim can be paid."))
         if ClaimPayout.objects.filter(transfer_reference=reference).exists():
             raise ValidationError({"transfer_reference": [_("This transfer reference was recorded already.")]})
-        # One claim at a time per member touches the member's months (refunds).
-        member_status = Member.objects.select_for_update().filter(pk=claim.member_id).values_list(
-            "status", flat=True).get()
+        member_status = claim_member_status_lock(claim=claim)
         breakdown = claim.breakdown or {}
         benefit_lines = [line for line in breakdown.get("benefit", {}).get("lines", []) if line["amount_idr"] > 0]
         refund_lines = breakdown.get("refund", {}).get("lines", [])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from claims import benefits
 from claims.documents import allowed_kinds, required_kinds
 from claims.eligibility import claim_eligibility
+from claims.locks import claim_lock
 from claims.models import (
     Claim,
     ClaimDocument,
@@ -26,16 +27,15 @@ from claims.models import (
 from claims.selectors import ReferenceDataMissing
 from claims.services.common import (
     DECIDERS,
-    claim_lock,
     claim_transition,
     documents_complete_refresh,
     documents_missing,
     latest_documents,
     staff_check,
 )
+from claims.transitions import claim_document_status_transition
 from contributions.models import Bill, BillStatus
 from core.models import User
-from core.services import audit_event_record
 
 # DOMAIN.md gives no figures for these: staff enter the amount, with a reason (claim_verify's entered_* keywords).
 ENTERED_TYPES = frozenset({ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimType.JKK_DISABILITY})
@@ -73,14 +73,9 @@ def claim_document_review(*, document: ClaimDocument, staff: User, valid: bool, 
         note = note.strip()
         if not valid and not note:
             raise ValidationError({"note": [_("Say what is wrong with the document, for the claimant.")]})
-        document = ClaimDocument.objects.select_for_update().get(pk=document.pk)
-        document.status = DocumentStatus.VALID if valid else DocumentStatus.INVALID
-        document.review_note = note[:300]
-        document.reviewed_by, document.reviewed_at = staff, timezone.now()
-        document.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
-        audit_event_record(actor=staff, action="claim.document_reviewed", obj=claim, reason=note[:255],
-                           changes={"kind": document.kind, "document": document.pk, "status": document.status},
-                           ip_address=ip_address)
+        document = claim_document_status_transition(
+            document_id=document.pk, claim=claim, to=DocumentStatus.VALID if valid else DocumentStatus.INVALID,
+            actor=staff, note=note, ip_address=ip_address)
         documents_complete_refresh(claim=claim)
         return document
 

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "core",
+    "reference",
+    "members",
     "ecosystems",
     "enrollment",
     "contributions",

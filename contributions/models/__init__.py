@@ -7,78 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-class Program(models.TextChoices):
-    JKK = "JKK", _("Work accident (JKK)")
-    JKM = "JKM", _("Death (JKM)")
-    JHT = "JHT", _("Old-age savings (JHT)")
-
-
-COMPULSORY_PROGRAMS = (Program.JKK, Program.JKM)
-
-
-class IncomeBase(models.Model):
-    """A declared-income step a member may choose. Steps between the two known ends are provisional."""
-
-    amount_idr = models.BigIntegerField(unique=True)
-    provisional = models.BooleanField(default=False, help_text="Not confirmed by a regulation yet")
-    active = models.BooleanField(default=True)
-    effective_from = models.DateField(default=datetime.date(2015, 7, 1))
-    effective_to = models.DateField(null=True, blank=True, help_text="Last day it may be chosen; empty: no end")
-
-    class Meta:
-        ordering = ["amount_idr"]
-        constraints = [models.CheckConstraint(condition=Q(amount_idr__gt=0), name="income_base_positive")]
-
-    def __str__(self) -> str:
-        return str(self.amount_idr)
-
-
-class TariffRate(models.Model):
-    """The rate of one program from a date on: a percentage of the income base or a flat rupiah amount."""
-
-    program = models.CharField(max_length=3, choices=Program.choices)
-    effective_from = models.DateField()
-    percent = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
-    flat_idr = models.BigIntegerField(null=True, blank=True)
-    source = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["program", "-effective_from"]
-        constraints = [
-            models.UniqueConstraint(fields=["program", "effective_from"], name="tariff_rate_one_per_date"),
-            models.CheckConstraint(
-                condition=(Q(percent__isnull=False, flat_idr__isnull=True, percent__gt=0)
-                           | Q(percent__isnull=True, flat_idr__isnull=False, flat_idr__gt=0)),
-                name="tariff_rate_percent_xor_flat",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.program} from {self.effective_from}"
-
-
-class Discount(models.Model):
-    """A dated, targeted cut on named programs, e.g. PP 50/2025. Empty `sectors` means every sector."""
-
-    name = models.CharField(max_length=120)
-    percent = models.DecimalField(max_digits=5, decimal_places=2)
-    programs = models.JSONField(default=list)
-    first_month = models.DateField(help_text="First day of the first month it applies to")
-    last_month = models.DateField(help_text="First day of the last month it applies to")
-    sectors = models.JSONField(default=list, blank=True)
-    excluded_funding = models.JSONField(default=list, blank=True)
-    source = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["first_month", "name"]
-        constraints = [
-            models.CheckConstraint(condition=Q(percent__gt=0, percent__lte=100), name="discount_percent_range"),
-            models.CheckConstraint(condition=Q(last_month__gte=models.F("first_month")), name="discount_period_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
+from reference.models import Discount
 
 
 def first_of_month_q(field: str) -> Q:
@@ -95,7 +24,7 @@ class Bill(models.Model):
     """What a member owes for one covered month, with its own breakdown: later tariff changes never touch it."""
 
     # No index of its own: the (member, month) unique index serves every lookup by member.
-    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="bills", db_index=False)
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="bills", db_index=False)
     month = models.DateField(help_text="First day of the covered month")
     due_date = models.DateField()
     income_base_idr = models.BigIntegerField()
@@ -154,7 +83,7 @@ class PaymentOrder(models.Model):
     """A request to pay months for one or many members in one checkout (a line each): the provider issues one
     virtual account and one QRIS code for the total."""
 
-    member = models.ForeignKey("enrollment.Member", null=True, blank=True, on_delete=models.PROTECT,
+    member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="payment_orders", help_text="Set when the order is for one member")
     payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     months = models.JSONField(help_text='Covered months, oldest first, as "YYYY-MM"')
@@ -181,7 +110,7 @@ class PaymentOrder(models.Model):
 
 class PaymentOrderLine(models.Model):
     order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="lines")
-    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="order_lines")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="order_lines")
     months = models.JSONField(help_text='Covered months, oldest first, as "YYYY-MM"')
     amount_idr = models.BigIntegerField()
 
@@ -204,7 +133,7 @@ class Payment(models.Model):
     """Money received from a provider. One row per provider reference, so a replayed webhook cannot credit twice."""
 
     order = models.OneToOneField(PaymentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="payment")
-    member = models.ForeignKey("enrollment.Member", null=True, blank=True, on_delete=models.PROTECT,
+    member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="payments", help_text="Set when the payment is for one member")
     provider = models.CharField(max_length=20)
     provider_reference = models.CharField(max_length=64)
@@ -250,7 +179,7 @@ class LedgerEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="entries")
-    member = models.ForeignKey("enrollment.Member", null=True, blank=True, on_delete=models.PROTECT, db_index=False,
+    member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, db_index=False,
                                related_name="ledger_entries", help_text="Empty only on the receipt of a group payment")
     bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations")
     amount_idr = models.BigIntegerField()
@@ -284,7 +213,7 @@ class LedgerEntry(models.Model):
 class AgentSettlement(models.Model):
     """Cash an agent paid into the agency's account, with the bank's reference."""
 
-    agent = models.ForeignKey("enrollment.Agent", on_delete=models.PROTECT, related_name="settlements")
+    agent = models.ForeignKey("members.Agent", on_delete=models.PROTECT, related_name="settlements")
     amount_idr = models.BigIntegerField()
     bank_reference = models.CharField(max_length=64, unique=True)
     settled_at = models.DateTimeField()
@@ -301,7 +230,7 @@ class AgentSettlement(models.Model):
 class CashCollection(models.Model):
     """Cash an agent received from a member; the member's months are paid from that moment."""
 
-    agent = models.ForeignKey("enrollment.Agent", on_delete=models.PROTECT, related_name="collections")
+    agent = models.ForeignKey("members.Agent", on_delete=models.PROTECT, related_name="collections")
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="cash_collection")
     amount_idr = models.BigIntegerField()
     collected_at = models.DateTimeField()

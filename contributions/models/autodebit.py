@@ -22,7 +22,7 @@ class DebitMandate(models.Model):
     itself stays with the provider: the portal keeps its reference and a masked label."""
 
     payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="debit_mandates")
-    member = models.ForeignKey("enrollment.Member", on_delete=models.PROTECT, related_name="debit_mandates")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="debit_mandates")
     method = models.CharField(_("method"), max_length=8, choices=MandateMethod.choices)
     issuer = models.CharField(_("bank or e-wallet"), max_length=40)
     account_masked = models.CharField(max_length=40)

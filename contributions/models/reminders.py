@@ -26,7 +26,7 @@ class Reminder(models.Model):
                              db_index=False)  # the unique constraint's index starts with the bill
     stage = models.CharField(max_length=12, choices=ReminderStage.choices)
     audience = models.CharField(max_length=7, choices=Audience.choices, default=Audience.MEMBER)
-    sponsor = models.ForeignKey("enrollment.Sponsor", null=True, blank=True, on_delete=models.PROTECT,
+    sponsor = models.ForeignKey("members.Sponsor", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+", db_index=False)
     message = models.ForeignKey("core.OutboxMessage", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")

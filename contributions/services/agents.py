@@ -10,10 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contributions.duedates import add_months
+from contributions.locks import agent_lock, cash_held_lock
 from contributions.models import AgentSettlement, CashCollection, Channel
 from contributions.services.payments import payment_confirm, payment_order_create_for_many
 from core.services import audit_event_record
-from enrollment.models import Agent, Member
+from members.models import Agent, Member
 
 
 class AgentNotActive(Exception):
@@ -41,8 +42,7 @@ def agent_cash_collect(*, agent: Agent, member: Member, months_count: int) -> Ca
 def agent_settle(*, agent: Agent, bank_reference: str, settled_at: dt.datetime | None = None) -> AgentSettlement:
     """Everything the agent still holds, paid into the agency's account under one bank reference."""
     with transaction.atomic():
-        held = list(CashCollection.objects.select_for_update().filter(agent=agent, settlement__isnull=True)
-                    .order_by("pk"))
+        held = cash_held_lock(agent=agent)
         if not held:
             raise ValueError("nothing to settle")
         settlement = AgentSettlement.objects.create(
@@ -66,7 +66,7 @@ def agents_mark_inactive(*, today: dt.date | None = None) -> int:
     changed = 0
     for agent_id in list(idle):
         with transaction.atomic():
-            agent = Agent.objects.select_for_update().get(pk=agent_id)
+            agent = agent_lock(agent_id=agent_id)
             if agent.status != Agent.Status.ACTIVE:
                 continue
             agent.status = Agent.Status.INACTIVE

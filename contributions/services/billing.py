@@ -15,9 +15,10 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from contributions.duedates import due_date_for
-from contributions.models import Bill, BillStatus, Discount, TariffRate
+from contributions.models import Bill, BillStatus
 from contributions.tariffs import TariffError, tariff_quote
-from enrollment.models import Member, MemberStatus
+from members.models import Member, MemberStatus
+from reference.models import Discount, TariffRate
 
 BILLABLE = (MemberStatus.REGISTERED, MemberStatus.ACTIVE)
 
@@ -116,7 +117,7 @@ def bill_generate_for_period(*, month: dt.date, batch_size: int | None = None) -
         return BillingResult(month, 0, 0)
     start = bounds["lo"]
     while start <= bounds["hi"]:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(durable=True), connection.cursor() as cursor:  # each batch commits
             end = start + batch_size
             cursor.execute(sql, [*params, *BILLABLE, month, start, end, month, start, end])
             created += max(cursor.rowcount, 0)

@@ -10,12 +10,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from contributions.duedates import add_months
+from contributions.locks import member_lock
 from contributions.models import Bill, BillStatus
 from contributions.services.billing import bill_for_month
+from contributions.transitions import bills_status_transition_where
 from core.models import User
 from core.services import audit_event_record
-from enrollment.models import Member, MemberStatus
 from enrollment.services import member_status_transition
+from members.models import Member, MemberStatus
 
 
 def _unpaid_window(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -37,8 +39,8 @@ def members_due_to_lapse(*, today: dt.date, limit: int = 1000) -> list[int]:
 def member_lapse_if_unpaid(*, member_id: int, today: dt.date) -> bool:
     """Locks the member, re-checks the unpaid months (a payment may have just landed) and lapses if still unpaid."""
     first, last = _unpaid_window(today)
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member_id)
+    with transaction.atomic(durable=True):  # one member per transaction: the job resumes where it stopped
+        member = member_lock(member_id=member_id)
         if member.status not in (MemberStatus.REGISTERED, MemberStatus.ACTIVE):
             return False
         unpaid = Bill.objects.filter(member=member, month__gte=first, month__lte=last, status=BillStatus.OPEN)
@@ -66,12 +68,12 @@ def member_reactivate(*, member_id: int, actor: User | None, today: dt.date | No
     today = today or timezone.localdate()
     month = today.replace(day=1)
     with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member_id)
+        member = member_lock(member_id=member_id)
         if member.status != MemberStatus.LAPSED:
             return member
         cancelled = Bill.objects.filter(Q(member=member, status=BillStatus.OPEN) & Q(month__lt=month))
         months = [f"{m:%Y-%m}" for m in cancelled.values_list("month", flat=True)]
-        cancelled.update(status=BillStatus.VOID)
+        bills_status_transition_where(rows=cancelled, to=BillStatus.VOID, actor=actor, reason="reactivated")
         member.billing_start = month
         member.save(update_fields=["billing_start", "updated_at"])
         member = member_status_transition(member_id=member.pk, to=MemberStatus.ACTIVE, actor=actor,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contributions.duedates import add_months
+from contributions.locks import bills_for_update, members_for_update, members_lock, order_for_update, payment_lock
 from contributions.models import (
     Bill,
     BillStatus,
@@ -27,18 +28,20 @@ from contributions.models import (
 )
 from contributions.providers import get_provider
 from contributions.services.billing import bill_for_month
+from contributions.transitions import ORDER, bills_pay_locked, payment_order_pay, payment_orders_status_transition_where
 from core.models import Channel as MessageChannel
 from core.models import User
 from core.money import format_idr
 from core.services import (
     audit_event_record,
     audit_events_spec,
+    audit_type,
     notifications_deliver_after_commit,
     notifications_spec,
 )
-from core.sql import InsertSpec, chunks, insert_rows, insert_together, lock_clause, placeholders
-from enrollment.models import Member, MemberStatus
+from core.sql import InsertSpec, chunks, insert_rows, insert_together, placeholders
 from enrollment.services import member_statuses_transition_locked
+from members.models import Member, MemberStatus
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ def payment_order_create_for_many(
                                  _("This membership is not active; it must be reactivated first.") + f" ({member.kpj})")
     provider = get_provider(provider_name)
     with transaction.atomic():
-        list(Member.objects.select_for_update().filter(pk__in=[m.pk for m, _n in items]).order_by("pk"))
+        members_lock(member_ids=[m.pk for m, _n in items])
         lines = []
         for member, months_count in items:
             months = months_to_pay(member=member, count=months_count, today=today)
@@ -204,23 +207,24 @@ class _Line:
 
 def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr: int, channel: str,
                     paid_at: dt.datetime) -> Confirmation:
-    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        # The usual case in one statement: lock the order and mark it paid if it is payable as confirmed. A
-        # confirmation committing meanwhile makes PostgreSQL re-check the row after the wait: it is paid by then.
-        cursor.execute(f"UPDATE {_ORDER} SET status = %s, paid_at = %s WHERE va_number = %s AND provider = %s "  # noqa: S608
-                       f"AND status <> %s AND expires_at >= %s AND amount_idr = %s RETURNING id, member_id, payer_id",
-                       [OrderStatus.PAID, adapt(paid_at), va_number, provider, OrderStatus.PAID, adapt(paid_at),
-                        amount_idr])
-        row = cursor.fetchone()
-        if row is None:
-            return _not_payable(cursor, provider=provider, reference=reference, va_number=va_number,
+        # The usual case in one statement: lock the pending order and mark it paid if it is payable as confirmed.
+        before = OrderStatus.PENDING
+        row = payment_order_pay(cursor, before=before, va_number=va_number, provider=provider,
                                 amount_idr=amount_idr, paid_at=paid_at)
+        if row is None:
+            found = _not_payable(cursor, provider=provider, reference=reference, va_number=va_number,
+                                 amount_idr=amount_idr, paid_at=paid_at)
+            if isinstance(found, Confirmation):
+                return found
+            before = found  # locked now, in another status that may become paid (expired by the sweep, paid in time)
+            row = payment_order_pay(cursor, before=before, va_number=va_number, provider=provider,
+                                    amount_idr=amount_idr, paid_at=paid_at)
         order_id, order_member_id, payer_id = row
         # Lock the members after the order and in pk order: the lapse job and order creation take them the same way.
         cursor.execute(f"SELECT l.member_id, l.months, l.amount_idr, m.status, m.kpj, m.phone FROM {_LINE} l "  # noqa: S608
-                       f"INNER JOIN {_MEMBER} m ON m.id = l.member_id WHERE l.order_id = %s ORDER BY m.id "
-                       f"{lock_clause(of='m')}", [order_id])
+                       f"INNER JOIN {_MEMBER} m ON m.id = l.member_id WHERE l.order_id = %s "
+                       f"{members_for_update('m')}", [order_id])
         lines = [_Line(member_id, json.loads(months) if isinstance(months, str) else months, amount, status, kpj,
                        phone) for member_id, months, amount, status, kpj, phone in cursor.fetchall()]
         bills = _open_bills(cursor, lines)
@@ -247,7 +251,8 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
         payment._state.adding, payment._state.db = False, connection.alias
         _book(cursor, received=[_Received(payment_id, receipt, amount_idr, order_member_id, paid_at, lines, {
             "members": [line.kpj for line in lines], "amount_idr": amount_idr, "order": order_id,
-            "payer": payer_id})], bills=bills, transition_reason=f"first payment {receipt}")
+            "payer": payer_id})], bills=bills, transition_reason=f"first payment {receipt}",
+              audit=ORDER.events([(order_id, before)], to=OrderStatus.PAID))
     notifications_deliver_after_commit(urgent=True)  # the receipt: the payer is waiting for it
     return Confirmation(payment, replay=False)
 
@@ -266,14 +271,14 @@ class _Received:
 
 
 def _book(cursor, *, received: list[_Received], bills: dict[int, list[tuple[int, dt.date, int, int]]],
-          transition_reason: str, as_arrays: bool = False) -> None:
+          transition_reason: str, as_arrays: bool = False, audit: list[tuple] | None = None) -> None:
     """Allocates each payment to its lines' open bills (from _open_bills, locked), marks paid bills, moves first
     payers to active, and writes ledger, audit and receipt SMS rows together. Bills of a member paid by two
-    payments in one call are shared: the second sees what the first allocated."""
-    adapt = connection.ops.adapt_datetimefield_value
+    payments in one call are shared: the second sees what the first allocated. `audit` holds the caller's own
+    events (its order or attempts paid), written with these."""
     entries: list[tuple] = []
     paid_bills: dict[dt.datetime, list[int]] = {}
-    audit: list[tuple] = []
+    audit = list(audit or [])
     transitions: dict[int, str] = {}
     messages: list[tuple] = []
     for item in received:
@@ -291,11 +296,9 @@ def _book(cursor, *, received: list[_Received], bills: dict[int, list[tuple[int,
             messages.append((MessageChannel.SMS, str(line.phone), _(
                 "We received %(amount)s for KPJ %(kpj)s. Receipt %(receipt)s. Thank you.") % {
                 "amount": format_idr(line.amount_idr), "kpj": line.kpj, "receipt": item.receipt}, "receipt"))
-        audit.append(("payment.received", Payment._meta.label_lower, item.payment_id, item.audit, ""))
+        audit.append(("payment.received", audit_type(Payment), item.payment_id, item.audit, ""))
     for paid_at, ids in paid_bills.items():
-        for some in chunks(ids):
-            cursor.execute(f"UPDATE {_BILL} SET status = %s, paid_at = %s "  # noqa: S608
-                           f"WHERE id IN ({placeholders(len(some))})", [BillStatus.PAID, adapt(paid_at), *some])
+        bills_pay_locked(ids=ids, paid_at=paid_at, audit_into=audit)
     member_statuses_transition_locked(members=list(transitions.items()), to=MemberStatus.ACTIVE, actor=None,
                                       reason=transition_reason, audit_into=audit)
     specs = [InsertSpec(LedgerEntry, ("kind", "member", "bill", "amount_idr", "note", "payment"), entries),
@@ -350,13 +353,14 @@ def _payments_insert_many(*, provider: str, channel: str, rows: list[tuple[int, 
 
 
 def _not_payable(cursor, *, provider: str, reference: str, va_number: str, amount_idr: int,
-                 paid_at: dt.datetime) -> Confirmation:
-    """Why the order was not marked paid: a replay (returned), or a refusal (raised)."""
+                 paid_at: dt.datetime) -> Confirmation | str:
+    """Why the order was not marked paid: a replay (returned), or a refusal (raised); or, for an order in another
+    status its gate lets become paid, that status (the row is locked now)."""
     # The reference is the key, whatever else a replay says. A twin that committed while the UPDATE waited for the
     # order's lock is visible to this later statement.
     cursor.execute(f"SELECT o.amount_idr, o.status, o.expires_at < %s, (SELECT p.id FROM {_PAYMENT} p "  # noqa: S608
                    f"WHERE p.provider = %s AND p.provider_reference = %s) FROM {_ORDER} o "
-                   f"WHERE o.va_number = %s AND o.provider = %s {lock_clause()}",
+                   f"WHERE o.va_number = %s AND o.provider = %s {order_for_update()}",
                    [connection.ops.adapt_datetimefield_value(paid_at), provider, reference, va_number, provider])
     row = cursor.fetchone()
     if row is None:
@@ -371,6 +375,8 @@ def _not_payable(cursor, *, provider: str, reference: str, va_number: str, amoun
         raise PaymentRefused("already_paid", "this order was paid under another reference")
     if expired:
         raise PaymentRefused("expired", "the order expired before it was paid")
+    if order_amount == amount_idr and ORDER.allows(order_status, OrderStatus.PAID):
+        return order_status
     raise PaymentRefused("wrong_amount", f"expected {order_amount}, got {amount_idr}")
 
 
@@ -393,12 +399,12 @@ def _open_bills(cursor, lines: list[_Line]) -> dict[int, list[tuple[int, dt.date
             # Joined to the ids, not `member_id = ANY(…)`: with consecutive ids (a batch of auto-debits) PostgreSQL
             # walked the whole bill primary key for ORDER BY id and filtered it, 15 times slower than by member.
             cursor.execute(f"{head}INNER JOIN unnest(%s::bigint[]) AS w(member_id) ON b.member_id = w.member_id "
-                           f"WHERE b.month = ANY(%s::date[]) AND b.status = %s ORDER BY b.id {lock_clause(of='b')}",
+                           f"WHERE b.month = ANY(%s::date[]) AND b.status = %s {bills_for_update('b')}",
                            [EntryKind.ALLOCATION, list(member_ids), months, BillStatus.OPEN])
         else:
             cursor.execute(
                 f"{head}WHERE b.member_id IN ({placeholders(len(member_ids))}) "
-                f"AND b.month IN ({placeholders(len(months))}) AND b.status = %s ORDER BY b.id {lock_clause(of='b')}",
+                f"AND b.month IN ({placeholders(len(months))}) AND b.status = %s {bills_for_update('b')}",
                 [EntryKind.ALLOCATION, *member_ids, *(connection.ops.adapt_datefield_value(m) for m in months),
                  BillStatus.OPEN])
         for bill_id, member_id, month, total, allocated in cursor.fetchall():
@@ -438,7 +444,7 @@ def payment_refund(
     if member is None:
         raise ValueError("a group payment's refund names the member whose credit is refunded")
     with transaction.atomic():
-        Payment.objects.select_for_update().filter(pk=payment.pk).first()
+        payment_lock(payment_id=payment.pk)
         held = credit_held(payment=payment, member=member)
         if amount_idr <= 0 or amount_idr > held:
             raise ValueError(f"refund {amount_idr} exceeds the credit held ({held})")
@@ -461,7 +467,7 @@ def credit_held(*, payment: Payment, member: Member | None = None) -> int:
 
 
 def payment_orders_expire(*, now: dt.datetime | None = None) -> int:
+    """Pending orders past their expiry become expired, set-based, with an audit event each."""
     now = now or timezone.now()
-    return PaymentOrder.objects.filter(status=OrderStatus.PENDING, expires_at__lt=now).update(
-        status=OrderStatus.EXPIRED
-    )
+    return len(payment_orders_status_transition_where(rows=PaymentOrder.objects.filter(expires_at__lt=now),
+                                                      to=OrderStatus.EXPIRED, actor=None))

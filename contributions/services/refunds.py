@@ -7,7 +7,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Sum
 
-from contributions.models import Bill, BillStatus, EntryKind, LedgerEntry, Payment
+from contributions.locks import bill_lock, payments_lock
+from contributions.models import Bill, BillStatus, EntryKind, LedgerEntry
 from core.models import User
 from core.services import audit_event_record
 
@@ -20,7 +21,7 @@ def payment_refund_for_claim(*, bill: Bill, actor: User, reason: str) -> list[Le
     """Refunds a paid month in full from the payments that paid it. Refuses a month refunded already (also a
     unique constraint per payment and bill) and a month whose ledger does not add up to its total."""
     with transaction.atomic():
-        bill = Bill.objects.select_for_update().get(pk=bill.pk)
+        bill = bill_lock(bill_id=bill.pk)
         if bill.status != BillStatus.PAID:
             raise RefundRefused(f"bill {bill.pk} is not paid")
         if LedgerEntry.objects.filter(kind=EntryKind.REFUND, bill=bill).exists():
@@ -30,8 +31,7 @@ def payment_refund_for_claim(*, bill: Bill, actor: User, reason: str) -> list[Le
         if sum(allocated.values()) != bill.total_idr:
             raise RefundRefused(f"bill {bill.pk}: the ledger holds {sum(allocated.values())} for a total of "
                                 f"{bill.total_idr}")
-        # Lock the payments in pk order, as every other ledger writer does.
-        list(Payment.objects.select_for_update().filter(pk__in=allocated).order_by("pk").values_list("pk"))
+        payments_lock(payment_ids=allocated)  # after the bill (contributions.locks)
         entries = LedgerEntry.objects.bulk_create([
             LedgerEntry(kind=EntryKind.REFUND, payment_id=payment_id, member_id=bill.member_id, bill=bill,
                         amount_idr=amount, from_credit=False, note=reason[:200])

@@ -45,7 +45,7 @@ from core.models import Channel, OutboxMessage, OutboxStatus
 from core.money import format_idr
 from core.services import notifications_deliver_after_commit
 from core.sql import chunks, insert_rows, lock_clause, no_jit, placeholders
-from enrollment.models import Member, MemberStatus, Sponsor, Sponsorship
+from members.models import Member, MemberStatus, Sponsor, Sponsorship
 
 OVERDUE_CATCH_UP_DAYS = 7
 BILLABLE = (MemberStatus.REGISTERED, MemberStatus.ACTIVE)

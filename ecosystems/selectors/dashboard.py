@@ -23,12 +23,10 @@ from contributions.duedates import add_months
 from ecosystems.models import (
     NATION,
     BillMonth,
-    Ecosystem,
     FlowDay,
     FlowMonth,
     Leader,
     LeaderKind,
-    Region,
     RollupState,
     Snapshot,
     Target,
@@ -36,6 +34,7 @@ from ecosystems.models import (
     Workforce,
 )
 from ecosystems.selectors.scope import staff_scope
+from reference.models import Ecosystem, Region
 
 # How the dashboards name the registration channels (shorter than the enrollment labels, and the way the
 # programmes are known inside the agency).
@@ -316,7 +315,7 @@ def _leaders(scope: Scope) -> tuple[list[LeaderRow], list[LeaderRow]]:
     from django.db.models import CharField, F, Value
     from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
-    from enrollment.models import Agent, Sponsor
+    from members.models import Agent, Sponsor
 
     # The top TOP of each kind in one statement: two index range reads (kind, level, region_code, -active) glued
     # with UNION ALL, each inside its own sub-select so that SQLite accepts their ORDER BY and LIMIT too.

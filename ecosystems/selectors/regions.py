@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from ecosystems.models import Region
+from reference.models import Region
 
 
 def region_children(*, parent_code: str | None) -> QuerySet[Region]:

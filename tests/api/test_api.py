@@ -7,7 +7,7 @@ from knox.models import AuthToken
 
 from core.models import PhoneCode, User
 from core.services import api_token_issue
-from enrollment.models import Member
+from members.models import Member
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import last_code, luhn_valid
 

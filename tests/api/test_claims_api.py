@@ -18,8 +18,9 @@ RAW_ACCOUNT = "012345678901234"
 
 @pytest.fixture(autouse=True)
 def claims_reference(reference_data):
-    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.models import BenefitRule, ScholarshipLevel
     from claims.seed import claims_reference_seed
+    from reference.models import Branch, BranchArea
 
     claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
 
@@ -220,7 +221,7 @@ def test_staff_queue_has_the_clock_and_filters(client, people, claim):
 
 
 def test_admin_sees_every_branch(client, people, claim):
-    from claims.models import Branch
+    from reference.models import Branch
 
     elsewhere = death_claim(paid_member(months=12), user_make())
     elsewhere.branch = Branch.objects.get(code="JKT-PST")

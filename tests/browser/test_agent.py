@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from contributions.models import Bill, CashCollection
 from core.models import Role, User
-from ecosystems.models import Region
-from enrollment.models import Agent, AgentBody, Member
+from members.models import Agent, AgentBody, Member
+from reference.models import Region
 from tests.conftest import VALID_NIK_MAN
 from tests.core.helpers import last_code
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from contributions.models import Bill, PaymentOrder
 from core.models import User
-from enrollment.models import Member, Sponsor
+from members.models import Member, Sponsor
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import last_code
 

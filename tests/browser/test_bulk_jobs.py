@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from core.models import User
 from enrollment import bulk
-from enrollment.models import BulkImport, Sponsor
+from enrollment.models import BulkImport
+from members.models import Sponsor
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import last_code
 

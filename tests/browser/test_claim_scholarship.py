@@ -31,7 +31,7 @@ def test_heir_files_a_jkm_scholarship_for_two_children(page, shoot, demo):  # no
     from claims.services import claim_approve, claim_document_review, claim_review_start, claim_verify
     from contributions.duedates import add_months
     from core.models import User
-    from enrollment.models import Member
+    from members.models import Member
 
     death = add_months(timezone.localdate().replace(day=1), -1).replace(day=10)
     member = Member.objects.get(birth_date=DECEASED_BIRTH)

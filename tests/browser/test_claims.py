@@ -25,8 +25,9 @@ WORKER_VILLAGE = "31.74.01.1001"
 
 @pytest.fixture
 def claims_reference(reference_data):
-    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.models import BenefitRule, ScholarshipLevel
     from claims.seed import claims_reference_seed
+    from reference.models import Branch, BranchArea
 
     claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
 
@@ -253,8 +254,8 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
     and flagged), in Indonesian and English; the queue marks a claim past its deadline in words, not only colour."""
     import datetime as dt
 
-    from claims.models import StaffBranch
     from enrollment.services import member_register
+    from reference.models import StaffBranch
     from tests.claims.claim_helpers import death_claim, paid_member
 
     member = member_register(data=registration_data(), user=worker_user, actor=worker_user)

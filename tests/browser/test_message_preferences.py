@@ -9,8 +9,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_member_chooses_how_reminders_arrive(page, shoot, registration_data, worker_user):
-    from enrollment.models import Member
     from enrollment.services import member_register
+    from members.models import Member
 
     member = member_register(data=registration_data(), user=worker_user, actor=worker_user)
     page.goto("/masuk/")

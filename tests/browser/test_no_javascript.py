@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.models import User
-from enrollment.models import Member
+from members.models import Member
 from tests.conftest import VALID_NIK_MAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

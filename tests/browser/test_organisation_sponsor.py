@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from contributions.models import Payment
 from core.models import OutboxMessage
-from enrollment.models import Member
+from members.models import Member
 from tests.conftest import VALID_NIK_WOMAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contributions.models import Bill
-from enrollment.models import MemberStatus
+from members.models import MemberStatus
 from tests.core.helpers import last_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,8 +17,8 @@ def test_lapsed_member_reactivates(page, shoot, registration_data, worker_user):
     from django.utils import timezone
 
     from contributions.services.membership import member_lapse_if_unpaid
-    from enrollment.models import Member
     from enrollment.services import member_register
+    from members.models import Member
 
     member = member_register(data=registration_data(), user=worker_user, actor=worker_user)
     today = timezone.localdate()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from contributions.tariffs import tariff_quote
 from core.money import format_idr
-from enrollment.models import Member
+from members.models import Member
 from tests.conftest import VALID_NIK_WOMAN
 from tests.core.helpers import last_code as latest_code
 

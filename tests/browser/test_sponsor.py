@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contributions.models import Bill, PaymentOrder
-from enrollment.models import Member
+from members.models import Member
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import last_code
 

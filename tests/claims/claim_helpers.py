@@ -12,7 +12,7 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 
 from claims.documents import checklist_for
-from claims.models import Branch, ClaimStatus, StaffBranch
+from claims.models import ClaimStatus
 from claims.services import (
     claim_approve,
     claim_document_review,
@@ -23,6 +23,7 @@ from claims.services import (
 )
 from contributions.services.payments import payment_order_create
 from core.models import Role, User
+from reference.models import Branch, StaffBranch
 from tests.contributions.helpers import confirm, member_make
 
 _serial = itertools.count(1)

@@ -7,8 +7,9 @@ from tests.core.helpers import english  # noqa: F401 - fixture
 @pytest.fixture(autouse=True)
 def claims_reference(reference_data):
     """Claims reference data from the same seed as the migration (transactional tests elsewhere flush it)."""
-    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.models import BenefitRule, ScholarshipLevel
     from claims.seed import claims_reference_seed
+    from reference.models import Branch, BranchArea
 
     claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
 

@@ -3,8 +3,9 @@
 import pytest
 
 from claims.admin import StaffBranchForm
-from claims.models import Branch, ClaimStatus
+from claims.models import ClaimStatus
 from core.models import Role, User
+from reference.models import Branch
 from tests.claims.claim_helpers import death_claim, paid_member, staff_make, user_make, walk
 from tests.core.helpers import staff_login
 
@@ -37,4 +38,4 @@ def test_claims_and_payouts_are_read_only_in_the_admin(admin_client):
     assert admin_client.post(f"/admin/claims/claim/{claim.pk}/delete/", {"post": "yes"}).status_code == 403
     assert admin_client.get(f"/admin/claims/claimpayout/{claim.payout.pk}/change/").status_code == 200
     assert admin_client.get("/admin/claims/claimpayout/add/").status_code == 403
-    assert admin_client.get("/admin/claims/staffbranch/add/").status_code == 200
+    assert admin_client.get("/admin/reference/staffbranch/add/").status_code == 200

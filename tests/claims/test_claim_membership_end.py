@@ -16,7 +16,7 @@ from contributions.services.billing import bill_generate_for_period
 from contributions.services.membership import members_lapse
 from contributions.services.reminders import reminder_is_stale, reminders_send
 from core.models import AuditEvent, OutboxMessage
-from enrollment.models import Member, MemberStatus
+from members.models import Member, MemberStatus
 from tests.claims.claim_helpers import BANK, all_documents, death_claim, event, paid_member, staff_make, user_make, walk
 from tests.contributions.helpers import bills_make, payer_make
 

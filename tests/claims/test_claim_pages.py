@@ -482,7 +482,7 @@ def test_abandoned_heir_lookup_leaves_no_clear_nik_in_the_session_table(client, 
     from django.contrib.sessions.models import Session
 
     from core.nik import nik_blind_index
-    from enrollment.models import Member
+    from members.models import Member
 
     Member.objects.filter(pk=member.pk).update(nik_index=nik_blind_index(member.nik))  # the helper's is a dummy
     login(client, heir_user)

@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from claims.models import CLAIM_TRANSITIONS, Claim, ClaimStatus, JhtReturnRate
+from claims.locks import claim_lock
+from claims.models import Claim, ClaimStatus, JhtReturnRate
 from claims.services import (
     claim_approve,
     claim_document_review,
@@ -19,7 +20,7 @@ from claims.services import (
     claim_transition,
     claim_verify,
 )
-from claims.services.common import claim_lock
+from claims.transitions import CLAIM_TRANSITIONS
 from core.models import AuditEvent, OutboxMessage, Role
 from tests.claims.claim_helpers import (
     BANK,

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from claims.models import BenefitRule, Branch, BranchArea, JhtReturnRate, ScholarshipLevel
+from claims.models import BenefitRule, JhtReturnRate, ScholarshipLevel
 from claims.selectors import (
     ReferenceDataMissing,
     benefit_rule,
@@ -13,6 +13,7 @@ from claims.selectors import (
     jht_return_rates,
     scholarship_levels,
 )
+from reference.models import Branch, BranchArea
 from tests.contributions.helpers import member_make
 
 pytestmark = pytest.mark.django_db

@@ -21,8 +21,8 @@ from contributions.services.billing import bill_for_month
 from contributions.services.payments import payment_confirm
 from core.models import User
 from core.nik import nik_blind_index, nik_encrypt
-from ecosystems.models import Region
-from enrollment.models import Member, MemberStatus, Occupation
+from members.models import Member, MemberStatus, Occupation
+from reference.models import Region
 from tests.core.helpers import pin_clock
 
 VILLAGE = "31.74.01.1001"  # Tebet Timur, Jakarta Selatan

@@ -16,8 +16,8 @@ from contributions.selectors import (
 )
 from contributions.services.agents import AgentNotActive, agent_cash_collect, agent_settle, agents_mark_inactive
 from core.models import AuditEvent, OutboxMessage, Role, User
-from enrollment.models import Agent, AgentBody, MemberStatus
 from enrollment.services import agent_register_trader
+from members.models import Agent, AgentBody, MemberStatus
 
 pytestmark = pytest.mark.django_db
 

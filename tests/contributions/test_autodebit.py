@@ -47,7 +47,7 @@ from contributions.services.autodebit import (
 )
 from contributions.services.autodebit import run as debit_run
 from core.models import AuditEvent, JobRun, OutboxMessage
-from enrollment.models import MemberStatus
+from members.models import MemberStatus
 from tests.contributions.helpers import bills_make, confirm, member_make, payer_make
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data", "english")]

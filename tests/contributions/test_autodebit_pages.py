@@ -9,7 +9,7 @@ from django.utils import timezone
 from contributions.models import DebitMandate, MandateStatus
 from contributions.services.autodebit import debit_mandate_create
 from core.models import AuditEvent, User
-from enrollment.models import MemberStatus, Sponsor, Sponsorship
+from members.models import MemberStatus, Sponsor, Sponsorship
 from tests.contributions.helpers import bills_make, member_make, payer_make
 from tests.core.helpers import field_errors
 

@@ -13,12 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contributions.duedates import add_months, due_date_for
-from contributions.models import Bill, BillStatus, Discount, IncomeBase, TariffRate
+from contributions.models import Bill, BillStatus
 from contributions.services.billing import bill_for_month, bill_generate_for_period
 from contributions.tariffs import tariff_quote
 from core.choices import Sector
-from enrollment.models import MemberStatus
+from members.models import MemberStatus
+from reference.models import Discount, IncomeBase, TariffRate
 from tests.contributions.helpers import member_make
+from tests.core.helpers import own_atomic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
@@ -228,7 +230,7 @@ MEMBER = st.fixed_dictionaries({
        batch_size=st.integers(min_value=1, max_value=5))
 def test_sql_matches_tariff_quote_for_any_members(odd_incomes, odd_tariffs, specs, month, batch_size):
     month = _month(month)
-    with transaction.atomic():
+    with own_atomic():
         members = [member_make(income=s["income"], jht=s["jht"], sector=s["sector"], funding=s["funding"],
                                status=s["status"], billing_start=_month(s["start"])) for s in specs]
         billable = [m for m in members if m.status != MemberStatus.LAPSED and m.billing_start <= month]

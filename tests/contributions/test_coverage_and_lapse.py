@@ -17,7 +17,7 @@ from contributions.services.membership import (
 )
 from contributions.services.payments import months_to_pay, payment_order_create
 from core.models import AuditEvent
-from enrollment.models import Member, MemberStatus
+from members.models import Member, MemberStatus
 from tests.contributions.helpers import bills_make, bills_mark_paid, confirm, member_make, month
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data", "english")]

@@ -15,8 +15,8 @@ from contributions.services.payments import (
     payment_refund,
 )
 from core.models import OutboxMessage, User
-from enrollment.models import MemberStatus
 from enrollment.services import member_register
+from members.models import MemberStatus
 from tests.conftest import VALID_NIK_MAN
 
 pytestmark = pytest.mark.django_db

@@ -24,8 +24,9 @@ from contributions.selectors import credit_balance, reconciliation
 from contributions.services.billing import bill_generate_for_period
 from contributions.services.membership import member_reactivate, members_lapse
 from contributions.services.payments import PaymentRefused, credit_held, payment_order_create, payment_refund
-from enrollment.models import Member, MemberStatus
+from members.models import Member, MemberStatus
 from tests.contributions.helpers import confirm, member_make, payer_make
+from tests.core.helpers import own_atomic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
@@ -35,7 +36,7 @@ _refs = itertools.count(1)
 class LedgerMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self._atomic = transaction.atomic()
+        self._atomic = own_atomic()
         self._atomic.__enter__()  # every example starts from the same database and is rolled back
         self.orders: list[PaymentOrder] = []
         self.accepted: dict[str, int] = {}  # provider reference -> amount credited

@@ -29,8 +29,8 @@ from contributions.services.payments import (
     payment_refund,
 )
 from core.models import AuditEvent, OutboxMessage
-from enrollment.models import MemberStatus
 from enrollment.services import member_register
+from members.models import MemberStatus
 from tests.contributions.helpers import bills_make, bills_mark_paid, confirm, ledger_check_off, member_make, month
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data", "english")]

@@ -22,8 +22,8 @@ from contributions.services.membership import members_lapse
 from contributions.services.reminders import release_time, reminders_send
 from core.models import Channel, JobRun, OutboxMessage, OutboxStatus, User
 from core.services import notification_deliver, notification_flush_pending
-from ecosystems.models import Region
-from enrollment.models import MemberStatus, Sponsor, Sponsorship
+from members.models import MemberStatus, Sponsor, Sponsorship
+from reference.models import Region
 from tests.contributions.helpers import bills_make, member_make
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from contributions.models import Discount, IncomeBase, TariffRate
 from contributions.seed import INCOME_BASES
 from contributions.tariffs import TariffError, income_bases, tariff_quote
+from reference.models import Discount, IncomeBase, TariffRate
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from contributions.models import BillStatus, EntryKind, LedgerEntry, OrderStatus, Payment, PaymentOrder
 from contributions.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from contributions.services.payments import payment_order_create
-from enrollment.models import MemberStatus
+from members.models import MemberStatus
 from tests.contributions.helpers import member_make, signed_webhook, webhook_post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data", "english")]

@@ -6,9 +6,18 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import transaction
 from django.utils import translation
 
 from core.models import OutboxMessage
+
+
+def own_atomic() -> transaction.Atomic:
+    """A transaction a test opens and rolls back itself (a hypothesis example), marked as django.test.TestCase marks
+    its own: services that own their transaction (durable=True, docs/decisions.md) may run inside it."""
+    atomic = transaction.atomic()
+    atomic._from_testcase = True
+    return atomic
 
 
 def field_block(html: str, name: str) -> str:

@@ -61,7 +61,7 @@ def test_worker_runs_a_scheduled_job_end_to_end(reference_data, settings):
 
     from contributions.duedates import add_months
     from core.models import AuditEvent
-    from enrollment.models import MemberStatus
+    from members.models import MemberStatus
     from tests.contributions.helpers import bills_make, member_make
 
     current = timezone.localdate().replace(day=1)
@@ -85,7 +85,7 @@ def test_worker_runs_the_auto_debit_job_end_to_end(reference_data):
 
     from contributions.models import AttemptStatus, Bill, BillStatus, DebitAttempt, Payment
     from contributions.services.autodebit import debit_mandate_create
-    from enrollment.models import MemberStatus
+    from members.models import MemberStatus
     from tests.contributions.helpers import bills_make, member_make, payer_make
 
     current = timezone.localdate().replace(day=1)

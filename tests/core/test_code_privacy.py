@@ -21,8 +21,8 @@ from django.test import override_settings
 from core.checks import notification_settings_check
 from core.models import OutboxMessage, OutboxStatus, PhoneCode, Role, SimulatedMessage, User
 from core.services import notification_deliver, phone_code_request
-from ecosystems.models import Region, StaffRegion
 from enrollment.organisations import organisation_sponsor_register
+from reference.models import Region, StaffRegion
 from tests.core.helpers import last_code, staff_login
 
 ROOT = Path(__file__).resolve().parents[2]

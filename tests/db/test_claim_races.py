@@ -16,8 +16,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
 
 @pytest.fixture(autouse=True)
 def claims_reference(reference_data):
-    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.models import BenefitRule, ScholarshipLevel
     from claims.seed import claims_reference_seed
+    from reference.models import Branch, BranchArea
 
     claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
 

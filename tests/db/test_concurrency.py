@@ -10,8 +10,8 @@ from django.utils import translation
 
 from core.models import AuditEvent, OutboxMessage, PhoneCode
 from core.services import CodeInvalid, phone_code_request, phone_code_verify
-from enrollment.models import Member
 from enrollment.services import member_register
+from members.models import Member
 from tests.core.helpers import last_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -6,9 +6,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contributions.models import Discount, IncomeBase, TariffRate
 from core.nik import nik_blind_index, nik_encrypt
-from enrollment.models import Member, Occupation
+from members.models import Member, Occupation
+from reference.models import Discount, IncomeBase, TariffRate
 from tests.conftest import VALID_NIK_MAN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -8,7 +8,7 @@ from contributions.selectors import reconciliation
 from contributions.services.agents import agent_cash_collect, agent_settle
 from contributions.services.payments import payment_confirm, payment_order_create_for_many
 from core.models import Role, User
-from enrollment.models import Agent, AgentBody
+from members.models import Agent, AgentBody
 from tests.contributions.helpers import member_make, payer_make
 from tests.db.test_money_concurrency import _race
 

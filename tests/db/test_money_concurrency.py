@@ -16,7 +16,7 @@ from contributions.services.billing import bill_generate_for_period
 from contributions.services.membership import member_lapse_if_unpaid
 from contributions.services.payments import PaymentRefused, credit_held, payment_order_create, payment_refund
 from core.models import AuditEvent, OutboxMessage
-from enrollment.models import MemberStatus
+from members.models import MemberStatus
 from tests.contributions.helpers import (
     bills_make,
     confirm,

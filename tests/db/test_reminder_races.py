@@ -11,7 +11,7 @@ from django.utils import timezone
 from contributions.models import Reminder
 from contributions.services.reminders import reminders_send
 from core.models import OutboxMessage, User
-from enrollment.models import Sponsor, Sponsorship
+from members.models import Sponsor, Sponsorship
 from tests.contributions.helpers import bills_make, member_make
 from tests.db.test_concurrency import _race
 

@@ -20,8 +20,8 @@ from contributions.models import Bill, BillStatus, CashCollection, OrderStatus, 
 from core.models import AuditEvent, Role, User
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, Snapshot
 from ecosystems.services.rollups import SNAPSHOT_DAILY_DAYS
-from enrollment.models import Agent, AgentBody, Member, MemberStatus, Sponsor, Sponsorship
 from enrollment.services import RegistrationData
+from members.models import Agent, AgentBody, Member, MemberStatus, Sponsor, Sponsorship
 from tests.core.helpers import nik_for
 
 # Five villages, four regencies, two provinces: Tebet Timur and Tebet Barat (Jakarta Selatan), Gambir (Jakarta

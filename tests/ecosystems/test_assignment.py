@@ -7,10 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import Role, User
-from ecosystems.models import Ecosystem
 from ecosystems.services.assignment import ecosystem_choices, ecosystem_for
-from enrollment.models import Agent, AgentBody, Member, Occupation, RegistrationChannel, Sponsor
 from enrollment.services import member_register, partner_create
+from members.models import Agent, AgentBody, Member, Occupation, RegistrationChannel, Sponsor
+from reference.models import Ecosystem
 from tests.conftest import VALID_NIK_MAN
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]

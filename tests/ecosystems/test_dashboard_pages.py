@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Role, User
-from ecosystems.models import StaffRegion
+from reference.models import StaffRegion
 from tests.core.helpers import staff_login
 from tests.ecosystems.test_dashboard_selectors import BANDUNG_KAB, JAKSEL, dataset  # noqa: F401 - a fixture
 

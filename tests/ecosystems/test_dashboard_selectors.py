@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from contributions.models import Bill, BillStatus
 from core.models import AuditEvent, Role, User
-from ecosystems.models import BillMonth, FlowMonth, Region, RollupState, Snapshot, StaffRegion, Target, Workforce
+from ecosystems.models import BillMonth, FlowMonth, RollupState, Snapshot, Target, Workforce
 from ecosystems.selectors import region_children, region_get, region_path
 from ecosystems.selectors.dashboard import (
     CHANNEL_LABELS,
@@ -25,8 +25,9 @@ from ecosystems.selectors.dashboard import (
     percent,
 )
 from ecosystems.services.rollups import rollups_rebuild
-from enrollment.models import Agent, AgentBody, Member, MemberStatus, Sponsor, Sponsorship
 from enrollment.services import member_status_transition
+from members.models import Agent, AgentBody, Member, MemberStatus, Sponsor, Sponsorship
+from reference.models import Region, StaffRegion
 from tests.contributions.helpers import bills_make, bills_mark_paid, member_make
 
 pytestmark = pytest.mark.django_db
@@ -113,8 +114,9 @@ def build_dataset() -> dict:
 
 @pytest.fixture
 def dataset(reference_data):
-    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.models import BenefitRule, ScholarshipLevel
     from claims.seed import claims_reference_seed
+    from reference.models import Branch, BranchArea
 
     claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
     return build_dataset()

@@ -2,9 +2,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from ecosystems.models import Region
 from ecosystems.selectors import region_children, region_get, region_path
 from ecosystems.services import regions_load
+from reference.models import Region
 
 pytestmark = pytest.mark.django_db
 

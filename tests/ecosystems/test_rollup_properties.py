@@ -30,9 +30,10 @@ from contributions.services.membership import member_reactivate, members_lapse
 from contributions.services.payments import payment_order_create
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, RollupState, Snapshot
 from ecosystems.services.rollups import rollups_rebuild, rollups_refresh
-from enrollment.models import Member, MemberStatus
 from enrollment.services import partner_create
+from members.models import Member, MemberStatus
 from tests.contributions.helpers import SECTOR_OCCUPATION, confirm, payer_make
+from tests.core.helpers import own_atomic
 from tests.ecosystems.rollup_helpers import (
     VILLAGES,
     agent_make,
@@ -91,8 +92,9 @@ def _villages(reference_data):
 
 @pytest.fixture
 def claims_reference(reference_data):
-    from claims.models import BenefitRule, Branch, BranchArea, ScholarshipLevel
+    from claims.models import BenefitRule, ScholarshipLevel
     from claims.seed import claims_reference_seed
+    from reference.models import Branch, BranchArea
 
     claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
 
@@ -295,7 +297,7 @@ class History:
 def test_rollups_equal_a_recount_after_any_history(claims_reference, operations):
     note(f"operations: {operations!r}")
     cache.clear()
-    atomic = transaction.atomic()
+    atomic = own_atomic()
     atomic.__enter__()  # every example starts from the same database and is rolled back
     try:
         History().run([("advance", 0), ("register", [(0, "self", "ojek-online", "", 1_000_000)]), *operations])

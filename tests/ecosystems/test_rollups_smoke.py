@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Snapshot
 from ecosystems.services.rollups import rollups_rebuild, rollups_refresh
-from enrollment.models import MemberStatus
+from members.models import MemberStatus
 from tests.contributions.helpers import bills_make, bills_mark_paid, member_make
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import Client
 
-from claims.models import Branch, StaffBranch
 from claims.selectors import claim_for_staff, claims_for_staff
 from contributions import selectors as money
 from contributions.services.payments import payment_order_create_for_many
@@ -14,7 +13,8 @@ from core.models import AuditEvent, Role
 from ecosystems.selectors.scope import staff_scope
 from enrollment import selectors as enrollment
 from enrollment.bulk import bulk_import_commit_start
-from enrollment.models import Member
+from members.models import Member
+from reference.models import Branch, StaffBranch
 from tests.scope_world import sign_in, user, world_fixture
 
 

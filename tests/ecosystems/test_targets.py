@@ -6,9 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import AuditEvent, Role, User
-from ecosystems.models import Ecosystem, Region, Target, TargetMeasure, Workforce
+from ecosystems.models import Target, TargetMeasure, Workforce
 from ecosystems.seed import ecosystems_seed, targets_seed
 from ecosystems.services.targets import MAX_BYTES, targets_template_csv, targets_upload, workforce_upload
+from reference.models import Ecosystem, Region
 from tests.core.helpers import english, staff_login  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -209,12 +210,12 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 def test_admin_registers_ecosystems_targets_workforce_and_staff_regions(client):
     admin = User.objects.create(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
     staff_login(client, admin)
-    for model in ("ecosystem", "target", "workforce", "staffregion"):
-        assert client.get(f"/admin/ecosystems/{model}/").status_code == 200, model
-        assert client.get(f"/admin/ecosystems/{model}/add/").status_code == 200, model
+    for path in ("reference/ecosystem", "ecosystems/target", "ecosystems/workforce", "reference/staffregion"):
+        assert client.get(f"/admin/{path}/").status_code == 200, path
+        assert client.get(f"/admin/{path}/add/").status_code == 200, path
     assert client.get("/admin/ecosystems/target/?year=2026&level=0").status_code == 200
     assert client.get("/admin/ecosystems/target/?q=Sumatera").status_code == 200
-    response = client.post("/admin/ecosystems/ecosystem/add/", {
+    response = client.post("/admin/reference/ecosystem/add/", {
         "code": "ukm", "name_id": "UKM", "name_en": "SMEs", "sort_order": 50, "active": "on"})
     assert response.status_code == 302 and Ecosystem.objects.filter(code="ukm").exists()
 

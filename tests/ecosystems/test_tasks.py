@@ -13,7 +13,7 @@ from core.jobs import job_labels
 from core.models import JobRun, Role, User
 from ecosystems import tasks
 from ecosystems.models import FlowDay, RollupState, Snapshot
-from enrollment.models import MemberStatus
+from members.models import MemberStatus
 from tests.contributions.helpers import bills_make, bills_mark_paid, member_make
 from tests.core.helpers import staff_login
 
@@ -114,7 +114,7 @@ def test_the_demo_seed_runs_twice_and_builds_the_rollups(demo_regions):
     from core.models import AuditEvent
     from ecosystems.demo import MARKER, MEMBERS
     from ecosystems.models import BillMonth, FlowMonth, Leader
-    from enrollment.models import Member, Sponsorship
+    from members.models import Member, Sponsorship
 
     started = time.monotonic()
     call_command("demo_seed", stdout=io.StringIO())
@@ -154,7 +154,7 @@ def test_the_demo_seed_runs_twice_and_builds_the_rollups(demo_regions):
     assert sum(today.values_list("active", flat=True)) > 0 and sum(today.values_list("in_arrears", flat=True)) > 0
     assert Leader.objects.filter(kind="agent", level=0).count() >= 2
     assert Leader.objects.filter(kind="sponsor", level=0).count() >= 2
-    from ecosystems.models import StaffRegion
+    from reference.models import StaffRegion
 
     assert StaffRegion.objects.get(user__username="wilayah").region_id == "16"  # the demo regional staff
 

@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from contributions.models import PaymentOrder
 from core.models import User
 from enrollment.bulk import bulk_import_commit, bulk_import_start, report_rows
-from enrollment.models import BulkImport, Member, RegistrationChannel, Sponsor, Sponsorship
+from enrollment.models import BulkImport
 from enrollment.services import member_register
+from members.models import Member, RegistrationChannel, Sponsor, Sponsorship
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data", "english")]

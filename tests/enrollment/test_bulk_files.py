@@ -22,7 +22,8 @@ from django_celery_beat.models import PeriodicTask
 from core.models import JobRun, User
 from enrollment.bulk import bulk_import_commit, bulk_import_start
 from enrollment.bulk_files import bulk_import_files_sweep
-from enrollment.models import BulkImport, Sponsor
+from enrollment.models import BulkImport
+from members.models import Sponsor
 from tests.conftest import VALID_NIK_WOMAN
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]

@@ -11,7 +11,8 @@ from django.utils import timezone
 from contributions.models import PaymentOrder
 from core.models import JobRun, User
 from enrollment import bulk
-from enrollment.models import BulkImport, BulkImportRow, Member, Sponsor
+from enrollment.models import BulkImport, BulkImportRow
+from members.models import Member, Sponsor
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data", "english")]

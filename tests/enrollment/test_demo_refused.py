@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from core.models import User
-from enrollment.models import Partner
+from members.models import Partner
 
 pytestmark = pytest.mark.django_db
 

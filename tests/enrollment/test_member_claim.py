@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import AuditEvent, Role, User
 from enrollment.bulk import bulk_import_commit, bulk_import_start
-from enrollment.models import Agent, AgentBody, Member, Sponsor
 from enrollment.services import (
     ClaimRefused,
     agent_register_trader,
@@ -21,6 +20,7 @@ from enrollment.services import (
     sponsor_become,
     sponsor_register_worker,
 )
+from members.models import Agent, AgentBody, Member, Sponsor
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import last_code
 

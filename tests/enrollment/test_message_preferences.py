@@ -63,7 +63,7 @@ def test_someone_without_a_membership_gets_not_found(client, worker_user):
 @pytest.fixture
 def sponsor_client(client, db):
     from core.models import User
-    from enrollment.models import Sponsor
+    from members.models import Sponsor
 
     user = User.objects.create(username="sp", phone="+6281300000001", role="sponsor")
     Sponsor.objects.create(user=user, name="Ibu Ratna")
@@ -72,7 +72,7 @@ def sponsor_client(client, db):
 
 
 def test_a_sponsor_chooses_how_reminders_reach_it(sponsor_client):
-    from enrollment.models import Sponsor
+    from members.models import Sponsor
 
     assert "Messages and reminders" in sponsor_client.get("/penyantun/").content.decode()
     sponsor_client.post("/penyantun/pesan/", {"notify_channel": "email", "email": "ratna@example.com",
@@ -83,7 +83,7 @@ def test_a_sponsor_chooses_how_reminders_reach_it(sponsor_client):
 
 
 def test_an_organisation_keeps_its_sign_in_address(sponsor_client):
-    from enrollment.models import Sponsor
+    from members.models import Sponsor
 
     Sponsor.objects.update(kind="organisation")
     Sponsor.objects.get().user.__class__.objects.update(email="csr@example.com")

@@ -9,13 +9,13 @@ from django.utils import timezone
 
 from core.models import AuditEvent, OutboxMessage, User
 from core.nik import nik_blind_index, nik_decrypt
-from enrollment.models import Member, MemberStatus, Occupation
 from enrollment.services import (
     MEMBER_TRANSITIONS,
     TransitionNotAllowed,
     member_register,
     member_status_transition,
 )
+from members.models import Member, MemberStatus, Occupation
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import age_on, luhn_valid, nik_for
 

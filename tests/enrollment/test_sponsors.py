@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.models import AuditEvent, OutboxMessage, User
-from enrollment.models import Member, RegistrationChannel, Sponsorship
 from enrollment.selectors import sponsor_workers
 from enrollment.services import (
     member_register,
@@ -14,6 +13,7 @@ from enrollment.services import (
     sponsor_register_worker,
     sponsorship_answer,
 )
+from members.models import Member, RegistrationChannel, Sponsorship
 from tests.conftest import VALID_NIK_MAN
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import re
 import pytest
 from django.contrib.sessions.models import Session
 
-from enrollment.models import Member
 from enrollment.services import member_register
+from members.models import Member
 from tests.conftest import VALID_NIK_WOMAN
 from tests.core.helpers import field_block, field_errors
 

@@ -17,8 +17,6 @@ status checked first.
 """
 
 from contributions.services.autodebit.common import (  # noqa: F401 - the package's API
-    ATTEMPT_TRANSITIONS,
-    MANDATE_TRANSITIONS,
     MandateRefused,
     attempt_key,
     attempt_key_parse,

@@ -11,39 +11,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from contributions.duedates import add_months
-from contributions.models import AttemptStatus, DebitAttempt, DebitMandate, MandateStatus
+from contributions.models import AttemptStatus, DebitAttempt, DebitMandate
+from contributions.transitions import debit_attempts_status_transition_where
 from core.models import Channel as MessageChannel
 from core.models import OutboxMessage, User
 from core.money import format_idr
 from core.services import notifications_deliver_after_commit
 from core.sql import InsertSpec, chunks, insert_together
-from enrollment.models import MemberStatus
+from members.models import MemberStatus
 
 _ATTEMPT, _MANDATE = DebitAttempt._meta.db_table, DebitMandate._meta.db_table
 PAYABLE = (MemberStatus.REGISTERED, MemberStatus.ACTIVE)
-
-# The one table of allowed status changes for each status field (DESIGN rule 5).
-MANDATE_TRANSITIONS = {
-    MandateStatus.ACTIVE: {MandateStatus.SUSPENDED, MandateStatus.REVOKED},
-    MandateStatus.SUSPENDED: {MandateStatus.REVOKED},
-    MandateStatus.REVOKED: set(),
-}
-ATTEMPT_TRANSITIONS = {
-    AttemptStatus.SCHEDULED: {AttemptStatus.PROCESSING, AttemptStatus.SKIPPED, AttemptStatus.SUCCEEDED},
-    # processing -> processing: a try left by a dead run, sent again with the same key
-    AttemptStatus.PROCESSING: {AttemptStatus.PROCESSING, AttemptStatus.SUCCEEDED, AttemptStatus.SCHEDULED,
-                               AttemptStatus.FAILED},
-    AttemptStatus.FAILED: {AttemptStatus.SUCCEEDED},  # the money was taken after all (a late callback)
-    AttemptStatus.SKIPPED: set(),
-    AttemptStatus.SUCCEEDED: set(),
-}
 TIMEOUT = "timeout"
 FINAL_REASONS = {"revoked", "unknown_mandate"}  # no later try can succeed
-
-
-def _from(to: str) -> list[str]:
-    """The attempt statuses allowed to move to `to`, for the WHERE clause of a set-based change."""
-    return [before for before, after in ATTEMPT_TRANSITIONS.items() if to in after]
 
 
 class MandateRefused(Exception):
@@ -89,9 +69,10 @@ def _contact(user: User) -> tuple[str, str] | None:
 def _skip_waiting(*, mandate_ids: Sequence[int], outcome: str, now: dt.datetime) -> None:
     """Tries not sent yet are cancelled; one whose answer was lost is still asked (the money may be taken)."""
     for some in chunks(list(mandate_ids)):
-        DebitAttempt.objects.filter(mandate_id__in=some, status=AttemptStatus.SCHEDULED).exclude(
-            last_outcome=TIMEOUT).update(status=AttemptStatus.SKIPPED, last_outcome=outcome, next_try_at=None,
-                                         updated_at=now)
+        debit_attempts_status_transition_where(
+            rows=DebitAttempt.objects.filter(mandate_id__in=some, status=AttemptStatus.SCHEDULED).exclude(
+                last_outcome=TIMEOUT), to=AttemptStatus.SKIPPED, actor=None, reason=outcome, last_outcome=outcome,
+            next_try_at=None, updated_at=now)
 
 
 def _month(value) -> dt.date:

@@ -8,19 +8,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from contributions.models import AttemptStatus, DebitAttempt, DebitMandate, MandateStatus
+from contributions.locks import mandate_lock, members_lock
+from contributions.models import DebitMandate, MandateStatus
 from contributions.providers import get_debit_provider
 from contributions.services.autodebit.common import (
-    MANDATE_TRANSITIONS,
     PAYABLE,
     MandateRefused,
     _contact,
     _skip_waiting,
 )
+from contributions.transitions import MANDATE, debit_mandate_status_transition
 from core.models import User
 from core.money import format_idr
 from core.services import audit_event_record, notification_enqueue
-from enrollment.models import Member
+from members.models import Member
 
 
 def debit_mandate_create(*, payer: User, member: Member, method: str, issuer: str, account: str,
@@ -33,7 +34,7 @@ def debit_mandate_create(*, payer: User, member: Member, method: str, issuer: st
         raise ValueError("max_amount_idr must be positive")
     provider = get_debit_provider(provider_name)
     with transaction.atomic():
-        Member.objects.select_for_update().filter(pk=member.pk).first()  # one creation per member at a time
+        members_lock(member_ids=[member.pk])  # one creation per member at a time
         if DebitMandate.objects.filter(member=member).exclude(status=MandateStatus.REVOKED).exists():
             raise MandateRefused("mandate_exists", _("This membership already has an auto-debit. Revoke it first."))
         issued = provider.mandate_create(method=method, issuer=issuer, account=account,
@@ -61,14 +62,11 @@ def debit_mandate_create(*, payer: User, member: Member, method: str, issuer: st
 def debit_mandate_transition(*, mandate_id: int, to: str, actor: User | None, reason: str = "") -> DebitMandate:
     """The one way a single mandate changes status: provider told on revocation, waiting tries cancelled, audit."""
     with transaction.atomic():
-        # Attempts before the mandate: the run takes them in that order too.
-        list(DebitAttempt.objects.select_for_update().filter(mandate_id=mandate_id, status=AttemptStatus.SCHEDULED)
-             .order_by("pk").values_list("pk", flat=True))
-        mandate = DebitMandate.objects.select_for_update().get(pk=mandate_id)
+        mandate = mandate_lock(mandate_id=mandate_id)  # its waiting attempts first, as the run takes them
         before = mandate.status
         if before == to:
             return mandate
-        if to not in MANDATE_TRANSITIONS[before]:
+        if not MANDATE.allows(before, to):
             raise MandateRefused("transition", f"mandate {mandate_id}: {before} -> {to}")
         now = timezone.now()
         if to == MandateStatus.REVOKED:
@@ -76,11 +74,10 @@ def debit_mandate_transition(*, mandate_id: int, to: str, actor: User | None, re
             mandate.revoked_at = now
         else:
             mandate.suspended_at = now
+        debit_mandate_status_transition(mandate_id=mandate_id, to=to, actor=actor, reason=reason,
+                                        revoked_at=mandate.revoked_at, suspended_at=mandate.suspended_at)
         mandate.status = to
-        mandate.save(update_fields=["status", "revoked_at", "suspended_at"])
         _skip_waiting(mandate_ids=[mandate_id], outcome=f"mandate_{to}", now=now)
-        audit_event_record(actor=actor, action=f"debit_mandate.{to}", obj=mandate,
-                           changes={"status": [before, to]}, reason=reason)
     return mandate
 
 

@@ -11,15 +11,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from contributions.locks import attempts_for_update, members_for_update
 from contributions.models import AttemptStatus, Channel, DebitAttempt, DebitMandate, MandateStatus
 from contributions.providers import DebitOutcome, DebitResult
 from contributions.services.autodebit.common import (
     _ATTEMPT,
     _MANDATE,
     FINAL_REASONS,
-    MANDATE_TRANSITIONS,
     TIMEOUT,
-    _from,
     _month,
     _skip_waiting,
     _tell_payers,
@@ -28,6 +27,14 @@ from contributions.services.autodebit.common import (
     attempt_ref,
 )
 from contributions.services.payments import _MEMBER, _book, _Line, _open_bills, _payments_insert_many, _Received
+from contributions.transitions import (
+    ATTEMPT,
+    MANDATE,
+    debit_attempts_status_transition_locked,
+    debit_attempts_status_transition_where,
+    debit_attempts_succeed,
+    debit_mandates_status_transition_where,
+)
 from core.services import audit_events_spec, notifications_deliver_after_commit
 from core.sql import chunks, in_list, insert_together, no_jit, placeholders
 
@@ -83,14 +90,13 @@ def _attempts_for_keys(keys: Sequence[str]) -> dict[str, int]:
 
 def _lock_attempts(cursor, ids: Sequence[int], extra: str = "") -> list[tuple]:
     """Attempt rows locked in pk order (before members and mandates, as everywhere), with their mandate's."""
-    lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
     rows = []
     for some in chunks(sorted(ids)):
         ids_sql, params = in_list("a.id", some)
         cursor.execute(
             f"SELECT a.id, a.status, a.tries, a.month, a.provider_reference, a.mandate_id, d.member_id, d.payer_id"  # noqa: S608
             f"{extra} FROM {_ATTEMPT} a INNER JOIN {_MANDATE} d ON d.id = a.mandate_id "
-            f"WHERE {ids_sql} ORDER BY a.id{lock}", params)
+            f"WHERE {ids_sql} {attempts_for_update('a')}", params)
         rows += cursor.fetchall()
     return rows
 
@@ -107,7 +113,7 @@ def _settle(*, provider: str, results: list[tuple[int, DebitResult]], now: dt.da
         todo = []
         for pk, status, _tries, month, reference, mandate_id, member_id, payer_id in _lock_attempts(cursor, by_id):
             result = by_id[pk]
-            if status not in _from(AttemptStatus.SUCCEEDED):
+            if not ATTEMPT.allows(status, AttemptStatus.SUCCEEDED):
                 if status == AttemptStatus.SUCCEEDED and reference != result.reference:
                     logger.error("auto-debit: attempt %s paid as %s, provider reports another charge %s", pk,
                                  reference, result.reference)
@@ -115,29 +121,28 @@ def _settle(*, provider: str, results: list[tuple[int, DebitResult]], now: dt.da
                 else:
                     counts["replays"] += 1
                 continue
-            todo.append((pk, _month(month), mandate_id, member_id, payer_id, result))
+            todo.append((pk, _month(month), mandate_id, member_id, payer_id, result, status))
         if not todo:
             return counts
         members = {}
         member_ids = sorted({t[3] for t in todo})
         for some in chunks(member_ids):
-            lock = " FOR UPDATE OF m" if connection.features.has_select_for_update_of else ""
             ids_sql, params = in_list("m.id", some)
             cursor.execute(f"SELECT m.id, m.status, m.kpj, m.phone FROM {_MEMBER} m "  # noqa: S608
-                           f"WHERE {ids_sql} ORDER BY m.id{lock}", params)
+                           f"WHERE {ids_sql} {members_for_update('m')}", params)
             members.update({row[0]: row for row in cursor.fetchall()})
         lines = []
-        for _pk, month, _mandate_id, member_id, _payer, result in todo:
+        for _pk, month, _mandate_id, member_id, _payer, result, _before in todo:
             _id, status, kpj, phone = members[member_id]
             lines.append(_Line(member_id, _window(month), result.amount_idr, status, kpj, phone))
         bills = _open_bills(cursor, lines)
-        paid_at = {pk: result.charged_at or now for pk, _m, _d, _mem, _p, result in todo}
+        paid_at = {pk: result.charged_at or now for pk, _m, _d, _mem, _p, result, _b in todo}
         inserted = _payments_insert_many(provider=provider, channel=Channel.AUTO_DEBIT, rows=[
             (member_id, result.reference, result.amount_idr, paid_at[pk])
-            for pk, _m, _d, member_id, _p, result in todo])
+            for pk, _m, _d, member_id, _p, result, _b in todo])
         received, done = [], []
-        for (pk, month, mandate_id, member_id, payer_id, result), line, payment in zip(todo, lines, inserted,
-                                                                                      strict=True):
+        for (pk, month, mandate_id, member_id, payer_id, result, before), line, payment in zip(todo, lines, inserted,
+                                                                                              strict=True):
             if payment is None:  # this charge reference is recorded already
                 counts["replays"] += 1
                 continue
@@ -145,21 +150,11 @@ def _settle(*, provider: str, results: list[tuple[int, DebitResult]], now: dt.da
                      "attempt": attempt_ref(mandate_id, month), "payer": payer_id}
             received.append(_Received(payment[0], payment[1], result.amount_idr, member_id, paid_at[pk], [line],
                                       audit))
-            done.append((pk, mandate_id, result.reference, payment[0]))
+            done.append((pk, mandate_id, result.reference, payment[0], before))
         _book(cursor, received=received, bills=bills, transition_reason="first payment by auto-debit",
-              as_arrays=True)
-        at = adapt(now)
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {_ATTEMPT} a SET status = %s, last_outcome = 'success', next_try_at = NULL, "  # noqa: S608
-                f"updated_at = %s, provider_reference = v.ref, payment_id = v.pay FROM (SELECT unnest(%s::bigint[]) "
-                f"AS id, unnest(%s::text[]) AS ref, unnest(%s::bigint[]) AS pay) v WHERE a.id = v.id",
-                [AttemptStatus.SUCCEEDED, at, [d[0] for d in done], [d[2] for d in done], [d[3] for d in done]])
-        else:
-            cursor.executemany(
-                f"UPDATE {_ATTEMPT} SET status = %s, last_outcome = 'success', next_try_at = NULL, "  # noqa: S608
-                f"updated_at = %s, provider_reference = %s, payment_id = %s WHERE id = %s",
-                [(AttemptStatus.SUCCEEDED, at, ref, pay, pk) for pk, _m, ref, pay in done])
+              as_arrays=True, audit=ATTEMPT.events([(d[0], d[4]) for d in done], to=AttemptStatus.SUCCEEDED))
+        debit_attempts_succeed(cursor, done=[(pk, before, ref, pay) for pk, _m, ref, pay, before in done],
+                               at=adapt(now))
         for some in chunks(sorted({d[1] for d in done})):
             ids_sql, params = in_list("id", some)
             cursor.execute(f"UPDATE {_MANDATE} SET failed_months = 0 WHERE failed_months > 0 AND {ids_sql}",  # noqa: S608
@@ -179,8 +174,10 @@ def _lost(items: list[tuple[int, int]], *, now: dt.datetime) -> Counter:
             by_try[tries].append(pk)
         for tries, ids in by_try.items():
             for some in chunks(ids):
-                changed += DebitAttempt.objects.filter(pk__in=some, tries=tries, status=AttemptStatus.PROCESSING) \
-                    .update(status=AttemptStatus.SCHEDULED, last_outcome=TIMEOUT, next_try_at=later, updated_at=now)
+                # only from processing: the gate's sources of scheduled
+                changed += len(debit_attempts_status_transition_where(
+                    rows=DebitAttempt.objects.filter(pk__in=some, tries=tries), to=AttemptStatus.SCHEDULED,
+                    actor=None, last_outcome=TIMEOUT, next_try_at=later, updated_at=now))
     return Counter(timeouts=changed)
 
 
@@ -203,15 +200,16 @@ def _decline(items: list[tuple[int, int, DebitResult]], *, now: dt.datetime) -> 
             else:
                 final[result.reason].append((pk, mandate_id))
         for (tries, reason), ids in retry.items():
-            DebitAttempt.objects.filter(pk__in=ids).update(
-                status=AttemptStatus.SCHEDULED, last_outcome=reason[:30],
+            debit_attempts_status_transition_locked(
+                ids=ids, before=AttemptStatus.PROCESSING, to=AttemptStatus.SCHEDULED, last_outcome=reason[:30],
                 next_try_at=now + dt.timedelta(days=retry_days[tries - 1]), updated_at=now)
             counts["retrying"] += len(ids)
         if not final:
             return counts
         for reason, rows in final.items():
-            DebitAttempt.objects.filter(pk__in=[pk for pk, _m in rows]).update(
-                status=AttemptStatus.FAILED, last_outcome=reason[:30], next_try_at=None, updated_at=now)
+            debit_attempts_status_transition_locked(
+                ids=[pk for pk, _m in rows], before=AttemptStatus.PROCESSING, to=AttemptStatus.FAILED,
+                reason=reason, last_outcome=reason[:30], next_try_at=None, updated_at=now)
         failed = [row for rows in final.values() for row in rows]
         counts["failed"] += len(failed)
         per_mandate = Counter(mandate_id for _pk, mandate_id in failed)
@@ -231,24 +229,20 @@ def _count_failed_months(cursor, per_mandate: Counter, *, now: dt.datetime) -> s
         for some in chunks(ids):
             cursor.execute(f"UPDATE {_MANDATE} SET failed_months = failed_months + %s "  # noqa: S608
                            f"WHERE id IN ({placeholders(len(some))})", [increment, *some])
-    allowed = [s for s, targets in MANDATE_TRANSITIONS.items() if MandateStatus.SUSPENDED in targets]
     suspended: list[tuple[int, str]] = []
-    ids = sorted(per_mandate)
-    for some in chunks(ids):
-        cursor.execute(
-            f"UPDATE {_MANDATE} SET status = %s, suspended_at = %s WHERE failed_months >= %s "  # noqa: S608
-            f"AND status IN ({placeholders(len(allowed))}) AND id IN ({placeholders(len(some))}) "
-            f"RETURNING id, failed_months",
-            [MandateStatus.SUSPENDED, connection.ops.adapt_datetimefield_value(now),
-             settings.AUTODEBIT_SUSPEND_AFTER_MONTHS, *allowed, *some])
-        suspended += cursor.fetchall()
+    for some in chunks(sorted(per_mandate)):
+        suspended += debit_mandates_status_transition_where(
+            rows=DebitMandate.objects.filter(pk__in=some, failed_months__gte=settings.AUTODEBIT_SUSPEND_AFTER_MONTHS),
+            to=MandateStatus.SUSPENDED, actor=None, audit=False, suspended_at=now)
     if suspended:
-        _skip_waiting(mandate_ids=[pk for pk, _n in suspended], outcome="mandate_suspended", now=now)
+        _skip_waiting(mandate_ids=[pk for pk, _b in suspended], outcome="mandate_suspended", now=now)
+        months = dict(DebitMandate.objects.filter(pk__in=[pk for pk, _b in suspended])
+                      .values_list("pk", "failed_months"))
         insert_together(audit_events_spec(actor_id=None, events=[
-            ("debit_mandate.suspended", DebitMandate._meta.label_lower, pk,
-             {"status": [MandateStatus.ACTIVE, MandateStatus.SUSPENDED], "failed_months": n},
-             f"{n} months in a row without a successful debit") for pk, n in suspended]))
-    return {pk for pk, _n in suspended}
+            event for pk, before in suspended for event in MANDATE.events(
+                [(pk, before)], to=MandateStatus.SUSPENDED, changes={"failed_months": months[pk]},
+                reason=f"{months[pk]} months in a row without a successful debit")]))
+    return {pk for pk, _b in suspended}
 
 
 def debit_callback_apply(*, provider: str, result: DebitResult) -> dict:

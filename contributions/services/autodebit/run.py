@@ -25,6 +25,7 @@ from contributions.services.autodebit.common import (
     attempt_key,
 )
 from contributions.services.payments import _BILL, _MEMBER
+from contributions.transitions import debit_attempts_send, debit_attempts_status_transition_where
 from core.sql import chunks, in_list
 
 logger = logging.getLogger(__name__)
@@ -139,24 +140,10 @@ def _claim(*, now: dt.datetime, size: int) -> list[_Claimed]:
             resend = status == AttemptStatus.PROCESSING or outcome == TIMEOUT
             claimed.append(_Claimed(pk, mandate_id, _month(month), amount, tries if resend else tries + 1, resend,
                                     provider, reference, member_id, top))
-        if postgres:
-            for some in chunks(claimed):
-                ids_sql, ids = in_list("id", [c.id for c in some])
-                cursor.execute(
-                    f"UPDATE {_ATTEMPT} SET tries = CASE WHEN status = %s AND last_outcome <> %s THEN tries + 1 "  # noqa: S608
-                    f"ELSE tries END, status = %s, claimed_at = %s, updated_at = %s WHERE {ids_sql}",
-                    [AttemptStatus.SCHEDULED, TIMEOUT, AttemptStatus.PROCESSING, at, at, *ids])
-            return claimed
-        # SQLite locked nothing: each row changes only if it is still as read (another process may have taken it).
+        # SQLite locked nothing: there each row changes only if it is still as read.
         raw = {row[0]: row for row in rows}
-        taken = set()
-        for c in claimed:
-            cursor.execute(f"UPDATE {_ATTEMPT} SET tries = %s, status = %s, claimed_at = %s, updated_at = %s "  # noqa: S608
-                           f"WHERE id = %s AND status = %s AND tries = %s AND updated_at = %s",
-                           [c.tries, AttemptStatus.PROCESSING, at, at, c.id, raw[c.id][5], raw[c.id][4],
-                            raw[c.id][11]])
-            if cursor.rowcount:
-                taken.add(c.id)
+        taken = debit_attempts_send(cursor, claimed=[(c.id, raw[c.id][5], raw[c.id][4], raw[c.id][11], c.tries)
+                                                     for c in claimed], at=at, locked=postgres, resend_outcome=TIMEOUT)
     return [c for c in claimed if c.id in taken]
 
 
@@ -205,8 +192,10 @@ def _reprice(claimed: list[_Claimed], *, now: dt.datetime, counts: Counter) -> l
         with transaction.atomic():
             for outcome, group in skipped.items():
                 for some in chunks([c.id for c in group]):
-                    DebitAttempt.objects.filter(pk__in=some, status=AttemptStatus.PROCESSING).update(
-                        status=AttemptStatus.SKIPPED, last_outcome=outcome, next_try_at=None, updated_at=now)
+                    debit_attempts_status_transition_where(
+                        rows=DebitAttempt.objects.filter(pk__in=some, status=AttemptStatus.PROCESSING),
+                        to=AttemptStatus.SKIPPED, actor=None, reason=outcome, last_outcome=outcome, next_try_at=None,
+                        updated_at=now)
                 counts["skipped"] += len(group)
             over = skipped.get("over_maximum", [])
             if over:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from ecosystems.models import Region
 from ecosystems.services import regions_load
+from reference.models import Region
 
 
 class Command(BaseCommand):
