@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 
 from core.models import User
 from core.services import audit_events_record_many, audit_type
@@ -79,6 +79,8 @@ def _assignments(gate: Gate, to: str, fields: Mapping[str, Any]) -> tuple[str, l
     params: list = [to]
     for name, value in fields.items():
         model_field = opts.get_field(name)
+        if not isinstance(model_field, Field):
+            raise TypeError(f"{opts.label}.{name} is not a column")
         sql.append(f"{quote(model_field.column)} = %s")
         params.append(model_field.get_db_prep_save(value, connection))
     return ", ".join(sql), params
