@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core.views import admin_login
 
 # The admin signs in through the staff sign-in (allauth) too, so TOTP cannot be skipped at /admin/login/.
-admin.site.login = admin_login
+admin.site.login = admin_login  # type: ignore[method-assign]  # replaced on purpose, see above
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

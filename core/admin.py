@@ -11,7 +11,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "role", "phone", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "phone", "first_name", "last_name")
-    fieldsets = DjangoUserAdmin.fieldsets + (("Portal", {"fields": ("role", "phone", "language")}),)
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Portal", {"fields": ("role", "phone", "language")}))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

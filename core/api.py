@@ -21,7 +21,9 @@ from core.services import UnknownProviderMessage, notification_receipt_record
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    # The serializer's metaclass takes declared fields off the class, so this does not hide Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
 class ErrorResponseSerializer(serializers.Serializer):
@@ -56,9 +58,9 @@ def exception_handler(exc, context):
         body = {"code": "validation_error", "message": _("Some fields need attention."),
                 "fields": _field_errors(exc.detail)}
     else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        body = {"code": str(getattr(detail, "code", None) or getattr(exc, "default_code", "error")),
-                "message": str(detail)}
+        shown = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        body = {"code": str(getattr(shown, "code", None) or getattr(exc, "default_code", "error")),
+                "message": str(shown)}
     response.data = {"error": body}
     return response
 

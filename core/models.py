@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -35,7 +37,7 @@ class User(AbstractUser):
     phone = PhoneNumberField(_("phone number"), region="ID", unique=True, null=True, blank=True)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="id")
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
 
     @property
     def is_portal_staff(self) -> bool:
@@ -100,6 +102,10 @@ class OutboxMessage(models.Model):
                            help_text="Set for messages that must never go twice")
     fallback_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
     fallback_recipient = models.CharField(max_length=254, blank=True)
+
+    # Not columns: the staff outbox page sets them on each row it shows.
+    secret: bool
+    recipient_masked: str
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -196,6 +202,8 @@ class JobRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     errors = models.TextField(blank=True)
+
+    label: str  # not a column: the staff jobs page sets it on each run it shows
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -6,6 +6,7 @@ DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -165,7 +166,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_AUTOREFRESH = DEBUG
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
@@ -411,7 +412,9 @@ SMS_SIMULATOR_RECEIPT_DELAY_SECONDS = env.float("SMS_SIMULATOR_RECEIPT_DELAY_SEC
 SMS_SIMULATOR_API_KEY = env.str("SMS_SIMULATOR_API_KEY", default=SMS_GATEWAY_API_KEY)
 SMS_SIMULATOR_CALLBACK_SECRET = env.str("SMS_SIMULATOR_CALLBACK_SECRET", default=SMS_GATEWAY_CALLBACK_SECRET)
 # Emails (organisation sign-up confirmations, password resets) go by SMTP; with DEBUG they are printed.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+vars().update(_email)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]  # named, so the production checks can read it
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BPJS Ketenagakerjaan BPU <noreply@bpu.example>")
 if SMS_SIMULATOR_ENABLED:  # the simulator's delivery receipts that the portal did not take are sent again
     CELERY_BEAT_SCHEDULE = {"sms-simulator-receipts": {"task": "core.tasks.sms_simulator_receipts_send",

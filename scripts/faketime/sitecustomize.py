@@ -8,11 +8,13 @@ not rewritten, so sleep waits that way. Nothing else changes.
 import os
 import threading
 import time
+from typing import SupportsIndex
 
 if os.environ.get("FAKETIME"):
     _never_set = threading.Event()
 
-    def _sleep(seconds: float) -> None:
+    def _sleep(seconds: float | SupportsIndex, /) -> None:  # time.sleep's own signature
+        seconds = float(seconds)
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         _never_set.wait(seconds)
