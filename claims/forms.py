@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -16,6 +17,9 @@ from claims.selectors import ReferenceDataMissing, benefit_rule, scholarship_lev
 from claims.uploads import upload_check
 from contributions.forms import AUTODEBIT_ISSUERS
 from enrollment.forms import DATE_INPUT_FORMATS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise  # a lazy translation, to the type checker
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 # The worker files these for their own membership; death claims are filed by an heir.
@@ -31,7 +35,7 @@ JKK_TYPES = (ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimTyp
 CAMERA_KINDS = (DocumentKind.PARTICIPANT_CARD, DocumentKind.KTP, DocumentKind.HEIR_KTP, DocumentKind.BANK_BOOK)
 ACCEPT = "image/*,application/pdf"
 
-EVENT_DATE_LABELS = {
+EVENT_DATE_LABELS: dict[str, StrPromise] = {  # by claim type
     ClaimType.JHT_AGE: _("Date you reached retirement age"),
     ClaimType.JHT_DISABILITY: _("Date the disability was established"),
     ClaimType.JKK_SCHOLARSHIP: _("Date the disability was established"),
@@ -94,7 +98,8 @@ class DocumentFields(forms.Form):
 
     def clean(self):
         # The content check here too, so a refused file's message sits next to its own input.
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for kind in self.document_kinds:
             upload = data.get(f"doc_{kind}")
             if upload:
@@ -113,6 +118,7 @@ class DocumentFields(forms.Form):
 
 
 class EventFields(forms.Form):
+    claim_type: str  # set by the form the fields are mixed into
     event_date = _date_field(_("Date of the accident"))
     event_time = forms.TimeField(label=_("Time"), required=False, input_formats=["%H:%M", "%H.%M"],
                                  error_messages={"invalid": _("Please write the time as hours:minutes, e.g. 07:30.")},
@@ -189,7 +195,8 @@ class ChildrenFields(forms.Form):
         return [(n, [self[f"child_{n}_{part}"] for part in ("name", "level", "year")]) for n in self.child_numbers]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for n in getattr(self, "child_numbers", []):
             keys = {part: f"child_{n}_{part}" for part in ("name", "level", "year")}
             name = " ".join((data.get(keys["name"]) or "").split())
@@ -230,7 +237,7 @@ class WorkerClaimForm(EventFields, BankFields, ChildrenFields, DocumentFields):
         self.add_documents(document_kinds)
 
 
-def heir_order_help() -> str:
+def heir_order_help() -> StrPromise:
     return _("Heirs claim in this order: first the husband or wife and the children; if there are none, the "
              "parents, grandparents or grandchildren; then brothers and sisters; then in-laws; last, a person "
              "named in a will. Claim only if nobody comes before you.")
@@ -330,7 +337,8 @@ class DocumentReviewForm(forms.Form):
     note = forms.CharField(label=_("Note for the claimant"), max_length=300, required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("verdict") == "invalid" and not data.get("note", "").strip():
             self.add_error("note", _("Tell the claimant what is wrong, e.g. the photo is blurred."))
         return data

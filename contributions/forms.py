@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -28,8 +29,8 @@ class CalculatorForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["income"].choices = [(a, format_idr(a)) for a in income_bases()]
-        self.fields["month"].choices = _month_choices()
+        cast(forms.ChoiceField, self.fields["income"]).choices = [(a, format_idr(a)) for a in income_bases()]
+        cast(forms.ChoiceField, self.fields["month"]).choices = _month_choices()
         self.fields["month"].initial = f"{timezone.localdate():%Y-%m}"
         # htmx refreshes the result as choices change; without JavaScript the Calculate button does it.
         live = {"hx-get": reverse("contributions:calculator"), "hx-trigger": "change", "hx-target": "#quote",
@@ -105,7 +106,8 @@ class DebitMandateForm(forms.Form):
         return amount
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         method, issuer, account = data.get("method"), data.get("issuer"), data.get("account")
         if method and issuer and issuer not in AUTODEBIT_ISSUERS[method]:
             self.add_error("issuer", _("%(issuer)s is not a bank account: choose e-wallet above, or another bank.")

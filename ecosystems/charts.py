@@ -9,6 +9,7 @@ is named in a legend.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import count
@@ -30,7 +31,7 @@ _ids = count(1)
 @dataclass(frozen=True)
 class Series:
     name: str
-    values: list[int | Decimal]
+    values: Sequence[int | Decimal | None]  # None: no value for that label (a gap in a line)
     colour: str = PALETTE[0]
 
 
@@ -125,7 +126,7 @@ def stacked_bars(*, title: str, desc: str, labels: list[str], series: list[Serie
     slot = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
     bar = slot * 0.7
     for i in range(len(labels)):
-        base = TOP + plot_h
+        base: float = TOP + plot_h
         x = LEFT + slot * i + (slot - bar) / 2
         for s in series:
             value = float(s.values[i] or 0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -74,16 +75,18 @@ class FilterForm(forms.Form):
         if bound:  # a field left out of the query keeps its default (the region select stays on this page)
             data = {**initial, **{key: data.get(key) for key in self.base_fields if key in data}}
         super().__init__(data if bound else None, initial=initial)
-        self.fields["ecosystem"].choices = [("", _("All ecosystems")), *((e.code, e.name) for e in ecosystems)]
-        self.fields["channel"].choices = [("", _("All channels")), *((c, str(label))
-                                                                      for c, label in CHANNEL_LABELS.items())]
+        choice_fields = {name: cast(forms.ChoiceField, self.fields[name])
+                         for name in ("ecosystem", "channel", "region")}
+        choice_fields["ecosystem"].choices = [("", _("All ecosystems")), *((e.code, e.name) for e in ecosystems)]
+        choice_fields["channel"].choices = [("", _("All channels")), *((c, str(label))
+                                                                       for c, label in CHANNEL_LABELS.items())]
         regions = []
         if scope.parent_code is not None:
             up = scope.path[-2].name if scope.parent_code else _("Indonesia")
             regions.append((scope.parent_code or NATION_VALUE, _("↑ Up to %(name)s") % {"name": up}))
         regions.append((scope.code or NATION_VALUE, scope.name))
         regions += [(child.code, f"· {child.name}") for child in scope.children]
-        self.fields["region"].choices = regions
+        choice_fields["region"].choices = regions
 
     def clean_first(self):
         value = self.cleaned_data.get("first")
@@ -97,7 +100,8 @@ class FilterForm(forms.Form):
         return month
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         first, last = data.get("first"), data.get("last")
         if first and last:
             if first > last:

@@ -1,4 +1,5 @@
 from collections import defaultdict
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -59,7 +60,8 @@ class IdentityForm(forms.Form):
         self.check_registered = check_registered
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("nik"):
             digits = "".join(ch for ch in data["nik"] if ch.isdigit())
             errors, self.warnings = identity_errors(
@@ -146,7 +148,8 @@ class AddressForm(forms.Form):
     def __init__(self, *args, refresh_url: str | None = None, ask_ecosystem: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if ask_ecosystem:
-            self.fields["ecosystem"].choices = [("", _("Not sure: decide from my occupation"))] + [
+            ecosystem = cast(forms.ChoiceField, self.fields["ecosystem"])
+            ecosystem.choices = [("", _("Not sure: decide from my occupation"))] + [
                 (code, f"{name}: {description}" if description else name)
                 for code, name, description in ecosystem_options()]
         else:  # agents register market traders: the ecosystem follows from that
@@ -167,7 +170,7 @@ class AddressForm(forms.Form):
                 choices = _region_choices(parent_value, placeholders[name])
             else:
                 choices = [("", _("Choose the one above first"))]
-            self.fields[name].choices = choices
+            cast(forms.ChoiceField, self.fields[name]).choices = choices
             current = values.get(name) or ""
             # A value that no longer belongs under its parent (parent changed) is dropped.
             parent_value = current if current in {c for c, _label in choices if c} else None
@@ -177,10 +180,11 @@ class AddressForm(forms.Form):
             self.fields[name].widget.attrs.update(
                 {"data-level": name, "hx-post": refresh_url, "hx-trigger": "change"}
             )
-        self.fields["occupation"].choices = occupation_choices()
+        cast(forms.ChoiceField, self.fields["occupation"]).choices = occupation_choices()
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         village = data.get("village") or ""
         district = data.get("district") or ""
         if village and district and not village.startswith(district + "."):
@@ -208,7 +212,7 @@ class ContributionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["income_base_idr"].choices = [("", _("Choose an amount"))] + [
+        cast(forms.ChoiceField, self.fields["income_base_idr"]).choices = [("", _("Choose an amount"))] + [
             (amount, format_idr(amount)) for amount in income_bases()
         ]
 
@@ -270,7 +274,7 @@ class SponsorPayForm(forms.Form):
 
     def __init__(self, *args, member_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].choices = [(pk, pk) for pk in member_ids]
+        cast(forms.ChoiceField, self.fields["members"]).choices = [(pk, pk) for pk in member_ids]
 
 
 class MessagePreferencesForm(forms.Form):
@@ -287,7 +291,8 @@ class MessagePreferencesForm(forms.Form):
         help_text=_("We will still tell you if your membership stops, because the law requires it."))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("notify_channel") == "email" and not data.get("email"):
             self.add_error("email", _("Please enter your email address, or choose SMS or WhatsApp."))
         return data
