@@ -88,7 +88,7 @@ def _next_month() -> dt.date:
         last = cursor.fetchone()[0]
     if last is None:
         return FIRST_MONTH
-    from contributions.duedates import add_months
+    from reference.duedates import add_months
 
     return add_months(last, 1)
 

@@ -121,7 +121,7 @@ def _spot_check(sample: int = 300) -> tuple[int, int]:
     from django.db import connection
 
     from contributions.models import Bill
-    from contributions.tariffs import tariff_quote
+    from reference.tariffs import tariff_quote
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM contributions_bill WHERE month = %s ORDER BY random() LIMIT %s", [MONTH, sample])
@@ -147,7 +147,7 @@ def scenario(report: Report) -> None:
     from django.db import connection
 
     from bench.dataset import ensure_billing_members
-    from contributions.duedates import due_date_for
+    from reference.duedates import due_date_for
 
     members = ensure_billing_members(env_int("BENCH_BILLING_MEMBERS", 1_000_000))
     runs = env_int("BENCH_BILLING_RUNS", 3)

@@ -31,9 +31,9 @@ EXISTING_MARKER = "bench-bulk-ex75"
 
 
 def _reference_data() -> dict:
-    from contributions.tariffs import income_bases
     from members.models import Occupation
     from reference.models import Region
+    from reference.tariffs import income_bases
 
     villages = list(Region.objects.filter(level=4, code__startswith="64.74").order_by("code")
                     .values_list("code", flat=True))  # Bontang's villages

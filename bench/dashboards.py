@@ -184,7 +184,7 @@ FROM claims_claim c WHERE c.number LIKE %(like)s AND NOT EXISTS (SELECT 1 FROM c
 
 
 def _month(i: int) -> dt.date:
-    from contributions.duedates import add_months
+    from reference.duedates import add_months
 
     return add_months(FIRST_MONTH, i)
 
@@ -232,7 +232,7 @@ def _bills_step(cursor, members: int) -> int:
     """The twelve months' bills, a statement per month (each all or nothing); returns the bills created."""
     from django.utils import timezone
 
-    from contributions.duedates import due_date_for
+    from reference.duedates import due_date_for
     from reference.models import Discount
 
     discounts = {d.name: d for d in Discount.objects.filter(name__in=("PP 50/2025 – transport", "PP 50/2025"))}

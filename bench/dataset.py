@@ -93,8 +93,8 @@ def _reference_params() -> dict:
 
 
 def ensure_regions() -> None:
-    from ecosystems.services import regions_load
     from reference.models import Region
+    from reference.services import regions_load
 
     if not Region.objects.filter(level=4).exists():
         start = time.perf_counter()

@@ -32,8 +32,9 @@ def scenario(report: Report) -> None:
 
     from core.models import User
     from core.nik import nik_blind_index, nik_encrypt
-    from enrollment.services import RegistrationData, _kpj_candidate, member_register
+    from enrollment.services import member_register
     from members.models import Member, Occupation
+    from members.services import RegistrationData, _kpj_candidate
     from reference.models import Region
 
     existing = env_int("BENCH_MEMBERS", 20000)

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from claims.models import RuleKind, ScholarshipLevel
 from claims.selectors import benefit_rule, jht_return_rates, membership_start, scholarship_levels
-from contributions.duedates import add_months
 from contributions.models import Bill, BillStatus
 from core.money import format_idr, round_idr
+from reference.duedates import add_months
 
 REFUND_RULE = "DOMAIN.md: contributions paid for months after the event are refunded with the claim [single]"
 JHT_RULE = "DOMAIN.md: JHT = the member's JHT contributions plus returns [firm]"

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from claims.benefits import early_death_period_end
 from claims.models import DEATH_CLAIM_TYPES, HEIR_CLASS, ClaimType, HeirRelationship, RuleKind, claim_program
 from claims.selectors import benefit_rule, membership_start
-from contributions.duedates import add_months
 from contributions.selectors import covered_on
+from reference.duedates import add_months
 
 JKK_JKM = ("JKK", "JKM")
 

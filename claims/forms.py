@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from claims.models import ClaimStatus, ClaimType, DocumentKind, HeirRelationship, RuleKind, SchoolLevel
 from claims.selectors import ReferenceDataMissing, benefit_rule, scholarship_levels
 from claims.uploads import upload_check
-from contributions.forms import AUTODEBIT_ISSUERS
-from enrollment.forms import DATE_INPUT_FORMATS
+from contributions.forms import AUTODEBIT_ISSUERS, _rupiah_amount
+from core.forms import DATE_INPUT_FORMATS
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise  # a lazy translation, to the type checker
@@ -331,6 +331,7 @@ class QueueFilterForm(forms.Form):
 
 
 class DocumentReviewForm(forms.Form):
+    document_id: int  # set by the staff view: which document the bound form is about
     verdict = forms.ChoiceField(label=_("This document is"), widget=forms.RadioSelect,
                                 choices=[("valid", _("Valid")), ("invalid", _("Not valid: ask for another"))],
                                 error_messages={"required": _("Choose valid, or ask for another.")})
@@ -371,8 +372,6 @@ class VerifyForm(forms.Form):
                                      error_messages={"required": _("Please say how the amount was set.")})
 
     def clean_entered_amount(self) -> int:
-        from contributions.forms import _rupiah_amount
-
         amount = _rupiah_amount(self.cleaned_data["entered_amount"])
         if amount is None or amount <= 0:
             raise forms.ValidationError(_("Write the amount in numbers, e.g. 2500000."))

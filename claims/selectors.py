@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from claims.models import BenefitRule, JhtReturnRate, ScholarshipLevel
+from claims.models import BenefitRule, ClaimDocument, JhtReturnRate, ScholarshipLevel
+from contributions.models import Bill, BillStatus
+from core.models import STAFF_ROLES, AuditEvent, Role
+from core.nik import nik_blind_index, nik_decrypt, nik_mask
+from members.models import Member
 from reference.models import Branch, BranchArea
 
 
@@ -68,8 +72,6 @@ def branch_for_member(*, member) -> Branch:
 def membership_start(*, member) -> dt.date:
     """The first day of the earliest paid month; the billing start while nothing is paid (DOMAIN.md counts
     membership age in months of cover)."""
-    from contributions.models import Bill, BillStatus
-
     first = (Bill.objects.filter(member=member, status=BillStatus.PAID).order_by("month")
              .values_list("month", flat=True).first())
     start = first or member.billing_start or member.created_at.date()
@@ -87,9 +89,6 @@ SLA_WORKING_DAYS = {"jkm_death": 3, "jkm_scholarship": 3, "jht_age": 5, "jht_dea
 def member_for_heir(*, kpj_or_nik: str, birth_date: dt.date):
     """The member an heir names by participant number (11 digits) or NIK (16), confirmed by the birth date; None
     when nothing matches (the same answer for a wrong number and a wrong date: no probing)."""
-    from core.nik import nik_blind_index
-    from members.models import Member
-
     digits = "".join(ch for ch in str(kpj_or_nik) if ch.isdigit())
     if len(digits) == 16:
         member = Member.objects.filter(nik_index=nik_blind_index(digits)).first()
@@ -116,8 +115,6 @@ def staff_branch_id(staff) -> int | None:
     """The branch a staff account works for; None for an admin (every branch). Raises Http404 for anyone else,
     including staff no admin has assigned to a branch yet."""
     from django.http import Http404
-
-    from core.models import Role
 
     if not staff.is_authenticated or not staff.is_active:
         raise Http404
@@ -231,7 +228,7 @@ class ChecklistItem:
     kind: str
     label: str
     required: bool
-    document: object | None  # the latest ClaimDocument of the kind
+    document: ClaimDocument | None  # the latest of the kind
     status: str  # "missing", or the document's status
     note: str = ""
     requested: bool = False  # staff asked for it in the open request
@@ -258,8 +255,6 @@ def claim_checklist(claim) -> list[ChecklistItem]:
 
 def claim_history(claim) -> list:
     """The claim's audit events, oldest first, each with `actor_name`."""
-    from core.models import AuditEvent
-
     events = list(AuditEvent.objects.filter(object_type="claims.claim", object_id=str(claim.pk))
                   .select_related("actor").order_by("created_at", "id"))
     for event in events:
@@ -273,7 +268,6 @@ def document_for_user(user, pk: int):
     from django.http import Http404
 
     from claims.models import ClaimDocument
-    from core.models import STAFF_ROLES
 
     document = ClaimDocument.objects.select_related("claim").filter(pk=pk).first()
     if document is None or not user.is_authenticated:
@@ -287,13 +281,9 @@ def document_for_user(user, pk: int):
 
 def claim_heir_nik_masked(claim) -> str:
     """The heir's NIK as staff see it (masked); '' when no heir filed the claim."""
-    from core.nik import nik_decrypt, nik_mask
-
     return nik_mask(nik_decrypt(claim.heir_nik_ciphertext)) if claim.heir_nik_ciphertext else ""
 
 
 def member_for_heir_session(*, member_id: int):
     """The member an heir identified in step 1 of filing (member_for_heir), read again in step 2 by its id."""
-    from members.models import Member
-
     return Member.objects.filter(pk=member_id).first()

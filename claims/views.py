@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
+from typing import cast
 
 from cryptography.fernet import InvalidToken
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import ChoiceField, Form
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -176,7 +178,7 @@ def _hold(request, scope: str, form, entries) -> bool:
 def _heir_lookup_allowed(user) -> bool:
     # KPJ + birth date is guessable; a few tries an hour per account is plenty for a family member.
     key = f"claims:heir-lookup:{user.pk}"
-    count = cache.get_or_set(key, 0, 3600)
+    count = cast(int, cache.get_or_set(key, 0, 3600))
     if count >= HEIR_LOOKUPS_PER_HOUR:
         return False
     try:
@@ -230,7 +232,8 @@ def heir_start(request):
 def heir_claim(request):
     """Step 2: the heir's own identity, relationship, date of death, bank account and documents."""
     state = request.session.get(SESSION_HEIR) or {}
-    member = selectors.member_for_heir_session(member_id=state.get("member")) if state.get("member") else None
+    member_id = state.get("member")
+    member = selectors.member_for_heir_session(member_id=member_id) if member_id else None
     if member is None or state.get("claim_type") not in HEIR_TYPES:
         return redirect("claims:heir")
     claim_type = ClaimType(state["claim_type"])
@@ -297,14 +300,15 @@ def _history(claim) -> list[SimpleNamespace]:
                 text += f" ({reason})"
         elif event.action == "claim.status":
             to = changes.get("to")
-            text = {
+            status_texts: dict[str | None, str] = {
                 ClaimStatus.VERIFYING: _("The branch started checking the claim"),
                 ClaimStatus.MORE_DOCUMENTS: _("More documents were asked for"),
                 ClaimStatus.VERIFIED: _("Checked and calculated"),
                 ClaimStatus.APPROVED: _("Approved"),
                 ClaimStatus.PAID: _("Paid out"),
                 ClaimStatus.REJECTED: _("Rejected"),
-            }.get(to, ClaimStatus(to).label if to in ClaimStatus.values else event.action)
+            }
+            text = status_texts.get(to, str(ClaimStatus(to).label) if to in ClaimStatus.values else event.action)
             if to == ClaimStatus.VERIFYING and event.actor_id == claim.claimant_id:
                 text = _("Everything asked for has come: checking goes on")
             elif reason and to in (ClaimStatus.MORE_DOCUMENTS, ClaimStatus.REJECTED):
@@ -339,7 +343,7 @@ def claim_document_add(request, number):
     if not form.is_valid():
         kind = request.POST.get("kind", "")
         request.session["claim_add_error"] = {"kind": kind, "message": " ".join(
-            e for errors in form.errors.values() for e in errors)}
+            str(e) for errors in form.errors.values() for e in errors)}
         return redirect(reverse("claims:detail", args=[claim.number]) + f"#add-{kind}")
     try:
         services.claim_document_add(claim=claim, user=request.user, kind=form.cleaned_data["kind"],
@@ -376,7 +380,7 @@ def staff_queue(request):
     claims = list(selectors.branch_queue(request.user, claim_type=filters.get("type") or None,
                                          status=filters.get("status") or None,
                                          older_than_days=filters.get("age")))
-    counts = {}
+    counts: dict[str, int] = {}
     for claim in claims:
         counts[claim.status] = counts.get(claim.status, 0) + 1
     return render(request, "claims/staff_queue.html", {
@@ -429,7 +433,7 @@ def staff_claim(request, pk):
             row.form = review_forms.get(row.document.pk) or DocumentReviewForm(
                 prefix=f"d{row.document.pk}", initial={"note": row.document.review_note})
     known = {row.kind for row in rows}
-    forms["request"].fields["kinds"].choices = [(row.kind, row.label) for row in rows] + (
+    cast(ChoiceField, forms["request"].fields["kinds"]).choices = [(row.kind, row.label) for row in rows] + (
         [(DocumentKind.OTHER.value, DocumentKind.OTHER.label)] if DocumentKind.OTHER not in known else [])
     breakdown = _breakdown(claim)
     payout = getattr(claim, "payout", None) if claim.status == ClaimStatus.PAID else None
@@ -448,7 +452,7 @@ def staff_claim(request, pk):
 def _staff_action(request, claim, action):
     """Runs one review action; returns (done, bound form to show again with its errors)."""
     staff, ip = request.user, client_ip(request)
-    form = None
+    form: Form | None = None
     try:
         if action == "start":
             services.claim_review_start(claim=claim, staff=staff, ip_address=ip)
@@ -467,7 +471,7 @@ def _staff_action(request, claim, action):
             messages.success(request, _("%(document)s: saved.") % {"document": document.get_kind_display()})
         elif action == "request":
             form = DocumentsRequestForm(request.POST)
-            form.fields["kinds"].choices = DocumentKind.choices
+            cast(ChoiceField, form.fields["kinds"]).choices = DocumentKind.choices
             if not form.is_valid():
                 return False, form
             services.claim_documents_request(claim=claim, staff=staff, kinds=form.cleaned_data["kinds"],

@@ -17,11 +17,11 @@ from contributions.models import Channel, ProviderEventKind, ProviderEventOutcom
 from contributions.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from contributions.services.payments import PaymentRefused, payment_confirm
 from contributions.services.provider_events import provider_event_record
-from contributions.tariffs import TariffError, income_bases, tariff_quote
 from core.api import ErrorResponseSerializer, RawJSONParser
 from core.choices import FundingSource, Sector
 from core.client_ip import client_ip
 from reference.models import Program
+from reference.tariffs import TariffError, income_bases, tariff_quote
 
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 409: ErrorResponseSerializer}
 

@@ -36,7 +36,7 @@ from contributions.services.autodebit import (
 )
 from core.money import format_idr
 from core.views import client_ip
-from enrollment.selectors import member_monthly_quote
+from members.selectors import member_monthly_quote
 
 SCRIPT_LABELS = {
     "051": gettext_lazy("insufficient funds on every try"),

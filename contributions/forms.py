@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from contributions.duedates import add_months
-from contributions.tariffs import income_bases
 from core.choices import FundingSource, Sector
+from core.forms import mobile_number_check
 from core.money import format_idr
+from reference.duedates import add_months
+from reference.tariffs import income_bases
 
 
 def _month_choices():
@@ -116,8 +117,6 @@ class DebitMandateForm(forms.Form):
                            % {"issuer": issuer})
         if method and account:
             if method == "ewallet":
-                from core.forms import mobile_number_check
-
                 number, error = mobile_number_check(account)
                 if error:
                     self.add_error("account", _("An e-wallet is reached by its mobile number, e.g. 0812 3456 7890."))

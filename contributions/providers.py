@@ -18,6 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 from lokal import qris_crc
 
+from core.sql import chunks, in_list, insert_rows
+
 SIGNATURE_HEADER = "X-Simulator-Signature"
 TIMESTAMP_HEADER = "X-Simulator-Timestamp"
 
@@ -209,7 +211,6 @@ class SimulatorDebitProvider:
         from django.db import connection, transaction
 
         from contributions.models import SimulatorCharge, SimulatorMandate
-        from core.sql import chunks, in_list, insert_rows
 
         if not charges:
             return []

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contributions.duedates import add_months
 from contributions.models import (
     Bill,
     BillStatus,
@@ -24,8 +23,12 @@ from contributions.models import (
     ProviderEventKind,
     ProviderEventOutcome,
 )
-from ecosystems.selectors.scope import staff_scope
+from core.money import round_idr
+from core.nik import nik_blind_index
 from members.models import Member, MemberStatus
+from reference.duedates import add_months
+from reference.scope import staff_scope
+from reference.tariffs import QuoteLine, tariff_quote
 
 
 @dataclass(frozen=True)
@@ -230,7 +233,6 @@ class MonthPrice:
 def payment_preview(*, member: Member, count: int, today: dt.date | None = None) -> list[MonthPrice]:
     """What paying `count` months would cover and cost, month by month, before anything is created."""
     from contributions.services.payments import months_to_pay
-    from contributions.tariffs import tariff_quote
 
     today = today or timezone.localdate()
     bills = {b.month: b for b in Bill.objects.filter(member=member)}
@@ -247,8 +249,6 @@ def payment_preview(*, member: Member, count: int, today: dt.date | None = None)
 
 
 def bill_lines(bill: Bill) -> list:
-    from contributions.tariffs import QuoteLine
-
     lines = [QuoteLine("JKK", bill.jkk_gross_idr, bill.jkk_discount_idr),
              QuoteLine("JKM", bill.jkm_gross_idr, bill.jkm_discount_idr)]
     if bill.jht_gross_idr:
@@ -308,8 +308,6 @@ def order_for_viewer(*, order_id: int, user) -> PaymentOrder | None:
 def member_for_staff(*, query: str, staff) -> Member | None:
     """Find a member by KPJ or NIK (through the blind index; the NIK itself is never searched in clear), within the
     staff account's scope: a member outside it is not found, the same answer as no member at all."""
-    from core.nik import nik_blind_index
-
     scope = staff_scope(staff)
     if scope.empty:
         return None
@@ -387,9 +385,7 @@ def commission_statement(*, agent, month: dt.date) -> CommissionStatement:
 
     from django.conf import settings
 
-    from contributions.duedates import add_months
     from contributions.models import CashCollection
-    from core.money import round_idr
 
     start = timezone.make_aware(dt.datetime.combine(month.replace(day=1), dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(add_months(month.replace(day=1), 1), dt.time.min))

@@ -13,11 +13,11 @@ from contributions.forms import CalculatorForm, PayForm
 from contributions.models import OrderStatus, PaymentOrder
 from contributions.receipt import receipt_pdf
 from contributions.services.payments import PaymentRefused, payment_order_create
-from contributions.tariffs import tariff_quote
 from core.client_ip import client_ip
 from core.services import audit_event_record
 from core.views import admin_required, staff_required
-from enrollment.selectors import member_for_user
+from members.selectors import member_for_user
+from reference.tariffs import tariff_quote
 
 
 def calculator(request):

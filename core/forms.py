@@ -6,6 +6,9 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+# Dates typed by hand: ISO first (the date input), then the Indonesian day-month-year forms.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
+
 
 class PortalFormRenderer(TemplatesSetting):
     """Every field renders as label, hint, error and input together (templates/forms/field.html)."""

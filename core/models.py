@@ -58,6 +58,8 @@ class AuditEvent(models.Model):
     reason = models.CharField(max_length=255, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
+    actor_name: str  # not a column: set by the readers that show who acted (a claim's history)
+
     class Meta:
         indexes = [models.Index(fields=["object_type", "object_id", "created_at"])]
         ordering = ["-created_at", "-id"]

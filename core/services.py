@@ -13,14 +13,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
-from core.models import AuditEvent, Channel, OutboxMessage, OutboxStatus, PhoneCode, User
+from core.models import STAFF_ROLES, AuditEvent, Channel, OutboxMessage, OutboxStatus, PhoneCode, User
 from core.publish import task_publish
 from core.sql import InsertSpec, insert_rows, insert_together
 
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 def audit_type(model: Any) -> str:
     """How the audit trail names a model (or row): after its table, "app.model", so a model that moves to another
-    app keeps its name in the history auditors already query (docs/decisions.md, Y)."""
+    app keeps its name in the history auditors already query (docs/decisions.md, Z)."""
     return model._meta.db_table.replace("_", ".", 1)
 
 
@@ -77,12 +78,41 @@ def notification_enqueue(
     return message
 
 
-def notifications_enqueue_many(*, messages: Sequence[tuple[str, str, str, str]]) -> list[int]:
-    """notification_enqueue for hot paths: messages are (channel, recipient, body, purpose), written in one
-    INSERT; returns their ids."""
-    ids = insert_rows(OutboxMessage, ("channel", "recipient", "body", "purpose"), messages, returning_pk=True)
+NOTIFICATION_MORE_FIELDS = frozenset({"created_at", "subject", "next_attempt_at", "fallback_channel",
+                                      "fallback_recipient"})
+
+
+def notifications_enqueue_many(*, messages: Sequence[Sequence], more_fields: Sequence[str] = ()) -> list[int]:
+    """notification_enqueue for hot paths and sets: messages are (channel, recipient, body, purpose, *values of
+    more_fields), written in one INSERT; returns their ids. more_fields: what a set of messages says beyond the
+    single one (reminders: their time, held until morning, a fallback channel), from NOTIFICATION_MORE_FIELDS."""
+    if set(more_fields) - NOTIFICATION_MORE_FIELDS:
+        raise ValueError(f"not a message field: {sorted(set(more_fields) - NOTIFICATION_MORE_FIELDS)}")
+    ids = insert_rows(OutboxMessage, ("channel", "recipient", "body", "purpose", *more_fields), messages,
+                      returning_pk=True)
     _deliver_on_commit(ids, urgent=any(m[3] in settings.NOTIFICATION_URGENT_PURPOSES for m in messages))
     return ids
+
+
+SqlPart = tuple[str, list]
+
+
+def notifications_insert_select_sql(
+    *, id_sql: SqlPart, created_at: SqlPart, channel: SqlPart, recipient: SqlPart, body: SqlPart, purpose: SqlPart,
+    next_attempt_at: SqlPart, fallback_channel: SqlPart, fallback_recipient: SqlPart, from_sql: SqlPart,
+) -> SqlPart:
+    """notifications_enqueue_many for a set the caller selects in SQL (reminders: a message per bill, written in
+    the statement that records the reminders): the outbox's INSERT … SELECT, each column an expression with its
+    parameters over `from_sql` (the FROM … WHERE …). The outbox's own columns (status, attempts, …) are filled
+    here. Delivery: the caller calls notifications_deliver_after_commit()."""
+    table = OutboxMessage._meta.db_table
+    parts = [id_sql, created_at, channel, recipient, ("''", []), body, purpose, ("%s", [OutboxStatus.PENDING]),
+             ("0", []), ("''", []), ("''", []), next_attempt_at, ("NULL", []), fallback_channel, fallback_recipient]
+    columns = ("id, created_at, channel, recipient, subject, body, purpose, status, attempts, last_error, "
+               "provider_reference, next_attempt_at, key, fallback_channel, fallback_recipient")
+    sql = (f"INSERT INTO {table} ({columns}) SELECT {', '.join(s for s, _p in parts)} "  # noqa: S608
+           f"{from_sql[0]}")
+    return sql, [p for _s, params in parts for p in params] + list(from_sql[1])
 
 
 def notifications_spec(*, messages: Sequence[tuple[str, str, str, str]]) -> InsertSpec:
@@ -380,6 +410,32 @@ def phone_user_get_or_create(*, phone: str, language: str = "id") -> tuple[User,
         user.save()
         audit_event_record(actor=user, action="user.created", obj=user, changes={"via": "phone_code"})
         return user, True
+
+
+def phone_users_get_or_create_many(
+    *, phones: Sequence[str], language: str = "id", actor_id: int | None = None, changes: dict | None = None,
+) -> dict[str, tuple[int, bool]]:
+    """phone_user_get_or_create for many numbers (bulk imports), in three statements: {phone: (user id, created)}.
+    Numbers must already be E.164 (they are written as they are). A number of a staff or inactive account is left
+    out of the answer (the single version refuses it with PhoneSignInRefused). New accounts have no usable password;
+    their audit events are by actor_id, or by the account itself when there is none (as for a sign-in by code)."""
+    if not phones:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT phone, id, role, is_staff, is_active FROM {User._meta.db_table} "  # noqa: S608
+                       f"WHERE phone IN ({', '.join(['%s'] * len(phones))})", list(phones))
+        taken = {phone: (pk, role in STAFF_ROLES or is_staff or not is_active)
+                 for phone, pk, role, is_staff, is_active in cursor.fetchall()}
+    new_phones = [phone for phone in dict.fromkeys(phones) if phone not in taken]
+    new_ids = insert_rows(User, ("username", "phone", "language", "password"),
+                          [(f"p{phone.lstrip('+')}", phone, language, make_password(None))  # unusable
+                           for phone in new_phones], returning_pk=True, prepared=("phone",))
+    changes = {"via": "phone_code"} if changes is None else changes
+    insert_together(InsertSpec(AuditEvent, ("actor", "action", "object_type", "object_id", "changes", "reason"),
+                               [(actor_id or pk, "user.created", audit_type(User), str(pk), changes, "")
+                                for pk in new_ids]))
+    found = {phone: (pk, False) for phone, (pk, refused) in taken.items() if not refused}
+    return found | {phone: (pk, True) for phone, pk in zip(new_phones, new_ids, strict=True)}
 
 
 # --- API tokens (django-rest-knox keeps only a SHA-512 digest; the clear token exists once, in the answer) ------

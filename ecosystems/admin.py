@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.models import STAFF_ROLES
+from core.models import STAFF_ROLES, User
 from ecosystems.models import NATION, Target, Workforce
 from reference.models import Ecosystem, Region, RegionLevel, StaffRegion
 
@@ -122,8 +122,6 @@ class StaffRegionAdmin(admin.ModelAdmin):
         if db_field.name == "region":
             kwargs["queryset"] = Region.objects.filter(level__lte=RegionLevel.REGENCY).order_by("code")
         if db_field.name == "user":
-            from core.models import User
-
             kwargs["queryset"] = User.objects.filter(role__in=STAFF_ROLES)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

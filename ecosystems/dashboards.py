@@ -13,7 +13,6 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contributions.duedates import add_months
 from ecosystems import charts
 from ecosystems.models import NATION, TargetMeasure
 from ecosystems.selectors.dashboard import (
@@ -35,6 +34,7 @@ from ecosystems.templatetags.dashboard import (
     fmt_pct_whole,
     is_number,
 )
+from reference.duedates import add_months
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 NATION_VALUE = "ID"  # how the region select names the whole country

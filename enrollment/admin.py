@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
 from core.admin import ReadOnlyAdmin
-from enrollment.services import partner_key_revoke
 from members.models import Agent, AgentBody, Member, Occupation, Partner, PartnerKey, Sponsor
+from members.services import partner_key_revoke
 
 
 @admin.register(Occupation)

@@ -15,11 +15,11 @@ from contributions.services.agents import AgentNotActive, agent_cash_collect, ag
 from contributions.services.payments import PaymentRefused
 from core.money import format_idr
 from core.views import client_ip
-from ecosystems.selectors import region_path
 from enrollment.forms import CashForm, SettlementForm, WorkerContactForm
 from enrollment.onbehalf import on_behalf_forms
 from enrollment.services import agent_register_trader
 from members.models import Agent, Member
+from reference.selectors import region_path
 
 LAST_PLACE = "agent_last_place"
 

@@ -11,16 +11,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions.api import QuoteLineOut
-from contributions.tariffs import income_bases
+from contributions.selectors import coverage_status
 from core import services as core_services
 from core.api import ErrorResponseSerializer
 from core.choices import Gender
+from core.forms import PhoneForm
 from core.views import client_ip
-from ecosystems.selectors import region_children
-from enrollment import selectors, services
-from enrollment.services import RegistrationData, member_register
+from enrollment.services import member_register
 from members.models import Occupation, RegistrationChannel
+from members.selectors import member_for_user, member_monthly_quote
+from members.services import ClaimRefused, ClaimThrottled, RegistrationData, identity_check_allow, member_claim
 from reference.models import Program
+from reference.selectors import region_children
+from reference.tariffs import income_bases
 
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 403: ErrorResponseSerializer,
           404: ErrorResponseSerializer, 429: ErrorResponseSerializer}
@@ -30,8 +33,6 @@ class PhoneIn(serializers.Serializer):
     phone = serializers.CharField(max_length=20)
 
     def validate_phone(self, value):
-        from core.forms import PhoneForm
-
         form = PhoneForm(data={"phone": value})
         if not form.is_valid():
             raise serializers.ValidationError(form.errors["phone"])
@@ -180,11 +181,11 @@ class MemberOut(serializers.Serializer):
     card_url = serializers.SerializerMethodField()
 
     def get_coverage(self, member) -> str:
-        return selectors.coverage_status(member=member).code
+        return coverage_status(member=member).code
 
     @extend_schema(exclude=False)
     def get_monthly(self, member) -> dict:
-        quote = selectors.member_monthly_quote(member=member)
+        quote = member_monthly_quote(member=member)
         return {"month": quote.month.strftime("%Y-%m"), "total_idr": quote.total_idr,
                 "lines": QuoteLineOut(quote.lines, many=True).data}
 
@@ -202,10 +203,10 @@ class RegistrationView(APIView):
         data.is_valid(raise_exception=True)
         if not request.user.phone:
             raise PermissionDenied(_("Sign in with a phone number and code to register."))
-        if selectors.member_for_user(user=request.user) is not None:
+        if member_for_user(user=request.user) is not None:
             raise serializers.ValidationError({"non_field_errors": [_("This account is already registered.")]})
         v = data.validated_data
-        if len("".join(ch for ch in v["nik"] if ch.isdigit())) == 16 and not services.identity_check_allow(
+        if len("".join(ch for ch in v["nik"] if ch.isdigit())) == 16 and not identity_check_allow(
                 session_key=f"api:{request.user.pk}", phone=str(request.user.phone), ip_address=client_ip(request)):
             # The same limits as the web's identity step: registering is also a way to ask "is this NIK taken?".
             raise Throttled(detail=_("You have checked many NIKs in a short time. To protect everyone's data, "
@@ -238,12 +239,12 @@ class MemberClaimView(APIView):
         data = ClaimIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            member = services.member_claim(user=request.user, nik=data.validated_data["nik"],
+            member = member_claim(user=request.user, nik=data.validated_data["nik"],
                                            birth_date=data.validated_data["birth_date"],
                                            ip_address=client_ip(request))
-        except services.ClaimThrottled as refused:
+        except ClaimThrottled as refused:
             raise Throttled(detail=refused.message) from None
-        except services.ClaimRefused as refused:
+        except ClaimRefused as refused:
             raise serializers.ValidationError({"non_field_errors": [refused.message]}) from None
         return Response(MemberOut(member, context={"request": request}).data)
 
@@ -251,7 +252,7 @@ class MemberClaimView(APIView):
 class MemberMeView(APIView):
     @extend_schema(responses={200: MemberOut, **ERRORS}, tags=["registration"], summary="The signed-in member")
     def get(self, request):
-        member = selectors.member_for_user(user=request.user)
+        member = member_for_user(user=request.user)
         if member is None:
             from rest_framework.exceptions import NotFound
 

@@ -25,22 +25,26 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contributions.tariffs import income_bases
+from contributions.models import Bill, PaymentOrder, PaymentOrderLine
+from contributions.providers import get_provider
+from contributions.services.billing import bills_create_for_members, first_bill_due_date
 from core.forms import mobile_number_check
-from core.models import Channel
+from core.models import STAFF_ROLES, Channel, User
 from core.nik import nik_blind_index, nik_decrypt, nik_encrypt, nik_mask
 from core.publish import task_publish_on_commit
-from core.services import audit_event_record, audit_type
+from core.services import audit_event_record, audit_events_record_many, audit_type, notifications_enqueue_many
 from core.spreadsheets import csv_writer
 from core.sql import insert_rows
 from core.text import text_problem
-from ecosystems.services.assignment import ecosystem_for
 from enrollment.bulk_files import bulk_import_file_delete
 from enrollment.models import BulkImport, BulkImportRow, BulkRowStatus
-from enrollment.services import identity_errors
 from enrollment.transitions import bulk_import_status_transition, bulk_import_touch
+from members.assignment import ecosystem_for
 from members.models import Member, MemberInvitation, MemberStatus, Occupation, RegistrationChannel, Sponsor, Sponsorship
+from members.services import _kpj_candidate, identity_errors
+from reference.duedates import add_months
 from reference.models import Region, RegionLevel
+from reference.tariffs import income_bases
 
 COLUMNS = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "no_hp", "kode_desa", "alamat",
            "pekerjaan", "penghasilan", "jht", "bulan"]
@@ -424,8 +428,6 @@ def bulk_import_commit_start(*, import_id: int, actor) -> BulkImport:
 def bulk_import_commit_job(*, import_id: int, actor_id: int) -> BulkImport:
     """The job: registers everyone or nobody. A refusal (a row that changed since the check) is kept on the import
     for the sponsor to read, and the import can be confirmed again."""
-    from core.models import User
-
     try:
         return bulk_import_commit(import_id=import_id, actor=User.objects.get(pk=actor_id))
     except ValidationError as exc:
@@ -540,8 +542,6 @@ def bulk_import_commit(*, import_id: int, actor) -> BulkImport:
 def _refuse_changed_rows(accepted) -> None:
     """What happened since the check, for the whole file at once: a NIK or phone number now a member's, or a phone
     number of a staff account (staff never get phone sign-in)."""
-    from core.models import STAFF_ROLES, User
-
     problems = [
         (accepted.filter(nik_index__in=Member.objects.values("nik_index")),
          _("This NIK is already registered.")),
@@ -564,9 +564,6 @@ def _register_batch(bulk: BulkImport, batch: list, actor, today: dt.date) -> int
     and put in E.164 when the file was read, so they are written as they are. A phone number that already has an
     account (a sponsor's, an agent's, an heir's) gives a member without an account: its owner claims it with the NIK
     and birth date (services.member_claim), nobody finds a stranger's membership in their account."""
-    from core.models import User
-    from core.services import audit_events_record_many, notifications_enqueue_many
-
     if not batch:
         return 0
     phones = [phone for _n, _i, phone, _d in batch]
@@ -620,8 +617,6 @@ def _occupation_ids() -> dict[str, int]:
 def _fresh_kpjs(count: int) -> list[str]:
     """`count` participant numbers no member has (checked in bulk; a clash with a registration committing at this
     very moment fails the whole confirmation, which can simply be confirmed again)."""
-    from enrollment.services import _kpj_candidate
-
     chosen: set[str] = set()
     while len(chosen) < count:
         candidates = {_kpj_candidate() for _ in range(count - len(chosen))} - chosen
@@ -636,8 +631,6 @@ def _link_rows(bulk: BulkImport) -> None:
 
 def _ask_existing_members(bulk: BulkImport) -> None:
     """Existing members in the file are asked to accept the sponsor (decisions.md, R); nothing more happens to them."""
-    from core.services import notifications_enqueue_many
-
     indexes = bulk.rows.filter(status=BulkRowStatus.EXISTING).values("nik_index")
     members = Member.objects.filter(nik_index__in=indexes).exclude(
         sponsorships__sponsor=bulk.sponsor, sponsorships__ended_at=None)
@@ -670,11 +663,6 @@ def _ask(bulk: BulkImport, members: list, enqueue) -> None:
 def _invoice(bulk: BulkImport, actor, today: dt.date):
     """First bills for the months each row asked for (set-based, one statement per month), then one order with a
     line per worker whose amount is the sum of that worker's bills."""
-    from contributions.duedates import add_months
-    from contributions.models import Bill, PaymentOrder, PaymentOrderLine
-    from contributions.providers import get_provider
-    from contributions.services.billing import bills_create_for_members, first_bill_due_date
-
     start = today.replace(day=1)
     table = BulkImportRow._meta.db_table
     groups = sorted(set(bulk.rows.filter(status=BulkRowStatus.ACCEPTED).values_list("months", flat=True)))

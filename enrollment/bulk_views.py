@@ -16,6 +16,7 @@ from core.spreadsheets import csv_writer
 from core.views import staff_required
 from enrollment import bulk, selectors
 from enrollment.models import BulkImport
+from members.selectors import sponsor_for_user
 
 
 class UploadForm(forms.Form):
@@ -32,7 +33,7 @@ class UploadForm(forms.Form):
 
 
 def _sponsor(request):
-    sponsor = selectors.sponsor_for_user(user=request.user)
+    sponsor = sponsor_for_user(user=request.user)
     if sponsor is None:
         raise Http404
     return sponsor

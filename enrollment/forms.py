@@ -7,16 +7,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from contributions.tariffs import income_bases
 from core.choices import Gender, Sector
+from core.forms import DATE_INPUT_FORMATS
 from core.money import format_idr
 from core.text import plain_text_validator
-from ecosystems.selectors import region_children
-from enrollment.services import identity_errors, nik_is_registered
 from members.models import Occupation, Relationship
-from reference.models import RegionLevel
-
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
+from members.services import identity_errors, nik_is_registered
+from reference.models import Ecosystem, RegionLevel
+from reference.selectors import region_children
+from reference.tariffs import income_bases
 
 
 class IdentityForm(forms.Form):
@@ -105,8 +104,6 @@ def _region_choices(parent_code, placeholder):
 
 
 def ecosystem_options() -> list[tuple[str, str, str]]:
-    from reference.models import Ecosystem
-
     return [(e.code, e.name, e.description) for e in Ecosystem.objects.filter(active=True)]
 
 

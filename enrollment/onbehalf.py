@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 
 from enrollment.forms import AddressForm, ContributionForm, IdentityForm
-from enrollment.services import RegistrationData
+from members.services import RegistrationData
 
 
 @dataclass

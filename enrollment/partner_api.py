@@ -24,8 +24,9 @@ from core.forms import PhoneForm
 from core.idempotency import HEADER, idempotent
 from core.views import client_ip
 from enrollment.api import MemberOut, RegistrationIn
-from enrollment.services import RegistrationData, member_register, worker_account_for_phone
+from enrollment.services import member_register
 from members.models import Member, PartnerKey, PartnerScope, RegistrationChannel
+from members.services import RegistrationData, worker_account_for_phone
 
 ERRORS = {code: ErrorResponseSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
 IDEMPOTENCY = OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=True,

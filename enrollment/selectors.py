@@ -1,70 +1,18 @@
+"""Reads for the registration flows: a sponsor's workers with their coverage, bulk imports scoped by who asks."""
+
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils import timezone
 
-from contributions.tariffs import Quote, tariff_quote
-from core.nik import nik_blind_index
-from ecosystems.selectors.scope import staff_scope
+from contributions.selectors import coverage_status, member_account
 from enrollment.models import BulkImport, BulkImportRow
-from members.models import Member, MemberStatus
-
-
-def member_for_user(*, user) -> Member | None:
-    if not user.is_authenticated:
-        return None
-    return Member.objects.select_related("occupation", "village__parent__parent__parent").filter(user=user).first()
-
-
-def member_claimable_exists(*, user, nik: str | None = None) -> bool:
-    """Whether a membership someone else registered with this account's phone number waits for its owner to claim
-    it (optionally: under this NIK). Tells the phone's holder only that something waits, nothing about whom."""
-    if not user.is_authenticated or not user.phone:
-        return False
-    waiting = Member.objects.filter(user__isnull=True, phone=user.phone)
-    if nik is not None:
-        digits = "".join(ch for ch in nik if ch.isdigit())
-        waiting = waiting.filter(nik_index=nik_blind_index(digits))
-    return waiting.exists()
-
-
-def coverage_status(*, member: Member):
-    """Derived from the bills (contributions.selectors.coverage_status), the same everywhere."""
-    from contributions.selectors import coverage_status as derived
-
-    return derived(member=member)
-
-
-def member_monthly_quote(*, member: Member, month: dt.date | None = None) -> Quote:
-    return tariff_quote(
-        income_idr=member.income_base_idr,
-        programs=member.programs,
-        month=month or timezone.localdate(),
-        sector=member.occupation.sector,
-        funding=member.funding_source,
-    )
-
-
-def registration_quote(*, data, sector: str, month: dt.date | None = None) -> Quote:
-    return tariff_quote(income_idr=data.income_base_idr, programs=data.programs,
-                        month=month or timezone.localdate(), sector=sector)
-
-
-def sponsor_for_user(*, user):
-    from members.models import Sponsor
-
-    if not user.is_authenticated:
-        return None
-    return Sponsor.objects.filter(user=user).first()
+from members.models import MemberStatus
+from reference.scope import staff_scope
 
 
 def sponsor_workers(*, sponsor):
     """What a sponsor may see of its workers: masked name, KPJ, coverage and paid-through month. Never NIK or
     address; only members who confirmed (or were registered by) this sponsor."""
-    from contributions.selectors import coverage_status, member_account
-
     rows = []
     for sponsorship in sponsor.sponsorships.filter(confirmed_at__isnull=False, ended_at__isnull=True) \
             .select_related("member__occupation").order_by("member__full_name"):
@@ -77,10 +25,6 @@ def sponsor_workers(*, sponsor):
             "payable": member.status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE),
         })
     return rows
-
-
-def sponsorships_for_member(*, member):
-    return member.sponsorships.filter(ended_at__isnull=True).select_related("sponsor").order_by("-created_at")
 
 
 # --- bulk imports, scoped by who asks ---------------------------------------------------------------------------

@@ -19,20 +19,17 @@ from core.views import client_ip
 from enrollment import selectors
 from enrollment.forms import MessagePreferencesForm, SponsorForm, SponsorPayForm, SponsorWorkerForm
 from enrollment.onbehalf import on_behalf_forms
-from enrollment.services import (
-    sponsor_become,
-    sponsor_message_preferences_update,
-    sponsor_register_worker,
-    sponsorship_answer,
-)
+from enrollment.services import sponsor_register_worker
 from members.models import Member, Sponsorship
+from members.selectors import member_for_user, sponsor_for_user, sponsorships_for_member
+from members.services import sponsor_become, sponsor_message_preferences_update, sponsorship_answer
 
 RECEIPTS_PER_PAGE = 10
 
 
 @login_required
 def dashboard(request):
-    sponsor = selectors.sponsor_for_user(user=request.user)
+    sponsor = sponsor_for_user(user=request.user)
     if sponsor is None:
         form = SponsorForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -57,7 +54,7 @@ def _forms(**kwargs):
 @sensitive_post_parameters("nik")
 @login_required
 def register_worker(request):
-    sponsor = selectors.sponsor_for_user(user=request.user)
+    sponsor = sponsor_for_user(user=request.user)
     if sponsor is None:
         return redirect("sponsors:dashboard")
     if request.method == "POST" and request.POST.get("action") == "refresh":
@@ -87,7 +84,7 @@ def register_worker(request):
 @login_required
 @require_POST
 def pay(request):
-    sponsor = selectors.sponsor_for_user(user=request.user)
+    sponsor = sponsor_for_user(user=request.user)
     if sponsor is None:
         raise Http404
     workers = {w["member_id"]: w for w in selectors.sponsor_workers(sponsor=sponsor) if w["payable"]}
@@ -110,7 +107,7 @@ def pay(request):
 @login_required
 def member_sponsors(request):
     """The worker's side: who pays for them, requests to answer, and taking over paying."""
-    member = selectors.member_for_user(user=request.user)
+    member = member_for_user(user=request.user)
     if member is None:
         raise Http404
     if request.method == "POST":
@@ -121,12 +118,12 @@ def member_sponsors(request):
             raise Http404 from missing
         return redirect("sponsors:member")
     return render(request, "enrollment/member_sponsors.html", {
-        "sponsorships": selectors.sponsorships_for_member(member=member)})
+        "sponsorships": sponsorships_for_member(member=member)})
 
 
 @login_required
 def message_preferences(request):
-    sponsor = selectors.sponsor_for_user(user=request.user)
+    sponsor = sponsor_for_user(user=request.user)
     if sponsor is None:
         return redirect("sponsors:dashboard")
     form = MessagePreferencesForm(request.POST or None, initial={

@@ -9,13 +9,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from contributions.selectors import coverage_status
 from core.nik import nik_blind_index
 from core.views import client_ip, signin_phone
-from ecosystems.selectors import region_get, region_path
-from enrollment import card, forms, selectors, services, wizard
-from enrollment.services import RegistrationData, member_register
+from enrollment import forms, wizard
+from enrollment.services import member_register
+from members.card import card_pdf
 from members.models import Member, Occupation
+from members.selectors import member_claimable_exists, member_for_user, member_monthly_quote, registration_quote
+from members.services import (
+    ClaimRefused,
+    RegistrationData,
+    identity_check_allow,
+    member_claim,
+    member_message_preferences_update,
+)
 from reference.models import Ecosystem
+from reference.selectors import region_get, region_path
 
 RECHECK = "registration_recheck"
 CHECKED = "registration_nik_checked"  # blind indexes of the NIKs this session already counted against the limits
@@ -57,7 +67,7 @@ def _identity_check_allowed(request) -> bool:
     checked = request.session.get(CHECKED, [])
     if index in checked:
         return True
-    if not services.identity_check_allow(session_key=request.session.session_key or "",
+    if not identity_check_allow(session_key=request.session.session_key or "",
                                          phone=str(request.user.phone), ip_address=client_ip(request)):
         return False
     request.session[CHECKED] = [*checked[-2:], index]
@@ -88,7 +98,7 @@ def _step(request, step_name, template, extra=None):
             for warning in getattr(form, "warnings", []):
                 messages.warning(request, warning)
             return redirect(following.url_name)
-        if getattr(form, "nik_registered", False) and selectors.member_claimable_exists(
+        if getattr(form, "nik_registered", False) and member_claimable_exists(
                 user=request.user, nik=form.cleaned_data.get("nik") or request.POST.get("nik", "")):
             # Someone registered this NIK with this phone number for its owner: claiming it is the way in.
             messages.info(request, _("This NIK was registered for you with this phone number by someone else (a "
@@ -110,14 +120,14 @@ def _step(request, step_name, template, extra=None):
 @login_required
 def identity(request):
     return _step(request, "identity", "enrollment/step_identity.html",
-                 extra=lambda r: {"claim_waiting": selectors.member_claimable_exists(user=r.user)})
+                 extra=lambda r: {"claim_waiting": member_claimable_exists(user=r.user)})
 
 
 @sensitive_post_parameters("nik")
 @login_required
 def claim(request):
     """A worker someone else registered takes the membership into the account of the phone it was registered with:
-    signed in by a code to that phone, they confirm the NIK and date of birth (services.member_claim)."""
+    signed in by a code to that phone, they confirm the NIK and date of birth (member_claim)."""
     if hasattr(request.user, "member"):
         messages.info(request, _("You are already registered. Here is your membership."))
         return redirect("enrollment:member-home")
@@ -125,10 +135,10 @@ def claim(request):
     form = forms.ClaimForm(request.POST or None, initial={k: typed.get(k, "") for k in ("nik", "birth_date")})
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.member_claim(user=request.user, nik=form.cleaned_data["nik"],
+            member = member_claim(user=request.user, nik=form.cleaned_data["nik"],
                                            birth_date=form.cleaned_data["birth_date"],
                                            ip_address=client_ip(request))
-        except services.ClaimRefused as refused:
+        except ClaimRefused as refused:
             form.add_error(None, refused.message)
         else:
             wizard.clear(request.session)
@@ -136,7 +146,7 @@ def claim(request):
                                         "%(kpj)s.") % {"kpj": member.kpj})
             return redirect("enrollment:member-home")
     return render(request, "enrollment/claim.html", {
-        "form": form, "waiting": selectors.member_claimable_exists(user=request.user)})
+        "form": form, "waiting": member_claimable_exists(user=request.user)})
 
 
 @login_required
@@ -181,7 +191,7 @@ def review(request):
     data = _collect(request)
     occupation = Occupation.objects.get(code=data.occupation_code)
     village = region_get(code=data.village_code)
-    quote = selectors.registration_quote(data=data, sector=occupation.sector)
+    quote = registration_quote(data=data, sector=occupation.sector)
     form = wizard.STEP_BY_NAME["review"].form_class(request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "back":
         return redirect("enrollment:contribution")
@@ -207,7 +217,7 @@ def review(request):
 
 
 def _own_member(request) -> Member:
-    member = selectors.member_for_user(user=request.user)
+    member = member_for_user(user=request.user)
     if member is None:
         raise Http404
     return member
@@ -215,14 +225,14 @@ def _own_member(request) -> Member:
 
 @login_required
 def member_home(request):
-    member = selectors.member_for_user(user=request.user)
+    member = member_for_user(user=request.user)
     if member is None:
         # A membership someone registered with this phone number waits to be claimed; otherwise register.
-        waiting = selectors.member_claimable_exists(user=request.user)
+        waiting = member_claimable_exists(user=request.user)
         return redirect("enrollment:claim" if waiting else "enrollment:identity")
     return render(request, "enrollment/member_home.html", {
-        "member": member, "coverage": selectors.coverage_status(member=member),
-        "quote": selectors.member_monthly_quote(member=member, month=timezone.localdate()),
+        "member": member, "coverage": coverage_status(member=member),
+        "quote": member_monthly_quote(member=member, month=timezone.localdate()),
         "village_path": region_path(member.village),
     })
 
@@ -231,7 +241,7 @@ def member_home(request):
 def member_card(request):
     member = _own_member(request)
     return render(request, "enrollment/card.html", {
-        "member": member, "coverage": selectors.coverage_status(member=member),
+        "member": member, "coverage": coverage_status(member=member),
         "check_url": request.build_absolute_uri(reverse("enrollment:card-check", args=[member.card_token])),
     })
 
@@ -240,7 +250,7 @@ def member_card(request):
 def member_card_pdf(request):
     member = _own_member(request)
     check_url = request.build_absolute_uri(reverse("enrollment:card-check", args=[member.card_token]))
-    pdf = card.card_pdf(member=member, check_url=check_url, coverage=selectors.coverage_status(member=member))
+    pdf = card_pdf(member=member, check_url=check_url, coverage=coverage_status(member=member))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="kartu-bpu-{member.kpj}.pdf"'
     return response
@@ -251,7 +261,7 @@ def card_check(request, token):
     """Public: what anyone scanning the card may see, and nothing more."""
     member = get_object_or_404(Member.objects.only("kpj", "full_name", "status", "card_token"), card_token=token)
     response = render(request, "enrollment/card_check.html", {
-        "member": member, "coverage": selectors.coverage_status(member=member),
+        "member": member, "coverage": coverage_status(member=member),
     })
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -265,7 +275,7 @@ def message_preferences(request):
         "notify_channel": member.notify_channel, "email": member.email, "language": member.language,
         "reminders_opt_out": member.reminders_opt_out})
     if request.method == "POST" and form.is_valid():
-        services.member_message_preferences_update(member=member, actor=request.user, **form.cleaned_data)
+        member_message_preferences_update(member=member, actor=request.user, **form.cleaned_data)
         messages.success(request, _("Saved. Your messages will follow these choices."))
         return redirect("enrollment:messages")
     return render(request, "enrollment/message_preferences.html", {"form": form, "member": member})

@@ -19,7 +19,7 @@ from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = [
-    "enrollment.services",  # MEMBER_TRANSITIONS
+    "members.transitions",
     "contributions.transitions",
     "claims.transitions",
     "enrollment.transitions",  # bulk imports

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 
-from enrollment.services import RegistrationData
+from members.services import RegistrationData
 
 # Jakarta Selatan, Tebet (31.74.01) and one district of Kabupaten Bandung (32.04.05) are enough
 # for most tests; tests/ecosystems loads the whole country once.
@@ -59,7 +59,7 @@ def reference_data(db):
 
 @pytest.fixture
 def regions(db):
-    from ecosystems.services import regions_load
+    from reference.services import regions_load
 
     for root in TEST_REGION_ROOTS:
         regions_load(root=root)

@@ -69,10 +69,10 @@ def reference_data() -> None:
     from claims.seed import claims_reference_seed
     from contributions.seed import tariffs_seed
     from ecosystems.seed import ecosystems_seed
-    from ecosystems.services import regions_load
     from enrollment.seed import occupations_seed
     from members.models import Occupation as OccupationModel
     from reference.models import Branch, BranchArea, Discount, Ecosystem, IncomeBase, TariffRate
+    from reference.services import regions_load
 
     tariffs_seed(IncomeBase, TariffRate, Discount)
     occupations_seed(OccupationModel)

@@ -19,8 +19,8 @@ from contributions.models import Bill, DebitMandate, MandateStatus
 from contributions.services.autodebit.mandates import debit_mandate_revoke
 from contributions.services.refunds import RefundRefused, payment_refund_for_claim
 from core.models import User
-from enrollment.services import member_statuses_transition_locked
 from members.models import MemberStatus
+from members.transitions import member_statuses_transition_locked
 
 # Paid, these end the membership: exactly the claims that refund every paid month after the event (DOMAIN.md), so
 # no month is both refunded and covered. Death, leaving Indonesia for good, JHT at retirement age and for total

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "reference",
     "members",
     "ecosystems",
+    "demo",
     "enrollment",
     "contributions",
     "claims",

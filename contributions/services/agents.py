@@ -9,12 +9,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from contributions.duedates import add_months
 from contributions.locks import agent_lock, cash_held_lock
 from contributions.models import AgentSettlement, CashCollection, Channel
 from contributions.services.payments import payment_confirm, payment_order_create_for_many
 from core.services import audit_event_record
 from members.models import Agent, Member
+from reference.duedates import add_months
 
 
 class AgentNotActive(Exception):

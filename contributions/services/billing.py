@@ -14,11 +14,11 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from contributions.duedates import due_date_for
 from contributions.models import Bill, BillStatus
-from contributions.tariffs import TariffError, tariff_quote
 from members.models import Member, MemberStatus
+from reference.duedates import due_date_for
 from reference.models import Discount, TariffRate
+from reference.tariffs import TariffError, tariff_quote
 
 BILLABLE = (MemberStatus.REGISTERED, MemberStatus.ACTIVE)
 

@@ -9,15 +9,15 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from contributions.duedates import add_months
 from contributions.locks import member_lock
 from contributions.models import Bill, BillStatus
 from contributions.services.billing import bill_for_month
 from contributions.transitions import bills_status_transition_where
 from core.models import User
 from core.services import audit_event_record
-from enrollment.services import member_status_transition
 from members.models import Member, MemberStatus
+from members.transitions import member_status_transition
+from reference.duedates import add_months
 
 
 def _unpaid_window(today: dt.date) -> tuple[dt.date, dt.date]:

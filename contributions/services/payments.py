@@ -10,11 +10,10 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contributions.duedates import add_months
 from contributions.locks import bills_for_update, members_for_update, members_lock, order_for_update, payment_lock
 from contributions.models import (
     Bill,
@@ -27,7 +26,7 @@ from contributions.models import (
     PaymentOrderLine,
 )
 from contributions.providers import get_provider
-from contributions.services.billing import bill_for_month
+from contributions.services.billing import bill_for_month, bills_create_for_members, first_bill_due_date
 from contributions.transitions import ORDER, bills_pay_locked, payment_order_pay, payment_orders_status_transition_where
 from core.models import Channel as MessageChannel
 from core.models import User
@@ -40,8 +39,9 @@ from core.services import (
     notifications_spec,
 )
 from core.sql import InsertSpec, chunks, insert_rows, insert_together, placeholders
-from enrollment.services import member_statuses_transition_locked
 from members.models import Member, MemberStatus
+from members.transitions import member_statuses_transition_locked
+from reference.duedates import add_months
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +127,69 @@ def payment_order_create_for_many(
                       for line in lines],
             "amount_idr": amount,
         })
+    return order
+
+
+def payment_order_create_from_set(
+    *, items: tuple[str, list], payer: User, today: dt.date, changes: dict | None = None,
+    provider_name: str = "simulator",
+) -> PaymentOrder:
+    """payment_order_create_for_many for a set given in SQL, as large as a city's list of workers: `items` is a
+    SELECT of (member_id, months), one row per member, months in PAYMENT_MONTH_CHOICES. The members are new (no
+    bills yet, as after a bulk registration): each is billed from this month for its months (set-based, one statement
+    per month, the first month due on first_bill_due_date), then one order with a line per member whose amount is
+    the sum of that member's bills. Runs in the caller's transaction. Its audit event counts the lines instead of
+    listing them. Agreement with payment_order_create_for_many: tests/contributions/test_payments_from_set.py."""
+    items_sql, items_params = items
+    start = today.replace(day=1)
+    bill_table, line_table = Bill._meta.db_table, PaymentOrderLine._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT s.months FROM ({items_sql}) s", items_params)  # noqa: S608
+        groups = sorted(months for (months,) in cursor.fetchall())
+    if not groups:
+        raise ValueError("an order needs at least one member")
+    for k in range(max(groups)):
+        month = add_months(start, k)
+        bills_create_for_members(
+            month=month, due_date=first_bill_due_date(month, today) if k == 0 else None,
+            members=(f"m.id IN (SELECT s.member_id FROM ({items_sql}) s WHERE s.months > %s)",  # noqa: S608
+                     [*items_params, k]))
+    adapt = connection.ops.adapt_datefield_value
+    totals = []
+    with connection.cursor() as cursor:
+        for months in groups:
+            wanted = [add_months(start, k) for k in range(months)]
+            cursor.execute(
+                f"SELECT COALESCE(SUM(b.total_idr), 0), COUNT(DISTINCT r.member_id) FROM ({items_sql}) r "  # noqa: S608
+                f"JOIN {bill_table} b ON b.member_id = r.member_id WHERE r.months = %s "
+                f"AND b.month IN ({placeholders(months)})", [*items_params, months, *(adapt(m) for m in wanted)])
+            total, count = cursor.fetchone()
+            totals.append((months, wanted, int(total), count))  # PostgreSQL's SUM of bigint is numeric
+    amount = sum(total for _m, _w, total, _n in totals)
+    provider = get_provider(provider_name)
+    issued = provider.issue(amount_idr=amount, reference=secrets.token_hex(6).upper())
+    order = PaymentOrder.objects.create(
+        member=None, payer=payer, months=[], amount_idr=amount, provider=provider.name, va_number=issued.va_number,
+        qris_payload=issued.qris_payload,
+        expires_at=timezone.now() + dt.timedelta(hours=settings.PAYMENT_ORDER_TTL_HOURS))
+    months_field = PaymentOrderLine._meta.get_field("months")
+    with connection.cursor() as cursor:
+        for months, wanted, _total, _n in totals:
+            cursor.execute(
+                f"INSERT INTO {line_table} (order_id, member_id, months, amount_idr) "  # noqa: S608
+                f"SELECT %s, r.member_id, %s, SUM(b.total_idr) FROM ({items_sql}) r JOIN {bill_table} b "
+                f"ON b.member_id = r.member_id WHERE r.months = %s AND b.month IN ({placeholders(months)}) "
+                "GROUP BY r.member_id",
+                [order.pk, months_field.get_db_prep_save([f"{m:%Y-%m}" for m in wanted], connection),
+                 *items_params, months, *(adapt(m) for m in wanted)])
+        lines = order.lines.aggregate(n=Count("id"), total=Sum("amount_idr"))
+        if lines["total"] == amount:
+            cursor.execute(f"SELECT COUNT(*) FROM ({items_sql}) s", items_params)  # noqa: S608
+            expected = cursor.fetchone()[0]
+    if lines["total"] != amount or lines["n"] != expected:
+        raise RuntimeError(f"order {order.pk} from a set: lines {lines} do not make the order's {amount}")
+    audit_event_record(actor=payer, action="payment_order.created", obj=order, changes={
+        **(changes or {}), "members": lines["n"], "amount_idr": amount})
     return order
 
 

@@ -29,7 +29,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from contributions.duedates import add_months
 from contributions.models import (
     AttemptStatus,
     Audience,
@@ -46,6 +45,7 @@ from core.money import format_idr
 from core.services import notifications_deliver_after_commit
 from core.sql import chunks, insert_rows, lock_clause, no_jit, placeholders
 from members.models import Member, MemberStatus, Sponsor, Sponsorship
+from reference.duedates import add_months
 
 OVERDUE_CATCH_UP_DAYS = 7
 BILLABLE = (MemberStatus.REGISTERED, MemberStatus.ACTIVE)

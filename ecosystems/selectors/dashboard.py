@@ -19,7 +19,6 @@ from django.db.models import Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from contributions.duedates import add_months
 from ecosystems.models import (
     NATION,
     BillMonth,
@@ -33,8 +32,10 @@ from ecosystems.models import (
     TargetMeasure,
     Workforce,
 )
-from ecosystems.selectors.scope import staff_scope
+from members.models import Agent, Sponsor
+from reference.duedates import add_months
 from reference.models import Ecosystem, Region
+from reference.scope import staff_scope
 
 # How the dashboards name the registration channels (shorter than the enrollment labels, and the way the
 # programmes are known inside the agency).
@@ -314,8 +315,6 @@ def _leaders(scope: Scope) -> tuple[list[LeaderRow], list[LeaderRow]]:
     from django.db import connection
     from django.db.models import CharField, F, Value
     from django.db.models.functions import Coalesce, Concat, NullIf, Trim
-
-    from members.models import Agent, Sponsor
 
     # The top TOP of each kind in one statement: two index range reads (kind, level, region_code, -active) glued
     # with UNION ALL, each inside its own sub-select so that SQLite accepts their ORDER BY and LIMIT too.

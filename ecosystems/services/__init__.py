@@ -1,3 +1,1 @@
-from ecosystems.services.regions import regions_load
-
-__all__ = ["regions_load"]
+"""Services of the ecosystems app: dashboards' rollups and targets (ecosystems.services.rollups, .targets)."""

@@ -38,10 +38,14 @@ from django.db.models import (
 from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone
 
-from contributions.duedates import add_months
+from claims.models import ClaimPayout
+from contributions.models import Bill, BillStatus, CashCollection, OrderStatus, Payment, PaymentOrderLine
+from core.models import AuditEvent
 from core.services import audit_type
 from core.sql import no_jit
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, LeaderKind, RollupState, Snapshot
+from members.models import Member, MemberStatus, Sponsorship
+from reference.duedates import add_months
 
 FLOW_METRICS = ("registrations", "lapses", "bills_paid", "collected_idr", "claims_paid", "claims_paid_idr")
 BILL_METRICS = ("billed", "billed_idr", "paid", "paid_idr")
@@ -166,11 +170,6 @@ def _member_keys(prefix: str = "") -> dict:
 
 
 def _flows(window: Window, bills_by_day: str | None = None) -> None:
-    from claims.models import ClaimPayout
-    from contributions.models import Bill, BillStatus
-    from core.models import AuditEvent
-    from members.models import Member, MemberStatus
-
     keys = ("k_time", "k_reg", "k_eco", "k_ch")
     registrations = (Member.objects.filter(_day_range(window, "created_at"))
                      .annotate(k_time=TruncDate("created_at"), **_member_keys()).values(*keys)
@@ -220,8 +219,6 @@ def _bills_by_day() -> str:
     """The full rebuild reads the bills once: non-void bills with their member's region, ecosystem and channel,
     summed per covered month, paid day and paid or not. FlowDay and BillMonth are both sums of this table, so the
     12 million bills are joined to their members once instead of twice."""
-    from contributions.models import Bill, BillStatus
-
     name = "rollup_bills_by_day"
     paid = Q(status=BillStatus.PAID)
     grouped = (Bill.objects.exclude(status=BillStatus.VOID)
@@ -237,8 +234,6 @@ def _bills_by_day() -> str:
 
 
 def _bill_months(window: Window, bills_by_day: str | None = None) -> None:
-    from contributions.models import Bill, BillStatus
-
     if bills_by_day is not None:
         _regency_rows(BillMonth, "month", [(
             f"SELECT k_month AS k_time, k_reg, k_eco, k_ch, SUM(m_n) AS m_n, SUM(m_idr) AS m_idr, "  # noqa: S608
@@ -264,9 +259,6 @@ def _bill_months(window: Window, bills_by_day: str | None = None) -> None:
 
 
 def _snapshot(day: dt.date) -> None:
-    from contributions.models import Bill, BillStatus
-    from members.models import Member, MemberStatus
-
     overdue = Bill.objects.filter(member=OuterRef("pk"), status=BillStatus.OPEN, due_date__lt=day)
     counting = Q(status__in=(MemberStatus.REGISTERED, MemberStatus.ACTIVE))
     grouped = (Member.objects.annotate(k_time=_const_date(day), **_member_keys())
@@ -290,9 +282,6 @@ def _const_date(day: dt.date):
 
 
 def _leaders() -> None:
-    from contributions.models import CashCollection, OrderStatus, PaymentOrderLine
-    from members.models import Member, MemberStatus, Sponsorship
-
     Leader.objects.all().delete()
     active = Q(status=MemberStatus.ACTIVE)
     agents = (Member.objects.filter(agent__isnull=False).annotate(k_ref=F("agent"), k_reg=Substr("village", 1, 5))
@@ -341,9 +330,6 @@ class RollupResult:
 def _high_water() -> dict[str, int]:
     """The newest bill, payment and claim payout."""
     from django.db.models import Max
-
-    from claims.models import ClaimPayout
-    from contributions.models import Bill, Payment
 
     return {name: model.objects.aggregate(m=Max("pk"))["m"] or 0
             for name, model in (("bill", Bill), ("payment", Payment), ("payout", ClaimPayout))}
@@ -458,10 +444,6 @@ def _refresh_window(state: RollupState, today: dt.date) -> Window:
     """The days since the last run (at least yesterday and today), plus every day and bill month that rows written
     since the last refresh touch: payments and claim payouts dated earlier (a bank's late report), bills issued for
     months ahead (prepayment), months voided by a reactivation."""
-    from claims.models import ClaimPayout
-    from contributions.models import Bill, Payment
-    from core.models import AuditEvent
-
     current = today.replace(day=1)
     # Every day since the last run (a stopped beat leaves no gap), and yesterday for events around midnight.
     last = timezone.localtime(state.refreshed_at).date()

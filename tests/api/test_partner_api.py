@@ -8,8 +8,8 @@ from django.test import Client
 
 from contributions.models import PaymentOrder
 from core.models import AuditEvent, IdempotencyRecord
-from enrollment.services import partner_create, partner_key_issue, partner_key_revoke
 from members.models import Member, RegistrationChannel
+from members.services import partner_create, partner_key_issue, partner_key_revoke
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -19,19 +19,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def membership_of_years(member, years: int) -> None:
     """The demo member paid their first month `years` years earlier (a JKM scholarship needs 3 years)."""
-    from contributions.duedates import add_months
     from contributions.models import Bill, BillStatus
+    from reference.duedates import add_months
 
     first = Bill.objects.filter(member=member, status=BillStatus.PAID).order_by("month").first()
     Bill.objects.filter(pk=first.pk).update(month=add_months(first.month, -12 * years))
 
 
 def test_heir_files_a_jkm_scholarship_for_two_children(page, shoot, demo):  # noqa: F811 - fixture
-    from claims.demo import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
     from claims.services import claim_approve, claim_document_review, claim_review_start, claim_verify
-    from contributions.duedates import add_months
     from core.models import User
+    from demo.claims import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
     from members.models import Member
+    from reference.duedates import add_months
 
     death = add_months(timezone.localdate().replace(day=1), -1).replace(day=10)
     member = Member.objects.get(birth_date=DECEASED_BIRTH)

@@ -94,7 +94,7 @@ def review(page, kind, *, valid=True, note=""):
 @pytest.fixture
 def demo(claims_reference, regions):
     """The demo staff (as `make run` creates them) and claims_demo_seed's heir and deceased member."""
-    from claims.demo import claims_demo_seed
+    from demo.claims import claims_demo_seed
 
     for username, role in (("petugas", Role.BRANCH_STAFF), ("supervisor", Role.SUPERVISOR)):
         user = User.objects.create(username=username, role=role, first_name=username.title())
@@ -105,8 +105,8 @@ def demo(claims_reference, regions):
 
 
 def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server, demo):
-    from claims.demo import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
-    from contributions.duedates import add_months
+    from demo.claims import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
+    from reference.duedates import add_months
 
     death = add_months(timezone.localdate().replace(day=1), -1).replace(day=10)
     csp_errors = []
@@ -326,8 +326,8 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
 
 def test_heir_files_without_javascript(browser, live_server, shoot, demo):
     """Plain forms and links: filing and adding a document work with JavaScript switched off."""
-    from claims.demo import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
-    from contributions.duedates import add_months
+    from demo.claims import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
+    from reference.duedates import add_months
 
     context = browser.new_context(viewport=PHONE_VIEWPORT, java_script_enabled=False, base_url=live_server.url,
                                   locale="id-ID")

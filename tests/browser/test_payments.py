@@ -8,8 +8,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from contributions.models import Bill, Payment
-from contributions.tariffs import tariff_quote
 from core.money import format_idr
+from reference.tariffs import tariff_quote
 from tests.core.helpers import last_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

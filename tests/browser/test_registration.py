@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from contributions.tariffs import tariff_quote
 from core.money import format_idr
 from members.models import Member
+from reference.tariffs import tariff_quote
 from tests.conftest import VALID_NIK_WOMAN
 from tests.core.helpers import last_code as latest_code
 

@@ -6,8 +6,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 from playwright.sync_api import expect
 
 from core.models import AuditEvent, Role, User
-from ecosystems.services import regions_load
 from reference.models import StaffRegion
+from reference.services import regions_load
 from tests.core.helpers import totp_code
 from tests.scope_world import JAKARTA_VILLAGE, PALEMBANG_DISTRICT, member_in, palembang_village
 

@@ -448,13 +448,13 @@ def test_an_heir_without_membership_returns_to_the_claims(client, claim, heir_us
 def test_demo_seed_puts_staff_on_the_branch_and_gives_the_heir_a_claimable_member(regions):
     from django.utils import timezone
 
-    from claims.demo import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
     from claims.eligibility import claim_eligibility
     from claims.selectors import member_for_heir
     from claims.services import claim_file
-    from contributions.duedates import add_months
     from core.models import User
-    from enrollment.demo import demo_accounts_text, demo_seed
+    from demo.accounts import demo_accounts_text, demo_seed
+    from demo.claims import DECEASED_BIRTH, DECEASED_NIK, HEIR_PHONE
+    from reference.duedates import add_months
 
     # The demo's months are paid up to "now", the claims tests' pinned day (dates and timestamps moved together).
     today = timezone.localdate()

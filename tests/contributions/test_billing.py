@@ -12,13 +12,13 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contributions.duedates import add_months, due_date_for
 from contributions.models import Bill, BillStatus
 from contributions.services.billing import bill_for_month, bill_generate_for_period
-from contributions.tariffs import tariff_quote
 from core.choices import Sector
 from members.models import MemberStatus
+from reference.duedates import add_months, due_date_for
 from reference.models import Discount, IncomeBase, TariffRate
+from reference.tariffs import tariff_quote
 from tests.contributions.helpers import member_make
 from tests.core.helpers import own_atomic
 

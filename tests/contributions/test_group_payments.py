@@ -91,7 +91,7 @@ def test_a_line_whose_months_were_paid_meanwhile_becomes_that_members_credit(two
 
 def test_a_lapsed_member_cannot_be_in_a_group_order(two_members, sponsor):
     first, second = two_members
-    from enrollment.services import member_status_transition
+    from members.transitions import member_status_transition
 
     member_status_transition(member_id=second.pk, to=MemberStatus.LAPSED, actor=None, reason="test")
     second.refresh_from_db()

@@ -18,13 +18,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from contributions.duedates import add_months
 from contributions.models import Bill, BillStatus, EntryKind, LedgerEntry, OrderStatus, Payment, PaymentOrder
 from contributions.selectors import credit_balance, reconciliation
 from contributions.services.billing import bill_generate_for_period
 from contributions.services.membership import member_reactivate, members_lapse
 from contributions.services.payments import PaymentRefused, credit_held, payment_order_create, payment_refund
 from members.models import Member, MemberStatus
+from reference.duedates import add_months
 from tests.contributions.helpers import confirm, member_make, payer_make
 from tests.core.helpers import own_atomic
 

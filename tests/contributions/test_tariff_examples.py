@@ -7,8 +7,8 @@ import pytest
 
 from contributions.models import Bill
 from contributions.services.billing import bill_for_month, bill_generate_for_period
-from contributions.tariffs import tariff_quote
 from reference.models import TariffRate
+from reference.tariffs import tariff_quote
 from tests.contributions.helpers import member_make
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]

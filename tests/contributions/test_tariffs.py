@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 
 from contributions.seed import INCOME_BASES
-from contributions.tariffs import TariffError, income_bases, tariff_quote
 from reference.models import Discount, IncomeBase, TariffRate
+from reference.tariffs import TariffError, income_bases, tariff_quote
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 

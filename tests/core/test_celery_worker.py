@@ -59,9 +59,9 @@ def test_worker_runs_a_scheduled_job_end_to_end(reference_data, settings):
     with three unpaid months lapses, and the run is on the job-runs page's table."""
     from django.utils import timezone
 
-    from contributions.duedates import add_months
     from core.models import AuditEvent
     from members.models import MemberStatus
+    from reference.duedates import add_months
     from tests.contributions.helpers import bills_make, member_make
 
     current = timezone.localdate().replace(day=1)

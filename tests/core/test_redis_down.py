@@ -21,8 +21,8 @@ from contributions.services.payments import payment_order_create
 from core.cache import failover_reset
 from core.models import OutboxMessage, OutboxStatus, PhoneCode, User
 from enrollment.models import BulkImport
-from enrollment.services import partner_create, partner_key_issue
 from members.models import Sponsor
+from members.services import partner_create, partner_key_issue
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.contributions.helpers import member_make, payer_make, signed_webhook, webhook_post
 

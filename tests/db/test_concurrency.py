@@ -11,6 +11,7 @@ from django.utils import translation
 from core.models import AuditEvent, OutboxMessage, PhoneCode
 from core.services import CodeInvalid, phone_code_request, phone_code_verify
 from enrollment.services import member_register
+from members import services as members_services
 from members.models import Member
 from tests.core.helpers import last_code
 
@@ -61,10 +62,8 @@ def test_same_nik_registered_twice_at_once(registration_data, round_):
 
 def test_same_nik_both_past_validation_is_settled_by_the_unique_index(registration_data):
     """Both requests pass the 'is this NIK registered?' check before either inserts: the database decides."""
-    from enrollment import services
-
     checked = threading.Barrier(2)
-    original = services._validate
+    original = members_services.registration_validate
 
     def validate_then_wait(data):
         result = original(data)
@@ -73,7 +72,7 @@ def test_same_nik_both_past_validation_is_settled_by_the_unique_index(registrati
 
     first = registration_data(phone="+6281200000001")
     second = registration_data(phone="+6281200000002")
-    with mock.patch.object(services, "_validate", validate_then_wait):
+    with mock.patch.object(members_services, "registration_validate", validate_then_wait):
         results = _race(
             lambda: member_register(data=first, user=None, actor=None),
             lambda: member_register(data=second, user=None, actor=None),

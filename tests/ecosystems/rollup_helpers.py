@@ -20,8 +20,8 @@ from contributions.models import Bill, BillStatus, CashCollection, OrderStatus, 
 from core.models import AuditEvent, Role, User
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, Snapshot
 from ecosystems.services.rollups import SNAPSHOT_DAILY_DAYS
-from enrollment.services import RegistrationData
 from members.models import Agent, AgentBody, Member, MemberStatus, Sponsor, Sponsorship
+from members.services import RegistrationData
 from tests.core.helpers import nik_for
 
 # Five villages, four regencies, two provinces: Tebet Timur and Tebet Barat (Jakarta Selatan), Gambir (Jakarta
@@ -37,7 +37,7 @@ _serial = itertools.count(1)
 
 
 def villages_load() -> None:
-    from ecosystems.services import regions_load
+    from reference.services import regions_load
 
     for code in VILLAGES:
         regions_load(root=code)
@@ -63,7 +63,7 @@ def agent_make() -> Agent:
 
 
 def sponsor_make() -> Sponsor:
-    from enrollment.services import sponsor_become
+    from members.services import sponsor_become
 
     n = next(_serial)
     return sponsor_become(user=User.objects.create(username=f"rollup-sponsor-{n}", phone=f"+62817{n:08d}"),

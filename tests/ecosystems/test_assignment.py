@@ -7,9 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import Role, User
-from ecosystems.services.assignment import ecosystem_choices, ecosystem_for
-from enrollment.services import member_register, partner_create
+from enrollment.services import member_register
+from members.assignment import ecosystem_choices, ecosystem_for
 from members.models import Agent, AgentBody, Member, Occupation, RegistrationChannel, Sponsor
+from members.services import partner_create
 from reference.models import Ecosystem
 from tests.conftest import VALID_NIK_MAN
 

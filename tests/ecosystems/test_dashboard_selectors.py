@@ -14,7 +14,6 @@ from django.utils import timezone
 from contributions.models import Bill, BillStatus
 from core.models import AuditEvent, Role, User
 from ecosystems.models import BillMonth, FlowMonth, RollupState, Snapshot, Target, Workforce
-from ecosystems.selectors import region_children, region_get, region_path
 from ecosystems.selectors.dashboard import (
     CHANNEL_LABELS,
     Filters,
@@ -25,9 +24,10 @@ from ecosystems.selectors.dashboard import (
     percent,
 )
 from ecosystems.services.rollups import rollups_rebuild
-from enrollment.services import member_status_transition
 from members.models import Agent, AgentBody, Member, MemberStatus, Sponsor, Sponsorship
+from members.transitions import member_status_transition
 from reference.models import Region, StaffRegion
+from reference.selectors import region_children, region_get, region_path
 from tests.contributions.helpers import bills_make, bills_mark_paid, member_make
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def _member(*, village: str | None = None, ecosystem: str, channel: str, created
 
 
 def _regions():
-    from ecosystems.services import regions_load
+    from reference.services import regions_load
 
     for root in ("31.74.01.1001", BANDUNG_VILLAGE):
         if not Region.objects.filter(code=root).exists():

@@ -2,9 +2,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from ecosystems.selectors import region_children, region_get, region_path
-from ecosystems.services import regions_load
 from reference.models import Region
+from reference.selectors import region_children, region_get, region_path
+from reference.services import regions_load
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from claims.models import ClaimStatus
-from contributions.duedates import add_months
 from contributions.models import Bill, BillStatus
 from contributions.services.agents import agent_cash_collect
 from contributions.services.billing import bill_generate_for_period
@@ -30,8 +29,9 @@ from contributions.services.membership import member_reactivate, members_lapse
 from contributions.services.payments import payment_order_create
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, RollupState, Snapshot
 from ecosystems.services.rollups import rollups_rebuild, rollups_refresh
-from enrollment.services import partner_create
 from members.models import Member, MemberStatus
+from members.services import partner_create
+from reference.duedates import add_months
 from tests.contributions.helpers import SECTOR_OCCUPATION, confirm, payer_make
 from tests.core.helpers import own_atomic
 from tests.ecosystems.rollup_helpers import (

@@ -17,8 +17,8 @@ from contributions.services.billing import bill_generate_for_period
 from contributions.services.membership import member_reactivate, members_lapse
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, RollupState, Snapshot
 from ecosystems.services.rollups import SNAPSHOT_DAILY_DAYS, rollups_ensure, rollups_rebuild, rollups_refresh
-from enrollment.services import partner_create
 from members.models import Member, MemberStatus
+from members.services import partner_create
 from tests.contributions.helpers import payer_make
 from tests.db.test_money_concurrency import _race
 from tests.ecosystems.rollup_helpers import (

@@ -101,7 +101,7 @@ def test_the_command_rebuilds_and_refreshes(members):
 
 @pytest.fixture
 def demo_regions(reference_data):
-    from ecosystems.services import regions_load
+    from reference.services import regions_load
 
     for root in ("16.71", "31.74", "64.74"):
         regions_load(root=root)
@@ -112,7 +112,7 @@ def test_the_demo_seed_runs_twice_and_builds_the_rollups(demo_regions):
 
     from contributions.models import Bill, BillStatus
     from core.models import AuditEvent
-    from ecosystems.demo import MARKER, MEMBERS
+    from demo.dashboards import MARKER, MEMBERS
     from ecosystems.models import BillMonth, FlowMonth, Leader
     from members.models import Member, Sponsorship
 

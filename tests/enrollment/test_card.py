@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from enrollment.card import CARD_SIZE, NAME_FONT, card_pdf, name_lines
+from members.card import CARD_SIZE, NAME_FONT, card_pdf, name_lines
 
 NAME_60 = "MUHAMMAD RIZKY PRATAMA SAPUTRA WIJAYAKUSUMA NUGROHO HADIKUSU"
 ROOM = CARD_SIZE[0] - 8 * mm

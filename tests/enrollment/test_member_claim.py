@@ -10,17 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import AuditEvent, Role, User
 from enrollment.bulk import bulk_import_commit, bulk_import_start
-from enrollment.services import (
-    ClaimRefused,
-    agent_register_trader,
-    member_claim,
-    member_register,
-    partner_create,
-    partner_key_issue,
-    sponsor_become,
-    sponsor_register_worker,
-)
+from enrollment.services import agent_register_trader, member_register, sponsor_register_worker
 from members.models import Agent, AgentBody, Member, Sponsor
+from members.services import ClaimRefused, member_claim, partner_create, partner_key_issue, sponsor_become
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import last_code
 

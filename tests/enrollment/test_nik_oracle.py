@@ -8,8 +8,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from core.models import OutboxMessage, Role, User
-from enrollment.services import member_register, sponsor_become, sponsor_register_worker
+from enrollment.services import member_register, sponsor_register_worker
 from members.models import Agent, AgentBody, Member, MemberInvitation, Sponsorship
+from members.services import sponsor_become
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import nik_for, pin_clock
 
@@ -171,8 +172,8 @@ def test_a_bulk_file_texts_a_member_who_declined_no_more_that_day(existing_membe
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from enrollment.bulk import bulk_import_commit, bulk_import_start
-    from enrollment.services import sponsorship_answer
     from members.models import Sponsor
+    from members.services import sponsorship_answer
 
     settings.MEDIA_ROOT = tmp_path
     user = User.objects.create(username="pemda", phone="+6281300000001")

@@ -9,13 +9,9 @@ from django.utils import timezone
 
 from core.models import AuditEvent, OutboxMessage, User
 from core.nik import nik_blind_index, nik_decrypt
-from enrollment.services import (
-    MEMBER_TRANSITIONS,
-    TransitionNotAllowed,
-    member_register,
-    member_status_transition,
-)
+from enrollment.services import member_register
 from members.models import Member, MemberStatus, Occupation
+from members.transitions import MEMBER_TRANSITIONS, TransitionNotAllowed, member_status_transition
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import age_on, luhn_valid, nik_for
 
@@ -256,7 +252,7 @@ def test_status_transition(member, start, target):
 
 
 def test_set_based_transition_checks_every_row_before_writing(member):
-    from enrollment.services import member_statuses_transition_locked
+    from members.transitions import member_statuses_transition_locked
     from tests.contributions.helpers import member_make
 
     other = member_make(status=MemberStatus.CLOSED)

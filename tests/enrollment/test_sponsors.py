@@ -7,13 +7,9 @@ from django.core.exceptions import ValidationError
 
 from core.models import AuditEvent, OutboxMessage, User
 from enrollment.selectors import sponsor_workers
-from enrollment.services import (
-    member_register,
-    sponsor_become,
-    sponsor_register_worker,
-    sponsorship_answer,
-)
+from enrollment.services import member_register, sponsor_register_worker
 from members.models import Member, RegistrationChannel, Sponsorship
+from members.services import sponsor_become, sponsorship_answer
 from tests.conftest import VALID_NIK_MAN
 
 pytestmark = pytest.mark.django_db

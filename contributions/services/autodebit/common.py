@@ -10,7 +10,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from contributions.duedates import add_months
 from contributions.models import AttemptStatus, DebitAttempt, DebitMandate
 from contributions.transitions import debit_attempts_status_transition_where
 from core.models import Channel as MessageChannel
@@ -19,6 +18,7 @@ from core.money import format_idr
 from core.services import notifications_deliver_after_commit
 from core.sql import InsertSpec, chunks, insert_together
 from members.models import MemberStatus
+from reference.duedates import add_months
 
 _ATTEMPT, _MANDATE = DebitAttempt._meta.db_table, DebitMandate._meta.db_table
 PAYABLE = (MemberStatus.REGISTERED, MemberStatus.ACTIVE)

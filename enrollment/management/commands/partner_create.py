@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment.services import partner_create, partner_key_issue
 from members.models import Partner, PartnerScope
+from members.services import partner_create, partner_key_issue
 
 
 class Command(BaseCommand):

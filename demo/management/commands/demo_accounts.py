@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment.demo import DemoDataRefused, demo_accounts_text
+from demo.accounts import DemoDataRefused, demo_accounts_text
 
 
 class Command(BaseCommand):

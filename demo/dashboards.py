@@ -20,7 +20,26 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from contributions.models import Bill, BillStatus
+from contributions.services.billing import bills_create_for_members
+from core.models import AuditEvent, Role, User
+from core.nik import nik_blind_index, nik_encrypt
 from core.services import audit_type
+from ecosystems.services.rollups import rollups_rebuild
+from members.models import (
+    Agent,
+    AgentBody,
+    Member,
+    MemberStatus,
+    Occupation,
+    Partner,
+    Relationship,
+    Sponsor,
+    Sponsorship,
+)
+from reference.duedates import add_months, due_date_for
+from reference.models import Region, RegionLevel, StaffRegion
+from reference.tariffs import income_bases
 
 MARKER = "demo-eco"  # consent_version of the demo members
 MEMBERS = 360
@@ -87,8 +106,6 @@ def _luhn(body: str) -> str:
 
 def _villages() -> dict[str, list[str]]:
     """regency -> a spread of its village codes (only regions that are loaded)."""
-    from reference.models import Region, RegionLevel
-
     wanted = [r for _w, regencies in PROVINCES.values() for r in regencies] + [GOVERNMENT_REGENCY]
     out: dict[str, list[str]] = {}
     for regency in wanted:
@@ -102,10 +119,7 @@ def _villages() -> dict[str, list[str]]:
 
 def _actors() -> dict:
     """The demo agents, the partner and the sponsors the members are linked to (made by enrollment.demo)."""
-    from core.models import Role, User
-    from enrollment.demo import AGENT_PHONE, GOVERNMENT_PHONE, ORGANISATION_EMAIL, PARTNER_NAME, SPONSOR_PHONE
-    from members.models import Agent, AgentBody, Partner, Sponsor
-    from reference.models import Region
+    from demo.accounts import AGENT_PHONE, GOVERNMENT_PHONE, ORGANISATION_EMAIL, PARTNER_NAME, SPONSOR_PHONE
 
     agents: dict[str, int] = {}  # regency -> agent id
     demo_agent = Agent.objects.filter(user__phone=AGENT_PHONE).select_related("village").first()
@@ -196,9 +210,6 @@ def _plans(rng: random.Random, now: dt.datetime, villages: dict[str, list[str]],
 
 
 def _member(plan: _Plan, rng: random.Random, *, occupations: dict, incomes: list[int]):
-    from core.nik import nik_blind_index, nik_encrypt
-    from members.models import Member
-
     gender = rng.choice("LP")
     birth = dt.date(rng.randint(1966, 2004), rng.randint(1, 12), rng.randint(1, 28))
     prefix = plan.village.replace(".", "")[:6]
@@ -230,8 +241,6 @@ class _Billing:
 
 def _billing(plan: _Plan, rng: random.Random, now: dt.datetime, dues: dict[dt.date, dt.date]) -> _Billing:
     """From the registration month to this month; a lapsed member's stop after their 3 unpaid months."""
-    from contributions.duedates import add_months, due_date_for
-
     tz = timezone.get_current_timezone()
     today = timezone.localdate(now)
     registered = timezone.localdate(plan.registered_at)
@@ -273,9 +282,6 @@ def _billing(plan: _Plan, rng: random.Random, now: dt.datetime, dues: dict[dt.da
 def _bills_create(members, billing: list[_Billing]) -> None:
     """The bills through billing's own set-based INSERT … SELECT (the tariff in SQL), one statement a month for the
     members billed that month; then paid months marked and first due dates set."""
-    from contributions.models import Bill, BillStatus
-    from contributions.services.billing import bills_create_for_members
-
     by_month: dict[dt.date, list[int]] = {}
     for member, b in zip(members, billing, strict=True):
         for month in b.months:
@@ -297,10 +303,6 @@ def _bills_create(members, billing: list[_Billing]) -> None:
 
 
 def _create(now: dt.datetime) -> int:
-    from contributions.tariffs import income_bases
-    from core.models import AuditEvent
-    from members.models import Member, MemberStatus, Occupation, Relationship, Sponsorship
-
     villages = _villages()
     if not villages:
         return 0
@@ -351,11 +353,6 @@ REGIONAL_STAFF, REGIONAL_REGION = "wilayah", "16"  # the demo regional staff see
 
 def ecosystems_demo_seed(*, now: dt.datetime | None = None) -> int:
     """Makes the demo members once (returns how many were made now) and rebuilds the rollups."""
-    from core.models import User
-    from ecosystems.services.rollups import rollups_rebuild
-    from members.models import Member
-    from reference.models import Region, StaffRegion
-
     now = now or timezone.now()
     made = 0
     with transaction.atomic():

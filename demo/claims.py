@@ -8,6 +8,16 @@ import datetime as dt
 
 from django.utils import timezone
 
+from claims.selectors import branch_for_regency, regency_code
+from contributions.services.payments import payment_confirm, payment_order_create
+from core.models import User
+from core.nik import nik_blind_index
+from enrollment.services import member_register
+from members.models import Member
+from members.services import RegistrationData
+from reference.duedates import add_months
+from reference.models import Region, StaffBranch
+
 HEIR_PHONE = "+6281200000005"
 DECEASED_NIK = "3174011203850002"  # Jakarta Selatan, man born 12-03-1985
 DECEASED_BIRTH = dt.date(1985, 3, 12)
@@ -16,15 +26,6 @@ PAID_MONTHS = 6
 
 
 def claims_demo_seed(*, worker_village: str) -> None:
-    from claims.selectors import branch_for_regency, regency_code
-    from contributions.duedates import add_months
-    from contributions.services.payments import payment_confirm, payment_order_create
-    from core.models import User
-    from core.nik import nik_blind_index
-    from enrollment.services import RegistrationData, member_register
-    from members.models import Member
-    from reference.models import Region, StaffBranch
-
     branch = branch_for_regency(regency=regency_code(worker_village))
     for username in ("petugas", "supervisor"):
         user = User.objects.filter(username=username).first()
@@ -55,10 +56,6 @@ def claims_demo_seed(*, worker_village: str) -> None:
 
 
 def claims_demo_text() -> list[str]:
-    from core.nik import nik_blind_index
-    from members.models import Member
-    from reference.models import StaffBranch
-
     member = Member.objects.filter(nik_index=nik_blind_index(DECEASED_NIK)).first()
     branch = StaffBranch.objects.filter(user__username="petugas").select_related("branch").first()
     lines = [f"    heir (JKM death claim): {HEIR_PHONE} (0812-0000-0005), then /klaim/ahli-waris/"]

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from ecosystems.services import regions_load
 from reference.models import Region
+from reference.services import regions_load
 
 
 class Command(BaseCommand):

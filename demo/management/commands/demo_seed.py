@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ecosystems.demo import ecosystems_demo_seed
-from enrollment.demo import DemoDataRefused, demo_data_check, demo_seed
+from demo.accounts import DemoDataRefused, demo_data_check, demo_seed
+from demo.dashboards import ecosystems_demo_seed
 
 
 class Command(BaseCommand):

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.db import transaction
 
 from core.models import Role, User
-from enrollment.services import RegistrationData, member_register
-from members.models import Member
+from enrollment.organisations import organisation_sponsor_register
+from enrollment.services import member_register
+from members.models import Agent, AgentBody, Member, Partner
+from members.services import RegistrationData, partner_create, partner_key_issue, sponsor_become
 from reference.models import Region
 
 DEMO_PASSWORD = "demo-bpu-2026!"
@@ -61,15 +63,11 @@ def demo_seed() -> None:
                 user.save()
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 TOTP.activate(user, secret)
-        from enrollment.services import partner_create, partner_key_issue
-        from members.models import Partner
 
         if not Partner.objects.filter(name=PARTNER_NAME).exists():
             partner = partner_create(name=PARTNER_NAME, actor=None)
             partner_key_issue(partner=partner, scopes=["members:register", "members:read", "payments:create"],
                               actor=None, plaintext=PARTNER_KEY)
-        from enrollment.services import sponsor_become
-        from members.models import Agent, AgentBody
 
         if not Agent.objects.filter(user__phone=AGENT_PHONE).exists():
             body, _ = AgentBody.objects.get_or_create(name="Koperasi Pasar Sejahtera",
@@ -87,7 +85,6 @@ def demo_seed() -> None:
         if government.kind != government.Kind.GOVERNMENT:
             type(government).objects.filter(pk=government.pk).update(kind=government.Kind.GOVERNMENT,
                                                                     funding_source="apbd")
-        from enrollment.organisations import organisation_sponsor_register
 
         if not User.objects.filter(email=ORGANISATION_EMAIL).exists():
             organisation_sponsor_register(email=ORGANISATION_EMAIL, password=DEMO_PASSWORD,
@@ -107,7 +104,7 @@ def demo_seed() -> None:
                 ),
                 user=worker, actor=None,
             )
-        from claims.demo import claims_demo_seed
+        from demo.claims import claims_demo_seed
 
         claims_demo_seed(worker_village=WORKER_VILLAGE)
 
@@ -129,7 +126,7 @@ def demo_accounts_text() -> str:
         "  (add the secret to an authenticator app, or run `make totp USER_NAME=<username>`):",
     ]
     lines += [f"    {username:<11} {role.label:<14} TOTP secret {secret}" for username, role, _n, secret in STAFF]
-    from claims.demo import claims_demo_text
+    from demo.claims import claims_demo_text
 
     lines += ["  Claims:"] + claims_demo_text()
     lines += [f"  Partner API ({PARTNER_NAME}): header 'Authorization: Api-Key {PARTNER_KEY}' and an Idempotency-Key;",

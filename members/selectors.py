@@ -1,0 +1,55 @@
+"""Reads about members: a user's membership, what waits to be claimed, the member's monthly price, a sponsor's
+account and a member's sponsors. Coverage (from the bills) is contributions.selectors.coverage_status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from core.nik import nik_blind_index
+from members.models import Member, Sponsor
+from reference.tariffs import Quote, tariff_quote
+
+
+def member_for_user(*, user) -> Member | None:
+    if not user.is_authenticated:
+        return None
+    return Member.objects.select_related("occupation", "village__parent__parent__parent").filter(user=user).first()
+
+
+def member_claimable_exists(*, user, nik: str | None = None) -> bool:
+    """Whether a membership someone else registered with this account's phone number waits for its owner to claim
+    it (optionally: under this NIK). Tells the phone's holder only that something waits, nothing about whom."""
+    if not user.is_authenticated or not user.phone:
+        return False
+    waiting = Member.objects.filter(user__isnull=True, phone=user.phone)
+    if nik is not None:
+        digits = "".join(ch for ch in nik if ch.isdigit())
+        waiting = waiting.filter(nik_index=nik_blind_index(digits))
+    return waiting.exists()
+
+
+def member_monthly_quote(*, member: Member, month: dt.date | None = None) -> Quote:
+    return tariff_quote(
+        income_idr=member.income_base_idr,
+        programs=member.programs,
+        month=month or timezone.localdate(),
+        sector=member.occupation.sector,
+        funding=member.funding_source,
+    )
+
+
+def registration_quote(*, data, sector: str, month: dt.date | None = None) -> Quote:
+    return tariff_quote(income_idr=data.income_base_idr, programs=data.programs,
+                        month=month or timezone.localdate(), sector=sector)
+
+
+def sponsor_for_user(*, user):
+    if not user.is_authenticated:
+        return None
+    return Sponsor.objects.filter(user=user).first()
+
+
+def sponsorships_for_member(*, member):
+    return member.sponsorships.filter(ended_at__isnull=True).select_related("sponsor").order_by("-created_at")
