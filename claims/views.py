@@ -270,7 +270,8 @@ def _checklist_rows(claim) -> list[SimpleNamespace]:
         refused = document is not None and document.status == DocumentStatus.INVALID
         rows.append(SimpleNamespace(
             kind=item.kind, label=item.label, required=item.required, document=document, status=item.status,
-            hint=item.note, requested=item.requested, note=document.review_note if refused else "",
+            hint=item.note, requested=item.requested,
+            note=document.review_note if document is not None and refused else "",
             camera=item.kind in CAMERA_KINDS,
             needs_upload=document is None or refused or (item.requested and document.uploaded_at < _requested_at(
                 claim))))
