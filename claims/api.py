@@ -100,9 +100,10 @@ class DocumentOut(serializers.Serializer):
 
 
 class ChecklistItemOut(serializers.Serializer):
+    # The serializer's metaclass takes declared fields off the class: these do not hide Field.label or .required.
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
-    label = serializers.CharField()
-    required = serializers.BooleanField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    required = serializers.BooleanField()  # type: ignore[assignment]
     requested = serializers.BooleanField(help_text="Staff asked for it in the open request for more documents")
     status = serializers.CharField(help_text="missing, or the latest document's: pending, valid or invalid")
     note = serializers.CharField()

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,21 +51,22 @@ class Benefit:
 def early_death_period_end(*, member, event_date: dt.date) -> dt.date:
     """First day after the early-death period: membership starts on the first day of a month, so "the first
     3 months" are 3 whole calendar months and a death on this day or later gets the full benefit."""
-    months = benefit_rule(kind=RuleKind.JKM_EARLY_DEATH_MONTHS, on=event_date).quantity
+    # A rule's kind says which of its values is set (benefit_rule_value_fits_kind): hence the casts below.
+    months = cast(int, benefit_rule(kind=RuleKind.JKM_EARLY_DEATH_MONTHS, on=event_date).quantity)
     return add_months(membership_start(member=member), months)
 
 
 def jkm_death(*, member, event_date: dt.date) -> Benefit:
     if event_date < early_death_period_end(member=member, event_date=event_date):
         rule = benefit_rule(kind=RuleKind.JKM_EARLY_DEATH, on=event_date)
-        return Benefit(lines=(BenefitLine(_("Death benefit in the first months of membership"), rule.amount_idr,
-                                          rule.source),))
+        return Benefit(lines=(BenefitLine(_("Death benefit in the first months of membership"),
+                                          cast(int, rule.amount_idr), rule.source),))
     lines = []
     for kind, label in ((RuleKind.JKM_LUMP_SUM, _("Lump sum")),
                         (RuleKind.JKM_PERIODIC, _("Periodic benefit (24 months, paid at once)")),
                         (RuleKind.JKM_FUNERAL, _("Funeral costs"))):
         rule = benefit_rule(kind=kind, on=event_date)
-        lines.append(BenefitLine(label, rule.amount_idr, rule.source))
+        lines.append(BenefitLine(label, cast(int, rule.amount_idr), rule.source))
     return Benefit(lines=tuple(lines))
 
 
@@ -78,11 +80,12 @@ def declared_income_at(*, member, event_date: dt.date) -> int:
 def jkk_death(*, member, event_date: dt.date) -> Benefit:
     rule = benefit_rule(kind=RuleKind.JKK_DEATH_MULTIPLE, on=event_date)
     income = declared_income_at(member=member, event_date=event_date)
-    multiple = rule.multiple.normalize()
+    factor = cast(Decimal, rule.multiple)
+    multiple = factor.normalize()
     label = _("%(multiple)s × declared monthly income %(income)s") % {
         "multiple": f"{multiple:f}", "income": format_idr(income)}
     notes = (_("The multiple is provisional: sources disagree."),) if rule.provisional else ()
-    return Benefit(lines=(BenefitLine(label, round_idr(rule.multiple * income), rule.source),), notes=notes)
+    return Benefit(lines=(BenefitLine(label, round_idr(factor * income), rule.source),), notes=notes)
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,8 @@ def scholarships(*, children: Sequence[Child], event_date: dt.date, first_year: 
     cap = benefit_rule(kind=RuleKind.SCHOLARSHIP_CAP, on=event_date)
     return scholarship_schedule(
         children=children, levels=scholarship_levels(on=event_date), first_year=first_year,
-        max_children=benefit_rule(kind=RuleKind.SCHOLARSHIP_MAX_CHILDREN, on=event_date).quantity,
-        cap_idr=cap.amount_idr, cap_source=cap.source,
+        max_children=cast(int, benefit_rule(kind=RuleKind.SCHOLARSHIP_MAX_CHILDREN, on=event_date).quantity),
+        cap_idr=cast(int, cap.amount_idr), cap_source=cap.source,
     )
 
 

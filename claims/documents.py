@@ -15,10 +15,14 @@ An heir files without the deceased's account, so the heir's own KTP is asked for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import ClaimType, DocumentKind, HeirRelationship
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 K = DocumentKind
 
@@ -27,7 +31,7 @@ K = DocumentKind
 class ChecklistEntry:
     kind: str
     required: bool = True
-    note: str = ""
+    note: str | StrPromise = ""  # a lazy translation: rendered in the reader's language
 
     @property
     def label(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -75,7 +76,8 @@ def claim_eligibility(
             % {"end": _day(end)} if event_date < end else
             _("Membership since %(start)s: the full death benefit applies.") % {"start": _day(start)}))
     if claim_type == ClaimType.JKM_SCHOLARSHIP:
-        months = benefit_rule(kind=RuleKind.JKM_SCHOLARSHIP_MONTHS, on=event_date).quantity
+        # a count kind: its quantity is set (benefit_rule_value_fits_kind)
+        months = cast(int, benefit_rule(kind=RuleKind.JKM_SCHOLARSHIP_MONTHS, on=event_date).quantity)
         from_day = add_months(start, months)
         ok = event_date >= from_day
         checks.append(Check("membership_age", ok, (
@@ -83,7 +85,7 @@ def claim_eligibility(
             _("JKM scholarships need %(months)s months of membership, reached on %(day)s only."))
             % {"months": months, "day": _day(from_day)}))
     if claim_type == ClaimType.JHT_AGE:
-        years = benefit_rule(kind=RuleKind.JHT_AGE_YEARS, on=event_date).quantity
+        years = cast(int, benefit_rule(kind=RuleKind.JHT_AGE_YEARS, on=event_date).quantity)
         age = _age(member.birth_date, event_date)
         checks.append(Check("retirement_age", age >= years, _("Age %(age)s on the event date; JHT is paid from age "
                                                               "%(years)s.") % {"age": age, "years": years}))

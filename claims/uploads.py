@@ -16,6 +16,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -364,8 +365,8 @@ def document_response(document) -> FileResponse:
         logger.error("claim document %s: file %s is missing from the storage", document.pk, document.file.name)
         raise Http404("document file missing")
     response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not inline, filename=document_filename(document, content_type))
+    response["Content-Disposition"] = cast(str, content_disposition_header(  # None only without a filename
+        as_attachment=not inline, filename=document_filename(document, content_type)))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = DOCUMENT_CSP

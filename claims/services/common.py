@@ -121,7 +121,7 @@ def documents_missing(claim: Claim, latest: dict[str, ClaimDocument] | None = No
     for kind in kinds:
         document = latest.get(kind)
         fresh = document is not None and (at is None or document.uploaded_at >= at)
-        if kind not in missing and (not fresh or document.status == DocumentStatus.INVALID):
+        if kind not in missing and (document is None or not fresh or document.status == DocumentStatus.INVALID):
             missing.append(kind)
     return missing
 

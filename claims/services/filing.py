@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -116,7 +117,7 @@ def _clean_heir(heir: dict, member: Member, claimant: User, errors: dict) -> dic
     check = nik_check(str(heir.get("nik") or ""), birth_date=heir.get("birth_date"))
     if not check.valid:
         errors["heir_nik"] = check.errors
-    elif nik_blind_index(check.nik) == member.nik_index:
+    elif nik_blind_index(cast(str, check.nik)) == member.nik_index:  # a valid check carries the NIK
         errors["heir_nik"] = [_("This is the NIK of the member, not yours.")]
     relationship = heir.get("relationship")
     if relationship not in HeirRelationship.values:
@@ -133,8 +134,9 @@ def _clean_heir(heir: dict, member: Member, claimant: User, errors: dict) -> dic
             "heir": HeirRelationship(relationship).label, "ahead": ", ".join(ahead)}]
     if not check.valid:
         return {}
-    return {"heir_name": name[:120], "heir_nik_ciphertext": nik_encrypt(check.nik), "heir_relationship": relationship,
-            "heir_phone": str(claimant.phone or ""), "_others": others, "_nik_masked": nik_mask(check.nik)}
+    nik = cast(str, check.nik)
+    return {"heir_name": name[:120], "heir_nik_ciphertext": nik_encrypt(nik), "heir_relationship": relationship,
+            "heir_phone": str(claimant.phone or ""), "_others": others, "_nik_masked": nik_mask(nik)}
 
 
 def _clean_children(details: dict, errors: dict) -> list[dict]:

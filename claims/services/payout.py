@@ -26,8 +26,9 @@ from members.transitions import member_statuses_transition_locked
 # no month is both refunded and covered. Death, leaving Indonesia for good, JHT at retirement age and for total
 # permanent disability (a worker who keeps working registers again). docs/claims.md.
 MEMBERSHIP_ENDING_TYPES = REFUND_TYPES
-_ENDING_REASONS = {ClaimType.JHT_LEAVING: "left Indonesia for good", ClaimType.JHT_AGE: "JHT at retirement age",
-                   ClaimType.JHT_DISABILITY: "total permanent disability"}
+_ENDING_REASONS: dict[str, str] = {
+    ClaimType.JHT_LEAVING: "left Indonesia for good", ClaimType.JHT_AGE: "JHT at retirement age",
+    ClaimType.JHT_DISABILITY: "total permanent disability"}
 
 
 def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, paid_at: dt.datetime | None = None,
