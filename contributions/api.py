@@ -136,10 +136,11 @@ def refusal_record(request, error: APIException, *, kind: str, provider: str = "
     endpoint switched off (404, no simulator secret) refuses nothing: it is not there."""
     if isinstance(error, NotFound):
         return
+    outcome: str
     if isinstance(error, BadSignature):
         outcome = ProviderEventOutcome.BAD_SIGNATURE
-    elif getattr(error, "outcome", None):
-        outcome = error.outcome
+    elif marked := getattr(error, "outcome", None):
+        outcome = marked
     elif isinstance(error, Conflict):
         outcome = str(error.get_codes())
     else:
@@ -180,7 +181,7 @@ class SimulatorWebhookView(APIView):
             except PaymentRefused as refused:
                 error = Conflict(detail=refused.message, code=refused.code) if refused.code != "wrong_amount" \
                     else ValidationError({"amount_idr": [refused.message]})
-                error.outcome = refused.code
+                setattr(error, "outcome", refused.code)  # noqa: B010  # read back by refusal_record
                 raise error from None
         except APIException as error:
             refusal_record(request, error, kind=ProviderEventKind.PAYMENT)

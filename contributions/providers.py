@@ -105,7 +105,7 @@ def send_webhook(*, url: str, body: bytes) -> tuple[int, bytes]:
 
 
 def get_provider(name: str = "simulator") -> PaymentProvider:
-    providers = {"simulator": SimulatorProvider, "agent_cash": AgentCashProvider}
+    providers: dict[str, type[PaymentProvider]] = {"simulator": SimulatorProvider, "agent_cash": AgentCashProvider}
     if name not in providers:
         raise ValueError(f"unknown payment provider {name}")
     return providers[name]()

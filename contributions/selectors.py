@@ -265,7 +265,7 @@ def payment_for_viewer(*, receipt_number: str, user) -> Payment | None:
     if (payment.order and payment.order.payer_id == user.pk) or payment.entries.filter(member__user=user).exists():
         return payment
     covered = Q(pk=payment.member_id) | Q(ledger_entries__payment=payment)
-    if payment.order_id:
+    if payment.order is not None:  # selected with the payment
         covered |= Q(pk=payment.order.member_id) | Q(order_lines__order=payment.order_id)
     return payment if _staff_sees_all(user, Member.objects.filter(pk__in=Member.objects.filter(covered)
                                                                    .values("pk"))) else None

@@ -141,7 +141,7 @@ def staff_member(request):
             if query and member is None:
                 messages.error(request, _("No member in your area has this participant number or NIK."))
     # Found: the box is emptied, so the NIK typed does not sit in the page beside its masked form.
-    context = {"q": "" if member else query, "member": member, "nik": nik}
+    context: dict[str, object] = {"q": "" if member else query, "member": member, "nik": nik}
     if member:
         context.update({
             "coverage": selectors.coverage_status(member=member), "account": selectors.member_account(member=member),

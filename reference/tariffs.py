@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import Q
 from django.utils import timezone
@@ -87,7 +88,9 @@ def tariff_quote(
         rate = TariffRate.objects.filter(program=program, effective_from__lte=month).order_by("-effective_from").first()
         if rate is None:
             raise TariffError(f"no rate for {program} in {month:%Y-%m}")
-        gross = round_idr(Decimal(income_idr) * rate.percent / 100) if rate.percent is not None else rate.flat_idr
+        # a rate is a percentage or a flat amount (tariff_rate_percent_xor_flat)
+        gross = (round_idr(Decimal(income_idr) * rate.percent / 100) if rate.percent is not None
+                 else cast(int, rate.flat_idr))
         discount = next((d for d in discounts if program in d.programs), None)
         cut = round_idr(Decimal(gross) * discount.percent / 100) if discount else 0
         lines.append(QuoteLine(program=program, gross_idr=gross, discount_idr=cut,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -39,7 +40,8 @@ def _gross(program: str, month: dt.date) -> Fragment:
         # round half up of income × percent / 100, with percent in thousandths: (income × p + 50 000) / 100 000
         sql, params = "((m.income_base_idr * %s + 50000) / 100000)", [int(rate.percent * 1000)]
     else:
-        sql, params = "(%s)", [int(rate.flat_idr)]
+        # no percent: a flat amount (tariff_rate_percent_xor_flat)
+        sql, params = "(%s)", [int(cast(int, rate.flat_idr))]
     if program == "JHT":
         sql = f"(CASE WHEN m.has_jht THEN {sql} ELSE 0 END)"
     return sql, params

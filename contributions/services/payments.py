@@ -7,10 +7,11 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass, replace
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Field, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -272,7 +273,7 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
                     paid_at: dt.datetime) -> Confirmation:
     with connection.cursor() as cursor:
         # The usual case in one statement: lock the pending order and mark it paid if it is payable as confirmed.
-        before = OrderStatus.PENDING
+        before: str = OrderStatus.PENDING
         row = payment_order_pay(cursor, before=before, va_number=va_number, provider=provider,
                                 amount_idr=amount_idr, paid_at=paid_at)
         if row is None:
@@ -283,7 +284,8 @@ def _confirm_locked(*, provider: str, reference: str, va_number: str, amount_idr
             before = found  # locked now, in another status that may become paid (expired by the sweep, paid in time)
             row = payment_order_pay(cursor, before=before, va_number=va_number, provider=provider,
                                     amount_idr=amount_idr, paid_at=paid_at)
-        order_id, order_member_id, payer_id = row
+        # locked in `before`, a status it may be paid from: the second statement finds it
+        order_id, order_member_id, payer_id = cast(tuple[int, int | None, int], row)
         # Lock the members after the order and in pk order: the lapse job and order creation take them the same way.
         cursor.execute(f"SELECT l.member_id, l.months, l.amount_idr, m.status, m.kpj, m.phone FROM {_LINE} l "  # noqa: S608
                        f"INNER JOIN {_MEMBER} m ON m.id = l.member_id WHERE l.order_id = %s "
@@ -368,7 +370,8 @@ def _book(cursor, *, received: list[_Received], bills: dict[int, list[tuple[int,
              audit_events_spec(actor_id=None, events=audit), notifications_spec(messages=messages)]
     if as_arrays:  # thousands of payments at once (auto-debit): one array per column, see core.sql
         specs = [replace(spec, as_arrays=True, prepared=[  # plain values: only JSON needs adapting
-            name for name in spec.fields if spec.model._meta.get_field(name).get_internal_type() != "JSONField"])
+            name for name in spec.fields
+            if cast(Field, spec.model._meta.get_field(name)).get_internal_type() != "JSONField"])
             for spec in specs]
     insert_together(*specs)  # ledger, audit and receipt SMS: one round trip on PostgreSQL
 

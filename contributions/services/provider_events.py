@@ -35,7 +35,7 @@ def provider_event_record(*, provider: str, kind: str, outcome: str, status_code
                           ip_address: str | None = None) -> ProviderEvent:
     """One refused notification: what it claimed, its body's hash and size, a few headers (never the signature
     itself). Written in the refusing request, after the refused transaction rolled back."""
-    kept = {name: str(headers[name])[:200] for name in HEADERS_KEPT if headers.get(name)}
+    kept: dict[str, str | bool] = {name: str(headers[name])[:200] for name in HEADERS_KEPT if headers.get(name)}
     kept["signature_present"] = bool(headers.get(SIGNATURE_HEADER))
     if outcome not in ProviderEventOutcome.values:
         outcome = ProviderEventOutcome.OTHER

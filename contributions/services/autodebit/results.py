@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -88,7 +88,7 @@ def _attempts_for_keys(keys: Sequence[str]) -> dict[str, int]:
     return found
 
 
-def _lock_attempts(cursor, ids: Sequence[int], extra: str = "") -> list[tuple]:
+def _lock_attempts(cursor, ids: Collection[int], extra: str = "") -> list[tuple]:
     """Attempt rows locked in pk order (before members and mandates, as everywhere), with their mandate's."""
     rows = []
     for some in chunks(sorted(ids)):
@@ -249,6 +249,7 @@ def debit_callback_apply(*, provider: str, result: DebitResult) -> dict:
     """A signed callback from the provider: the same result the run applies, so a replay changes nothing."""
     attempts = _attempts_for_keys([result.idempotency_key])
     counts = debit_results_apply(provider=provider, results=[result], attempts=attempts)
-    attempt = DebitAttempt.objects.filter(pk=attempts.get(result.idempotency_key)).first()
+    attempt_id = attempts.get(result.idempotency_key)
+    attempt = DebitAttempt.objects.filter(pk=attempt_id).first() if attempt_id is not None else None
     return {"attempt": attempt.key if attempt else None, "status": attempt.status if attempt else None,
             "replay": bool(counts["replays"]), "known": attempt is not None}

@@ -128,7 +128,7 @@ def _claim(*, now: dt.datetime, size: int) -> list[_Claimed]:
          [AttemptStatus.SCHEDULED, at, MandateStatus.ACTIVE, TIMEOUT]),
     ]
     with transaction.atomic(), connection.cursor() as cursor:
-        rows = []
+        rows: list[tuple] = []
         for condition, params in branches:
             if len(rows) < size:
                 cursor.execute(f"{head}{condition} LIMIT %s{skip}", [*params, size - len(rows)])
