@@ -1,6 +1,8 @@
 """Admins add ecosystems (e.g. a new one for cooperatives), edit targets and workforce figures one by one (files go
 through /staf/target/), and give regional staff the province or regency/city whose dashboards they see."""
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -75,7 +77,7 @@ class _RegionCodeForm(forms.ModelForm):
 
 class _RegionCodeAdmin(admin.ModelAdmin):
     form = _RegionCodeForm
-    list_filter = (YearFilter, LevelFilter)
+    list_filter: ClassVar[tuple] = (YearFilter, LevelFilter)  # the admins below add their own
     search_fields = ("region_code", "source")
     ordering = ("-year", "region_code")
 

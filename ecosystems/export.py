@@ -64,7 +64,7 @@ def xlsx_bytes(page: Page, title: str) -> bytes:
         for cell in sheet[2]:
             cell.font = bold
         for row in table.rows:
-            values = []
+            values: list[object] = []
             for value in row:
                 if isinstance(value, Decimal):
                     values.append(float(value))  # a percentage for the spreadsheet, never money

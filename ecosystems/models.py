@@ -24,6 +24,10 @@ class Target(models.Model):
     source = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not columns: the admin's targets page sets them (ecosystems.services.targets.targets_by_year).
+    region_name: str
+    implied_members: int | None
+
     class Meta:
         ordering = ["year", "region_code"]
         constraints = [
@@ -49,6 +53,8 @@ class Workforce(models.Model):
     informal_workers = models.BigIntegerField(null=True, blank=True)
     source = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    region_name: str  # not a column: set for the admin's targets page
 
     class Meta:
         ordering = ["year", "region_code"]

@@ -114,7 +114,7 @@ def dashboard_scope(user, code: str = NATION, *, home=_UNSET) -> Scope:
         if region is None:
             raise Http404
         children = tuple(row for row in rows if row.code != code) if region.level < 2 else ()
-        path: tuple[Region, ...] = (region.parent, region) if region.parent_id else (region,)
+        path: tuple[Region, ...] = (region.parent, region) if region.parent is not None else (region,)
     else:
         region, path = None, ()
         # Provinces are the regions without a parent (the index on parent and name).
@@ -318,7 +318,8 @@ def _leaders(scope: Scope) -> tuple[list[LeaderRow], list[LeaderRow]]:
 
     # The top TOP of each kind in one statement: two index range reads (kind, level, region_code, -active) glued
     # with UNION ALL, each inside its own sub-select so that SQLite accepts their ORDER BY and LIMIT too.
-    parts, params = [], []
+    parts: list[str] = []
+    params: list = []
     for kind in (LeaderKind.AGENT, LeaderKind.SPONSOR):
         top = (Leader.objects.filter(kind=kind, level=scope.level, region_code=scope.code)
                .order_by("-active", "-members", "ref_id").values("kind", "ref_id", "members", "active", "paid_idr"))

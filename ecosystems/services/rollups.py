@@ -28,6 +28,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -86,7 +87,7 @@ def _execute(sql: str, params=()) -> int:
 
 
 # Table names the writes go to: the live tables, or on PostgreSQL a full rebuild's shadow copies (see _Shadows).
-_tables: dict[type, str] = {}
+_tables: dict[type[Model], str] = {}
 
 
 def _table(model) -> str:
@@ -155,7 +156,7 @@ def _day_range(window: Window, field: str) -> Q:
         return Q()
     tz = timezone.get_current_timezone()
     q = Q(pk__in=[])
-    for day in window.days:
+    for day in window.days or ():
         start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
         q |= Q(**{f"{field}__gte": start, f"{field}__lt": start + dt.timedelta(days=1)})
     return q
@@ -203,10 +204,10 @@ def _flows(window: Window, bills_by_day: str | None = None) -> None:
     _roll_up(FlowDay, ["day", *DIMS], where, params)
 
     # The months of the window, whole, from the day rows (all three levels at once).
-    where, params = "", []
+    where, params = "", ()
     if not window.full:
         where = "WHERE " + " OR ".join(["(day >= %s AND day < %s)"] * len(window.months))
-        params = [d for month in window.months for d in (month, add_months(month, 1))]
+        params = tuple(d for month in window.months for d in (month, add_months(month, 1)))
     month = _month_of("day")
     cols = ["month", "level", "region_code", *DIMS, *FLOW_METRICS]
     _execute(f"INSERT INTO {_table(FlowMonth)} ({', '.join(_q(c) for c in cols)}) "  # noqa: S608
@@ -225,7 +226,8 @@ def _bills_by_day() -> str:
                .annotate(k_month=F("month"), k_day=TruncDate("paid_at"),
                          k_paid=Case(When(paid, then=Value(1)), default=Value(0), output_field=IntegerField()),
                          **_member_keys("member__"))
-               .values("k_month", "k_day", "k_paid", "k_reg", "k_eco", "k_ch")
+               # the plugin loses annotations passed as **kwargs (_member_keys)
+               .values("k_month", "k_day", "k_paid", "k_reg", "k_eco", "k_ch")  # type: ignore[misc]
                .annotate(m_n=Count("id"), m_idr=Sum("total_idr")).order_by())
     sql, params = grouped.query.sql_with_params()
     _execute(f"DROP TABLE IF EXISTS {_q(name)}")
@@ -247,7 +249,7 @@ def _bill_months(window: Window, bills_by_day: str | None = None) -> None:
         bills = bills.filter(month__in=window.bill_months)
     paid = Q(status=BillStatus.PAID)
     grouped = (bills.annotate(k_time=F("month"), **_member_keys("member__"))
-               .values("k_time", "k_reg", "k_eco", "k_ch")
+               .values("k_time", "k_reg", "k_eco", "k_ch")  # type: ignore[misc]  # **kwargs annotations: see _bills_by_day
                .annotate(m_n=Count("id"), m_idr=Sum("total_idr"), m_paid=Count("id", filter=paid),
                          m_paid_idr=Sum("total_idr", filter=paid)).order_by())
     _regency_rows(BillMonth, "month", [_part(grouped, {"m_n": "billed", "m_idr": "billed_idr", "m_paid": "paid",
@@ -262,7 +264,7 @@ def _snapshot(day: dt.date) -> None:
     overdue = Bill.objects.filter(member=OuterRef("pk"), status=BillStatus.OPEN, due_date__lt=day)
     counting = Q(status__in=(MemberStatus.REGISTERED, MemberStatus.ACTIVE))
     grouped = (Member.objects.annotate(k_time=_const_date(day), **_member_keys())
-               .values("k_time", "k_reg", "k_eco", "k_ch")
+               .values("k_time", "k_reg", "k_eco", "k_ch")  # type: ignore[misc]  # **kwargs annotations: see _bills_by_day
                .annotate(m_registered=Count("id", filter=Q(status=MemberStatus.REGISTERED)),
                          m_active=Count("id", filter=Q(status=MemberStatus.ACTIVE)),
                          m_lapsed=Count("id", filter=Q(status=MemberStatus.LAPSED)),
@@ -352,11 +354,11 @@ def _tune() -> None:
 SHADOWED = (FlowDay, FlowMonth, BillMonth)
 
 
-def _shadows_create() -> dict[type, str]:
+def _shadows_create() -> dict[type[Model], str]:
     """PostgreSQL: empty copies of the big rollup tables without their indexes. Filling a table and then indexing
     it is several times faster than inserting millions of rows through its indexes, and pages keep reading the
     live tables until the swap."""
-    shadows = {}
+    shadows: dict[type[Model], str] = {}
     for model in SHADOWED:
         live = model._meta.db_table
         shadow = f"{live}__new"
@@ -383,9 +385,11 @@ def _shadow_swap(model, shadow: str) -> None:
     renames = []
     for name, definition, constraint, kind in indexes:
         temporary = f"{name}__new"
-        definition = re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?(\S+\.)?\S+ ",
-                            lambda m, t=temporary: f"CREATE {m.group(1) or ''}INDEX {_q(t)} ON {_q(shadow)} ",
-                            definition)
+
+        def renamed(m: re.Match[str], t: str = temporary) -> str:
+            return f"CREATE {m.group(1) or ''}INDEX {_q(t)} ON {_q(shadow)} "
+
+        definition = re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?(\S+\.)?\S+ ", renamed, definition)
         _execute(definition)
         if kind in ("p", "u"):
             _execute(f"ALTER TABLE {_q(shadow)} ADD CONSTRAINT {_q(constraint + '__new')} "
@@ -424,8 +428,8 @@ def rollups_rebuild(*, today: dt.date | None = None) -> RollupResult:
             _execute(f"DROP TABLE {_q(bills_by_day)}")
         finally:
             _tables.clear()
-        for model, shadow in shadows.items():
-            _shadow_swap(model, shadow)
+        for shadowed, shadow in shadows.items():
+            _shadow_swap(shadowed, shadow)
         _snapshot(today)
         _leaders()
         _snapshots_prune(today)

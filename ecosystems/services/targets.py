@@ -21,6 +21,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -485,7 +486,8 @@ def targets_by_year() -> list[YearFigures]:
         target.implied_members = None
         base = workers.get((target.year, target.region_code))
         if target.measure == TargetMeasure.SHARE and base:
-            target.implied_members = int((Decimal(base) * target.share_percent / 100).to_integral_value())
+            share = cast(Decimal, target.share_percent)  # set for a share target (target_value_matches_measure)
+            target.implied_members = int((Decimal(base) * share / 100).to_integral_value())
         years.setdefault(target.year, YearFigures(target.year)).targets.append(target)
     for row in workforce:
         row.region_name = names.get(row.region_code, "") if row.region_code else _("Indonesia")
