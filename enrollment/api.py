@@ -35,7 +35,7 @@ class PhoneIn(serializers.Serializer):
     def validate_phone(self, value):
         form = PhoneForm(data={"phone": value})
         if not form.is_valid():
-            raise serializers.ValidationError(form.errors["phone"])
+            raise serializers.ValidationError([str(e) for e in form.errors["phone"]])
         return str(form.cleaned_data["phone"])
 
 

@@ -14,12 +14,12 @@ import io
 import logging
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -71,7 +71,7 @@ def _norm_header(value) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(value or "").strip().lower()).strip("_")
 
 
-def _rows_from_cells(cells: Iterator[tuple]) -> Iterator[tuple[int, dict]]:
+def _rows_from_cells(cells: Iterator[Sequence]) -> Iterator[tuple[int, dict]]:
     """Finds the header row (the first with a NIK column: title rows and merged cells above it are skipped),
     then yields (row number, {column: value}) for every non-empty row."""
     header = None
@@ -172,10 +172,14 @@ class _Lookups:
 
 def _max_chars() -> dict[str, int]:
     """Longest text per column: the member's column where the value is kept, else what a valid value needs."""
-    field = Member._meta.get_field
-    return {"nik": 24, "nama": field("full_name").max_length, "tempat_lahir": field("birth_place").max_length,
+    def field(name: str) -> int:
+        column = Member._meta.get_field(name)
+        assert isinstance(column, CharField) and column.max_length is not None  # the member's text columns
+        return column.max_length
+
+    return {"nik": 24, "nama": field("full_name"), "tempat_lahir": field("birth_place"),
             "tanggal_lahir": 30, "jenis_kelamin": 20, "no_hp": 24, "kode_desa": 20,
-            "alamat": field("address_line").max_length, "pekerjaan": 100, "penghasilan": 20, "jht": 10, "bulan": 10}
+            "alamat": field("address_line"), "pekerjaan": 100, "penghasilan": 20, "jht": 10, "bulan": 10}
 
 
 def _cell_problem(column: str, value: str) -> str | None:

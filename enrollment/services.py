@@ -4,6 +4,9 @@ the same transaction, so the member layer never reaches up into contributions.""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import cast
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -43,7 +46,7 @@ def member_register(
     with transaction.atomic():
         member = member_create(data=data, user=user, actor=actor, channel=channel, funding_source=funding_source,
                                ip_address=ip_address, partner=partner, agent=agent)
-        bill_for_month(member=member, month=member.billing_start)
+        bill_for_month(member=member, month=cast(dt.date, member.billing_start))  # set by member_create
         return member
 
 

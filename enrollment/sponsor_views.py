@@ -92,7 +92,7 @@ def pay(request):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("sponsors:dashboard")
     members = Member.objects.filter(pk__in=form.cleaned_data["members"]).select_related("occupation")
     try:

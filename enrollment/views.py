@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -97,7 +99,7 @@ def _step(request, step_name, template, extra=None):
         if form.is_valid():
             for warning in getattr(form, "warnings", []):
                 messages.warning(request, warning)
-            return redirect(following.url_name)
+            return redirect(cast(wizard.Step, following).url_name)  # the review step has a view of its own
         if getattr(form, "nik_registered", False) and member_claimable_exists(
                 user=request.user, nik=form.cleaned_data.get("nik") or request.POST.get("nik", "")):
             # Someone registered this NIK with this phone number for its owner: claiming it is the way in.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django import forms
+
 from core.nik import nik_decrypt, nik_encrypt
 from enrollment.forms import AddressForm, ConsentForm, ContributionForm, IdentityForm
 
@@ -18,7 +20,7 @@ SESSION_KEY = "registration"
 class Step:
     name: str
     url_name: str
-    form_class: type
+    form_class: type[forms.Form]
 
 
 STEPS = [

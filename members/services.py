@@ -7,6 +7,7 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -163,9 +164,9 @@ def member_create(
                     gender=data.gender,
                     phone=data.phone,
                     email=data.email,
-                    village=village,
+                    village=cast(Region, village),  # found: registration_validate returned no errors
                     address_line=data.address_line.strip(),
-                    occupation=occupation,
+                    occupation=cast(Occupation, occupation),
                     income_base_idr=data.income_base_idr,
                     has_jht=Program.JHT in data.programs,
                     funding_source=funding_source,

@@ -12,8 +12,8 @@ def region_get(*, code: str) -> Region | None:
     return Region.objects.filter(code=code).select_related("parent__parent__parent").first()
 
 
-def region_path(region: Region) -> list[Region]:
-    """The region and its ancestors, province first."""
+def region_path(region: Region | None) -> list[Region]:
+    """The region and its ancestors, province first (none for no region)."""
     path = []
     node: Region | None = region
     while node is not None:
