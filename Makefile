@@ -24,6 +24,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist loadgroup
