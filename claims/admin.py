@@ -1,13 +1,9 @@
 """Admins edit claims reference data here (amounts, periods, scholarship levels, JHT return rates, branches), put
 staff on branches, and read claims and payouts (never change them: that is the services' job)."""
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
 from claims.models import BenefitRule, Claim, ClaimDocument, ClaimPayout, JhtReturnRate, PayoutEntry, ScholarshipLevel
-from core.models import Role
-from reference.models import Branch, BranchArea, StaffBranch
 
 
 @admin.register(BenefitRule)
@@ -27,55 +23,6 @@ class JhtReturnRateAdmin(admin.ModelAdmin):
     list_display = ("year", "percent", "provisional", "source")
     list_filter = ("provisional",)
 
-
-class BranchAreaInline(admin.TabularInline):
-    model = BranchArea
-    raw_id_fields = ("regency",)
-    extra = 0
-
-
-@admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "is_default")
-    search_fields = ("code", "name")
-    inlines = [BranchAreaInline]
-
-
-@admin.register(BranchArea)
-class BranchAreaAdmin(admin.ModelAdmin):
-    list_display = ("regency_id", "branch")
-    list_select_related = ("branch",)
-    raw_id_fields = ("regency",)
-    search_fields = ("regency__code", "branch__code")
-
-
-class StaffBranchForm(forms.ModelForm):
-    class Meta:
-        model = StaffBranch
-        fields = ("user", "branch")
-
-    def clean_user(self):
-        user = self.cleaned_data["user"]
-        if user.role not in (Role.BRANCH_STAFF, Role.SUPERVISOR):
-            raise ValidationError("Only branch staff and supervisors work for a branch (admins see every branch).")
-        return user
-
-
-@admin.register(StaffBranch)
-class StaffBranchAdmin(admin.ModelAdmin):
-    """Admins put branch staff and supervisors on a branch; without a row they see no claims."""
-
-    form = StaffBranchForm
-
-    list_display = ("user", "user_role", "branch")
-    list_select_related = ("user", "branch")
-    list_filter = ("branch",)
-    raw_id_fields = ("user",)
-    search_fields = ("user__username", "user__first_name", "user__last_name", "branch__code")
-
-    @admin.display(description="role")
-    def user_role(self, obj):
-        return obj.user.get_role_display()
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Claims change only through their services (audited, maker-checker): the admin only reads."""

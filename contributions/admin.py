@@ -4,24 +4,6 @@ from django.contrib import admin
 
 from contributions.models import Bill, DebitAttempt, DebitMandate, LedgerEntry, Payment, PaymentOrder, ProviderEvent
 from core.admin import ReadOnlyAdmin
-from reference.models import Discount, IncomeBase, TariffRate
-
-
-@admin.register(IncomeBase)
-class IncomeBaseAdmin(admin.ModelAdmin):
-    list_display = ("amount_idr", "provisional", "active", "effective_from", "effective_to")
-    list_filter = ("provisional", "active")
-
-
-@admin.register(TariffRate)
-class TariffRateAdmin(admin.ModelAdmin):
-    list_display = ("program", "effective_from", "percent", "flat_idr", "source")
-    list_filter = ("program",)
-
-
-@admin.register(Discount)
-class DiscountAdmin(admin.ModelAdmin):
-    list_display = ("name", "percent", "programs", "first_month", "last_month", "sectors", "excluded_funding")
 
 
 @admin.register(Bill)

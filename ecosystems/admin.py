@@ -7,9 +7,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.models import STAFF_ROLES, User
 from ecosystems.models import NATION, Target, Workforce
-from reference.models import Ecosystem, Region, RegionLevel, StaffRegion
+from reference.models import Region, RegionLevel
 
 
 def _region_name(code: str) -> str:
@@ -47,22 +46,6 @@ class LevelFilter(admin.SimpleListFilter):
         if value == "2":
             return queryset.filter(region_code__regex=r"^[0-9]{2}\.[0-9]{2}$")
         return queryset
-
-
-@admin.register(Ecosystem)
-class EcosystemAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_id", "name_en", "sort_order", "active")
-    list_editable = ("sort_order", "active")
-    list_filter = ("active",)
-    search_fields = ("code", "name_id", "name_en")
-    ordering = ("sort_order", "code")
-
-    def get_readonly_fields(self, request, obj=None):
-        # Members, partners and the rollups keep the code: it cannot change once the ecosystem exists.
-        return ("code",) if obj is not None else ()
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # make it inactive instead: members keep their ecosystem
 
 
 class _RegionCodeForm(forms.ModelForm):
@@ -112,25 +95,3 @@ class WorkforceAdmin(_RegionCodeAdmin):
     fields = ("year", "region_code", "workers", "informal_workers", "source")
 
 
-@admin.register(StaffRegion)
-class StaffRegionAdmin(admin.ModelAdmin):
-    list_display = ("user", "user_role", "region_code", "region")
-    list_select_related = ("user", "region")
-    search_fields = ("user__username", "user__first_name", "region__code", "region__name")
-    list_filter = ("user__role",)
-    raw_id_fields = ("user",)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "region":
-            kwargs["queryset"] = Region.objects.filter(level__lte=RegionLevel.REGENCY).order_by("code")
-        if db_field.name == "user":
-            kwargs["queryset"] = User.objects.filter(role__in=STAFF_ROLES)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    @admin.display(description=_("role"), ordering="user__role")
-    def user_role(self, obj):
-        return obj.user.get_role_display()
-
-    @admin.display(description=_("code"), ordering="region_id")
-    def region_code(self, obj):
-        return obj.region_id

@@ -2,7 +2,7 @@
 
 import pytest
 
-from claims.admin import StaffBranchForm
+from reference.admin import StaffBranchForm
 from claims.models import ClaimStatus
 from core.models import Role, User
 from reference.models import Branch
