@@ -97,6 +97,17 @@ def notifications_enqueue_many(*, messages: Sequence[Sequence], more_fields: Seq
 SqlPart = tuple[str, list]
 
 
+def notification_ids_sql() -> str:
+    """An expression giving each row of a SELECT a fresh outbox id, for callers that must know a message's id in the
+    statement that writes it (a reminder row points to its message): the id sequence on PostgreSQL; on SQLite, which
+    holds the database's write lock for the whole transaction, the ids after the largest."""
+    table = OutboxMessage._meta.db_table
+    if connection.vendor == "postgresql":
+        return f"nextval(pg_get_serial_sequence('{table}', 'id'))"
+    return (f"(SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), "  # noqa: S608
+            f"COALESCE((SELECT MAX(id) FROM {table}), 0))) + ROW_NUMBER() OVER ()")
+
+
 def notifications_insert_select_sql(
     *, id_sql: SqlPart, created_at: SqlPart, channel: SqlPart, recipient: SqlPart, body: SqlPart, purpose: SqlPart,
     next_attempt_at: SqlPart, fallback_channel: SqlPart, fallback_recipient: SqlPart, from_sql: SqlPart,

@@ -13,36 +13,36 @@ import functools
 import io
 import logging
 import re
-import secrets
 from collections.abc import Iterator, Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import CharField, F, OuterRef, Q, Subquery, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contributions.models import Bill, PaymentOrder, PaymentOrderLine
-from contributions.providers import get_provider
-from contributions.services.billing import bills_create_for_members, first_bill_due_date
+from contributions.services.payments import payment_order_create_from_set
 from core.forms import mobile_number_check
-from core.models import STAFF_ROLES, Channel, User
+from core.models import STAFF_ROLES, User
 from core.nik import nik_blind_index, nik_decrypt, nik_encrypt, nik_mask
 from core.publish import task_publish_on_commit
-from core.services import audit_event_record, audit_events_record_many, audit_type, notifications_enqueue_many
+from core.services import audit_event_record, phone_users_get_or_create_many
 from core.spreadsheets import csv_writer
-from core.sql import insert_rows
 from core.text import text_problem
 from enrollment.bulk_files import bulk_import_file_delete
 from enrollment.models import BulkImport, BulkImportRow, BulkRowStatus
 from enrollment.transitions import bulk_import_status_transition, bulk_import_touch
-from members.assignment import ecosystem_for
-from members.models import Member, MemberInvitation, MemberStatus, Occupation, RegistrationChannel, Sponsor, Sponsorship
-from members.services import _kpj_candidate, identity_errors
-from reference.duedates import add_months
+from members.models import Member, Occupation, RegistrationChannel, Sponsor
+from members.services import (
+    MemberRow,
+    identity_errors,
+    members_create_many,
+    sponsorships_create_many,
+    sponsorships_request_many,
+)
 from reference.models import Region, RegionLevel
 from reference.tariffs import income_bases
 
@@ -564,68 +564,29 @@ def _refuse_changed_rows(accepted) -> None:
 
 def _register_batch(bulk: BulkImport, batch: list, actor, today: dt.date) -> int:
     """Users (new ones without a password: they sign in by phone code), members, their audit events, the
-    sponsorships and the welcome SMS for one batch of rows, each as one bulk statement. Phone numbers were checked
-    and put in E.164 when the file was read, so they are written as they are. A phone number that already has an
-    account (a sponsor's, an agent's, an heir's) gives a member without an account: its owner claims it with the NIK
-    and birth date (services.member_claim), nobody finds a stranger's membership in their account."""
+    sponsorships and the welcome SMS for one batch of rows, each as one bulk statement of the app that owns the
+    table. Phone numbers were checked and put in E.164 when the file was read, so they are written as they are. A
+    phone number that already has an account (a sponsor's, an agent's, an heir's) gives a member without an account:
+    its owner claims it with the NIK and birth date (services.member_claim), nobody finds a stranger's membership in
+    their account."""
     if not batch:
         return 0
-    phones = [phone for _n, _i, phone, _d in batch]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT phone, id FROM {User._meta.db_table} "  # noqa: S608
-                       f"WHERE phone IN ({', '.join(['%s'] * len(phones))})", phones)
-        taken = dict(cursor.fetchall())
-    new_phones = [phone for phone in phones if phone not in taken]
-    new_ids = insert_rows(User, ("username", "phone", "language", "password"),
-                          [(f"p{phone.lstrip('+')}", phone, "id", f"!{secrets.token_urlsafe(30)}")  # unusable
-                           for phone in new_phones], returning_pk=True, prepared=("phone",))
-    users = dict(zip(new_phones, new_ids, strict=True))  # only the new accounts: never an existing one
-    occupations = _occupation_ids()
-    ecosystems = {o.code: ecosystem_for(channel=RegistrationChannel.BULK, sponsor=bulk.sponsor, occupation=o)
-                  for o in Occupation.objects.all()}
-    billing_start = today.replace(day=1)
-    now = timezone.now()
-    kpjs = _fresh_kpjs(len(batch))
-    fields = ("user", "kpj", "nik_ciphertext", "nik_index", "full_name", "birth_place", "birth_date", "gender",
-              "phone", "village", "address_line", "occupation", "income_base_idr", "has_jht", "funding_source",
-              "status", "channel", "ecosystem", "billing_start", "consent_version", "consented_at")
-    rows = [(users.get(phone), kpj, d["nik"], index, " ".join(d["name"].split()).upper(), d["birth_place"].strip(),
-             dt.date.fromisoformat(d["birth_date"]), d["gender"], phone, d["village"], d["address"].strip(),
-             occupations[d["occupation"]], d["income"], d["jht"], bulk.sponsor.funding_source,
-             MemberStatus.REGISTERED, RegistrationChannel.BULK, ecosystems[d["occupation"]], billing_start,
-             settings.CONSENT_VERSION, now)
-            for (_number, index, phone, d), kpj in zip(batch, kpjs, strict=True)]
-    member_ids = insert_rows(Member, fields, rows, returning_pk=True, prepared=("phone",))
-    audit_events_record_many(actor_id=actor.pk, events=[
-        ("user.created", audit_type(User), pk, {"via": "bulk_import", "bulk_import": bulk.pk}, "")
-        for pk in new_ids])
-    audit_events_record_many(actor_id=actor.pk, events=[
-        ("member.registered", audit_type(Member), pk, {
-            "nik": d["nik_masked"], "kpj": kpj, "status": [None, MemberStatus.REGISTERED],
-            "channel": RegistrationChannel.BULK, "programs": ["JKK", "JKM"] + (["JHT"] if d["jht"] else []),
-            "income_base_idr": d["income"], "bulk_import": bulk.pk}, "")
-        for pk, kpj, (_n, _i, _p, d) in zip(member_ids, kpjs, batch, strict=True)])
-    insert_rows(Sponsorship, ("sponsor", "member", "relationship", "confirmed_at"),
-                [(bulk.sponsor.pk, pk, "other", now) for pk in member_ids])
-    notifications_enqueue_many(messages=[(Channel.SMS, phone, _(
-        "Welcome to BPJS Ketenagakerjaan. Your participant number (KPJ) is %(kpj)s. "
-        "Your protection starts once the first contribution is paid.") % {"kpj": kpj}, "registration")
-        for kpj, phone in zip(kpjs, phones, strict=True)])
-    return len(member_ids)
-
-
-def _occupation_ids() -> dict[str, int]:
-    return dict(Occupation.objects.values_list("code", "pk"))
-
-
-def _fresh_kpjs(count: int) -> list[str]:
-    """`count` participant numbers no member has (checked in bulk; a clash with a registration committing at this
-    very moment fails the whole confirmation, which can simply be confirmed again)."""
-    chosen: set[str] = set()
-    while len(chosen) < count:
-        candidates = {_kpj_candidate() for _ in range(count - len(chosen))} - chosen
-        chosen |= candidates - set(Member.objects.filter(kpj__in=candidates).values_list("kpj", flat=True))
-    return sorted(chosen)
+    accounts = phone_users_get_or_create_many(
+        phones=[phone for _n, _i, phone, _d in batch], actor_id=actor.pk,
+        changes={"via": "bulk_import", "bulk_import": bulk.pk})
+    users = {phone: pk for phone, (pk, created) in accounts.items() if created}  # never an existing account
+    rows = [MemberRow(nik_ciphertext=d["nik"], nik_index=index, nik_masked=d["nik_masked"], full_name=d["name"],
+                      birth_place=d["birth_place"], birth_date=dt.date.fromisoformat(d["birth_date"]),
+                      gender=d["gender"], phone=phone, village_code=d["village"], address_line=d["address"],
+                      occupation_code=d["occupation"], income_base_idr=d["income"], has_jht=d["jht"],
+                      user_id=users.get(phone))
+            for _number, index, phone, d in batch]
+    created = members_create_many(rows=rows, actor_id=actor.pk, channel=RegistrationChannel.BULK,
+                                  funding_source=bulk.sponsor.funding_source, sponsor=bulk.sponsor,
+                                  audit_changes={"bulk_import": bulk.pk})
+    sponsorships_create_many(sponsor=bulk.sponsor, member_ids=[pk for pk, _kpj in created],
+                             confirmed_at=timezone.now())
+    return len(created)
 
 
 def _link_rows(bulk: BulkImport) -> None:
@@ -638,79 +599,23 @@ def _ask_existing_members(bulk: BulkImport) -> None:
     indexes = bulk.rows.filter(status=BulkRowStatus.EXISTING).values("nik_index")
     members = Member.objects.filter(nik_index__in=indexes).exclude(
         sponsorships__sponsor=bulk.sponsor, sponsorships__ended_at=None)
+    body = _("%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU portal to accept "
+             "or decline.") % {"name": bulk.sponsor.name}
     asked = []
     for member in members.only("pk", "phone").iterator(chunk_size=BATCH):
         asked.append(member)
         if len(asked) >= BATCH:
-            _ask(bulk, asked, notifications_enqueue_many)
+            sponsorships_request_many(sponsor=bulk.sponsor, members=asked, body=body)
             asked = []
-    _ask(bulk, asked, notifications_enqueue_many)
-
-
-def _ask(bulk: BulkImport, members: list, enqueue) -> None:
-    if not members:
-        return
-    Sponsorship.objects.bulk_create([Sponsorship(sponsor=bulk.sponsor, member=m, relationship="other")
-                                     for m in members])
-    # One text per sponsor and member a day, as for a single registration (enrollment.services.member_invite).
-    today, sender = timezone.localdate(), bulk.sponsor.user_id
-    invited = set(MemberInvitation.objects.filter(sender_id=sender, day=today, member__in=members)
-                  .values_list("member_id", flat=True))
-    members = [m for m in members if m.pk not in invited]
-    MemberInvitation.objects.bulk_create([MemberInvitation(sender_id=sender, member=m, day=today) for m in members],
-                                         ignore_conflicts=True)
-    enqueue(messages=[(Channel.SMS, str(m.phone), _(
-        "%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU portal to accept or "
-        "decline.") % {"name": bulk.sponsor.name}, "sponsorship") for m in members])
+    sponsorships_request_many(sponsor=bulk.sponsor, members=asked, body=body)
 
 
 def _invoice(bulk: BulkImport, actor, today: dt.date):
-    """First bills for the months each row asked for (set-based, one statement per month), then one order with a
-    line per worker whose amount is the sum of that worker's bills."""
-    start = today.replace(day=1)
-    table = BulkImportRow._meta.db_table
-    groups = sorted(set(bulk.rows.filter(status=BulkRowStatus.ACCEPTED).values_list("months", flat=True)))
-    for k in range(max(groups)):
-        month = add_months(start, k)
-        bills_create_for_members(
-            month=month, due_date=first_bill_due_date(month, today) if k == 0 else None,
-            members=(f"m.id IN (SELECT r.member_id FROM {table} r WHERE r.bulk_import_id = %s "  # noqa: S608
-                     "AND r.status = %s AND r.months > %s)", [bulk.pk, BulkRowStatus.ACCEPTED, k]))
-    bill_table, line_table = Bill._meta.db_table, PaymentOrderLine._meta.db_table
-    totals = []
-    with connection.cursor() as cursor:
-        for months in groups:
-            wanted = [add_months(start, k) for k in range(months)]
-            cursor.execute(
-                f"SELECT COALESCE(SUM(b.total_idr), 0), COUNT(DISTINCT r.member_id) FROM {table} r "  # noqa: S608
-                f"JOIN {bill_table} b ON b.member_id = r.member_id WHERE r.bulk_import_id = %s AND r.status = %s "
-                f"AND r.months = %s AND b.month IN ({', '.join(['%s'] * months)})",
-                [bulk.pk, BulkRowStatus.ACCEPTED, months, *(connection.ops.adapt_datefield_value(m) for m in wanted)])
-            total, count = cursor.fetchone()
-            totals.append((months, wanted, int(total), count))  # PostgreSQL's SUM of bigint is numeric
-    amount = sum(total for _m, _w, total, _n in totals)
-    provider = get_provider("simulator")
-    issued = provider.issue(amount_idr=amount, reference=secrets.token_hex(6).upper())
-    order = PaymentOrder.objects.create(
-        member=None, payer=actor, months=[], amount_idr=amount, provider=provider.name, va_number=issued.va_number,
-        qris_payload=issued.qris_payload,
-        expires_at=timezone.now() + dt.timedelta(hours=settings.PAYMENT_ORDER_TTL_HOURS))
-    months_field = PaymentOrderLine._meta.get_field("months")
-    with connection.cursor() as cursor:
-        for months, wanted, _total, _n in totals:
-            cursor.execute(
-                f"INSERT INTO {line_table} (order_id, member_id, months, amount_idr) "  # noqa: S608
-                f"SELECT %s, r.member_id, %s, SUM(b.total_idr) FROM {table} r JOIN {bill_table} b "
-                f"ON b.member_id = r.member_id WHERE r.bulk_import_id = %s AND r.status = %s AND r.months = %s "
-                f"AND b.month IN ({', '.join(['%s'] * months)}) GROUP BY r.member_id",
-                [order.pk, months_field.get_db_prep_save([f"{m:%Y-%m}" for m in wanted], connection), bulk.pk,
-                 BulkRowStatus.ACCEPTED, months, *(connection.ops.adapt_datefield_value(m) for m in wanted)])
-    lines = order.lines.aggregate(n=Count("id"), total=Sum("amount_idr"))
-    if lines["total"] != amount or lines["n"] != bulk.rows.filter(status=BulkRowStatus.ACCEPTED).count():
-        raise RuntimeError(f"bulk invoice {order.pk}: lines {lines} do not make the order's {amount}")
-    audit_event_record(actor=actor, action="payment_order.created", obj=order, changes={
-        "bulk_import": bulk.pk, "members": lines["n"], "amount_idr": amount})
-    return order
+    """The first bills for the months each row asked for, and one order with a line per worker
+    (contributions.services.payments.payment_order_create_from_set)."""
+    rows = (f"SELECT r.member_id, r.months FROM {BulkImportRow._meta.db_table} r "  # noqa: S608
+            "WHERE r.bulk_import_id = %s AND r.status = %s", [bulk.pk, BulkRowStatus.ACCEPTED])
+    return payment_order_create_from_set(items=rows, payer=actor, today=today, changes={"bulk_import": bulk.pk})
 
 
 def report_rows(bulk: BulkImport) -> Iterator[list[str]]:

@@ -40,10 +40,15 @@ from contributions.models import (
     Reminder,
     ReminderStage,
 )
-from core.models import Channel, OutboxMessage, OutboxStatus
+from core.models import Channel, OutboxMessage
 from core.money import format_idr
-from core.services import notifications_deliver_after_commit
-from core.sql import chunks, insert_rows, lock_clause, no_jit, placeholders
+from core.services import (
+    notification_ids_sql,
+    notifications_deliver_after_commit,
+    notifications_enqueue_many,
+    notifications_insert_select_sql,
+)
+from core.sql import chunks, lock_clause, no_jit, placeholders
 from members.models import Member, MemberStatus, Sponsor, Sponsorship
 from reference.duedates import add_months
 
@@ -313,9 +318,9 @@ def _release_sql(now: dt.datetime) -> tuple[str, list]:
             [*WITA_PROVINCES, adapt(times["WITA"]), *WIT_PROVINCES, adapt(times["WIT"]), adapt(times["WIB"])])
 
 
-def _message_columns_sql(now: dt.datetime) -> tuple[str, list]:
-    """Outbox columns (after id) for candidate row c and member m: channel by preference with SMS as the fallback,
-    body in the member's language, held until morning in quiet hours."""
+def _message_parts(now: dt.datetime) -> dict[str, tuple[str, list]]:
+    """Outbox columns for candidate row c and member m (core.services.notifications_insert_select_sql): channel by
+    preference with SMS as the fallback, body in the member's language, held until morning in quiet hours."""
     email = "(m.notify_channel = 'email' AND m.email <> '')"
     channel = f"(CASE WHEN {email} THEN 'email' WHEN m.notify_channel = 'whatsapp' THEN 'whatsapp' ELSE 'sms' END)"
     bodies, body_params = [], []
@@ -329,52 +334,50 @@ def _message_columns_sql(now: dt.datetime) -> tuple[str, list]:
     body_params += default_params
     release, release_params = _release_sql(now)
     adapt = connection.ops.adapt_datetimefield_value
-    sql = (f"%s, {channel}, (CASE WHEN {email} THEN m.email ELSE m.phone END), '', {body}, "
-           f"'reminder.' || c.stage, %s, 0, '', '', {release}, NULL, "
-           f"(CASE WHEN {channel} <> 'sms' THEN 'sms' ELSE '' END), (CASE WHEN {channel} <> 'sms' THEN m.phone "
-           "ELSE '' END)")
-    return sql, [adapt(now), *body_params, OutboxStatus.PENDING, *release_params]
-
-
-_OUTBOX_COLUMNS = ("id, created_at, channel, recipient, subject, body, purpose, status, attempts, last_error, "
-                   "provider_reference, next_attempt_at, key, fallback_channel, fallback_recipient")
+    return {"created_at": ("%s", [adapt(now)]), "channel": (channel, []),
+            "recipient": (f"(CASE WHEN {email} THEN m.email ELSE m.phone END)", []), "body": (body, body_params),
+            "purpose": ("'reminder.' || c.stage", []), "next_attempt_at": (release, release_params),
+            "fallback_channel": (f"(CASE WHEN {channel} <> 'sms' THEN 'sms' ELSE '' END)", []),
+            "fallback_recipient": (f"(CASE WHEN {channel} <> 'sms' THEN m.phone ELSE '' END)", [])}
 
 
 def _member_batch(window: _Window, members: tuple[str, list]) -> int:
     """Reminders and their messages for one batch of members; returns the messages written."""
     adapt = connection.ops.adapt_datetimefield_value
     cand_sql, cand_params = _bind_members(*_candidates_sql(window, Audience.MEMBER), members)
-    columns_sql, columns_params = _message_columns_sql(window.now)
+    parts = _message_parts(window.now)
     with connection.cursor() as cursor:
         if _postgres():
             no_jit(cursor)  # the message texts make a large expression: compiling it took 100 s a batch
             # One statement: record the stage (conflicts drop what was sent before), take a message id from the
             # outbox sequence for each new one, write the messages. The reminder → message FK is checked at commit.
+            outbox_sql, outbox_params = notifications_insert_select_sql(
+                id_sql=("c.message_id", []), **parts,
+                from_sql=(f"FROM c INNER JOIN r ON r.message_id = c.message_id "
+                          f"INNER JOIN {_MEMBER} m ON m.id = c.member_id", []))
             cursor.execute(
-                f"WITH c AS (SELECT cand.*, nextval(pg_get_serial_sequence('{_OUTBOX}', 'id')) AS message_id "  # noqa: S608
+                f"WITH c AS (SELECT cand.*, {notification_ids_sql()} AS message_id "  # noqa: S608
                 f"FROM ({cand_sql}) cand), r AS (INSERT INTO {_REMINDER} (bill_id, stage, audience, created_at, "
                 "message_id) SELECT c.bill_id, c.stage, %s, %s, c.message_id FROM c "
-                "ON CONFLICT (bill_id, stage, audience) DO NOTHING RETURNING message_id) "
-                f"INSERT INTO {_OUTBOX} ({_OUTBOX_COLUMNS}) SELECT c.message_id, {columns_sql} FROM c "
-                f"INNER JOIN r ON r.message_id = c.message_id INNER JOIN {_MEMBER} m ON m.id = c.member_id",
-                [*cand_params, Audience.MEMBER, adapt(window.now), *columns_params])
+                f"ON CONFLICT (bill_id, stage, audience) DO NOTHING RETURNING message_id) {outbox_sql}",
+                [*cand_params, Audience.MEMBER, adapt(window.now), *outbox_params])
             return max(cursor.rowcount, 0)
         # SQLite holds the database's write lock for the whole transaction: ids after the largest are free.
         cursor.execute(
             f"INSERT INTO {_REMINDER} (bill_id, stage, audience, created_at, message_id) "  # noqa: S608
-            f"SELECT c.bill_id, c.stage, %s, %s, (SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
-            f"'{_OUTBOX}'), 0), COALESCE((SELECT MAX(id) FROM {_OUTBOX}), 0))) + ROW_NUMBER() OVER () "
+            f"SELECT c.bill_id, c.stage, %s, %s, {notification_ids_sql()} "
             f"FROM ({cand_sql}) c WHERE 1 = 1 ON CONFLICT (bill_id, stage, audience) DO NOTHING",
             [Audience.MEMBER, adapt(window.now), *cand_params])
         if cursor.rowcount <= 0:
             return 0
         cand_sql, cand_params = _bind_members(*_candidates_sql(window, Audience.MEMBER, skip_sent=False), members)
-        cursor.execute(
-            f"INSERT INTO {_OUTBOX} ({_OUTBOX_COLUMNS}) SELECT r.message_id, {columns_sql} "  # noqa: S608
-            f"FROM {_REMINDER} r INNER JOIN ({cand_sql}) c ON c.bill_id = r.bill_id AND c.stage = r.stage "
-            f"INNER JOIN {_MEMBER} m ON m.id = c.member_id WHERE r.audience = %s AND r.created_at = %s "
-            f"AND NOT EXISTS (SELECT 1 FROM {_OUTBOX} o WHERE o.id = r.message_id)",
-            [*columns_params, *cand_params, Audience.MEMBER, adapt(window.now)])
+        outbox_sql, outbox_params = notifications_insert_select_sql(
+            id_sql=("r.message_id", []), **parts,
+            from_sql=(f"FROM {_REMINDER} r INNER JOIN ({cand_sql}) c ON c.bill_id = r.bill_id "  # noqa: S608
+                      f"AND c.stage = r.stage INNER JOIN {_MEMBER} m ON m.id = c.member_id WHERE r.audience = %s "
+                      f"AND r.created_at = %s AND NOT EXISTS (SELECT 1 FROM {_OUTBOX} o WHERE o.id = r.message_id)",
+                      [*cand_params, Audience.MEMBER, adapt(window.now)]))
+        cursor.execute(outbox_sql, outbox_params)
         return max(cursor.rowcount, 0)
 
 
@@ -433,8 +436,8 @@ def _sponsor_messages(window: _Window) -> int:
             sponsor = sponsors[sponsor_id]
             rows.append(_sponsor_message(sponsor, stage, group, window))
             order.append(group)
-        ids = insert_rows(OutboxMessage, ("created_at", "channel", "recipient", "body", "purpose", "next_attempt_at",
-                                          "fallback_channel", "fallback_recipient"), rows, returning_pk=True)
+        ids = notifications_enqueue_many(messages=rows, more_fields=(
+            "created_at", "next_attempt_at", "fallback_channel", "fallback_recipient"))
         pairs = [(message_id, rid) for message_id, group in zip(ids, order, strict=True) for rid in group.reminder_ids]
         for some in chunks(pairs):
             cursor.executemany(f"UPDATE {_REMINDER} SET message_id = %s WHERE id = %s", some)  # noqa: S608
@@ -455,7 +458,7 @@ def _sponsor_message(sponsor: Sponsor, stage: str, group: _Group, window: _Windo
     text = _in_language(language, _sponsor_texts)[stage].format(
         count=len(group.members), amount=format_idr(group.amount, language), due=_date_text(due_on, language),
         link=_link("sponsors:dashboard"))
-    return (window.now, channel, recipient, text, f"reminder.{stage}", release_time(window.now, group.zones),
+    return (channel, recipient, text, f"reminder.{stage}", window.now, release_time(window.now, group.zones),
             *fallback)
 
 
