@@ -4,7 +4,7 @@ from claims import api as claims_api
 from contributions import api as contributions_api
 from core import api as core_api
 from enrollment import api as enrollment_api
-from enrollment import partner_api
+from partners import api as partner_api
 
 urlpatterns = [
     path("auth/code/request/", enrollment_api.CodeRequestView.as_view(), name="api-code-request"),

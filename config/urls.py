@@ -20,7 +20,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("contributions.urls")),
     path("", include("enrollment.sponsor_urls")),
-    path("", include("enrollment.agent_urls")),
+    path("", include("agents.urls")),
     path("", include("enrollment.bulk_urls")),
     path("", include("claims.urls")),
     path("", include("core.urls")),

@@ -50,7 +50,7 @@ def member_register(
         return member
 
 
-def _on_behalf_checks(*, data: RegistrationData, actor: User) -> Member | None:
+def on_behalf_checks(*, data: RegistrationData, actor: User) -> Member | None:
     """Everything about the answers is checked first, the same way whether or not the NIK is a member's; then the
     existing member, if any (decisions.md, R: the person registering learns nothing from the answer)."""
     errors, _village, _occupation = registration_validate(data, check_registered=False)
@@ -71,7 +71,7 @@ def sponsor_register_worker(
     NIK is already a member's, nothing is registered or revealed and None is returned: the member is asked to accept
     the sponsor (one text per sponsor and member a day). The sponsor's page answers the same in both cases."""
     with transaction.atomic():
-        existing = _on_behalf_checks(data=data, actor=sponsor.user)
+        existing = on_behalf_checks(data=data, actor=sponsor.user)
         if existing is not None:
             request, _created = Sponsorship.objects.get_or_create(sponsor=sponsor, member=existing, ended_at=None,
                                                                   defaults={"relationship": relationship})
@@ -95,23 +95,3 @@ def sponsor_register_worker(
         return member
 
 
-def agent_register_trader(*, agent: Agent, data: RegistrationData, ip_address: str | None = None
-                          ) -> Member | None:
-    """A Perisai agent registers a trader in the field: the same checks as self-registration. A NIK that is already
-    a member's registers nothing and returns None; the member gets a text (once per agent and member a day) and the
-    agent's page answers as for a new trader, so an agent cannot test NIKs."""
-    if agent.status != Agent.Status.ACTIVE:
-        raise ValidationError({"__all__": [_("Your agent account is inactive. Please contact your branch.")]})
-    with transaction.atomic():
-        existing = _on_behalf_checks(data=data, actor=agent.user)
-        if existing is not None:
-            audit_event_record(actor=agent.user, action="member.named_by_agent", obj=existing,
-                               changes={"agent": agent.pk}, ip_address=ip_address)
-            member_invite(sender=agent.user, member=existing, purpose="registration", body=_(
-                "A Perisai agent of %(body)s tried to register you for BPJS Ketenagakerjaan, but you are already a "
-                "member. Your participant number (KPJ) is on your card; sign in to the BPU portal to see it.")
-                % {"body": agent.body.name})
-            return None
-        user = worker_account_for_phone(phone=data.phone, actor=agent.user)
-        return member_register(data=data, user=user, actor=agent.user, channel=RegistrationChannel.AGENT,
-                               ip_address=ip_address, agent=agent)

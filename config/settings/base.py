@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "ecosystems",
     "demo",
     "enrollment",
+    "agents",
+    "partners",
     "contributions",
     "claims",
 ]

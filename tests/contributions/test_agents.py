@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from agents.services import agent_register_trader
 from contributions.models import Bill, BillStatus, CashCollection
 from contributions.selectors import (
     agent_cash_position,
@@ -16,7 +17,6 @@ from contributions.selectors import (
 )
 from contributions.services.agents import AgentNotActive, agent_cash_collect, agent_settle, agents_mark_inactive
 from core.models import AuditEvent, OutboxMessage, Role, User
-from enrollment.services import agent_register_trader
 from members.models import Agent, AgentBody, MemberStatus
 
 pytestmark = pytest.mark.django_db

@@ -17,12 +17,14 @@ from django.utils import timezone
 
 from claims.models import ClaimPayout
 from contributions.models import Bill, BillStatus, CashCollection, OrderStatus, PaymentOrderLine
-from core.models import AuditEvent, Role, User
+from core.models import AuditEvent, User
 from ecosystems.models import BillMonth, FlowDay, FlowMonth, Leader, Snapshot
 from ecosystems.services.rollups import SNAPSHOT_DAILY_DAYS
-from members.models import Agent, AgentBody, Member, MemberStatus, Sponsor, Sponsorship
-from members.services import RegistrationData
+from members.models import Agent, Member, MemberStatus, Sponsor, Sponsorship
+from members.services import RegistrationData, sponsor_become
 from tests.core.helpers import nik_for
+from tests.factories.core import UserFactory
+from tests.factories.members import AgentFactory
 
 # Five villages, four regencies, two provinces: Tebet Timur and Tebet Barat (Jakarta Selatan), Gambir (Jakarta
 # Pusat), Cileunyi Kulon (Kabupaten Bandung), Sukarasa (Kota Bandung).
@@ -57,16 +59,12 @@ def registration(village: str = VILLAGES[0], *, occupation: str = "ojek-online",
 
 def agent_make() -> Agent:
     n = next(_serial)
-    user = User.objects.create(username=f"rollup-agent-{n}", phone=f"+62816{n:08d}", role=Role.AGENT)
-    body = AgentBody.objects.create(name=f"Koperasi {n}", kind=AgentBody.Kind.COOPERATIVE)
-    return Agent.objects.create(user=user, body=body, market="Pasar Tebet")
+    return AgentFactory(user__username=f"rollup-agent-{n}", user__phone=f"+62816{n:08d}", body__name=f"Koperasi {n}")
 
 
 def sponsor_make() -> Sponsor:
-    from members.services import sponsor_become
-
     n = next(_serial)
-    return sponsor_become(user=User.objects.create(username=f"rollup-sponsor-{n}", phone=f"+62817{n:08d}"),
+    return sponsor_become(user=UserFactory(username=f"rollup-sponsor-{n}", phone=f"+62817{n:08d}"),
                           name=f"Ibu Sponsor {n}")
 
 
@@ -227,7 +225,8 @@ def at(day: str, hour: int = 10, minute: int = 0) -> dt.datetime:
 def register(village: str = VILLAGES[0], *, channel: str = "self", agent=None, sponsor=None, partner=None,
              **data) -> Member:
     """Registration through the service of its channel (wizard, agent, SERTAKAN sponsor, partner API, bulk)."""
-    from enrollment.services import agent_register_trader, member_register, sponsor_register_worker
+    from agents.services import agent_register_trader
+    from enrollment.services import member_register, sponsor_register_worker
 
     form = registration(village, **data)
     if channel == "agent":

@@ -8,9 +8,10 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from agents.services import agent_register_trader
 from core.models import AuditEvent, Role, User
 from enrollment.bulk import bulk_import_commit, bulk_import_start
-from enrollment.services import agent_register_trader, member_register, sponsor_register_worker
+from enrollment.services import member_register, sponsor_register_worker
 from members.models import Agent, AgentBody, Member, Sponsor
 from members.services import ClaimRefused, member_claim, partner_create, partner_key_issue, sponsor_become
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import agent_views as views
+from agents import views
 
 app_name = "agents"
 

@@ -10,14 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from agents.forms import CashForm, SettlementForm
+from agents.services import agent_register_trader
 from contributions.selectors import agent_cash_position, commission_statement, payment_preview
 from contributions.services.agents import AgentNotActive, agent_cash_collect, agent_settle
 from contributions.services.payments import PaymentRefused
 from core.money import format_idr
 from core.views import client_ip
-from enrollment.forms import CashForm, SettlementForm, WorkerContactForm
+from enrollment.forms import WorkerContactForm
 from enrollment.onbehalf import on_behalf_forms
-from enrollment.services import agent_register_trader
 from members.models import Agent, Member
 from reference.selectors import region_path
 
@@ -36,7 +37,7 @@ def _agent(request) -> Agent:
 def dashboard(request):
     agent = _agent(request)
     today = timezone.localdate()
-    return render(request, "enrollment/agent_dashboard.html", {
+    return render(request, "agents/dashboard.html", {
         "agent": agent, "cash": agent_cash_position(agent=agent),
         "statement": commission_statement(agent=agent, month=today),
         "collections": agent.collections.select_related("payment__member").order_by("-collected_at")[:20],
@@ -108,7 +109,7 @@ def cash(request):
             messages.success(request, _("Cash of %(amount)s recorded for %(kpj)s. The member got a receipt.") % {
                 "amount": format_idr(collection.amount_idr), "kpj": member.kpj})
             return redirect("agents:dashboard")
-    return render(request, "enrollment/agent_cash.html", {
+    return render(request, "agents/cash.html", {
         "form": form, "member": member, "preview": preview,
         "total_idr": sum(p.total_idr for p in preview) if preview else 0})
 
@@ -128,4 +129,4 @@ def settle(request):
         else:
             messages.success(request, _("Settlement recorded."))
             return redirect("agents:dashboard")
-    return render(request, "enrollment/agent_settle.html", {"form": form, "cash": position})
+    return render(request, "agents/settle.html", {"form": form, "cash": position})
