@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from members.services import RegistrationData
+from tests.factories.core import UserFactory
 
 # Jakarta Selatan, Tebet (31.74.01) and one district of Kabupaten Bandung (32.04.05) are enough
 # for most tests; tests/ecosystems loads the whole country once.
@@ -89,6 +90,4 @@ def registration_data(village_code, reference_data):
 
 @pytest.fixture
 def worker_user(db):
-    from core.models import User
-
-    return User.objects.create(username="p6281234567890", phone="+6281234567890")
+    return UserFactory(username="p6281234567890", phone="+6281234567890")

@@ -10,12 +10,12 @@ import itertools
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from core.models import Role, User
-from core.nik import nik_blind_index, nik_encrypt
-from members.models import Member, Occupation
+from members.models import Member
 from reference.models import Region
+from tests.factories.core import UserFactory
+from tests.factories.members import AgentFactory, MemberFactory, SponsorFactory, SponsorshipFactory
 
 JAKARTA_VILLAGE = "31.74.01.1001"  # Tebet Timur, Jakarta Selatan: branch JKT-SEL
 PALEMBANG_DISTRICT = "16.71.01"  # a district of Kota Palembang: branch PLG, province South Sumatra (16)
@@ -33,13 +33,8 @@ def nik_of(prefix: str, n: int) -> str:
 
 def member_in(village: str, *, user: User | None = None, prefix: str = "317401") -> Member:
     n = next(_serial)
-    nik = nik_of(prefix, 100 + n)
-    return Member.objects.create(
-        user=user, kpj=str(20_000_000_000 + n), nik_ciphertext=nik_encrypt(nik), nik_index=nik_blind_index(nik),
-        full_name=f"PESERTA SCOPE {n}", birth_place="Kota", birth_date=dt.date(1990, 8, 17), gender="P",
-        phone=f"+62815{n:08d}", village_id=village, address_line="Jl. Melati 5",
-        occupation=Occupation.objects.get(code="ojek-online"), income_base_idr=1_000_000, has_jht=True,
-        billing_start=dt.date(2026, 1, 1), consent_version="test", consented_at=timezone.now())
+    return MemberFactory(user=user, nik=nik_of(prefix, 100 + n), full_name=f"PESERTA SCOPE {n}", birth_place="Kota",
+                         phone=f"+62815{n:08d}", village=Region.objects.get(code=village))
 
 
 def paid(member: Member, payer: User):
@@ -54,7 +49,7 @@ def paid(member: Member, payer: User):
 
 
 def user(username: str, role: str = Role.WORKER, **extra) -> User:
-    return User.objects.create(username=username, role=role, **extra)
+    return UserFactory(username=username, role=role, **{"phone": None, **extra})
 
 
 @dataclass
@@ -124,7 +119,6 @@ def import_csv(village: str, nik: str, phone: str) -> str:
 def build_world() -> World:
     """Every role, and in Jakarta: a member with an order and receipt, a death claim with documents (branch
     JKT-SEL, filed by an heir), an organisation's validated import. In Palembang: the same for the staff there."""
-    from members.models import Agent, AgentBody, Sponsor, Sponsorship
     from tests.claims.claim_helpers import death_claim
 
     reference_data()
@@ -160,13 +154,11 @@ def build_world() -> World:
 
     # A citizen sponsor with a worker of its own; another sponsor's worker is the Jakarta member.
     sponsor_user = user("scope-sponsor", Role.SPONSOR, phone="+6281511110005")
-    sponsor = Sponsor.objects.create(user=sponsor_user, name="Ibu Ratna")
-    Sponsorship.objects.create(sponsor=sponsor, member=o["palembang_member"], relationship="other",
-                               confirmed_at=timezone.now())
-    other_sponsor = Sponsor.objects.create(user=user("scope-other-sponsor", Role.SPONSOR, phone="+6281511110006"),
-                                           name="Pak Budi")
-    Sponsorship.objects.create(sponsor=other_sponsor, member=o["jakarta_member"], relationship="other",
-                               confirmed_at=timezone.now())
+    sponsor = SponsorFactory(user=sponsor_user, name="Ibu Ratna")
+    SponsorshipFactory(sponsor=sponsor, member=o["palembang_member"])
+    other_sponsor = SponsorFactory(user=user("scope-other-sponsor", Role.SPONSOR, phone="+6281511110006"),
+                                   name="Pak Budi")
+    SponsorshipFactory(sponsor=other_sponsor, member=o["jakarta_member"])
     world.users["sponsor"] = sponsor_user
     from contributions.services.autodebit.mandates import debit_mandate_create
 
@@ -175,20 +167,19 @@ def build_world() -> World:
                                                 consent_ip=None)
 
     # Organisations: one in Jakarta with a validated import of a Jakarta worker, one in Palembang with its own.
-    jakarta_org = Sponsor.objects.create(user=user("scope-jakarta-org", Role.SPONSOR, email="csr@jakarta.example"),
-                                         name="PT Jakarta", kind="organisation", funding_source="csr")
+    jakarta_org = SponsorFactory(user=user("scope-jakarta-org", Role.SPONSOR, email="csr@jakarta.example"),
+                                 name="PT Jakarta", kind="organisation", funding_source="csr")
     o["jakarta_import"] = sponsor_import(jakarta_org, import_csv(JAKARTA_VILLAGE, nik_of("317401", 9001),
                                                                  "081511119001"))
     org_user = user("scope-org", Role.SPONSOR, email="csr@palembang.example")
-    organisation = Sponsor.objects.create(user=org_user, name="PT Palembang", kind="organisation",
-                                          funding_source="csr")
+    organisation = SponsorFactory(user=org_user, name="PT Palembang", kind="organisation", funding_source="csr")
     o["palembang_import"] = sponsor_import(organisation, import_csv(village, nik_of("167101", 9002),
                                                                     "081511119002"))
     world.users["organisation"] = org_user
 
     agent_user = user("scope-agent", Role.AGENT, phone="+6281511110007")
-    Agent.objects.create(user=agent_user, body=AgentBody.objects.create(name="Koperasi Scope", kind="cooperative"),
-                         market="Pasar 16 Ilir", village_id=village)
+    AgentFactory(user=agent_user, body__name="Koperasi Scope", market="Pasar 16 Ilir",
+                 village=Region.objects.get(code=village))
     world.users["agent"] = agent_user
     return world
 

@@ -23,8 +23,9 @@ from claims.services import (
 )
 from contributions.services.payments import payment_order_create
 from core.models import Role, User
-from reference.models import Branch, StaffBranch
 from tests.contributions.helpers import confirm, member_make
+from tests.factories.core import UserFactory
+from tests.factories.reference import StaffFactory
 
 _serial = itertools.count(1)
 HEIR_NIK = "3174015708900123"  # a woman born 17 August 1990, Jakarta Selatan
@@ -59,16 +60,13 @@ def paid_member(*, months: int = 12, jht: bool = True, income: int = 1_000_000, 
 
 def user_make(*, role: str = Role.WORKER, phone: str | None = None, language: str = "id", name: str = "") -> User:
     n = next(_serial)
-    return User.objects.create(username=f"claims-{role}-{n}", role=role, language=language, first_name=name,
-                               phone=phone if phone is not None else (f"+62813{n:08d}" if role == Role.WORKER
-                                                                      else None))
+    return UserFactory(username=f"claims-{role}-{n}", role=role, language=language, first_name=name,
+                       phone=phone if phone is not None else (f"+62813{n:08d}" if role == Role.WORKER else None))
 
 
 def staff_make(role: str = Role.BRANCH_STAFF, branch: str | None = "JKT-SEL", name: str = "") -> User:
-    user = user_make(role=role, name=name)
-    if branch:
-        StaffBranch.objects.create(user=user, branch=Branch.objects.get(code=branch))
-    return user
+    return StaffFactory(username=f"claims-{role}-{next(_serial)}", role=role, first_name=name, phone=None,
+                        branch=branch or False)
 
 
 def event(day: str = "2026-08-10", **extra) -> dict:

