@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ecosystems.models import NATION, Target, Workforce
+from ecosystems.target_files import region_code_check
 from reference.models import Region, RegionLevel
 
 
@@ -50,8 +51,6 @@ class LevelFilter(admin.SimpleListFilter):
 
 class _RegionCodeForm(forms.ModelForm):
     def clean_region_code(self):
-        from ecosystems.services.targets import region_code_check
-
         try:
             return region_code_check(self.cleaned_data.get("region_code") or "")
         except ValueError as exc:

@@ -4,7 +4,7 @@ ecosystems.services.targets)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ecosystems.services.targets import KIND_TARGETS, MAX_BYTES
+from ecosystems.target_files import KIND_TARGETS, MAX_BYTES
 
 
 class FiguresUploadForm(forms.Form):

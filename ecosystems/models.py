@@ -24,7 +24,7 @@ class Target(models.Model):
     source = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Not columns: the admin's targets page sets them (ecosystems.services.targets.targets_by_year).
+    # Not columns: the admin's targets page sets them (ecosystems.selectors.targets.targets_by_year).
     region_name: str
     implied_members: int | None
 

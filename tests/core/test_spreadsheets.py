@@ -76,7 +76,7 @@ def test_targets_templates_quote_their_cells(client, monkeypatch):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from core.models import Role, User
-    from ecosystems.services import targets
+    from ecosystems import target_files as targets
 
     monkeypatch.setattr(targets, "TARGETS", [(2026, "", None, "members", 100, EVIL)])
     monkeypatch.setattr(targets, "WORKFORCE", [(2026, "31", 1000, None, EVIL)])
