@@ -34,7 +34,12 @@ from core.spreadsheets import csv_writer
 from core.text import text_problem
 from enrollment.bulk_files import bulk_import_file_delete
 from enrollment.models import BulkImport, BulkImportRow, BulkRowStatus
-from enrollment.transitions import bulk_import_status_transition, bulk_import_touch
+from enrollment.transitions import (
+    bulk_import_rows_status_transition_where,
+    bulk_import_status_transition,
+    bulk_import_status_transition_locked,
+    bulk_import_touch,
+)
 from members.models import Member, Occupation, RegistrationChannel, Sponsor
 from members.services import (
     MemberRow,
@@ -358,17 +363,19 @@ def _classify(bulk: BulkImport) -> None:
         later = (rows.filter(status=BulkRowStatus.ACCEPTED)
                  .annotate(k=Window(RowNumber(), partition_by=[F(column)], order_by=F("row_number").asc()))
                  .filter(k__gt=1).values("pk"))
-        rows.filter(pk__in=Subquery(later)).update(
-            status=BulkRowStatus.DUPLICATE, reasons=[_("The same NIK or phone number appears earlier in the file.")])
+        bulk_import_rows_status_transition_where(
+            rows=rows.filter(pk__in=Subquery(later)), to=BulkRowStatus.DUPLICATE,
+            reasons=[_("The same NIK or phone number appears earlier in the file.")])
     own = {str(user.phone) for user in (bulk.sponsor.user, bulk.created_by) if user.phone}
-    rows.filter(status=BulkRowStatus.ACCEPTED, phone__in=own).update(
-        status=BulkRowStatus.REJECTED, reasons=[_("This is your own phone number. Please enter the worker's own "
-                                                  "number: they sign in with it.")])
-    rows.filter(status=BulkRowStatus.ACCEPTED, nik_index__in=Member.objects.values("nik_index")).update(
-        status=BulkRowStatus.EXISTING,
-        reasons=[_("Already a member: they will be asked to accept you as their sponsor.")])
-    rows.filter(status=BulkRowStatus.ACCEPTED, phone__in=Member.objects.values("phone")).update(
-        status=BulkRowStatus.REJECTED, reasons=[_("This phone number already belongs to a member.")])
+    bulk_import_rows_status_transition_where(
+        rows=rows.filter(status=BulkRowStatus.ACCEPTED, phone__in=own), to=BulkRowStatus.REJECTED,
+        reasons=[_("This is your own phone number. Please enter the worker's own number: they sign in with it.")])
+    bulk_import_rows_status_transition_where(
+        rows=rows.filter(status=BulkRowStatus.ACCEPTED, nik_index__in=Member.objects.values("nik_index")),
+        to=BulkRowStatus.EXISTING, reasons=[_("Already a member: they will be asked to accept you as their sponsor.")])
+    bulk_import_rows_status_transition_where(
+        rows=rows.filter(status=BulkRowStatus.ACCEPTED, phone__in=Member.objects.values("phone")),
+        to=BulkRowStatus.REJECTED, reasons=[_("This phone number already belongs to a member.")])
 
 
 def bulk_import_start(*, sponsor: Sponsor, uploaded, actor) -> BulkImport:
@@ -531,11 +538,8 @@ def bulk_import_commit(*, import_id: int, actor) -> BulkImport:
         _link_rows(bulk)
         _ask_existing_members(bulk)
         order = _invoice(bulk, actor, today) if registered else None
-        bulk.status = BulkImport.Status.COMMITTED
-        bulk.committed_at = timezone.now()
-        bulk.order = order
-        bulk.error = ""
-        bulk.save(update_fields=["status", "committed_at", "order", "error"])
+        bulk_import_status_transition_locked(bulk=bulk, to=BulkImport.Status.COMMITTED, actor=actor,
+                                             committed_at=timezone.now(), order=order, error="")
         audit_event_record(actor=actor, action="bulk_import.committed", obj=bulk,
                            changes={"registered": registered, "order": order.pk if order else None})
         # The rows hold what the file said (NIKs encrypted): the spreadsheet itself goes now.

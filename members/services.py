@@ -42,6 +42,7 @@ from members.models import (
     Sponsor,
     Sponsorship,
 )
+from members.transitions import SponsorshipStatus, sponsorship_status, sponsorship_transition
 from reference.models import Program, Region, RegionLevel
 from reference.tariffs import income_bases
 
@@ -472,16 +473,10 @@ def sponsorship_answer(*, sponsorship_id: int, member: Member, accept: bool) -> 
     """The member accepts or declines a sponsor; declining (or later ending) is the member taking over paying."""
     with transaction.atomic():
         sponsorship = Sponsorship.objects.select_for_update().get(pk=sponsorship_id, member=member)
-        if sponsorship.ended_at is not None:
+        if sponsorship_status(sponsorship) == SponsorshipStatus.ENDED:
             return sponsorship
-        if accept and sponsorship.confirmed_at is None:
-            sponsorship.confirmed_at = timezone.now()
-            sponsorship.save(update_fields=["confirmed_at"])
-        elif not accept:
-            sponsorship.ended_at = timezone.now()
-            sponsorship.save(update_fields=["ended_at"])
-        audit_event_record(actor=member.user, action="sponsorship.accepted" if accept else "sponsorship.ended",
-                           obj=sponsorship, changes={"sponsor": sponsorship.sponsor_id, "member": member.kpj})
+        sponsorship_transition(sponsorship=sponsorship, actor=member.user,
+                               to=SponsorshipStatus.CONFIRMED if accept else SponsorshipStatus.ENDED)
         return sponsorship
 
 

@@ -9,11 +9,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from contributions.locks import agent_lock, cash_held_lock
+from contributions.locks import cash_held_lock
 from contributions.models import AgentSettlement, CashCollection, Channel
 from contributions.services.payments import payment_confirm, payment_order_create_for_many
 from core.services import audit_event_record
 from members.models import Agent, Member
+from members.transitions import agents_status_transition_where
 from reference.duedates import add_months
 
 
@@ -63,17 +64,7 @@ def agents_mark_inactive(*, today: dt.date | None = None) -> int:
     idle = (Agent.objects.filter(status=Agent.Status.ACTIVE, created_at__lt=since)
             .exclude(Q(members__created_at__gte=since) | Q(collections__collected_at__gte=since))
             .values_list("pk", flat=True).distinct())
-    changed = 0
-    for agent_id in list(idle):
-        with transaction.atomic():
-            agent = agent_lock(agent_id=agent_id)
-            if agent.status != Agent.Status.ACTIVE:
-                continue
-            agent.status = Agent.Status.INACTIVE
-            agent.save(update_fields=["status"])
-            audit_event_record(actor=None, action="agent.status_changed", obj=agent,
-                               changes={"status": ["active", "inactive"]},
-                               reason=f"no activity since {since:%Y-%m-%d}")
-            changed += 1
-    return changed
+    # Locked in pk order and moved only if still active (members.transitions.AGENT), one audit event each.
+    return len(agents_status_transition_where(rows=list(idle), to=Agent.Status.INACTIVE, actor=None,
+                                              reason=f"no activity since {since:%Y-%m-%d}"))
 

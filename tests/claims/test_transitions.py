@@ -15,7 +15,7 @@ from core.models import AuditEvent
 from core.services import audit_type
 from core.transitions import TransitionNotAllowed
 from tests.claims.claim_helpers import death_claim, paid_member, staff_make
-from tests.contributions.test_transitions import hand_written_status_writes
+from tests.core.test_transitions import hand_written_status_writes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -27,10 +25,10 @@ from core.models import AuditEvent
 from core.services import audit_type
 from core.transitions import TransitionNotAllowed
 from tests.contributions.helpers import bill_issue, confirm, member_make, payer_make
+from tests.core.test_transitions import hand_written_status_writes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 21)
 _months = itertools.count()
 
@@ -176,27 +174,5 @@ def test_an_order_the_sweep_expired_but_paid_in_time_is_paid_from_expired(payer)
     assert _events(transitions.ORDER, order.pk) == [("payment_order.paid", {"status": ["expired", "paid"]}, "")]
 
 
-# Status written outside a transitions module: an UPDATE … SET status, a queryset .update(status=…), or a save of
-# the status field.
-_HAND_WRITTEN = re.compile(r"""SET\s+status\b|\.update\(\s*status\s*=|update_fields=\[[^\]]*["']status["']""")
-# file -> why it may still write a status field by hand
-ALLOWED = {
-    "contributions/services/agents.py": "Agent.status: the agents gate (issue 15), not a contributions table",
-}
-
-
-def hand_written_status_writes(app: str) -> list[str]:
-    found = []
-    for path in sorted((ROOT / app).rglob("*.py")):
-        relative = path.relative_to(ROOT).as_posix()
-        if "/migrations/" in relative or path.name == "transitions.py" or relative in ALLOWED:
-            continue
-        text = path.read_text(encoding="utf-8")
-        found += [f"{relative}:{text.count(chr(10), 0, m.start()) + 1}" for m in _HAND_WRITTEN.finditer(text)]
-    return found
-
-
 def test_no_status_is_written_outside_the_gate():
     assert hand_written_status_writes("contributions") == []
-    for relative in ALLOWED:
-        assert (ROOT / relative).exists(), f"stale allow-list entry {relative}"
