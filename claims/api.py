@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from claims import selectors
 from claims.models import ClaimStatus, ClaimType, DocumentKind, HeirRelationship
+from claims.rules import claim_sla
 from claims.uploads import document_response
 from core.api import ErrorResponseSerializer
 from core.models import STAFF_ROLES, Role
@@ -116,7 +117,7 @@ class HeirOut(serializers.Serializer):
     nik_masked = serializers.SerializerMethodField()
 
     def get_nik_masked(self, claim) -> str:
-        return selectors.claim_heir_nik_masked(claim)
+        return selectors.claim_heir_nik_masked(claim=claim)
 
 
 class BankOut(serializers.Serializer):
@@ -179,7 +180,7 @@ class ClaimOut(ClaimSummaryOut):
     @extend_schema_field(ChecklistItemOut(many=True))
     def get_checklist(self, claim):
         context = {**self.context, "claim_number": claim.number}
-        return ChecklistItemOut(selectors.claim_checklist(claim), many=True, context=context).data
+        return ChecklistItemOut(selectors.claim_checklist(claim=claim), many=True, context=context).data
 
     @extend_schema_field(PayoutOut(allow_null=True))
     def get_payout(self, claim):
@@ -216,31 +217,31 @@ class ClaimListView(ClaimsView):
             raise PermissionDenied(_("Partner systems have no claims."))
         if _is_staff(user):
             try:
-                selectors.staff_branch_id(user)
+                selectors.staff_branch_id(viewer=user)
             except Http404:
                 raise PermissionDenied(_("Your account is not assigned to a branch yet, so it has no claims queue. "
                                          "An administrator assigns branches under Administration.")) from None
-            claims = selectors.branch_queue(user, claim_type=f.get("claim_type"), status=f.get("status"),
-                                            older_than_days=f.get("older_than_days"))
-        else:
-            claims = selectors.claims_for_claimant(user)
-            if f.get("claim_type"):
-                claims = claims.filter(claim_type=f["claim_type"])
-            if f.get("status"):
-                claims = claims.filter(status=f["status"])
-            if f.get("older_than_days") is not None:
-                claims = claims.filter(created_at__lte=timezone.now() - dt.timedelta(days=f["older_than_days"]))
+            queue = selectors.branch_queue(viewer=user, claim_type=f.get("claim_type"), status=f.get("status"),
+                                           older_than_days=f.get("older_than_days"))
+            return Response(ClaimSummaryOut(queue, many=True).data)
+        claims = selectors.claims_for_claimant(viewer=user)
+        if f.get("claim_type"):
+            claims = claims.filter(claim_type=f["claim_type"])
+        if f.get("status"):
+            claims = claims.filter(status=f["status"])
+        if f.get("older_than_days") is not None:
+            claims = claims.filter(created_at__lte=timezone.now() - dt.timedelta(days=f["older_than_days"]))
         return Response(ClaimSummaryOut(claims, many=True).data)
 
 
 def _claim_for(user, number: str):
     """The claim as the pages find it: staff within their branch (admins any), everyone else their own."""
     if _is_staff(user):
-        claim = get_object_or_404(selectors.claims_for_staff(user).select_related("payout"), number=number)
-        claim.sla = selectors.claim_sla(claim)
+        claim = get_object_or_404(selectors.claims_for_staff(viewer=user).select_related("payout"), number=number)
+        claim.sla = claim_sla(claim=claim)
         claim.age_days = (timezone.localdate() - timezone.localtime(claim.created_at).date()).days
         return claim
-    return selectors.claim_for_claimant(user, number)
+    return selectors.claim_for_claimant(viewer=user, number=number)
 
 
 class ClaimDetailView(ClaimsView):
@@ -267,7 +268,7 @@ class ClaimDocumentView(ClaimsView):
         # Routed as text so that a malformed id is this API's JSON 404 too, not the site's HTML one.
         if not re.fullmatch(r"[0-9]{1,19}", document_id) or not 0 < int(document_id) < 2**63:
             raise NotFound
-        document = selectors.document_for_user(request.user, int(document_id))
+        document = selectors.document_for_user(viewer=request.user, pk=int(document_id))
         if document.claim.number != number:
             raise Http404
         return document_response(document)

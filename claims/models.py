@@ -6,6 +6,8 @@ supervisor who did not verify it), its `ClaimDocument`s (private storage), its `
 append-only `PayoutEntry` rows. The history of a claim is its `core.AuditEvent`s (object type `claims.claim`).
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from claims.uploads import claim_documents_storage
 from reference.models import Branch
+
+if TYPE_CHECKING:
+    from claims.rules import Sla
 
 
 class ClaimType(models.TextChoices):
@@ -239,6 +244,10 @@ class Claim(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Not columns: set on the rows staff read (claims.selectors.branch_queue, the API's detail).
+    sla: "Sla"
+    age_days: int
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -6,11 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.models import BenefitRule, ClaimDocument, JhtReturnRate, ScholarshipLevel
+from claims.documents import checklist_for_claim
+from claims.models import BenefitRule, Claim, ClaimDocument, DocumentKind, JhtReturnRate, ScholarshipLevel
+from claims.rules import claim_sla, regency_code
 from contributions.models import Bill, BillStatus
-from core.models import STAFF_ROLES, AuditEvent, Role
+from core.models import STAFF_ROLES, AuditEvent, Role, User
 from core.nik import nik_blind_index, nik_decrypt, nik_mask
 from members.models import Member
 from reference.models import Branch, BranchArea
@@ -48,11 +55,6 @@ def jht_return_rates(*, first_year: int, last_year: int) -> dict[int, JhtReturnR
     return rates
 
 
-def regency_code(village_code: str) -> str:
-    """ "31.74.01.1001" -> "31.74" (Kemendagri codes: a child's code starts with its parent's)."""
-    return ".".join(village_code.split(".")[:2])
-
-
 def branch_for_regency(*, regency: str) -> Branch:
     """The branch whose area is the regency; a regency no area names goes to the default branch."""
     area = BranchArea.objects.select_related("branch").filter(regency_id=regency).first()
@@ -65,11 +67,11 @@ def branch_for_regency(*, regency: str) -> Branch:
     return default
 
 
-def branch_for_member(*, member) -> Branch:
-    return branch_for_regency(regency=regency_code(member.village_id))
+def branch_for_member(*, member: Member) -> Branch:
+    return branch_for_regency(regency=regency_code(village_code=member.village_id))
 
 
-def membership_start(*, member) -> dt.date:
+def membership_start(*, member: Member) -> dt.date:
     """The first day of the earliest paid month; the billing start while nothing is paid (DOMAIN.md counts
     membership age in months of cover)."""
     first = (Bill.objects.filter(member=member, status=BillStatus.PAID).order_by("month")
@@ -81,12 +83,9 @@ def membership_start(*, member) -> dt.date:
 # --- claims, scoped by who asks ----------------------------------------------------------------------------------
 
 OPEN_STATUSES = ("submitted", "verifying", "more_documents", "verified", "approved")
-# DOMAIN.md's service promises, counted in working days from complete documents. Other types have none.
-SLA_WORKING_DAYS = {"jkm_death": 3, "jkm_scholarship": 3, "jht_age": 5, "jht_death": 5, "jht_disability": 5,
-                    "jht_leaving": 5}
 
 
-def member_for_heir(*, kpj_or_nik: str, birth_date: dt.date):
+def member_for_heir(*, kpj_or_nik: str, birth_date: dt.date) -> Member | None:
     """The member an heir names by participant number (11 digits) or NIK (16), confirmed by the birth date; None
     when nothing matches (the same answer for a wrong number and a wrong date: no probing)."""
     digits = "".join(ch for ch in str(kpj_or_nik) if ch.isdigit())
@@ -99,118 +98,46 @@ def member_for_heir(*, kpj_or_nik: str, birth_date: dt.date):
     return member if member is not None and member.birth_date == birth_date else None
 
 
-def claims_for_claimant(user):
-    from claims.models import Claim
-
-    return Claim.objects.filter(claimant=user).select_related("member", "branch").order_by("-created_at", "-id")
-
-
-def claim_for_claimant(user, number: str):
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(claims_for_claimant(user), number=number)
+def claims_for_claimant(*, viewer: User | AnonymousUser) -> QuerySet[Claim]:
+    if not isinstance(viewer, User):
+        return Claim.objects.none()
+    return Claim.objects.filter(claimant=viewer).select_related("member", "branch").order_by("-created_at", "-id")
 
 
-def staff_branch_id(staff) -> int | None:
+def claim_for_claimant(*, viewer: User | AnonymousUser, number: str) -> Claim:
+    return get_object_or_404(claims_for_claimant(viewer=viewer), number=number)
+
+
+def staff_branch_id(*, viewer: User | AnonymousUser) -> int | None:
     """The branch a staff account works for; None for an admin (every branch). Raises Http404 for anyone else,
     including staff no admin has assigned to a branch yet."""
-    from django.http import Http404
-
-    if not staff.is_authenticated or not staff.is_active:
+    if not isinstance(viewer, User) or not viewer.is_active:
         raise Http404
-    if staff.role == Role.ADMIN:
+    if viewer.role == Role.ADMIN:
         return None
-    assignment = getattr(staff, "staff_branch", None) if staff.role in (Role.BRANCH_STAFF, Role.SUPERVISOR) else None
+    assignment = (getattr(viewer, "staff_branch", None) if viewer.role in (Role.BRANCH_STAFF, Role.SUPERVISOR)
+                  else None)
     if assignment is None:
         raise Http404
     return assignment.branch_id
 
 
-def claims_for_staff(staff):
-    from claims.models import Claim
-
-    branch_id = staff_branch_id(staff)
+def claims_for_staff(*, viewer: User | AnonymousUser) -> QuerySet[Claim]:
+    branch_id = staff_branch_id(viewer=viewer)
     claims = Claim.objects.select_related("member", "branch", "claimant")
     return claims if branch_id is None else claims.filter(branch_id=branch_id)
 
 
-def claim_for_staff(staff, pk: int):
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(claims_for_staff(staff), pk=pk)
+def claim_for_staff(*, viewer: User | AnonymousUser, pk: int) -> Claim:
+    return get_object_or_404(claims_for_staff(viewer=viewer), pk=pk)
 
 
-@dataclass(frozen=True)
-class Sla:
-    working_days: int | None  # the promise; None: DOMAIN.md makes none for this claim type
-    started: dt.date | None  # the day documents were complete
-    due: dt.date | None
-    days_left: int | None  # working days from today to the due day (negative: late by that many)
-    breached: bool
-    stopped: bool  # paid or rejected: the clock no longer runs
-    note: str = ""
-
-
-def _weekdays_after(day: dt.date, n: int) -> dt.date:
-    while n > 0:
-        day += dt.timedelta(days=1)
-        n -= day.weekday() < 5
-    return day
-
-
-def _weekdays_between(start: dt.date, end: dt.date) -> int:
-    """Weekdays after `start` up to and including `end` (negative when end is earlier)."""
-    sign, (a, b) = (1, (start, end)) if end >= start else (-1, (end, start))
-    return sign * sum((a + dt.timedelta(days=i)).weekday() < 5 for i in range(1, (b - a).days + 1))
-
-
-def _working_days(start: dt.date, n: int, until: dt.date) -> tuple[dt.date, int, str]:
-    """(due, working days left on `until`, note) from lokal-id's holidays; outside the years it knows, weekdays."""
-    from lokal.holidays import add_working_days, count_working_days
-
-    try:
-        due = add_working_days(start, n)
-        if until <= due:
-            left = count_working_days(until + dt.timedelta(days=1), due) if until < due else 0
-        else:
-            left = -count_working_days(due + dt.timedelta(days=1), until)
-        return due, left, ""
-    except ValueError:
-        note = _("Public holidays for these dates are not known yet: working days are counted as Monday to Friday.")
-        due = _weekdays_after(start, n)
-        return due, _weekdays_between(until, due), note
-
-
-def claim_sla(claim, now: dt.datetime | None = None) -> Sla:
-    """The service-level clock: JKM paid within 3 working days of complete documents, JHT within 5 (DOMAIN.md);
-    working days from lokal-id (weekends, public holidays and cuti bersama off). It runs from
-    `documents_complete_at` (a request for more documents stops it, the next completion starts it again) until the
-    payout; a rejected claim has no clock. No payout yet while the due day is past: breached."""
-    from django.utils import timezone
-
-    days = SLA_WORKING_DAYS.get(claim.claim_type)
-    if days is None:
-        return Sla(None, None, None, None, False, False, _("No service promise for this claim type."))
-    if claim.status == "rejected":
-        return Sla(days, None, None, None, False, True, _("Rejected: no clock."))
-    if claim.documents_complete_at is None:
-        return Sla(days, None, None, None, False, False, _("The clock starts when the documents are complete."))
-    payout = getattr(claim, "payout", None) if claim.status == "paid" else None
-    end = payout.paid_at if payout is not None else (now or timezone.now())
-    start = timezone.localtime(claim.documents_complete_at).date()
-    until = timezone.localtime(end).date()
-    due, left, note = _working_days(start, days, until)
-    return Sla(days, start, due, left, until > due, payout is not None, note)
-
-
-def branch_queue(staff, *, claim_type: str | None = None, status: str | None = None,
-                 older_than_days: int | None = None, now: dt.datetime | None = None, limit: int = 500) -> list:
+def branch_queue(*, viewer: User | AnonymousUser, claim_type: str | None = None, status: str | None = None,
+                 older_than_days: int | None = None, now: dt.datetime | None = None, limit: int = 500) -> list[Claim]:
     """The claims a staff member handles, oldest first: open ones unless a status is asked for; each with `.sla`
-    (claim_sla) and `.age_days`. One query, whatever the number of rows."""
-    from django.utils import timezone
-
+    (claims.rules.claim_sla) and `.age_days`. One query, whatever the number of rows."""
     now = now or timezone.now()
-    claims = claims_for_staff(staff).select_related("payout")
+    claims = claims_for_staff(viewer=viewer).select_related("payout")
     claims = claims.filter(status=status) if status else claims.filter(status__in=OPEN_STATUSES)
     if claim_type:
         claims = claims.filter(claim_type=claim_type)
@@ -218,7 +145,7 @@ def branch_queue(staff, *, claim_type: str | None = None, status: str | None = N
         claims = claims.filter(created_at__lte=now - dt.timedelta(days=older_than_days))
     rows = list(claims.order_by("created_at", "id")[:limit])
     for claim in rows:
-        claim.sla = claim_sla(claim, now)
+        claim.sla = claim_sla(claim=claim, now=now)
         claim.age_days = (timezone.localtime(now).date() - timezone.localtime(claim.created_at).date()).days
     return rows
 
@@ -234,12 +161,9 @@ class ChecklistItem:
     requested: bool = False  # staff asked for it in the open request
 
 
-def claim_checklist(claim) -> list[ChecklistItem]:
+def claim_checklist(*, claim: Claim) -> list[ChecklistItem]:
     """The claim's checklist with the latest document of each item (one query), then what staff asked for beyond
     it, then any other documents uploaded."""
-    from claims.documents import checklist_for_claim
-    from claims.models import ClaimDocument, DocumentKind
-
     latest: dict[str, ClaimDocument] = {}
     for document in ClaimDocument.objects.filter(claim=claim).order_by("uploaded_at", "id"):
         latest[document.kind] = document
@@ -253,37 +177,34 @@ def claim_checklist(claim) -> list[ChecklistItem]:
             for kind, required, note in entries]
 
 
-def claim_history(claim) -> list:
+def claim_history(*, claim: Claim) -> list[AuditEvent]:
     """The claim's audit events, oldest first, each with `actor_name`."""
     events = list(AuditEvent.objects.filter(object_type="claims.claim", object_id=str(claim.pk))
                   .select_related("actor").order_by("created_at", "id"))
     for event in events:
         actor = event.actor
-        event.actor_name = (actor.get_full_name() or actor.username) if actor else _("System")
+        # Not a column: the name as the history shows it.
+        setattr(event, "actor_name", (actor.get_full_name() or actor.username) if actor else _("System"))  # noqa: B010
     return events
 
 
-def document_for_user(user, pk: int):
+def document_for_user(*, viewer: User | AnonymousUser, pk: int) -> ClaimDocument:
     """A document for its claimant or for staff of the claim's branch (admins: any); Http404 for everyone else."""
-    from django.http import Http404
-
-    from claims.models import ClaimDocument
-
     document = ClaimDocument.objects.select_related("claim").filter(pk=pk).first()
-    if document is None or not user.is_authenticated:
+    if document is None or not isinstance(viewer, User):
         raise Http404
-    if document.claim.claimant_id == user.pk:
+    if document.claim.claimant_id == viewer.pk:
         return document
-    if user.role in STAFF_ROLES and claims_for_staff(user).filter(pk=document.claim_id).exists():
+    if viewer.role in STAFF_ROLES and claims_for_staff(viewer=viewer).filter(pk=document.claim_id).exists():
         return document
     raise Http404
 
 
-def claim_heir_nik_masked(claim) -> str:
+def claim_heir_nik_masked(*, claim: Claim) -> str:
     """The heir's NIK as staff see it (masked); '' when no heir filed the claim."""
     return nik_mask(nik_decrypt(claim.heir_nik_ciphertext)) if claim.heir_nik_ciphertext else ""
 
 
-def member_for_heir_session(*, member_id: int):
+def member_for_heir_session(*, member_id: int) -> Member | None:
     """The member an heir identified in step 1 of filing (member_for_heir), read again in step 2 by its id."""
     return Member.objects.filter(pk=member_id).first()

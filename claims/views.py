@@ -41,6 +41,7 @@ from claims.forms import (
     upload_hint,
 )
 from claims.models import ClaimStatus, ClaimType, DocumentKind, DocumentStatus, claim_program
+from claims.rules import claim_sla
 from claims.services.review import ENTERED_TYPES
 from claims.templatetags.claims_extras import claim_status
 from claims.uploads import document_response
@@ -114,9 +115,12 @@ def claim_list(request):
     worker_types = []
     if member is not None:
         worker_types = [t for t in WORKER_TYPES if claim_program(t) != "JHT" or member.has_jht]
-    claims = list(selectors.claims_for_claimant(request.user))
+    claims = list(selectors.claims_for_claimant(viewer=request.user))
     for claim in claims:
-        claim.status_text, claim.next_step = STATUS_TEXT[claim.status]
+        # Not columns: what the list shows of each claim.
+        status_text, next_step = STATUS_TEXT[ClaimStatus(claim.status)]
+        setattr(claim, "status_text", status_text)  # noqa: B010
+        setattr(claim, "next_step", next_step)  # noqa: B010
     return render(request, "claims/claim_list.html", {
         "claims": claims, "worker_types": [(t.value, t.label) for t in worker_types], "member": member})
 
@@ -265,7 +269,7 @@ def _checklist_rows(claim) -> list[SimpleNamespace]:
     """The checklist as rows a template can add to (selectors give frozen items): the branch's note on a refused
     document, and whether the claimant should send one."""
     rows = []
-    for item in selectors.claim_checklist(claim):
+    for item in selectors.claim_checklist(claim=claim):
         document = item.document
         refused = document is not None and document.status == DocumentStatus.INVALID
         rows.append(SimpleNamespace(
@@ -286,7 +290,7 @@ def _requested_at(claim):
 def _history(claim) -> list[SimpleNamespace]:
     """Audit events in plain words."""
     rows = []
-    for event in selectors.claim_history(claim):
+    for event in selectors.claim_history(claim=claim):
         changes, reason = event.changes or {}, event.reason
         kind = changes.get("kind")
         label = DocumentKind(kind).label if kind in DocumentKind.values else ""
@@ -323,10 +327,10 @@ def _history(claim) -> list[SimpleNamespace]:
 
 @login_required
 def claim_detail(request, number):
-    claim = selectors.claim_for_claimant(request.user, number)
+    claim = selectors.claim_for_claimant(viewer=request.user, number=number)
     rows = _checklist_rows(claim)
     can_add = claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.VERIFYING, ClaimStatus.MORE_DOCUMENTS)
-    status_text, next_step = STATUS_TEXT[claim.status]
+    status_text, next_step = STATUS_TEXT[ClaimStatus(claim.status)]
     payout = getattr(claim, "payout", None) if claim.status == ClaimStatus.PAID else None
     return render(request, "claims/claim_detail.html", {
         "claim": claim, "rows": rows, "can_add": can_add, "status_text": status_text, "next_step": next_step,
@@ -339,7 +343,7 @@ def claim_detail(request, number):
 @login_required
 @require_POST
 def claim_document_add(request, number):
-    claim = selectors.claim_for_claimant(request.user, number)
+    claim = selectors.claim_for_claimant(viewer=request.user, number=number)
     form = DocumentAddForm(request.POST, request.FILES)
     if not form.is_valid():
         kind = request.POST.get("kind", "")
@@ -359,7 +363,7 @@ def claim_document_add(request, number):
 
 @login_required
 def claim_document(request, number, document_id):
-    document = selectors.document_for_user(request.user, document_id)
+    document = selectors.document_for_user(viewer=request.user, pk=document_id)
     if document.claim.number != number:
         raise Http404
     return document_response(document)
@@ -373,12 +377,12 @@ def staff_queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     try:
-        selectors.staff_branch_id(request.user)
+        selectors.staff_branch_id(viewer=request.user)
     except Http404:
         messages.warning(request, _("Your account is not assigned to a branch yet, so it has no claims queue. An "
                                     "administrator assigns branches under Administration."))
         return redirect("core:staff-home")
-    claims = list(selectors.branch_queue(request.user, claim_type=filters.get("type") or None,
+    claims = list(selectors.branch_queue(viewer=request.user, claim_type=filters.get("type") or None,
                                          status=filters.get("status") or None,
                                          older_than_days=filters.get("age")))
     counts: dict[str, int] = {}
@@ -410,7 +414,7 @@ def _breakdown(claim) -> SimpleNamespace:
 
 @staff_required
 def staff_claim(request, pk):
-    claim = selectors.claim_for_staff(request.user, pk)
+    claim = selectors.claim_for_staff(viewer=request.user, pk=pk)
     forms = {"request": DocumentsRequestForm(), "reject": RejectForm(), "verify": VerifyForm(),
              "payout": PayoutForm(initial={"paid_on": timezone.localdate()})}
     review_forms = {}
@@ -427,7 +431,7 @@ def staff_claim(request, pk):
             review_forms[bound.document_id] = bound
         else:
             forms[action] = bound
-        claim = selectors.claim_for_staff(request.user, pk)
+        claim = selectors.claim_for_staff(viewer=request.user, pk=pk)
     rows = _checklist_rows(claim)
     for row in rows:
         if row.document is not None:
@@ -440,8 +444,8 @@ def staff_claim(request, pk):
     payout = getattr(claim, "payout", None) if claim.status == ClaimStatus.PAID else None
     return render(request, "claims/staff_claim.html", {
         "claim": claim, "rows": rows, "eligibility": services.claim_eligibility_for(claim),
-        "sla": selectors.claim_sla(claim), "history": _history(claim),
-        "heir_nik_masked": selectors.claim_heir_nik_masked(claim) if claim.heir_nik_ciphertext else "",
+        "sla": claim_sla(claim=claim), "history": _history(claim),
+        "heir_nik_masked": selectors.claim_heir_nik_masked(claim=claim) if claim.heir_nik_ciphertext else "",
         "is_supervisor": _is_supervisor(request.user), "forms": forms, "payout": payout,
         "can_review": claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.VERIFYING, ClaimStatus.MORE_DOCUMENTS),
         "needs_amount": claim.claim_type in ENTERED_TYPES,
@@ -522,8 +526,8 @@ def _staff_action(request, claim, action):
 
 @staff_required
 def staff_document(request, pk, document_id):
-    claim = selectors.claim_for_staff(request.user, pk)
-    document = selectors.document_for_user(request.user, document_id)
+    claim = selectors.claim_for_staff(viewer=request.user, pk=pk)
+    document = selectors.document_for_user(viewer=request.user, pk=document_id)
     if document.claim_id != claim.pk:
         raise Http404
     return document_response(document)

@@ -8,7 +8,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from claims.selectors import branch_for_regency, regency_code
+from claims.rules import regency_code
+from claims.selectors import branch_for_regency
 from contributions.services.payments import payment_confirm, payment_order_create
 from core.models import User
 from core.nik import nik_blind_index
@@ -26,7 +27,7 @@ PAID_MONTHS = 6
 
 
 def claims_demo_seed(*, worker_village: str) -> None:
-    branch = branch_for_regency(regency=regency_code(worker_village))
+    branch = branch_for_regency(regency=regency_code(village_code=worker_village))
     for username in ("petugas", "supervisor"):
         user = User.objects.filter(username=username).first()
         if user is not None and not StaffBranch.objects.filter(user=user).exists():

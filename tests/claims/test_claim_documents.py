@@ -124,7 +124,7 @@ def test_a_request_for_more_documents_tells_what_is_missing_and_the_addition_sen
     message = OutboxMessage.objects.get(purpose="claim.more_documents")
     assert "Buku tabungan" in message.body and "Dokumen lain" in message.body  # the claimant's language: Indonesian
     assert "Surat keterangan ahli waris dari kelurahan" in message.body and claim.number in message.body
-    items = {item.kind: item for item in claim_checklist(claim)}
+    items = {item.kind: item for item in claim_checklist(claim=claim)}
     assert (items["bank_book"].status, items["other"].status, items["other"].requested) == ("invalid", "missing", True)
 
     claim_document_add(claim=claim, user=claim.claimant, kind="bank_book", upload=jpeg())
@@ -170,7 +170,7 @@ def test_checklist_shows_the_latest_document_of_each_item(member, staff):
     old = claim.documents.get(kind="ktp")
     claim_document_review(document=old, staff=staff, valid=False, note="Terpotong")
     new = claim_document_add(claim=claim, user=claim.claimant, kind="ktp", upload=pdf())
-    items = claim_checklist(claim)
+    items = claim_checklist(claim=claim)
     ktp = next(item for item in items if item.kind == "ktp")
     assert (ktp.document, ktp.status, ktp.required, ktp.label) == (new, "pending", True, "KTP of the participant")
     assert [item.kind for item in items] == required("jkm_death", heir_relationship="child")

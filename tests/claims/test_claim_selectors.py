@@ -7,13 +7,13 @@ import pytest
 from django.http import Http404
 
 from claims.models import Claim, ClaimStatus
+from claims.rules import claim_sla
 from claims.selectors import (
     branch_queue,
     claim_for_claimant,
     claim_for_staff,
     claim_heir_nik_masked,
     claim_history,
-    claim_sla,
     claims_for_claimant,
     document_for_user,
     member_for_heir,
@@ -51,9 +51,9 @@ def test_permission_matrix(claim, who, sees):
     user = users[who]
     document = claim.documents.first()
     is_staff = user.role != Role.WORKER
-    lookups = [lambda: document_for_user(user, document.pk)]
-    lookups.append((lambda: claim_for_staff(user, claim.pk)) if is_staff
-                   else (lambda: claim_for_claimant(user, claim.number)))
+    lookups = [lambda: document_for_user(viewer=user, pk=document.pk)]
+    lookups.append((lambda: claim_for_staff(viewer=user, pk=claim.pk)) if is_staff
+                   else (lambda: claim_for_claimant(viewer=user, number=claim.number)))
     for lookup in lookups:
         if sees:
             assert lookup() in (claim, document)
@@ -64,22 +64,22 @@ def test_permission_matrix(claim, who, sees):
 
 def test_a_claimant_never_opens_a_claim_through_staff_lookups(claim):
     with pytest.raises(Http404):
-        claim_for_staff(claim.claimant, claim.pk)
+        claim_for_staff(viewer=claim.claimant, pk=claim.pk)
 
 
 def test_claims_for_claimant_lists_only_their_own(claim):
     other = death_claim(paid_member(months=12))
-    assert list(claims_for_claimant(claim.claimant)) == [claim]
-    assert list(claims_for_claimant(other.claimant)) == [other]
+    assert list(claims_for_claimant(viewer=claim.claimant)) == [claim]
+    assert list(claims_for_claimant(viewer=other.claimant)) == [other]
 
 
 def test_staff_of_a_branch_cannot_open_a_document_by_id_of_another_branch(claim):
     central = staff_make(branch="JKT-PST")
     for document in claim.documents.all():
         with pytest.raises(Http404):
-            document_for_user(central, document.pk)
+            document_for_user(viewer=central, pk=document.pk)
     with pytest.raises(Http404):
-        document_for_user(central, 999_999)
+        document_for_user(viewer=central, pk=999_999)
 
 
 # --- the branch queue ----------------------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def test_branch_queue_is_the_branchs_open_claims_oldest_first_with_their_clock(d
          staff=staff_make(branch="JKT-SEL"))
     staff.staff_branch  # noqa: B018 - the assignment is read once per request anyway
     with django_assert_max_num_queries(1):
-        rows = branch_queue(staff, now=at("2026-11-10T09:00:00+07:00"))
+        rows = branch_queue(viewer=staff, now=at("2026-11-10T09:00:00+07:00"))
     assert [row.pk for row in rows][:2] == [claims[1].pk, claims[0].pk]
     assert claims[2].pk not in [row.pk for row in rows]  # paid: not open
     assert all(row.sla.working_days == 3 for row in rows)
@@ -109,12 +109,12 @@ def test_branch_queue_filters_by_type_status_and_age():
     new = death_claim(paid_member(months=12), claim_type="jht_death", relationship="child")
     Claim.objects.filter(pk=new.pk).update(created_at=at("2026-11-09T09:00:00+07:00"))
     now = at("2026-11-10T09:00:00+07:00")
-    assert [c.pk for c in branch_queue(staff, claim_type="jht_death", now=now)] == [new.pk]
-    assert [c.pk for c in branch_queue(staff, older_than_days=7, now=now)] == [old.pk]
+    assert [c.pk for c in branch_queue(viewer=staff, claim_type="jht_death", now=now)] == [new.pk]
+    assert [c.pk for c in branch_queue(viewer=staff, older_than_days=7, now=now)] == [old.pk]
     claim_review_start(claim=new, staff=staff)
-    assert [c.pk for c in branch_queue(staff, status="verifying", now=now)] == [new.pk]
-    assert branch_queue(staff_make(branch="JKT-PST"), now=now) == []
-    assert {c.pk for c in branch_queue(staff_make(Role.ADMIN, branch=None), now=now)} == {old.pk, new.pk}
+    assert [c.pk for c in branch_queue(viewer=staff, status="verifying", now=now)] == [new.pk]
+    assert branch_queue(viewer=staff_make(branch="JKT-PST"), now=now) == []
+    assert {c.pk for c in branch_queue(viewer=staff_make(Role.ADMIN, branch=None), now=now)} == {old.pk, new.pk}
 
 
 def test_branch_queue_query_count_does_not_grow_with_rows(django_assert_num_queries):
@@ -122,11 +122,11 @@ def test_branch_queue_query_count_does_not_grow_with_rows(django_assert_num_quer
     staff.staff_branch  # noqa: B018
     death_claim(paid_member(months=12))
     with django_assert_num_queries(1):
-        branch_queue(staff)
+        branch_queue(viewer=staff)
     for _ in range(3):
         death_claim(paid_member(months=12))
     with django_assert_num_queries(1):
-        assert len(branch_queue(staff)) == 4
+        assert len(branch_queue(viewer=staff)) == 4
 
 
 # --- the service-level clock ---------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def test_branch_queue_query_count_does_not_grow_with_rows(django_assert_num_quer
 
 def sla_of(claim_type, complete, now, status="verifying"):
     claim = Claim(claim_type=claim_type, status=status, documents_complete_at=at(complete) if complete else None)
-    return claim_sla(claim, now=at(now))
+    return claim_sla(claim=claim, now=at(now))
 
 
 def test_jkm_three_working_days_across_a_weekend():
@@ -179,7 +179,7 @@ def test_no_clock_before_documents_are_complete_or_after_rejection():
 def test_the_clock_stops_at_the_payout(claim):
     paid = walk(claim, to=ClaimStatus.PAID)
     complete = paid.documents_complete_at
-    sla = claim_sla(paid, now=complete + dt.timedelta(days=60))
+    sla = claim_sla(claim=paid, now=complete + dt.timedelta(days=60))
     assert sla.stopped and not sla.breached  # paid the same day, however late we look
 
 
@@ -190,7 +190,7 @@ def test_history_shows_who_did_what_oldest_first(claim):
     staff = staff_make(name="Budi")
     claim_review_start(claim=claim, staff=staff)
     claim_document_review(document=claim.documents.first(), staff=staff, valid=True)
-    events = claim_history(claim)
+    events = claim_history(claim=claim)
     assert [e.action for e in events] == ["claim.filed", "claim.status", "claim.document_reviewed"]
     assert [e.actor_name for e in events] == [claim.claimant.username, "Budi", "Budi"]
     assert all(HEIR_NIK not in str(e.changes) for e in events)
@@ -212,4 +212,4 @@ def test_member_for_heir_by_kpj_or_nik_with_the_birth_date():
 def test_heir_session_member_and_masked_heir_nik(claim):
     assert member_for_heir_session(member_id=claim.member_id) == claim.member
     assert member_for_heir_session(member_id=999_999) is None
-    assert claim_heir_nik_masked(claim) == "3174********0123"
+    assert claim_heir_nik_masked(claim=claim) == "3174********0123"

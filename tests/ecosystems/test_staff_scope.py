@@ -132,13 +132,13 @@ def test_imports_by_branch_and_for_admins(world):
 
 def test_claims_stay_with_their_branch(world):
     o = world.objects
-    assert list(claims_for_staff(world.users["branch_staff"])) == [o["palembang_claim"]]
-    assert list(claims_for_staff(world.users["jakarta_staff"])) == [o["jakarta_claim"]]
+    assert list(claims_for_staff(viewer=world.users["branch_staff"])) == [o["palembang_claim"]]
+    assert list(claims_for_staff(viewer=world.users["jakarta_staff"])) == [o["jakarta_claim"]]
     with pytest.raises(Http404):
-        claim_for_staff(world.users["supervisor"], o["jakarta_claim"].pk)
+        claim_for_staff(viewer=world.users["supervisor"], pk=o["jakarta_claim"].pk)
     with pytest.raises(Http404):  # regional staff handle no branch's claims
-        claims_for_staff(world.users["regional"])
-    assert set(claims_for_staff(world.users["admin"])) == {o["jakarta_claim"], o["palembang_claim"]}
+        claims_for_staff(viewer=world.users["regional"])
+    assert set(claims_for_staff(viewer=world.users["admin"])) == {o["jakarta_claim"], o["palembang_claim"]}
 
 
 # --- the member page: search by POST, NIK masked until an audited show --------------------------------------------
