@@ -17,12 +17,13 @@ from core.choices import FundingSource
 from core.models import Channel, User
 from core.nik import nik_blind_index, nik_check
 from core.services import audit_event_record, notification_enqueue
-from members.models import Agent, Member, Partner, RegistrationChannel, Sponsor, Sponsorship
+from members.models import Agent, Member, Partner, RegistrationChannel, Sponsor
 from members.services import (
     RegistrationData,
     member_create,
-    member_invite,
     registration_validate,
+    sponsorship_create,
+    sponsorship_request,
     worker_account_for_phone,
     worker_phone_check,
 )
@@ -73,20 +74,16 @@ def sponsor_register_worker(
     with transaction.atomic():
         existing = on_behalf_checks(data=data, actor=sponsor.user)
         if existing is not None:
-            request, _created = Sponsorship.objects.get_or_create(sponsor=sponsor, member=existing, ended_at=None,
-                                                                  defaults={"relationship": relationship})
+            sponsorship_request(sponsor=sponsor, member=existing, relationship=relationship, body=_(
+                "%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU portal "
+                "to accept or decline.") % {"name": sponsor.name})
             audit_event_record(actor=sponsor.user, action="sponsorship.requested", obj=existing,
                                changes={"sponsor": sponsor.pk}, ip_address=ip_address)
-            if request.confirmed_at is None:
-                member_invite(sender=sponsor.user, member=existing, purpose="sponsorship", body=_(
-                    "%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU portal "
-                    "to accept or decline.") % {"name": sponsor.name})
             return None
         user = worker_account_for_phone(phone=data.phone, actor=sponsor.user)
         member = member_register(data=data, user=user, actor=sponsor.user, channel=RegistrationChannel.SPONSOR,
                                  funding_source=FundingSource.DONOR, ip_address=ip_address)
-        Sponsorship.objects.create(sponsor=sponsor, member=member, relationship=relationship,
-                                   confirmed_at=timezone.now())
+        sponsorship_create(sponsor=sponsor, member=member, relationship=relationship, confirmed_at=timezone.now())
         notification_enqueue(
             channel=Channel.SMS, recipient=str(member.phone), purpose="sponsorship",
             body=_("%(name)s registered you for BPJS Ketenagakerjaan protection and pays for it. Sign in to the "

@@ -304,6 +304,23 @@ def _kpjs_fresh(count: int) -> list[str]:
     return sorted(chosen)
 
 
+def sponsorship_create(*, sponsor: Sponsor, member: Member, relationship: str,
+                       confirmed_at: dt.datetime | None = None) -> Sponsorship:
+    """One sponsorship (a sponsor registering a worker: confirmed at once). For a set: sponsorships_create_many."""
+    return Sponsorship.objects.create(sponsor=sponsor, member=member, relationship=relationship,
+                                      confirmed_at=confirmed_at)
+
+
+def sponsorship_request(*, sponsor: Sponsor, member: Member, relationship: str, body: str) -> Sponsorship:
+    """A sponsor asks an existing member to accept it: the open sponsorship (a new one waits for the member's answer)
+    and, while it is unanswered, member_invite's text. For a set: sponsorships_request_many."""
+    request, _created = Sponsorship.objects.get_or_create(sponsor=sponsor, member=member, ended_at=None,
+                                                          defaults={"relationship": relationship})
+    if request.confirmed_at is None:
+        member_invite(sender=sponsor.user, member=member, purpose="sponsorship", body=body)
+    return request
+
+
 def sponsorships_create_many(*, sponsor: Sponsor, member_ids: Sequence[int], relationship: str = "other",
                              confirmed_at: dt.datetime | None = None) -> None:
     """Sponsorships of many members by one sponsor, in one statement (a bulk import's new members, confirmed: the
@@ -314,9 +331,9 @@ def sponsorships_create_many(*, sponsor: Sponsor, member_ids: Sequence[int], rel
 
 def sponsorships_request_many(*, sponsor: Sponsor, members: Sequence[Member], body: str,
                               relationship: str = "other") -> None:
-    """A sponsor asks existing members to accept it (a bulk file naming members): a sponsorship waiting for each
-    member's answer, and member_invite's text at most once per sponsor, member and day, for all of them in a few
-    statements."""
+    """sponsorship_request for a set (a bulk file naming members), in a few statements: a sponsorship waiting for
+    each member's answer, and member_invite's text at most once per sponsor, member and day. The members are ones
+    without an open sponsorship from this sponsor (the caller's query leaves the others out)."""
     if not members:
         return
     Sponsorship.objects.bulk_create([Sponsorship(sponsor=sponsor, member=m, relationship=relationship)

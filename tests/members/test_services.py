@@ -1,16 +1,26 @@
-"""members.services: the set-based registration (members_create_many) against the row-by-row one (member_create),
-field by field."""
+"""members.services: each set-based twin against its row-by-row original, field by field: registration
+(members_create_many / member_create) and sponsorships (sponsorships_create_many / sponsorship_create,
+sponsorships_request_many / sponsorship_request)."""
 
 import datetime as dt
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from core.choices import FundingSource
 from core.models import AuditEvent, OutboxMessage, User
 from core.nik import nik_decrypt
-from members.models import Member, RegistrationChannel
-from members.services import member_create, member_row_from_registration, members_create_many
+from members.models import Member, MemberInvitation, RegistrationChannel, Sponsor, Sponsorship
+from members.services import (
+    member_create,
+    member_row_from_registration,
+    members_create_many,
+    sponsorship_create,
+    sponsorship_request,
+    sponsorships_create_many,
+    sponsorships_request_many,
+)
 from tests.core.helpers import english, nik_for  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -101,3 +111,54 @@ def test_register_many_of_nothing_writes_nothing(db):
     assert members_create_many(rows=[], actor_id=None, channel=RegistrationChannel.BULK,
                                funding_source=FundingSource.APBD) == []
     assert not Member.objects.exists() and not OutboxMessage.objects.exists()
+
+
+def _members(registration_data, count: int) -> list[Member]:
+    return [member_create(data=registration_data(nik=nik_for(dt.date(1990, 8, 17), "P", serial=f"{k + 1:04d}"),
+                                                 phone=f"+628123450{k:04d}"), user=None, actor=None)
+            for k in range(count)]
+
+
+def _sponsors() -> list[Sponsor]:
+    return [Sponsor.objects.create(user=User.objects.create(username=f"s{k}", phone=f"+628130000000{k}"),
+                                   name=f"Sponsor {k}") for k in range(2)]
+
+
+def _sponsorships(sponsor: Sponsor) -> list[dict]:
+    return [{k: v for k, v in row.items() if k not in {"id", "sponsor_id", "member_id", "created_at"}}
+            for row in Sponsorship.objects.filter(sponsor=sponsor).order_by("member_id").values()]
+
+
+def test_sponsorships_for_many_agree_with_one_sponsorship(registration_data):
+    members, (one, many) = _members(registration_data, 3), _sponsors()
+    confirmed = timezone.now()
+    for member in members:
+        sponsorship_create(sponsor=one, member=member, relationship="employer", confirmed_at=confirmed)
+    sponsorships_create_many(sponsor=many, member_ids=[m.pk for m in members], relationship="employer",
+                             confirmed_at=confirmed)
+    assert _sponsorships(one) == _sponsorships(many) and len(_sponsorships(one)) == 3
+    assert _sponsorships(one)[0]["confirmed_at"] == confirmed and _sponsorships(one)[0]["ended_at"] is None
+
+
+def test_sponsorship_requests_for_many_agree_with_one_request(registration_data):
+    members, (one, many) = _members(registration_data, 3), _sponsors()
+    OutboxMessage.objects.all().delete()
+    body = "{name} would like to pay your contributions."
+    MemberInvitation.objects.create(sender=one.user, member=members[2], day=timezone.localdate())  # texted today
+    MemberInvitation.objects.create(sender=many.user, member=members[2], day=timezone.localdate())
+    for member in members:
+        sponsorship_request(sponsor=one, member=member, relationship="other", body=body.format(name=one.name))
+    texts_one = list(OutboxMessage.objects.order_by("pk").values_list("channel", "recipient", "purpose", "body"))
+    OutboxMessage.objects.all().delete()
+    sponsorships_request_many(sponsor=many, members=members, body=body.format(name=many.name))
+    texts_many = list(OutboxMessage.objects.order_by("pk").values_list("channel", "recipient", "purpose", "body"))
+
+    assert _sponsorships(one) == _sponsorships(many) and len(_sponsorships(one)) == 3
+    assert _sponsorships(one)[0]["confirmed_at"] is None  # waiting for the member's answer
+    invitations = [sorted(MemberInvitation.objects.filter(sender=s.user).values_list("member_id", "day"))
+                   for s in (one, many)]
+    assert invitations[0] == invitations[1] and len(invitations[0]) == 3
+    assert [t[:3] for t in texts_one] == [t[:3] for t in texts_many] == [
+        ("sms", str(m.phone), "sponsorship") for m in members[:2]]  # at most one text a day
+    assert [t[3] for t in texts_one] == [body.format(name=one.name)] * 2
+    assert [t[3] for t in texts_many] == [body.format(name=many.name)] * 2
