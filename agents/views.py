@@ -51,7 +51,7 @@ def _starting_place(request, agent) -> dict:
     if place:
         return place
     if agent.village:
-        codes = [r.code for r in region_path(agent.village)]
+        codes = [r.code for r in region_path(region=agent.village)]
         return dict(zip(("province", "regency", "district", "village"), codes, strict=False))
     return {}
 

@@ -57,7 +57,7 @@ def consent_text(*, issuer: str, account: str, member, max_amount_idr: int) -> s
 
 
 def _member(request, member_id):
-    member = selectors.member_for_debit_payer(user=request.user, member_id=member_id)
+    member = selectors.member_for_debit_payer(viewer=request.user, member_id=member_id)
     if member is None:
         raise Http404
     return member
@@ -143,7 +143,7 @@ def _render_setup(request, member, form, member_id, *, confirm: bool):
 @login_required
 @require_POST
 def autodebit_revoke(request, mandate_id):
-    mandate = selectors.debit_mandate_for_payer(user=request.user, mandate_id=mandate_id)
+    mandate = selectors.debit_mandate_for_payer(viewer=request.user, mandate_id=mandate_id)
     if mandate is None:
         raise Http404
     debit_mandate_revoke(mandate=mandate, actor=request.user, reason="revoked by the payer")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import BigIntegerField, Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -12,10 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contributions.models import (
+    AttemptStatus,
     Bill,
     BillStatus,
+    CashCollection,
+    DebitAttempt,
+    DebitMandate,
     EntryKind,
     LedgerEntry,
+    MandateStatus,
     OrderStatus,
     Payment,
     PaymentOrder,
@@ -23,9 +32,10 @@ from contributions.models import (
     ProviderEventKind,
     ProviderEventOutcome,
 )
+from core.models import User
 from core.money import round_idr
 from core.nik import nik_blind_index
-from members.models import Member, MemberStatus
+from members.models import Agent, Member, MemberStatus
 from reference.duedates import add_months
 from reference.scope import staff_scope
 from reference.tariffs import QuoteLine, tariff_quote
@@ -240,7 +250,7 @@ def payment_preview(*, member: Member, count: int, today: dt.date | None = None)
     for month in months_to_pay(member=member, count=count, today=today):
         bill = bills.get(month)
         if bill:
-            out.append(MonthPrice(month, bill.total_idr, bill_lines(bill), bill.due_date < today))
+            out.append(MonthPrice(month, bill.total_idr, bill_lines(bill=bill), bill.due_date < today))
         else:
             quote = tariff_quote(income_idr=member.income_base_idr, programs=member.programs, month=month,
                                  sector=member.occupation.sector, funding=member.funding_source)
@@ -248,7 +258,7 @@ def payment_preview(*, member: Member, count: int, today: dt.date | None = None)
     return out
 
 
-def bill_lines(bill: Bill) -> list:
+def bill_lines(*, bill: Bill) -> list[QuoteLine]:
     lines = [QuoteLine("JKK", bill.jkk_gross_idr, bill.jkk_discount_idr),
              QuoteLine("JKM", bill.jkm_gross_idr, bill.jkm_discount_idr)]
     if bill.jht_gross_idr:
@@ -256,26 +266,26 @@ def bill_lines(bill: Bill) -> list:
     return lines
 
 
-def payment_for_viewer(*, receipt_number: str, user) -> Payment | None:
+def payment_for_viewer(*, receipt_number: str, viewer: User | AnonymousUser) -> Payment | None:
     """A receipt is visible to the member it covers, whoever paid the order, and staff whose scope holds every
     member it covers (staff_scope: a receipt for members in two provinces is for admins and staff of both)."""
     payment = Payment.objects.select_related("member", "order__payer").filter(receipt_number=receipt_number).first()
-    if payment is None or not user.is_authenticated:
+    if payment is None or not isinstance(viewer, User):
         return None
-    if (payment.order and payment.order.payer_id == user.pk) or payment.entries.filter(member__user=user).exists():
+    if (payment.order and payment.order.payer_id == viewer.pk) or payment.entries.filter(member__user=viewer).exists():
         return payment
     covered = Q(pk=payment.member_id) | Q(ledger_entries__payment=payment)
     if payment.order is not None:  # selected with the payment
         covered |= Q(pk=payment.order.member_id) | Q(order_lines__order=payment.order_id)
-    return payment if _staff_sees_all(user, Member.objects.filter(pk__in=Member.objects.filter(covered)
+    return payment if _staff_sees_all(viewer, Member.objects.filter(pk__in=Member.objects.filter(covered)
                                                                    .values("pk"))) else None
 
 
-def _staff_sees_all(user, members: QuerySet[Member]) -> bool:
+def _staff_sees_all(viewer: User, members: QuerySet[Member]) -> bool:
     """Is the viewer staff whose scope holds every one of these members (and there is at least one)?"""
-    if not getattr(user, "is_portal_staff", False):
+    if not getattr(viewer, "is_portal_staff", False):
         return False
-    scope = staff_scope(user)
+    scope = staff_scope(viewer=viewer)
     if scope.national:
         return True
     if scope.empty or not members.exists():
@@ -283,32 +293,32 @@ def _staff_sees_all(user, members: QuerySet[Member]) -> bool:
     return not members.exclude(scope.q("village__code")).exists()
 
 
-def receipt_member_name(*, payment: Payment, user) -> str:
+def receipt_member_name(*, payment: Payment, viewer: User | AnonymousUser) -> str:
     """The member's name as this viewer may see it: in full for the member and staff, masked for a sponsor or
     anyone else who paid (decisions.md, R)."""
     member = payment.member
     if member is None:
         return ""
-    if member.user_id == user.pk or getattr(user, "is_portal_staff", False):
+    if member.user_id == viewer.pk or getattr(viewer, "is_portal_staff", False):
         return member.full_name
     return member.masked_name
 
 
-def order_for_viewer(*, order_id: int, user) -> PaymentOrder | None:
+def order_for_viewer(*, order_id: int, viewer: User | AnonymousUser) -> PaymentOrder | None:
     """An order for its payer, the members it covers, and staff whose scope holds every member of it."""
     order = PaymentOrder.objects.select_related("member").filter(pk=order_id).first()
-    if order is None or not user.is_authenticated:
+    if order is None or not isinstance(viewer, User):
         return None
-    if order.payer_id == user.pk or order.lines.filter(member__user=user).exists():
+    if order.payer_id == viewer.pk or order.lines.filter(member__user=viewer).exists():
         return order
     covered = Member.objects.filter(Q(pk=order.member_id) | Q(order_lines__order=order)).values("pk")
-    return order if _staff_sees_all(user, Member.objects.filter(pk__in=covered)) else None
+    return order if _staff_sees_all(viewer, Member.objects.filter(pk__in=covered)) else None
 
 
-def member_for_staff(*, query: str, staff) -> Member | None:
+def member_for_staff(*, query: str, viewer: User | AnonymousUser) -> Member | None:
     """Find a member by KPJ or NIK (through the blind index; the NIK itself is never searched in clear), within the
     staff account's scope: a member outside it is not found, the same answer as no member at all."""
-    scope = staff_scope(staff)
+    scope = staff_scope(viewer=viewer)
     if scope.empty:
         return None
     digits = "".join(ch for ch in query if ch.isdigit())
@@ -321,9 +331,9 @@ def member_for_staff(*, query: str, staff) -> Member | None:
     return members.filter(scope.q("village__code")).first()
 
 
-def member_for_staff_by_id(*, member_id, staff) -> Member | None:
+def member_for_staff_by_id(*, member_id: int | str, viewer: User | AnonymousUser) -> Member | None:
     """The member a staff page names by its internal id (a form field, never the NIK), within the staff's scope."""
-    scope = staff_scope(staff)
+    scope = staff_scope(viewer=viewer)
     if scope.empty or not str(member_id).isdigit() or int(member_id) > 2**63 - 1:
         return None
     return Member.objects.filter(scope.q("village__code"), pk=int(member_id)).first()
@@ -338,11 +348,7 @@ class CashPosition:
     overdue: bool  # cash held longer than AGENT_CASH_HOLD_DAYS
 
 
-def agent_cash_position(*, agent, now: dt.datetime | None = None) -> CashPosition:
-    from django.conf import settings
-
-    from contributions.models import CashCollection
-
+def agent_cash_position(*, agent: Agent, now: dt.datetime | None = None) -> CashPosition:
     now = now or timezone.now()
     rows = CashCollection.objects.filter(agent=agent)
     collected = rows.aggregate(s=Sum("amount_idr"))["s"] or 0
@@ -353,12 +359,8 @@ def agent_cash_position(*, agent, now: dt.datetime | None = None) -> CashPositio
     return CashPosition(collected, collected - held, held, oldest, overdue)
 
 
-def agents_holding_cash_too_long(*, now: dt.datetime | None = None):
+def agents_holding_cash_too_long(*, now: dt.datetime | None = None) -> QuerySet[CashCollection, dict[str, Any]]:
     """For staff: agents holding unsettled cash longer than the setting, oldest first."""
-    from django.conf import settings
-
-    from contributions.models import CashCollection
-
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.AGENT_CASH_HOLD_DAYS)
     return (CashCollection.objects.filter(settlement__isnull=True, collected_at__lt=cutoff)
             .values("agent_id", "agent__user__first_name", "agent__user__username")
@@ -377,16 +379,10 @@ class CommissionStatement:
     agent_share_idr: int
 
 
-def commission_statement(*, agent, month: dt.date) -> CommissionStatement:
+def commission_statement(*, agent: Agent, month: dt.date) -> CommissionStatement:
     """Commission for a month: AGENT_COMMISSION_PERCENT of cash collected and settled that month, plus
     AGENT_BONUS_IDR when the agent registered at least AGENT_BONUS_MIN_NEW_MEMBERS members; the body takes
     AGENT_BODY_SHARE_PERCENT of the incentive. Rounded once each, halves up."""
-    from decimal import Decimal
-
-    from django.conf import settings
-
-    from contributions.models import CashCollection
-
     start = timezone.make_aware(dt.datetime.combine(month.replace(day=1), dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(add_months(month.replace(day=1), 1), dt.time.min))
     settled = CashCollection.objects.filter(agent=agent, collected_at__gte=start, collected_at__lt=end,
@@ -400,62 +396,52 @@ def commission_statement(*, agent, month: dt.date) -> CommissionStatement:
                                body_share, incentive - body_share)
 
 
-def receipts_for_payer(*, user) -> QuerySet[Payment]:
+def receipts_for_payer(*, viewer: User | AnonymousUser) -> QuerySet[Payment]:
     """Receipts of the orders someone paid (a sponsor paying for its workers), newest first, with how many members
     each covers. Only the payer's own: the receipt pages check the viewer again (payment_for_viewer)."""
-    from django.db.models import Count
-
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(viewer, User):
         return Payment.objects.none()
-    return (Payment.objects.filter(order__payer=user).select_related("order")
+    return (Payment.objects.filter(order__payer=viewer).select_related("order")
             .annotate(member_count=Count("order__lines")).order_by("-paid_at", "-id"))
 
 
 # --- auto-debit ----------------------------------------------------------------------------------------------------
 
 
-def debit_mandate_live(*, member: Member):
+def debit_mandate_live(*, member: Member) -> DebitMandate | None:
     """The member's mandate that is not revoked (active or suspended), if any."""
-    from contributions.models import DebitMandate, MandateStatus
-
     return DebitMandate.objects.filter(member=member).exclude(status=MandateStatus.REVOKED) \
         .select_related("payer").first()
 
 
-def debit_attempts_for(*, member: Member, limit: int = 12):
-    from contributions.models import DebitAttempt
-
+def debit_attempts_for(*, member: Member, limit: int = 12) -> QuerySet[DebitAttempt]:
     return DebitAttempt.objects.filter(mandate__member=member).select_related("mandate", "payment") \
         .order_by("-month", "-id")[:limit]
 
 
-def member_for_debit_payer(*, user, member_id: int | None) -> Member | None:
+def member_for_debit_payer(*, viewer: User | AnonymousUser, member_id: int | None) -> Member | None:
     """Whose contributions this user may set auto-debit up for: their own membership (no id), or a worker they
     sponsor (a confirmed, current sponsorship)."""
-    if not user.is_authenticated:
+    if not isinstance(viewer, User):
         return None
     if member_id is None:
-        return Member.objects.filter(user=user).select_related("occupation").first()
-    return Member.objects.filter(pk=member_id, sponsorships__sponsor__user=user,
+        return Member.objects.filter(user=viewer).select_related("occupation").first()
+    return Member.objects.filter(pk=member_id, sponsorships__sponsor__user=viewer,
                                  sponsorships__confirmed_at__isnull=False, sponsorships__ended_at__isnull=True) \
         .select_related("occupation").first()
 
 
-def debit_mandate_for_payer(*, user, mandate_id: int):
+def debit_mandate_for_payer(*, viewer: User | AnonymousUser, mandate_id: int) -> DebitMandate | None:
     """A mandate only its payer may revoke."""
-    from contributions.models import DebitMandate
-
-    if not user.is_authenticated:
+    if not isinstance(viewer, User):
         return None
-    return DebitMandate.objects.filter(pk=mandate_id, payer=user).select_related("member").first()
+    return DebitMandate.objects.filter(pk=mandate_id, payer=viewer).select_related("member").first()
 
 
-def members_paying_by_autodebit(*, month: dt.date):
+def members_paying_by_autodebit(*, month: dt.date) -> QuerySet[DebitMandate, int]:
     """Member ids whose bills this month's auto-debit is still taking care of (an active mandate whose attempt is
     not made yet, waiting, with the provider or paid). Reminders skip them; a failed or skipped month falls back
     to reminders."""
-    from contributions.models import AttemptStatus, DebitAttempt, DebitMandate, MandateStatus
-
     done = DebitAttempt.objects.filter(month=month, status__in=[AttemptStatus.FAILED, AttemptStatus.SKIPPED])
     return DebitMandate.objects.filter(status=MandateStatus.ACTIVE).exclude(
-        pk__in=done.values("mandate_id")).values("member_id")
+        pk__in=done.values("mandate_id")).values_list("member_id", flat=True)

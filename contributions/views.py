@@ -83,7 +83,7 @@ def pay(request):
 
 @login_required
 def order(request, order_id):
-    order = selectors.order_for_viewer(order_id=order_id, user=request.user)
+    order = selectors.order_for_viewer(order_id=order_id, viewer=request.user)
     if order is None:
         raise Http404
     expired = order.status == OrderStatus.PENDING and order.expires_at <= timezone.now()
@@ -97,20 +97,20 @@ def order(request, order_id):
 
 @login_required
 def receipt(request, receipt_number):
-    payment = selectors.payment_for_viewer(receipt_number=receipt_number, user=request.user)
+    payment = selectors.payment_for_viewer(receipt_number=receipt_number, viewer=request.user)
     if payment is None:
         raise Http404
     return render(request, "contributions/receipt.html", {
         "payment": payment, "allocations": _allocations(payment),
-        "member_name": selectors.receipt_member_name(payment=payment, user=request.user)})
+        "member_name": selectors.receipt_member_name(payment=payment, viewer=request.user)})
 
 
 @login_required
 def receipt_download(request, receipt_number):
-    payment = selectors.payment_for_viewer(receipt_number=receipt_number, user=request.user)
+    payment = selectors.payment_for_viewer(receipt_number=receipt_number, viewer=request.user)
     if payment is None:
         raise Http404
-    name = selectors.receipt_member_name(payment=payment, user=request.user)
+    name = selectors.receipt_member_name(payment=payment, viewer=request.user)
     response = HttpResponse(receipt_pdf(payment=payment, allocations=_allocations(payment), member_name=name),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="bukti-bayar-{payment.receipt_number}.pdf"'
@@ -129,7 +129,7 @@ def staff_member(request):
     member, query, nik = None, "", ""
     if request.method == "POST":
         if "member" in request.POST:  # "Show NIK" on a member found before
-            member = selectors.member_for_staff_by_id(member_id=request.POST["member"], staff=request.user)
+            member = selectors.member_for_staff_by_id(member_id=request.POST["member"], viewer=request.user)
             if member is None:
                 raise Http404
             nik = member.nik
@@ -137,7 +137,7 @@ def staff_member(request):
                                changes={"nik": member.nik_masked}, ip_address=client_ip(request))
         else:
             query = request.POST.get("q", "").strip()[:40]
-            member = selectors.member_for_staff(query=query, staff=request.user) if query else None
+            member = selectors.member_for_staff(query=query, viewer=request.user) if query else None
             if query and member is None:
                 messages.error(request, _("No member in your area has this participant number or NIK."))
     # Found: the box is emptied, so the NIK typed does not sit in the page beside its masked form.

@@ -14,15 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ecosystems import charts
+from ecosystems.figures import Filters, filters_default
 from ecosystems.models import NATION, TargetMeasure
 from ecosystems.selectors.dashboard import (
     CHANNEL_LABELS,
     MAX_MONTHS,
     Dashboard,
     Figures,
-    Filters,
     Scope,
-    filters_default,
 )
 from ecosystems.templatetags.dashboard import (
     Month,
@@ -68,7 +67,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, data, *, scope: Scope, ecosystems, today: dt.date):
         self.scope, self.today = scope, today
-        self.defaults = filters_default(today)
+        self.defaults = filters_default(today=today)
         initial = {"first": self.defaults.first.strftime("%Y-%m"), "last": self.defaults.last.strftime("%Y-%m"),
                    "region": scope.code or NATION_VALUE}
         bound = data is not None and any(key in data for key in self.base_fields)

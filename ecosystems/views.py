@@ -35,13 +35,13 @@ def _url(code: str, query: dict | None = None, *, export: str = "") -> str:
 def _dashboard(request, code: str, export: str = ""):
     if export and export not in EXPORTS:
         raise Http404
-    home = dashboard_home(request.user)
+    home = dashboard_home(viewer=request.user)
     if home is None:
         raise PermissionDenied
     if code == NATION and home:
         # Regional staff start at their own region, filters kept.
         return redirect(_url(home, request.GET.dict(), export=export))
-    scope = dashboard_scope(request.user, code, home=home)
+    scope = dashboard_scope(viewer=request.user, code=code, home=home)
     today = timezone.localdate()
     ecosystems = ecosystems_list()
     form = FilterForm(request.GET, scope=scope, ecosystems=ecosystems, today=today)

@@ -41,7 +41,7 @@ def _sponsor(request):
 
 def _own_import(request, import_id) -> BulkImport:
     """The import for its sponsor, or for staff whose scope holds it (to read only)."""
-    item = selectors.bulk_import_for_viewer(import_id=import_id, user=request.user)
+    item = selectors.bulk_import_for_viewer(import_id=import_id, viewer=request.user)
     if item is None:
         raise Http404
     return item
@@ -136,4 +136,4 @@ def template(request):
 @staff_required
 def staff_imports(request):
     return render(request, "enrollment/bulk_staff.html", {
-        "imports": selectors.bulk_imports_for_staff(staff=request.user)[:200]})
+        "imports": selectors.bulk_imports_for_staff(viewer=request.user)[:200]})

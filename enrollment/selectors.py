@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, QuerySet
 
 from contributions.selectors import coverage_status, member_account
+from core.models import User
 from enrollment.models import BulkImport, BulkImportRow
-from members.models import MemberStatus
+from members.models import MemberStatus, Sponsor
 from reference.scope import staff_scope
 
 
-def sponsor_workers(*, sponsor):
+def sponsor_workers(*, sponsor: Sponsor) -> list[dict[str, Any]]:
     """What a sponsor may see of its workers: masked name, KPJ, coverage and paid-through month. Never NIK or
     address; only members who confirmed (or were registered by) this sponsor."""
     rows = []
@@ -30,10 +34,10 @@ def sponsor_workers(*, sponsor):
 # --- bulk imports, scoped by who asks ---------------------------------------------------------------------------
 
 
-def bulk_imports_for_staff(*, staff) -> QuerySet[BulkImport]:
+def bulk_imports_for_staff(*, viewer: User | AnonymousUser) -> QuerySet[BulkImport]:
     """The imports a staff account may see: every row's village inside its scope (staff_scope). An import with a
     row elsewhere, or a row without a known village, is for admins (and staff whose scope holds all of it)."""
-    scope = staff_scope(staff)
+    scope = staff_scope(viewer=viewer)
     imports = BulkImport.objects.select_related("sponsor", "created_by").order_by("-created_at", "-id")
     if scope.national:
         return imports
@@ -43,15 +47,15 @@ def bulk_imports_for_staff(*, staff) -> QuerySet[BulkImport]:
     return imports.filter(Exists(rows)).exclude(Exists(rows.exclude(scope.q("data__village"))))
 
 
-def bulk_import_for_viewer(*, import_id: int, user) -> BulkImport | None:
+def bulk_import_for_viewer(*, import_id: int, viewer: User | AnonymousUser) -> BulkImport | None:
     """An import for the sponsor who uploaded it, and staff whose scope holds it (bulk_imports_for_staff)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(viewer, User):
         return None
     item = BulkImport.objects.filter(pk=import_id).select_related("sponsor").first()
     if item is None:
         return None
-    if item.sponsor.user_id == user.pk:
+    if item.sponsor.user_id == viewer.pk:
         return item
-    if getattr(user, "is_portal_staff", False) and bulk_imports_for_staff(staff=user).filter(pk=item.pk).exists():
+    if viewer.is_portal_staff and bulk_imports_for_staff(viewer=viewer).filter(pk=item.pk).exists():
         return item
     return None

@@ -39,7 +39,7 @@ def dashboard(request):
         return render(request, "enrollment/sponsor_start.html", {"form": form})
     workers = selectors.sponsor_workers(sponsor=sponsor)
     due = [w for w in workers if w["payable"] and w["coverage"].code in ("awaiting_payment", "in_arrears")]
-    receipts = Paginator(receipts_for_payer(user=request.user), RECEIPTS_PER_PAGE).get_page(request.GET.get("page"))
+    receipts = Paginator(receipts_for_payer(viewer=request.user), RECEIPTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "enrollment/sponsor_dashboard.html", {
         "sponsor": sponsor, "workers": workers, "due_ids": [w["member_id"] for w in due],
         "pay_form": SponsorPayForm(), "receipts": receipts,

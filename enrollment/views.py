@@ -212,7 +212,7 @@ def review(request):
         )
         return redirect("enrollment:member-home")
     return render(request, "enrollment/step_review.html", {
-        "form": form, "data": data, "occupation": occupation, "village_path": region_path(village),
+        "form": form, "data": data, "occupation": occupation, "village_path": region_path(region=village),
         "ecosystem": Ecosystem.objects.filter(code=data.ecosystem).first() if data.ecosystem else None,
         "quote": quote, "step_number": 5, "step_total": 5, "previous": wizard.STEP_BY_NAME["contribution"],
     })
@@ -235,7 +235,7 @@ def member_home(request):
     return render(request, "enrollment/member_home.html", {
         "member": member, "coverage": coverage_status(member=member),
         "quote": member_monthly_quote(member=member, month=timezone.localdate()),
-        "village_path": region_path(member.village),
+        "village_path": region_path(region=member.village),
     })
 
 

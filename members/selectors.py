@@ -4,24 +4,31 @@ account and a member's sponsors. Coverage (from the bills) is contributions.sele
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.models import User
 from core.nik import nik_blind_index
-from members.models import Member, Sponsor
+from members.models import Member, Sponsor, Sponsorship
 from reference.tariffs import Quote, tariff_quote
 
+if TYPE_CHECKING:
+    from members.services import RegistrationData
 
-def member_for_user(*, user) -> Member | None:
-    if not user.is_authenticated:
+
+def member_for_user(*, user: User | AnonymousUser) -> Member | None:
+    if not isinstance(user, User):
         return None
     return Member.objects.select_related("occupation", "village__parent__parent__parent").filter(user=user).first()
 
 
-def member_claimable_exists(*, user, nik: str | None = None) -> bool:
+def member_claimable_exists(*, user: User | AnonymousUser, nik: str | None = None) -> bool:
     """Whether a membership someone else registered with this account's phone number waits for its owner to claim
     it (optionally: under this NIK). Tells the phone's holder only that something waits, nothing about whom."""
-    if not user.is_authenticated or not user.phone:
+    if not isinstance(user, User) or not user.phone:
         return False
     waiting = Member.objects.filter(user__isnull=True, phone=user.phone)
     if nik is not None:
@@ -40,16 +47,16 @@ def member_monthly_quote(*, member: Member, month: dt.date | None = None) -> Quo
     )
 
 
-def registration_quote(*, data, sector: str, month: dt.date | None = None) -> Quote:
+def registration_quote(*, data: RegistrationData, sector: str, month: dt.date | None = None) -> Quote:
     return tariff_quote(income_idr=data.income_base_idr, programs=data.programs,
                         month=month or timezone.localdate(), sector=sector)
 
 
-def sponsor_for_user(*, user):
-    if not user.is_authenticated:
+def sponsor_for_user(*, user: User | AnonymousUser) -> Sponsor | None:
+    if not isinstance(user, User):
         return None
     return Sponsor.objects.filter(user=user).first()
 
 
-def sponsorships_for_member(*, member):
+def sponsorships_for_member(*, member: Member) -> QuerySet[Sponsorship]:
     return member.sponsorships.filter(ended_at__isnull=True).select_related("sponsor").order_by("-created_at")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from core.models import Role, User
@@ -69,18 +70,18 @@ NOTHING = StaffScope()
 NATIONAL = StaffScope(national=True)
 
 
-def staff_scope(user) -> StaffScope:
-    """The regions `user` may see as staff (module docstring). Non-staff and inactive accounts get NOTHING."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.is_portal_staff:
+def staff_scope(*, viewer: User | AnonymousUser) -> StaffScope:
+    """The regions `viewer` may see as staff (module docstring). Non-staff and inactive accounts get NOTHING."""
+    if not isinstance(viewer, User) or not viewer.is_active or not viewer.is_portal_staff:
         return NOTHING
-    if user.role == Role.ADMIN:
+    if viewer.role == Role.ADMIN:
         return NATIONAL
     # The region and the branch in one query (a page's query budget counts it).
-    row = (User.objects.filter(pk=user.pk)
+    row = (User.objects.filter(pk=viewer.pk)
            .values("staff_region__region_id", "staff_branch__branch_id", "staff_branch__branch__is_default").first()
            or {})
     region = row.get("staff_region__region_id")
-    branch_id = row.get("staff_branch__branch_id") if user.role in (Role.BRANCH_STAFF, Role.SUPERVISOR) else None
+    branch_id = row.get("staff_branch__branch_id") if viewer.role in (Role.BRANCH_STAFF, Role.SUPERVISOR) else None
     regions: list[str] = [region] if region else []
     rest_except = None
     if branch_id is not None:

@@ -12,7 +12,7 @@ def region_get(*, code: str) -> Region | None:
     return Region.objects.filter(code=code).select_related("parent__parent__parent").first()
 
 
-def region_path(region: Region | None) -> list[Region]:
+def region_path(*, region: Region | None) -> list[Region]:
     """The region and its ancestors, province first (none for no region)."""
     path = []
     node: Region | None = region

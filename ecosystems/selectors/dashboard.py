@@ -12,13 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from enum import Enum
+from typing import Literal
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from core.models import User
+from ecosystems.figures import Filters, percent
 from ecosystems.models import (
     NATION,
     BillMonth,
@@ -33,7 +38,6 @@ from ecosystems.models import (
     Workforce,
 )
 from members.models import Agent, Sponsor
-from reference.duedates import add_months
 from reference.models import Ecosystem, Region
 from reference.scope import staff_scope
 
@@ -49,15 +53,6 @@ CHANNEL_LABELS = {
 WEEKS = 12
 TOP = 10
 MAX_MONTHS = 60
-HUNDRED = Decimal(100)
-ONE_DECIMAL = Decimal("0.1")
-
-
-def percent(part: int | Decimal | None, whole: int | Decimal | None) -> Decimal | None:
-    """part / whole in percent, one decimal, or None when the whole is missing or zero."""
-    if part is None or not whole:
-        return None
-    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
 # --- who sees what ------------------------------------------------------------------------------------------------
@@ -86,19 +81,22 @@ class Scope:
         return self.region.name if self.region else str(_("Indonesia"))
 
 
-def dashboard_home(user) -> str | None:
+def dashboard_home(*, viewer: User | AnonymousUser) -> str | None:
     """'' for people who see the whole country (admins), a region code for regional staff, None for the rest."""
-    scope = staff_scope(user)  # the one rule of who sees what (scope.py); dashboards go by the StaffRegion alone
+    # The one rule of who sees what (scope.py); dashboards go by the StaffRegion alone.
+    scope = staff_scope(viewer=viewer)
     return NATION if scope.national else scope.region
 
 
-_UNSET = object()
+class _Unset(Enum):
+    UNSET = "unset"
 
 
-def dashboard_scope(user, code: str = NATION, *, home=_UNSET) -> Scope:
-    """The page at `code` as `user` may see it: PermissionDenied outside their region, Http404 for no region.
-    `home` is dashboard_home(user) when the caller has it already."""
-    home = dashboard_home(user) if home is _UNSET else home
+def dashboard_scope(*, viewer: User | AnonymousUser, code: str = NATION,
+                    home: str | None | Literal[_Unset.UNSET] = _Unset.UNSET) -> Scope:
+    """The page at `code` as `viewer` may see it: PermissionDenied outside their region, Http404 for no region.
+    `home` is dashboard_home(viewer=viewer) when the caller has it already."""
+    home = dashboard_home(viewer=viewer) if home is _Unset.UNSET else home
     if home is None:
         raise PermissionDenied
     if code and not (code == home or not home or code.startswith(home + ".")):
@@ -121,49 +119,6 @@ def dashboard_scope(user, code: str = NATION, *, home=_UNSET) -> Scope:
         children = tuple(Region.objects.filter(parent__isnull=True).order_by("name").only("code", "name", "level"))
     level = region.level if region else 0
     return Scope(code=code, level=level, region=region, path=path, children=children, home=home)
-
-
-# --- filters ------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    first: dt.date  # first month of the period (day 1)
-    last: dt.date  # last month of the period (day 1)
-    ecosystem: str = ""
-    channel: str = ""
-
-    @property
-    def months(self) -> list[dt.date]:
-        out, month = [], self.first
-        while month <= self.last:
-            out.append(month)
-            month = add_months(month, 1)
-        return out
-
-    @property
-    def last_day(self) -> dt.date:
-        return add_months(self.last, 1) - dt.timedelta(days=1)
-
-    @property
-    def year(self) -> int:
-        return self.last.year
-
-    def q(self) -> Q:
-        q = Q()
-        if self.ecosystem:
-            q &= Q(ecosystem=self.ecosystem)
-        if self.channel:
-            q &= Q(channel=self.channel)
-        return q
-
-    def matches(self, ecosystem: str, channel: str) -> bool:
-        return (not self.ecosystem or ecosystem == self.ecosystem) and (not self.channel or channel == self.channel)
-
-
-def filters_default(today: dt.date) -> Filters:
-    last = today.replace(day=1)
-    return Filters(first=add_months(last, -11), last=last)
 
 
 # --- figures ------------------------------------------------------------------------------------------------------

@@ -13,15 +13,13 @@ from django.utils import timezone
 
 from contributions.models import Bill, BillStatus
 from core.models import AuditEvent, Role, User
+from ecosystems.figures import Filters, filters_default, percent
 from ecosystems.models import BillMonth, FlowMonth, RollupState, Snapshot, Target, Workforce
 from ecosystems.selectors.dashboard import (
     CHANNEL_LABELS,
-    Filters,
     dashboard_home,
     dashboard_read,
     dashboard_scope,
-    filters_default,
-    percent,
 )
 from ecosystems.services.rollups import rollups_rebuild
 from members.models import Agent, AgentBody, Member, MemberStatus, Sponsor, Sponsorship
@@ -127,7 +125,8 @@ def admin_make(username: str = "dash-admin") -> User:
 
 
 def read(code: str = "", filters: Filters = PERIOD, user=None):
-    scope = dashboard_scope(user or admin_make(f"admin-{code or 'id'}-{filters.ecosystem}-{filters.channel}"), code)
+    scope = dashboard_scope(viewer=user or admin_make(f"admin-{code or 'id'}-{filters.ecosystem}-{filters.channel}"),
+                            code=code)
     return dashboard_read(scope=scope, filters=filters, today=TODAY)
 
 
@@ -137,7 +136,7 @@ def rollup_sum(model, level: int, code: str, field: str, **lookups) -> int:
 
 def test_region_selectors_still_importable_from_the_package(regions):
     assert region_get(code="31.74").name == "Kota Administrasi Jakarta Selatan"
-    assert [r.code for r in region_path(region_get(code="31.74.01"))] == ["31", "31.74", "31.74.01"]
+    assert [r.code for r in region_path(region=region_get(code="31.74.01"))] == ["31", "31.74", "31.74.01"]
     assert "31.74" in set(region_children(parent_code="31").values_list("code", flat=True))
 
 
@@ -229,7 +228,7 @@ def test_children_without_targets_and_a_region_never_built(reference_data, regio
 
 
 def test_default_period_is_the_last_twelve_months():
-    f = filters_default(dt.date(2026, 11, 21))
+    f = filters_default(today=dt.date(2026, 11, 21))
     assert (f.first, f.last) == (dt.date(2025, 12, 1), dt.date(2026, 11, 1)) and len(f.months) == 12
 
 
@@ -238,20 +237,20 @@ def test_scope_for_admin_regional_staff_and_others(regions):
     from django.http import Http404
 
     admin = admin_make()
-    assert dashboard_home(admin) == "" and dashboard_scope(admin, "32.04").level == 2
+    assert dashboard_home(viewer=admin) == "" and dashboard_scope(viewer=admin, code="32.04").level == 2
     regional = User.objects.create(username="kanwil", role=Role.SUPERVISOR)
     StaffRegion.objects.create(user=regional, region_id="31")
-    assert dashboard_home(regional) == "31"
-    assert dashboard_scope(regional, "31.74").code == "31.74"
+    assert dashboard_home(viewer=regional) == "31"
+    assert dashboard_scope(viewer=regional, code="31.74").code == "31.74"
     for code in ("", "32", "32.04", "3"):
         with pytest.raises(PermissionDenied):
-            dashboard_scope(regional, code)
+            dashboard_scope(viewer=regional, code=code)
     with pytest.raises(Http404):
-        dashboard_scope(admin, "99")
+        dashboard_scope(viewer=admin, code="99")
     branch = User.objects.create(username="petugas-dash", role=Role.BRANCH_STAFF)
     worker = User.objects.create(username="worker-dash")
     for user in (branch, worker):
-        assert dashboard_home(user) is None
+        assert dashboard_home(viewer=user) is None
         with pytest.raises(PermissionDenied):
-            dashboard_scope(user, "")
+            dashboard_scope(viewer=user, code="")
     assert RollupState.objects.count() == 0

@@ -85,7 +85,7 @@ def test_region_children(regions):
 
 def test_region_path(regions):
     village = region_get(code="31.74.01.1001")
-    assert [r.code for r in region_path(village)] == ["31", "31.74", "31.74.01", "31.74.01.1001"]
+    assert [r.code for r in region_path(region=village)] == ["31", "31.74", "31.74.01", "31.74.01.1001"]
     assert region_get(code="00.00") is None
 
 

@@ -261,7 +261,7 @@ def test_an_organisation_never_sees_another_sponsors_workers_or_receipts(client,
     assert client.get(f"/anggota/bukti-bayar/{payment.receipt_number}.pdf").status_code == 404
     assert client.post("/penyantun/bayar/", {"members": [member.pk], "months": 1}).status_code == 302
     assert PaymentOrder.objects.count() == 1
-    assert list(receipts_for_payer(user=organisation.user)) == []
+    assert list(receipts_for_payer(viewer=organisation.user)) == []
     # The other sponsor sees its own receipt on its dashboard.
     client.force_login(citizen.user)
     html = client.get("/penyantun/").content.decode()
@@ -287,8 +287,8 @@ def test_receipts_newest_first_ten_a_page(client, organisation, reference_data):
     for _ in range(12):
         order = payment_order_create_for_many(items=[(member, 1)], payer=organisation.user)
         payments.append(confirm(order).payment)
-    assert list(receipts_for_payer(user=organisation.user)) == payments[::-1]
-    assert receipts_for_payer(user=organisation.user)[0].member_count == 1
+    assert list(receipts_for_payer(viewer=organisation.user)) == payments[::-1]
+    assert receipts_for_payer(viewer=organisation.user)[0].member_count == 1
     client.force_login(organisation.user)
     first = client.get("/penyantun/").content.decode()
     second = client.get("/penyantun/?page=2").content.decode()
