@@ -79,17 +79,20 @@ def notification_enqueue(
 
 
 NOTIFICATION_MORE_FIELDS = frozenset({"created_at", "subject", "next_attempt_at", "fallback_channel",
-                                      "fallback_recipient"})
+                                      "fallback_recipient", "key"})
+
+
+def _message_fields(more_fields: Sequence[str]) -> tuple[str, ...]:
+    if set(more_fields) - NOTIFICATION_MORE_FIELDS:
+        raise ValueError(f"not a message field: {sorted(set(more_fields) - NOTIFICATION_MORE_FIELDS)}")
+    return ("channel", "recipient", "body", "purpose", *more_fields)
 
 
 def notifications_enqueue_many(*, messages: Sequence[Sequence], more_fields: Sequence[str] = ()) -> list[int]:
     """notification_enqueue for hot paths and sets: messages are (channel, recipient, body, purpose, *values of
     more_fields), written in one INSERT; returns their ids. more_fields: what a set of messages says beyond the
     single one (reminders: their time, held until morning, a fallback channel), from NOTIFICATION_MORE_FIELDS."""
-    if set(more_fields) - NOTIFICATION_MORE_FIELDS:
-        raise ValueError(f"not a message field: {sorted(set(more_fields) - NOTIFICATION_MORE_FIELDS)}")
-    ids = insert_rows(OutboxMessage, ("channel", "recipient", "body", "purpose", *more_fields), messages,
-                      returning_pk=True)
+    ids = insert_rows(OutboxMessage, _message_fields(more_fields), messages, returning_pk=True)
     _deliver_on_commit(ids, urgent=any(m[3] in settings.NOTIFICATION_URGENT_PURPOSES for m in messages))
     return ids
 
@@ -126,9 +129,10 @@ def notifications_insert_select_sql(
     return sql, [p for _s, params in parts for p in params] + list(from_sql[1])
 
 
-def notifications_spec(*, messages: Sequence[tuple[str, str, str, str]]) -> InsertSpec:
-    """Outbox rows for insert_together; the caller then calls notifications_deliver_after_commit()."""
-    return InsertSpec(OutboxMessage, ("channel", "recipient", "body", "purpose"), messages)
+def notifications_spec(*, messages: Sequence[Sequence], more_fields: Sequence[str] = ()) -> InsertSpec:
+    """Outbox rows for insert_together, as notifications_enqueue_many takes them; the caller then calls
+    notifications_deliver_after_commit()."""
+    return InsertSpec(OutboxMessage, _message_fields(more_fields), messages)
 
 
 def notifications_deliver_after_commit(*, urgent: bool = False) -> None:

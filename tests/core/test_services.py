@@ -15,9 +15,11 @@ from core.services import (
     PhoneSignInRefused,
     notification_enqueue,
     notifications_enqueue_many,
+    notifications_spec,
     phone_user_get_or_create,
     phone_users_get_or_create_many,
 )
+from core.sql import insert_together
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +118,12 @@ def test_notifications_from_a_set_take_what_a_set_says_beyond_one_message():
     assert (message.created_at, message.next_attempt_at, message.fallback_channel) == (now, later, Channel.SMS)
     with pytest.raises(ValueError):
         notifications_enqueue_many(messages=[], more_fields=("status",))
+
+
+def test_notifications_for_insert_together_are_the_same_rows():
+    messages = [(*message, f"key-{n}") for n, message in enumerate(MESSAGES)]
+    notifications_enqueue_many(messages=messages, more_fields=("key",))
+    enqueued = _outbox()
+    OutboxMessage.objects.all().delete()
+    insert_together(notifications_spec(messages=messages, more_fields=("key",)))
+    assert _outbox() == enqueued and [m["key"] for m in enqueued] == ["key-0", "key-1", "key-2"]

@@ -13,10 +13,10 @@ from django.utils.translation import override
 from contributions.models import AttemptStatus, DebitAttempt, DebitMandate
 from contributions.transitions import debit_attempts_status_transition_where
 from core.models import Channel as MessageChannel
-from core.models import OutboxMessage, User
+from core.models import User
 from core.money import format_idr
-from core.services import notifications_deliver_after_commit
-from core.sql import InsertSpec, chunks, insert_together
+from core.services import notifications_deliver_after_commit, notifications_spec
+from core.sql import chunks, insert_together
 from members.models import MemberStatus
 from reference.duedates import add_months
 
@@ -106,5 +106,5 @@ def _tell_payers(*, attempt_ids: Sequence[int], kind: str, amounts: dict[int, in
         key = f"autodebit:{attempt.pk}:{kind}" if kind != "suspended" else f"autodebit:m{mandate.pk}:{attempt.pk}"
         rows.append((contact[0], contact[1], body, "autodebit", key))
     if rows:
-        insert_together(InsertSpec(OutboxMessage, ("channel", "recipient", "body", "purpose", "key"), rows))
+        insert_together(notifications_spec(messages=rows, more_fields=("key",)))
         notifications_deliver_after_commit()
