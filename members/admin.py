@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from core.admin import ReadOnlyAdmin
 from members.models import Agent, AgentBody, Member, Occupation, Partner, PartnerKey, Sponsor
 from members.services import partner_key_revoke
+from members.transitions import agent_status_transition
 
 
 @admin.register(Occupation)
@@ -54,6 +55,17 @@ class AgentAdmin(admin.ModelAdmin):
     list_display = ("__str__", "body", "status", "market", "created_at")
     list_filter = ("status", "body")
     raw_id_fields = ("user", "village")
+
+    def save_model(self, request, obj, form, change):
+        """Staff taking an agent back (or stopping one) move its status through the gate: checked and audited."""
+        to = obj.status
+        if not change or "status" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        obj.status = form.initial["status"]
+        super().save_model(request, obj, form, change)
+        agent_status_transition(agent_id=obj.pk, to=to, actor=request.user, reason="changed by staff in the admin")
+        obj.status = to
+        return None
 
 
 @admin.register(Sponsor)

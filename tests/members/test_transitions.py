@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import AuditEvent
+from core.models import AuditEvent, Role, User
 from core.services import audit_type
 from core.transitions import TransitionNotAllowed
 from members import transitions
@@ -18,6 +18,7 @@ from members.models import Agent, Member, MemberStatus, Sponsorship
 from members.services import sponsorship_answer
 from members.transitions import SponsorshipStatus, sponsorship_status
 from tests.contributions.helpers import member_make
+from tests.core.helpers import staff_login
 from tests.core.test_transitions import hand_written_status_writes
 from tests.factories.members import AgentFactory, SponsorshipFactory
 
@@ -193,3 +194,17 @@ def test_a_member_answers_a_sponsor_through_the_gate():
 
 def test_no_status_is_written_outside_the_gate():
     assert hand_written_status_writes("members") == []
+
+
+def test_staff_change_an_agents_status_in_the_admin_through_the_gate(client):
+    admin_user = User.objects.create(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    staff_login(client, admin_user)
+    agent = _agent(Agent.Status.INACTIVE)
+    form = {"user": agent.user_id, "body": agent.body_id, "status": "active", "market": "Pasar Minggu",
+            "village": ""}
+    assert client.post(f"/admin/members/agent/{agent.pk}/change/", form).status_code == 302
+    agent.refresh_from_db()
+    assert (agent.status, agent.market) == ("active", "Pasar Minggu")
+    assert [(action, changes, actor) for action, changes, _r, actor in AuditEvent.objects.filter(
+        object_type=audit_type(Agent), object_id=str(agent.pk)).values_list("action", "changes", "reason", "actor")
+    ] == [("agent.status_changed", {"status": ["inactive", "active"]}, admin_user.pk)]
