@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
@@ -443,7 +442,8 @@ def phone_users_get_or_create_many(
                  for phone, pk, role, is_staff, is_active in cursor.fetchall()}
     new_phones = [phone for phone in dict.fromkeys(phones) if phone not in taken]
     new_ids = insert_rows(User, ("username", "phone", "language", "password"),
-                          [(f"p{phone.lstrip('+')}", phone, language, make_password(None))  # unusable
+                          # unusable, as set_unusable_password makes it (its 40 random characters cost more)
+                          [(f"p{phone.lstrip('+')}", phone, language, f"!{secrets.token_urlsafe(30)}")
                            for phone in new_phones], returning_pk=True, prepared=("phone",))
     changes = {"via": "phone_code"} if changes is None else changes
     insert_together(InsertSpec(AuditEvent, ("actor", "action", "object_type", "object_id", "changes", "reason"),
