@@ -16,17 +16,16 @@ from contributions.selectors import (
     reconciliation,
 )
 from contributions.services.agents import AgentNotActive, agent_cash_collect, agent_settle, agents_mark_inactive
-from core.models import AuditEvent, OutboxMessage, Role, User
-from members.models import Agent, AgentBody, MemberStatus
+from core.models import AuditEvent, OutboxMessage, User
+from members.models import Agent, MemberStatus
+from tests.factories.members import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def agent(village_code):
-    user = User.objects.create(username="agent", phone="+6281200000002", role=Role.AGENT)
-    body = AgentBody.objects.create(name="Koperasi", kind="cooperative")
-    return Agent.objects.create(user=user, body=body, market="Pasar Tebet")
+    return AgentFactory(user__username="agent", user__phone="+6281200000002", body__name="Koperasi")
 
 
 @pytest.fixture
@@ -91,8 +90,7 @@ def test_commission_statement(agent, trader, settings):
 def test_idle_agents_become_inactive_and_cannot_collect(agent, trader):
     assert agents_mark_inactive(today=timezone.localdate()) == 0  # active this month
     with mock.patch("django.utils.timezone.now", return_value=timezone.now() - dt.timedelta(days=200)):
-        idle = Agent.objects.create(user=User.objects.create(username="idle", phone="+6281200000099"),
-                                    body=agent.body)
+        idle = AgentFactory(user__username="idle", user__phone="+6281200000099", body=agent.body)
     assert agents_mark_inactive(today=timezone.localdate()) == 1
     idle.refresh_from_db()
     assert idle.status == Agent.Status.INACTIVE
@@ -102,8 +100,7 @@ def test_idle_agents_become_inactive_and_cannot_collect(agent, trader):
 
 
 def test_agent_pages_show_only_the_agents_own_work(client, agent, trader, registration_data):
-    other = Agent.objects.create(user=User.objects.create(username="other", phone="+6281200000077"),
-                                 body=agent.body)
+    other = AgentFactory(user__username="other", user__phone="+6281200000077", body=agent.body)
     agent_cash_collect(agent=agent, member=trader, months_count=1)
     client.force_login(other.user)
     html = client.get("/agen/").content.decode()

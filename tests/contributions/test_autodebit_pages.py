@@ -4,14 +4,14 @@ sees it and revokes it; bad input is explained next to its field and nothing typ
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from contributions.models import DebitMandate, MandateStatus
 from contributions.services.autodebit import debit_mandate_create
 from core.models import AuditEvent, User
-from members.models import MemberStatus, Sponsor, Sponsorship
+from members.models import MemberStatus
 from tests.contributions.helpers import bills_make, member_make, payer_make
 from tests.core.helpers import field_errors
+from tests.factories.members import SponsorFactory, SponsorshipFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data", "english")]
 
@@ -153,12 +153,12 @@ def test_sign_in_is_required(client):
 
 @pytest.fixture
 def sponsor_with_worker(client):
-    user = User.objects.create(username="sponsor-ad", phone="+6281234500002", role="sponsor")
-    sponsor = Sponsor.objects.create(user=user, name="Bu Sari")
+    sponsor = SponsorFactory(user__username="sponsor-ad", user__phone="+6281234500002", user__role="sponsor",
+                             name="Bu Sari")
     member = member_make(billing_start=dt.date(2026, 11, 1))
     bills_make(member, "2026-11")
-    Sponsorship.objects.create(sponsor=sponsor, member=member, relationship="other", confirmed_at=timezone.now())
-    client.force_login(user)
+    SponsorshipFactory(sponsor=sponsor, member=member)
+    client.force_login(sponsor.user)
     return member
 
 

@@ -22,9 +22,10 @@ from contributions.services.membership import members_lapse
 from contributions.services.reminders import release_time, reminders_send
 from core.models import Channel, JobRun, OutboxMessage, OutboxStatus, User
 from core.services import notification_deliver, notification_flush_pending
-from members.models import MemberStatus, Sponsor, Sponsorship
+from members.models import MemberStatus, Sponsorship
 from reference.models import Region
 from tests.contributions.helpers import bills_make, member_make
+from tests.factories.members import SponsorFactory, SponsorshipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -251,14 +252,13 @@ def test_quiet_hours_differ_by_zone_at_the_same_moment():
 
 @pytest.fixture
 def sponsor():
-    user = User.objects.create(username="penyantun", phone="+6281300000009", language="en")
-    return Sponsor.objects.create(user=user, name="Ibu Ratna")
+    return SponsorFactory(user__username="penyantun", user__phone="+6281300000009", user__language="en",
+                          name="Ibu Ratna")
 
 
 def sponsor_of(sponsor, *members):
     for member in members:
-        Sponsorship.objects.create(sponsor=sponsor, member=member, relationship="household_helper",
-                                   confirmed_at=timezone.now())
+        SponsorshipFactory(sponsor=sponsor, member=member, relationship="household_helper")
 
 
 def test_a_sponsor_gets_one_message_for_all_its_workers(sponsor):

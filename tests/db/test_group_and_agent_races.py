@@ -7,10 +7,9 @@ from contributions.models import AgentSettlement, CashCollection, EntryKind, Led
 from contributions.selectors import reconciliation
 from contributions.services.agents import agent_cash_collect, agent_settle
 from contributions.services.payments import payment_confirm, payment_order_create_for_many
-from core.models import Role, User
-from members.models import Agent, AgentBody
 from tests.contributions.helpers import member_make, payer_make
 from tests.db.test_money_concurrency import _race
+from tests.factories.members import AgentFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("reference_data")]
@@ -31,8 +30,7 @@ def test_group_payment_delivered_at_once_credits_every_member_once(regions):
 
 
 def test_two_settlements_at_once_settle_each_collection_once(regions):
-    user = User.objects.create(username="agent", phone="+6281200000002", role=Role.AGENT)
-    agent = Agent.objects.create(user=user, body=AgentBody.objects.create(name="Koperasi", kind="cooperative"))
+    agent = AgentFactory(user__username="agent", user__phone="+6281200000002", body__name="Koperasi")
     for member in (member_make(), member_make()):
         agent_cash_collect(agent=agent, member=member, months_count=1)
     results = _race(lambda: agent_settle(agent=agent, bank_reference="A-1"),

@@ -13,11 +13,10 @@ from contributions.models import Channel, EntryKind, LedgerEntry, Payment
 from contributions.selectors import reconciliation
 from contributions.services.agents import agent_cash_collect
 from contributions.services.payments import payment_order_create, payment_order_create_for_many, payment_refund
-from core.models import Role, User
-from members.models import Agent, AgentBody
 from reference.models import Branch, BranchArea
 from tests.claims.claim_helpers import death_claim, paid_member, staff_make, walk
 from tests.contributions.helpers import confirm, member_make, payer_make
+from tests.factories.members import AgentFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("reference_data")]
@@ -140,8 +139,7 @@ def test_credit_refunds_group_payments_and_agent_cash_commit(member, regions):
     payment_refund(payment=credit, amount_idr=1_000, actor=payer, reason="test")
     others = [member_make(billing_start=dt.date(2026, 11, 1)) for _ in range(3)]
     confirm(payment_order_create_for_many(items=[(m, 3) for m in others], payer=payer, today=NOV_21))
-    user = User.objects.create(username="agent", phone="+6281200000002", role=Role.AGENT)
-    agent = Agent.objects.create(user=user, body=AgentBody.objects.create(name="Koperasi", kind="cooperative"))
+    agent = AgentFactory(user__username="agent", user__phone="+6281200000002", body__name="Koperasi")
     agent_cash_collect(agent=agent, member=member_make(), months_count=1)
     assert Payment.objects.count() == 4 and reconciliation().balanced
 

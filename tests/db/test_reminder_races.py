@@ -6,14 +6,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Count
-from django.utils import timezone
 
 from contributions.models import Reminder
 from contributions.services.reminders import reminders_send
-from core.models import OutboxMessage, User
-from members.models import Sponsor, Sponsorship
+from core.models import OutboxMessage
 from tests.contributions.helpers import bills_make, member_make
 from tests.db.test_concurrency import _race
+from tests.factories.members import SponsorFactory, SponsorshipFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
@@ -25,10 +24,9 @@ def test_two_runs_at_once_remind_each_bill_once(round_):
     members = [member_make() for _ in range(40)]
     for member in members:
         bills_make(member, "2026-12")
-    sponsor = Sponsor.objects.create(user=User.objects.create(username=f"sp{round_}", phone="+6281399999999"),
-                                     name="Penyantun")
+    sponsor = SponsorFactory(user__username=f"sp{round_}", user__phone="+6281399999999", name="Penyantun")
     for member in members[:5]:
-        Sponsorship.objects.create(sponsor=sponsor, member=member, relationship="other", confirmed_at=timezone.now())
+        SponsorshipFactory(sponsor=sponsor, member=member)
 
     results = _race(lambda: reminders_send(now=MORNING, batch_size=7),
                     lambda: reminders_send(now=MORNING + dt.timedelta(seconds=1), batch_size=7))

@@ -22,11 +22,12 @@ from ecosystems.selectors.dashboard import (
     dashboard_scope,
 )
 from ecosystems.services.rollups import rollups_rebuild
-from members.models import Agent, AgentBody, Member, MemberStatus, Sponsor, Sponsorship
+from members.models import Member, MemberStatus
 from members.transitions import member_status_transition
 from reference.models import Region, StaffRegion
 from reference.selectors import region_children, region_get, region_path
 from tests.contributions.helpers import bills_make, bills_mark_paid, member_make
+from tests.factories.members import AgentFactory, SponsorFactory, SponsorshipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,12 +65,9 @@ def build_dataset() -> dict:
     from tests.claims.claim_helpers import death_claim, paid_member, walk
 
     _regions()
-    agent_user = User.objects.create(username="dash-agent", first_name="Agus", last_name="Perisai", role=Role.AGENT,
-                                     phone="+6281700000001")
-    agent = Agent.objects.create(user=agent_user, body=AgentBody.objects.create(name="Koperasi Dasbor",
-                                                                                kind="cooperative"))
-    sponsor_user = User.objects.create(username="dash-sponsor", phone="+6281700000002")
-    sponsor = Sponsor.objects.create(user=sponsor_user, name="Ibu Sari Penyantun")
+    agent = AgentFactory(user__username="dash-agent", user__first_name="Agus", user__last_name="Perisai",
+                         user__phone="+6281700000001", body__name="Koperasi Dasbor", market="")
+    sponsor = SponsorFactory(user__username="dash-sponsor", user__phone="+6281700000002", name="Ibu Sari Penyantun")
 
     # Jakarta: a market trader through the agent (two months paid), a self-registered online seller (October open).
     trader = _member(ecosystem="pasar", channel="agent", created="2026-09-01")
@@ -86,8 +84,7 @@ def build_dataset() -> dict:
     AuditEvent.objects.filter(action="member.status_changed", object_id=str(farmer.pk)).update(
         created_at=at("2026-06-15"))
     helper = _member(village=BANDUNG_VILLAGE, ecosystem="desa", channel="sponsor", created="2026-03-02")
-    Sponsorship.objects.create(sponsor=sponsor, member=helper, relationship="household_helper",
-                               confirmed_at=at("2026-03-02"))
+    SponsorshipFactory(sponsor=sponsor, member=helper, relationship="household_helper", confirmed_at=at("2026-03-02"))
     bills_make(helper, "2026-10")
     bills_mark_paid(helper, "2026-10", paid_at=at("2026-10-03"))
     # Jakarta: a member with 12 months paid in January whose heir was paid the death benefit in September.

@@ -10,8 +10,9 @@ from ecosystems.models import Target, TargetMeasure, Workforce
 from ecosystems.seed import ecosystems_seed, targets_seed
 from ecosystems.services.targets import targets_upload, workforce_upload
 from ecosystems.target_files import MAX_BYTES, targets_template_csv
-from reference.models import Ecosystem, Region
+from reference.models import Ecosystem
 from tests.core.helpers import english, staff_login  # noqa: F401 - fixture
+from tests.factories.reference import DistrictFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -28,9 +29,7 @@ GOOD = (
 def reference(db):
     ecosystems_seed(Ecosystem)
     targets_seed(Target, Workforce)
-    Region.objects.create(code="16", name="Sumatera Selatan", level=1)
-    Region.objects.create(code="16.71", name="Kota Palembang", level=2, parent_id="16")
-    Region.objects.create(code="16.71.01", name="Ilir Barat II", level=3, parent_id="16.71")
+    DistrictFactory()  # 16 Sumatera Selatan / 16.71 Kota Palembang / 16.71.01 Ilir Barat II
 
 
 def csv_file(text: str, name: str = "target.csv", encoding: str = "utf-8") -> SimpleUploadedFile:

@@ -11,8 +11,9 @@ from core.models import User
 from enrollment.bulk import bulk_import_commit, bulk_import_start, report_rows
 from enrollment.models import BulkImport
 from enrollment.services import member_register
-from members.models import Member, RegistrationChannel, Sponsor, Sponsorship
+from members.models import Member, RegistrationChannel, Sponsorship
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
+from tests.factories.members import SponsorFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data", "english")]
 HEADER = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alamat,pekerjaan,penghasilan,jht,bulan"
@@ -21,8 +22,7 @@ HEADER = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alam
 @pytest.fixture
 def government(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    user = User.objects.create(username="pemda", phone="+6281300000001")
-    return Sponsor.objects.create(user=user, name="Pemkot Bontang", kind="government", funding_source="apbd")
+    return SponsorFactory(user__username="pemda", user__phone="+6281300000001", government=True)
 
 
 def _rows(village):
@@ -134,7 +134,7 @@ def test_too_big_or_wrong_type_files_are_refused_before_anything_is_saved(govern
 
 def test_sponsors_see_only_their_own_imports(client, government, village_code):
     item = _upload(government, "\n".join([HEADER] + _rows(village_code)).encode())
-    other = Sponsor.objects.create(user=User.objects.create(username="o", phone="+6281300000002"), name="PT Lain")
+    other = SponsorFactory(user__username="o", user__phone="+6281300000002", name="PT Lain")
     client.force_login(other.user)
     assert client.get(f"/penyantun/impor/{item.pk}/").status_code == 404
     assert client.get(f"/penyantun/impor/{item.pk}/laporan.csv").status_code == 404

@@ -19,12 +19,12 @@ from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from core.models import JobRun, User
+from core.models import JobRun
 from enrollment.bulk import bulk_import_commit, bulk_import_start
 from enrollment.bulk_files import bulk_import_files_sweep
 from enrollment.models import BulkImport
-from members.models import Sponsor
 from tests.conftest import VALID_NIK_WOMAN
+from tests.factories.members import SponsorFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 HEADER = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alamat,pekerjaan,penghasilan,jht,bulan"
@@ -34,8 +34,7 @@ START = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def government(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # where uploads used to go
-    user = User.objects.create(username="pemda-files", phone="+6281300000077")
-    return Sponsor.objects.create(user=user, name="Pemkot Bontang", kind="government", funding_source="apbd")
+    return SponsorFactory(user__username="pemda-files", user__phone="+6281300000077", government=True)
 
 
 def upload(government, village_code) -> BulkImport:

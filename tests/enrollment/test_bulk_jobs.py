@@ -9,11 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from contributions.models import PaymentOrder
-from core.models import JobRun, User
+from core.models import JobRun
 from enrollment import bulk
 from enrollment.models import BulkImport, BulkImportRow
-from members.models import Member, Sponsor
+from members.models import Member
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
+from tests.factories.members import SponsorFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data", "english")]
 HEADER = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alamat,pekerjaan,penghasilan,jht,bulan"
@@ -22,8 +23,7 @@ HEADER = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alam
 @pytest.fixture
 def government(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    user = User.objects.create(username="pemda", phone="+6281300000001")
-    return Sponsor.objects.create(user=user, name="Pemkot Bontang", kind="government", funding_source="apbd")
+    return SponsorFactory(user__username="pemda", user__phone="+6281300000001", government=True)
 
 
 def _row(village, nik=VALID_NIK_WOMAN, name="Siti Rahayu", phone="081234567890", address="Jl. A",
@@ -118,8 +118,7 @@ def test_only_the_uploader_retries_and_a_file_no_longer_kept_is_said_so(client, 
                                                                            monkeypatch):
     monkeypatch.setattr(bulk, "_check_row", lambda raw, lookups: 1 / 0)
     item = _upload(government, _row(village_code))
-    stranger = User.objects.create(username="lain", phone="+6281300000002")
-    Sponsor.objects.create(user=stranger, name="Lain", kind="citizen")
+    stranger = SponsorFactory(user__username="lain", user__phone="+6281300000002", name="Lain").user
     client.force_login(stranger)
     assert client.post(f"/penyantun/impor/{item.pk}/ulangi/").status_code == 404
     assert client.get(f"/penyantun/impor/{item.pk}/ulangi/").status_code in (404, 405)

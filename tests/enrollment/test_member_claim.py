@@ -9,13 +9,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agents.services import agent_register_trader
-from core.models import AuditEvent, Role, User
+from core.models import AuditEvent, User
 from enrollment.bulk import bulk_import_commit, bulk_import_start
 from enrollment.services import member_register, sponsor_register_worker
-from members.models import Agent, AgentBody, Member, Sponsor
+from members.models import Member
 from members.services import ClaimRefused, member_claim, partner_create, partner_key_issue, sponsor_become
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import last_code
+from tests.factories.members import AgentFactory, SponsorFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -37,8 +38,7 @@ def sponsor(db):
 
 @pytest.fixture
 def agent(db):
-    user = User.objects.create(username="agent", phone="+6281200000002", role=Role.AGENT)
-    return Agent.objects.create(user=user, body=AgentBody.objects.create(name="Koperasi Pasar", kind="cooperative"))
+    return AgentFactory(user__username="agent", user__phone="+6281200000002", body__name="Koperasi Pasar")
 
 
 def _sign_in_by_code(client, phone: str) -> None:
@@ -61,8 +61,8 @@ def _register_by_partner(client, village_code) -> Member:
 
 
 def _register_by_bulk(client, village_code) -> Member:
-    user = User.objects.create(username="pemda", phone="+6281300000001")
-    government = Sponsor.objects.create(user=user, name="Pemkot Bontang", kind="government", funding_source="apbd")
+    government = SponsorFactory(user__username="pemda", user__phone="+6281300000001", government=True)
+    user = government.user
     row = (f"{VALID_NIK_WOMAN},Siti Rahayu,Jakarta,17-08-1990,P,{HEIR_PHONE},{village_code},Jl. A,"
            "asisten-rumah-tangga,1000000,tidak,1")
     item = bulk_import_start(sponsor=government, actor=user,
@@ -78,8 +78,7 @@ def _register_by_sponsor(client, registration_data) -> Member:
 
 
 def _register_by_agent(client, registration_data) -> Member:
-    user = User.objects.create(username="agent", phone="+6281200000002", role=Role.AGENT)
-    agent = Agent.objects.create(user=user, body=AgentBody.objects.create(name="Koperasi", kind="cooperative"))
+    agent = AgentFactory(user__username="agent", user__phone="+6281200000002", body__name="Koperasi")
     return agent_register_trader(agent=agent, data=registration_data(phone=HEIR_PHONE))
 
 
@@ -148,8 +147,9 @@ def test_the_registering_persons_own_phone_number_is_refused_with_a_reason(who, 
 def test_a_bulk_row_with_the_uploaders_own_phone_is_refused_with_a_reason(village_code, settings, tmp_path,
                                                                           reference_data):
     settings.MEDIA_ROOT = tmp_path
-    user = User.objects.create(username="pemda", phone="+6281300000001")
-    government = Sponsor.objects.create(user=user, name="Pemkot", kind="government", funding_source="apbd")
+    government = SponsorFactory(user__username="pemda", user__phone="+6281300000001", government=True,
+                                name="Pemkot")
+    user = government.user
     rows = [f"{VALID_NIK_WOMAN},Siti Rahayu,Jakarta,17-08-1990,P,081300000001,{village_code},Jl. A,petani,"
             "1000000,tidak,1",
             f"{VALID_NIK_MAN},Budi Santoso,Bandung,12-03-1985,L,085712345678,{village_code},Jl. B,petani,"

@@ -6,6 +6,7 @@ import pytest
 
 from core.models import AuditEvent
 from tests.core.helpers import field_errors
+from tests.factories.members import SponsorFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -62,11 +63,8 @@ def test_someone_without_a_membership_gets_not_found(client, worker_user):
 
 @pytest.fixture
 def sponsor_client(client, db):
-    from core.models import User
-    from members.models import Sponsor
-
-    user = User.objects.create(username="sp", phone="+6281300000001", role="sponsor")
-    Sponsor.objects.create(user=user, name="Ibu Ratna")
+    user = SponsorFactory(user__username="sp", user__phone="+6281300000001", user__role="sponsor",
+                          name="Ibu Ratna").user
     client.force_login(user)
     return client
 

@@ -7,12 +7,13 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from core.models import OutboxMessage, Role, User
+from core.models import OutboxMessage, User
 from enrollment.services import member_register, sponsor_register_worker
-from members.models import Agent, AgentBody, Member, MemberInvitation, Sponsorship
+from members.models import Member, MemberInvitation, Sponsorship
 from members.services import sponsor_become
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import nik_for, pin_clock
+from tests.factories.members import AgentFactory, SponsorFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "reference_data")]
 
@@ -110,8 +111,7 @@ def test_a_sponsor_gets_the_same_answer_for_a_member_and_a_new_worker(client, ex
 
 
 def test_an_agent_gets_the_same_answer_for_a_member_and_a_new_trader(client, existing_member, village_code):
-    user = User.objects.create(username="agent", phone="+6281200000002", role=Role.AGENT)
-    Agent.objects.create(user=user, body=AgentBody.objects.create(name="Koperasi Pasar", kind="cooperative"))
+    user = AgentFactory(user__username="agent", user__phone="+6281200000002", body__name="Koperasi Pasar").user
     client.force_login(user)
     for_member = client.post("/agen/daftarkan/", _on_behalf_post(VALID_NIK_MAN, "+6285700000001", village_code),
                              follow=True)
@@ -172,12 +172,12 @@ def test_a_bulk_file_texts_a_member_who_declined_no_more_that_day(existing_membe
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from enrollment.bulk import bulk_import_commit, bulk_import_start
-    from members.models import Sponsor
     from members.services import sponsorship_answer
 
     settings.MEDIA_ROOT = tmp_path
-    user = User.objects.create(username="pemda", phone="+6281300000001")
-    government = Sponsor.objects.create(user=user, name="Pemkot", kind="government", funding_source="apbd")
+    government = SponsorFactory(user__username="pemda", user__phone="+6281300000001", government=True,
+                                name="Pemkot")
+    user = government.user
     header = "nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alamat,pekerjaan,penghasilan,jht,bulan"
     row = f"{VALID_NIK_MAN},Budi Santoso,Bandung,12-03-1985,L,085712345678,{village_code},Jl. B,petani,1000000,tidak,1"
 

@@ -80,13 +80,17 @@ class MemberFactory(DjangoModelFactory):
 
 
 class SponsorFactory(DjangoModelFactory):
-    """A citizen sponsor (SERTAKAN); `kind="government", funding_source="apbd"` for a local government."""
+    """A citizen sponsor (SERTAKAN): like sponsor_become, the account keeps its worker role and phone.
+    `SponsorFactory(government=True)` for a local government paying from APBD."""
 
     class Meta:
         model = Sponsor
 
-    user = factory.SubFactory(UserFactory, sponsor=True)
+    user = factory.SubFactory(UserFactory)
     name = factory.Sequence(lambda n: f"Ibu Sponsor {n}")
+
+    class Params:
+        government = factory.Trait(name="Pemkot Bontang", kind="government", funding_source="apbd")
 
 
 class SponsorshipFactory(DjangoModelFactory):
