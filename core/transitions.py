@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Field, Model, QuerySet
 
@@ -140,7 +141,10 @@ def transition_where(gate: Gate, *, rows: QuerySet | Sequence[Any], to: str, act
     table, column = quote(model._meta.db_table), quote(gate.column)
     pk_column = quote(model._meta.pk.column)
     if isinstance(rows, QuerySet):
-        inner, inner_params = rows.order_by().values("pk").query.sql_with_params()
+        try:
+            inner, inner_params = rows.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # e.g. `phone__in=[]`: Django knows no row can match
+            return []
         selections = [(f"{pk_column} IN ({inner})", list(inner_params))]
     else:
         selections = [in_list(pk_column, some) for some in chunks(list(rows))]

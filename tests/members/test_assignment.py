@@ -6,13 +6,14 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.models import Role, User
 from enrollment.services import member_register
 from members.assignment import ecosystem_choices, ecosystem_for
-from members.models import Agent, AgentBody, Member, Occupation, RegistrationChannel, Sponsor
+from members.models import Member, Occupation, RegistrationChannel, Sponsor
 from members.services import partner_create
 from reference.models import Ecosystem
 from tests.conftest import VALID_NIK_MAN
+from tests.factories.core import UserFactory
+from tests.factories.members import AgentFactory, SponsorFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 CH = RegistrationChannel
@@ -23,15 +24,12 @@ def occupation(code: str) -> Occupation:
 
 
 def sponsor(kind: str) -> Sponsor:
-    user = User.objects.create(username=f"sponsor-{kind}", role=Role.SPONSOR)
-    return Sponsor.objects.create(user=user, name=kind, kind=kind)
+    return SponsorFactory(user__username=f"sponsor-{kind}", user__phone=None, name=kind, kind=kind)
 
 
 @pytest.fixture
 def agent(village_code):
-    body = AgentBody.objects.create(name="Koperasi Pasar", kind=AgentBody.Kind.COOPERATIVE)
-    user = User.objects.create(username="agen", phone="+6281200000002", role=Role.AGENT)
-    return Agent.objects.create(user=user, body=body, market="Pasar Tebet")
+    return AgentFactory(user__username="agen", user__phone="+6281200000002", body__name="Koperasi Pasar")
 
 
 def test_an_agents_trader_belongs_to_the_market(agent):
@@ -118,8 +116,8 @@ def test_a_local_governments_import_stores_vulnerable_workers(village_code, sett
     from enrollment.bulk import bulk_import_commit, bulk_import_start
 
     settings.MEDIA_ROOT = tmp_path
-    user = User.objects.create(username="pemda", phone="+6281300000001")
-    government = Sponsor.objects.create(user=user, name="Pemkot Bontang", kind="government", funding_source="apbd")
+    user = UserFactory(username="pemda", phone="+6281300000001")
+    government = SponsorFactory(user=user, government=True)
     text = ("nik,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,no_hp,kode_desa,alamat,pekerjaan,penghasilan,jht,bulan\n"
             f"3174015708900001,Siti Rahayu,Jakarta,17-08-1990,P,081234567890,{village_code},Jl. A,petani,"
             "1000000,tidak,1\n")

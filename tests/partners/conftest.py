@@ -1,0 +1,1 @@
+from tests.core.helpers import english  # noqa: F401 - fixture
