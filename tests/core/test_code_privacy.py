@@ -22,8 +22,8 @@ from core.checks import notification_settings_check
 from core.models import OutboxMessage, OutboxStatus, PhoneCode, Role, SimulatedMessage, User
 from core.services import notification_deliver, phone_code_request
 from enrollment.organisations import organisation_sponsor_register
-from reference.models import Region, StaffRegion
 from tests.core.helpers import last_code, staff_login
+from tests.factories.reference import StaffRegionFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = "+6281234567890"
@@ -158,9 +158,7 @@ def test_every_staff_role_but_admins_gets_403_on_the_outbox(client, django_captu
         phone_code_request(phone=PHONE, ip_address=None)
     code = last_code(PHONE)
     assert OutboxMessage.objects.get().status == OutboxStatus.SENT
-    regional = User.objects.create(username="wilayah", role=Role.SUPERVISOR)  # South Sumatra's regional staff
-    StaffRegion.objects.create(user=regional, region=Region.objects.create(code="16", name="Sumatera Selatan",
-                                                                            level=1))
+    regional = StaffRegionFactory(user__username="wilayah").user  # South Sumatra (16)'s regional staff
     for staff in (*(User.objects.create(username=f"s-{role}", role=role) for role in (Role.BRANCH_STAFF,
                                                                                       Role.SUPERVISOR)), regional):
         staff_login(client, staff)

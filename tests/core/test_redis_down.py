@@ -20,11 +20,11 @@ from config.celery import app
 from contributions.services.payments import payment_order_create
 from core.cache import failover_reset
 from core.models import OutboxMessage, OutboxStatus, PhoneCode, User
-from enrollment.models import BulkImport
-from members.models import Sponsor
 from members.services import partner_create, partner_key_issue
+from sponsors.models import BulkImport
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.contributions.helpers import member_make, payer_make, signed_webhook, webhook_post
+from tests.factories.members import SponsorFactory
 
 # One xdist worker runs them all, one after another: the end-to-end test's real worker consumes the very queues the
 # routing test reads, and both use the one broker.
@@ -83,9 +83,7 @@ def world(settings, village_code, tmp_path):
     settings.NOTIFICATION_SWEEP_SECONDS = 0.0
     admin = User.objects.create_user(username="admin-redis", password="a-long-staff-password", role="admin",
                                      is_staff=True)
-    sponsor_user = User.objects.create(username="pemda", phone="+6281300000001")
-    sponsor = Sponsor.objects.create(user=sponsor_user, name="Pemkot Bontang", kind="government",
-                                     funding_source="apbd")
+    sponsor = SponsorFactory(user__username="pemda", user__phone="+6281300000001", government=True)
     partner = partner_create(name="Toko Contoh", actor=None)
     key = partner_key_issue(partner=partner, scopes=["members:register"], actor=None)[1]
     member = member_make(billing_start=dt.date.today().replace(day=1), phone="+6281311112222")
