@@ -38,7 +38,7 @@ def shape_faults(module_name: str) -> list[str]:
 
 def test_the_selector_modules_are_found():
     modules = selector_modules()
-    assert {"claims.selectors", "contributions.selectors", "ecosystems.selectors.dashboard", "enrollment.selectors",
+    assert {"claims.selectors", "contributions.selectors", "ecosystems.selectors.dashboard", "sponsors.selectors",
             "members.selectors", "reference.selectors", "reference.scope"} <= set(modules)
 
 
