@@ -67,7 +67,7 @@ def _existing_members(count: int = 400) -> list[tuple[str, dt.date, str]]:
 def _rows_so_far() -> int:
     """Rows checked so far in this database; twice this is past every identity an earlier file used (at most 1 %
     of a file's lines are empty)."""
-    from enrollment.models import BulkImportRow
+    from sponsors.models import BulkImportRow
 
     return BulkImportRow.objects.count()
 
@@ -123,9 +123,9 @@ def _child(path: str, commit: bool) -> None:
     from bench.billing import _status_kb
     from core import tasks
     from core.models import User
-    from enrollment.bulk import bulk_import_start, report_rows
-    from enrollment.models import BulkImport
     from members.models import Sponsor
+    from sponsors.bulk import bulk_import_start, report_rows
+    from sponsors.models import BulkImport
 
     # As in production, SMS written to the outbox are delivered by a worker elsewhere, not inside this job (the
     # bench settings would otherwise run every delivery sweep here, eagerly).
@@ -166,8 +166,8 @@ def _commit_and_pay(bulk, user) -> dict:
     from contributions.models import Bill, BillStatus
     from contributions.selectors import reconciliation
     from contributions.services.payments import payment_confirm
-    from enrollment.bulk import bulk_import_commit
     from members.models import MemberStatus
+    from sponsors.bulk import bulk_import_commit
 
     start = time.perf_counter()
     bulk = bulk_import_commit(import_id=bulk.pk, actor=user)

@@ -1,6 +1,7 @@
-"""Registration flows: one member registered and billed (self, API, partners), a sponsor's or an agent's
-registration of a worker. The member row is members.services.member_create; the first bill is raised here, in
-the same transaction, so the member layer never reaches up into contributions."""
+"""Registration flows: one member registered and billed (self, API, partners, and the channels: sponsors.services,
+agents.services), and the checks every registration on someone's behalf makes first. The member row is
+members.services.member_create; the first bill is raised here, in the same transaction, so the member layer never
+reaches up into contributions."""
 
 from __future__ import annotations
 
@@ -9,22 +10,16 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from contributions.services.billing import bill_for_month
 from core.choices import FundingSource
-from core.models import Channel, User
+from core.models import User
 from core.nik import nik_blind_index, nik_check
-from core.services import audit_event_record, notification_enqueue
-from members.models import Agent, Member, Partner, RegistrationChannel, Sponsor
+from members.models import Agent, Member, Partner, RegistrationChannel
 from members.services import (
     RegistrationData,
     member_create,
     registration_validate,
-    sponsorship_create,
-    sponsorship_request,
-    worker_account_for_phone,
     worker_phone_check,
 )
 
@@ -63,32 +58,3 @@ def on_behalf_checks(*, data: RegistrationData, actor: User) -> Member | None:
         raise ValidationError(errors)
     digits = nik_check(data.nik).nik or ""
     return Member.objects.filter(nik_index=nik_blind_index(digits)).first()
-
-
-def sponsor_register_worker(
-    *, sponsor: Sponsor, data: RegistrationData, relationship: str, ip_address: str | None = None
-) -> Member | None:
-    """Registers a worker near the sponsor, paid by the sponsor (funding: donor), and returns the member. If the
-    NIK is already a member's, nothing is registered or revealed and None is returned: the member is asked to accept
-    the sponsor (one text per sponsor and member a day). The sponsor's page answers the same in both cases."""
-    with transaction.atomic():
-        existing = on_behalf_checks(data=data, actor=sponsor.user)
-        if existing is not None:
-            sponsorship_request(sponsor=sponsor, member=existing, relationship=relationship, body=_(
-                "%(name)s would like to pay your BPJS Ketenagakerjaan contributions. Sign in to the BPU portal "
-                "to accept or decline.") % {"name": sponsor.name})
-            audit_event_record(actor=sponsor.user, action="sponsorship.requested", obj=existing,
-                               changes={"sponsor": sponsor.pk}, ip_address=ip_address)
-            return None
-        user = worker_account_for_phone(phone=data.phone, actor=sponsor.user)
-        member = member_register(data=data, user=user, actor=sponsor.user, channel=RegistrationChannel.SPONSOR,
-                                 funding_source=FundingSource.DONOR, ip_address=ip_address)
-        sponsorship_create(sponsor=sponsor, member=member, relationship=relationship, confirmed_at=timezone.now())
-        notification_enqueue(
-            channel=Channel.SMS, recipient=str(member.phone), purpose="sponsorship",
-            body=_("%(name)s registered you for BPJS Ketenagakerjaan protection and pays for it. Sign in to the "
-                   "BPU portal with this number to see your card.") % {"name": sponsor.name},
-        )
-        return member
-
-

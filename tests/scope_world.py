@@ -101,7 +101,7 @@ def staff_accounts(world: World) -> None:
 
 
 def sponsor_import(sponsor, csv_text: str):
-    from enrollment.bulk import bulk_import_start, bulk_import_validate_job
+    from sponsors.bulk import bulk_import_start, bulk_import_validate_job
 
     item = bulk_import_start(sponsor=sponsor, uploaded=SimpleUploadedFile("pekerja.csv", csv_text.encode()),
                              actor=sponsor.user)
@@ -109,7 +109,7 @@ def sponsor_import(sponsor, csv_text: str):
 
 
 def import_csv(village: str, nik: str, phone: str) -> str:
-    from enrollment import bulk
+    from sponsors import bulk
 
     header = bulk.template_csv().splitlines()[0]
     return "\n".join([header, f"{nik},SITI AMINAH,Kota,17-08-1990,P,{phone},{village},Jl. A,asisten-rumah-tangga,"

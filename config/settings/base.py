@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ecosystems",
     "demo",
     "enrollment",
+    "sponsors",
     "agents",
     "partners",
     "contributions",
@@ -127,7 +128,7 @@ AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     # allauth's backend, with sign-in by email address kept to organisation sponsors.
-    "enrollment.organisation_auth.PortalAuthenticationBackend",
+    "sponsors.organisation_auth.PortalAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -144,12 +145,12 @@ LOGOUT_REDIRECT_URL = "core:home"
 # Sign-up is closed everywhere else; email verification applies to sponsor accounts only (the adapter's stage).
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_ADAPTER = "enrollment.organisation_auth.PortalAccountAdapter"
+ACCOUNT_ADAPTER = "sponsors.organisation_auth.PortalAccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address sends nothing to it
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "BPJS Ketenagakerjaan BPU: "
-ACCOUNT_USER_DISPLAY = "enrollment.organisation_auth.user_display"
+ACCOUNT_USER_DISPLAY = "sponsors.organisation_auth.user_display"
 ACCOUNT_FORMS = {"login": "core.account_forms.StaffLoginForm"}  # the organisation pages set their own forms
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "login": "30/m/ip"}
 ACCOUNT_LOGOUT_REDIRECT_URL = "core:home"
@@ -267,7 +268,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "core.tasks.notifications_deliver_urgent": {"queue": "urgent"},
-    "enrollment.tasks.bulk_import_*": {"queue": "bulk"},
+    "sponsors.tasks.bulk_import_*": {"queue": "bulk"},
     "ecosystems.tasks.*": {"queue": "bulk"},
     "contributions.tasks.reminders_send": {"queue": "bulk"},
     "contributions.tasks.bills_generate_current_month": {"queue": "bulk"},
@@ -372,7 +373,7 @@ AGENT_INACTIVE_AFTER_MONTHS = env.int("AGENT_INACTIVE_AFTER_MONTHS", default=3)
 BULK_IMPORT_MAX_BYTES = env.int("BULK_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)  # 1,000,000 rows: ~125 MB
 BULK_IMPORT_MAX_ROWS = env.int("BULK_IMPORT_MAX_ROWS", default=1_000_000)
 # A check or registration job that shows no progress for this long stopped (a worker killed, the broker down when
-# it was queued): the sweep (enrollment.tasks.bulk_imports_sweep) queues it again, at most BULK_IMPORT_MAX_TRIES
+# it was queued): the sweep (sponsors.tasks.bulk_imports_sweep) queues it again, at most BULK_IMPORT_MAX_TRIES
 # times in all, then marks the import failed for the uploader to retry.
 BULK_IMPORT_STALE_SECONDS = env.int("BULK_IMPORT_STALE_SECONDS", default=600)
 BULK_IMPORT_MAX_TRIES = env.int("BULK_IMPORT_MAX_TRIES", default=3)

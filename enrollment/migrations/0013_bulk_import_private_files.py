@@ -4,6 +4,7 @@
 from django.db import migrations, models
 
 import enrollment.models
+import sponsors.models
 
 SWEEP = "Delete uploaded spreadsheets"
 
@@ -37,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="bulkimport",
             name="file",
-            field=models.FileField(blank=True, storage=enrollment.models.bulk_imports_storage, upload_to="imports/"),
+            field=models.FileField(blank=True, storage=sponsors.models.bulk_imports_storage, upload_to="imports/"),
         ),
         migrations.RunPython(schedule, unschedule),
     ]

@@ -66,8 +66,8 @@ def test_local_government_uploads_confirms_and_pays(page, shoot, tmp_path, setti
 def test_the_confirmation_job_is_followed_on_the_page_until_the_invoice(page, shoot, tmp_path, settings,
                                                                          village_code, monkeypatch):
     """A big file's registration takes a while: the page says so and updates itself when the worker is done."""
-    from enrollment import tasks
-    from enrollment.bulk import bulk_import_commit_job
+    from sponsors import tasks
+    from sponsors.bulk import bulk_import_commit_job
 
     settings.MEDIA_ROOT = tmp_path / "media"
     user = User.objects.create(username="pemda", phone="+6281200000004")

@@ -6,9 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from core.models import User
-from enrollment import bulk
-from enrollment.models import BulkImport
 from members.models import Sponsor
+from sponsors import bulk
+from sponsors.models import BulkImport
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import last_code
 

@@ -146,7 +146,7 @@ def test_every_request_path_answers_with_redis_down_and_the_sweeps_deliver_once_
         _purge(QUEUES)
         with start_worker(app, pool="solo", perform_ping_check=False, queues=list(QUEUES), shutdown_timeout=10):
             app.send_task("core.tasks.notification_flush_pending")
-            app.send_task("enrollment.tasks.bulk_imports_sweep")
+            app.send_task("sponsors.tasks.bulk_imports_sweep")
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 item.refresh_from_db()
@@ -181,8 +181,8 @@ def test_tasks_are_routed_to_their_queues():
         "core.tasks.notifications_deliver_urgent": "urgent",
         "core.tasks.notifications_deliver_fresh": "default",
         "core.tasks.notification_flush_pending": "default",
-        "enrollment.tasks.bulk_import_validate": "bulk",
-        "enrollment.tasks.bulk_import_commit": "bulk",
+        "sponsors.tasks.bulk_import_validate": "bulk",
+        "sponsors.tasks.bulk_import_commit": "bulk",
         "ecosystems.tasks.rollups_refresh": "bulk",
         "ecosystems.tasks.rollups_rebuild": "bulk",
         "contributions.tasks.reminders_send": "bulk",

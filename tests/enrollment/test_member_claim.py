@@ -10,10 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agents.services import agent_register_trader
 from core.models import AuditEvent, User
-from enrollment.bulk import bulk_import_commit, bulk_import_start
-from enrollment.services import member_register, sponsor_register_worker
+from enrollment.services import member_register
 from members.models import Member
 from members.services import ClaimRefused, member_claim, partner_create, partner_key_issue, sponsor_become
+from sponsors.bulk import bulk_import_commit, bulk_import_start
+from sponsors.services import sponsor_register_worker
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import last_code
 from tests.factories.members import AgentFactory, SponsorFactory

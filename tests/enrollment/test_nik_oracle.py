@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from core.models import OutboxMessage, User
-from enrollment.services import member_register, sponsor_register_worker
+from enrollment.services import member_register
 from members.models import Member, MemberInvitation, Sponsorship
 from members.services import sponsor_become
+from sponsors.services import sponsor_register_worker
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.core.helpers import nik_for, pin_clock
 from tests.factories.members import AgentFactory, SponsorFactory
@@ -171,8 +172,8 @@ def test_a_bulk_file_texts_a_member_who_declined_no_more_that_day(existing_membe
                                                                    village_code):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from enrollment.bulk import bulk_import_commit, bulk_import_start
     from members.services import sponsorship_answer
+    from sponsors.bulk import bulk_import_commit, bulk_import_start
 
     settings.MEDIA_ROOT = tmp_path
     government = SponsorFactory(user__username="pemda", user__phone="+6281300000001", government=True,

@@ -10,11 +10,11 @@ from claims.selectors import claim_for_staff, claims_for_staff
 from contributions import selectors as money
 from contributions.services.payments import payment_order_create_for_many
 from core.models import AuditEvent, Role
-from enrollment import selectors as enrollment
-from enrollment.bulk import bulk_import_commit_start
 from members.models import Member
 from reference.models import Branch, StaffBranch
 from reference.scope import staff_scope
+from sponsors import selectors as enrollment
+from sponsors.bulk import bulk_import_commit_start
 from tests.scope_world import sign_in, user, world_fixture
 
 

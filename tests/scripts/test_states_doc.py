@@ -25,7 +25,7 @@ def test_every_transition_table_is_in_the_doc():
     keys = script.tables()
     assert {"members.Member.status", "contributions.Bill.status", "contributions.PaymentOrder.status",
             "contributions.DebitMandate.status", "contributions.DebitAttempt.status", "claims.Claim.status",
-            "claims.ClaimDocument.status", "enrollment.BulkImport.status", "enrollment.BulkImportRow.status",
+            "claims.ClaimDocument.status", "sponsors.BulkImport.status", "sponsors.BulkImportRow.status",
             "members.Agent.status", "members.Sponsorship.status"} <= set(keys)
     for key in keys:
         assert f"## {key.split('.')[1]}.{key.split('.')[2]}" in current

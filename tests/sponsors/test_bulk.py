@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contributions.models import PaymentOrder
 from core.models import User
-from enrollment.bulk import bulk_import_commit, bulk_import_start, report_rows
-from enrollment.models import BulkImport
 from enrollment.services import member_register
 from members.models import Member, RegistrationChannel, Sponsorship
+from sponsors.bulk import bulk_import_commit, bulk_import_start, report_rows
+from sponsors.models import BulkImport
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.factories.members import SponsorFactory
 
@@ -178,7 +178,7 @@ def test_commit_is_set_based_with_each_rows_months_on_one_invoice(government, vi
 
 
 def test_commit_refused_for_a_staff_phone_keeps_the_reason_on_the_import(government, village_code):
-    from enrollment.bulk import bulk_import_commit_job
+    from sponsors.bulk import bulk_import_commit_job
 
     item = _upload(government, "\n".join([HEADER] + _rows(village_code)).encode())
     User.objects.create(username="petugas", phone="+6281234567890", role="branch_staff")
@@ -189,7 +189,7 @@ def test_commit_refused_for_a_staff_phone_keeps_the_reason_on_the_import(governm
 
 
 def test_confirming_queues_the_job_and_the_page_follows_it(client, government, village_code, monkeypatch):
-    from enrollment import tasks
+    from sponsors import tasks
 
     queued = []
     monkeypatch.setattr(tasks.bulk_import_commit, "apply_async", lambda args, **options: queued.append(tuple(args)))

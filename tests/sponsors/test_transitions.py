@@ -11,8 +11,8 @@ import pytest
 from core.models import AuditEvent, User
 from core.services import audit_type
 from core.transitions import TransitionNotAllowed
-from enrollment import transitions
-from enrollment.models import BulkImport, BulkImportRow, BulkRowStatus
+from sponsors import transitions
+from sponsors.models import BulkImport, BulkImportRow, BulkRowStatus
 from tests.core.test_transitions import hand_written_status_writes
 from tests.factories.members import SponsorFactory
 
@@ -43,7 +43,7 @@ def test_every_status_has_a_row_in_its_table():
     for gate, choices in ((transitions.BULK_IMPORT, BulkImport.Status), (transitions.BULK_ROW, BulkRowStatus)):
         assert set(gate.table) == set(choices.values)
         assert set().union(*gate.table.values()) <= set(choices.values)
-    assert set(transitions.TRANSITION_TABLES) == {"enrollment.BulkImport.status", "enrollment.BulkImportRow.status"}
+    assert set(transitions.TRANSITION_TABLES) == {"sponsors.BulkImport.status", "sponsors.BulkImportRow.status"}
 
 
 def test_the_import_moves_as_its_table_says_and_audits(sponsor):

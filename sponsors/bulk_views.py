@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from core.spreadsheets import csv_writer
 from core.views import staff_required
-from enrollment import bulk, selectors
-from enrollment.models import BulkImport
 from members.selectors import sponsor_for_user
+from sponsors import bulk, selectors
+from sponsors.models import BulkImport
 
 
 class UploadForm(forms.Form):
@@ -67,7 +67,7 @@ def imports(request):
                 form.add_error("file", error)
         else:
             return redirect("bulk:detail", import_id=item.pk)
-    return render(request, "enrollment/bulk_imports.html", {
+    return render(request, "sponsors/bulk_imports.html", {
         "form": form, "sponsor": sponsor, "imports": sponsor.imports.all()[:20],
         "retention_hours": settings.BULK_IMPORT_FILE_RETENTION_HOURS})
 
@@ -79,7 +79,7 @@ def _summary(item):
 @login_required
 def detail(request, import_id):
     item = _own_import(request, import_id)
-    return render(request, "enrollment/bulk_detail.html", {
+    return render(request, "sponsors/bulk_detail.html", {
         "item": item, "is_sponsor": item.sponsor.user_id == request.user.pk, "summary": _summary(item),
         "rejected": item.rows.exclude(status="accepted").order_by("row_number")[:50],
     })
@@ -135,5 +135,5 @@ def template(request):
 
 @staff_required
 def staff_imports(request):
-    return render(request, "enrollment/bulk_staff.html", {
+    return render(request, "sponsors/bulk_staff.html", {
         "imports": selectors.bulk_imports_for_staff(viewer=request.user)[:200]})

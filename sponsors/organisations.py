@@ -1,6 +1,6 @@
 """Organisation sponsors (company CSR, foundations): accounts that sign in by email address and password.
 
-allauth runs the sign-up, confirmation link, sign-in and password reset (enrollment/organisation_auth.py); the
+allauth runs the sign-up, confirmation link, sign-in and password reset (sponsors/organisation_auth.py); the
 writes that belong to the portal happen here.
 """
 

@@ -2,7 +2,7 @@ from celery import shared_task
 from django.utils.translation import gettext_lazy as _
 
 from core.jobs import recorded
-from enrollment import bulk, bulk_files
+from sponsors import bulk, bulk_files
 
 
 @shared_task

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from enrollment.models import BulkImport, bulk_imports_storage
+from sponsors.models import BulkImport, bulk_imports_storage
 
 logger = logging.getLogger(__name__)
 FOLDER = "imports"  # the FileField's upload_to, in the private storage as it was in media

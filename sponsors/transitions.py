@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.models import User
 from core.services import audit_event_record
 from core.transitions import Gate, transition_row, transition_where
-from enrollment.models import BulkImport, BulkImportRow, BulkRowStatus
+from sponsors.models import BulkImport, BulkImportRow, BulkRowStatus
 
 S = BulkImport.Status
 BULK_IMPORT_TRANSITIONS: dict[str, frozenset[str]] = {

@@ -11,10 +11,10 @@ from contributions.models import PaymentOrder
 from contributions.selectors import receipts_for_payer
 from contributions.services.payments import payment_order_create_for_many
 from core.models import AuditEvent, Channel, OutboxMessage, Role, User
-from enrollment.organisations import organisation_sponsor_register
-from enrollment.services import sponsor_register_worker
 from members.models import Sponsor
 from members.services import sponsor_become
+from sponsors.organisations import organisation_sponsor_register
+from sponsors.services import sponsor_register_worker
 from tests.contributions.helpers import confirm, member_make
 from tests.core.helpers import field_errors
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import bulk_views as views
+from sponsors import bulk_views as views
 
 app_name = "bulk"
 

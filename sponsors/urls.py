@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
-from enrollment import organisation_views as organisations
-from enrollment import sponsor_views as views
+from sponsors import organisation_views as organisations
+from sponsors import views
 
 app_name = "sponsors"
 

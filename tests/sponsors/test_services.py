@@ -6,10 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.models import AuditEvent, OutboxMessage, User
-from enrollment.selectors import sponsor_workers
-from enrollment.services import member_register, sponsor_register_worker
+from enrollment.services import member_register
 from members.models import Member, RegistrationChannel, Sponsorship
 from members.services import sponsor_become, sponsorship_answer
+from sponsors.selectors import sponsor_workers
+from sponsors.services import sponsor_register_worker
 from tests.conftest import VALID_NIK_MAN
 
 pytestmark = pytest.mark.django_db

@@ -65,7 +65,7 @@ class OrganisationSignupForm(SignupForm):
             return super().try_save(request)
 
     def save(self, request):
-        from enrollment.organisations import organisation_sponsor_register
+        from sponsors.organisations import organisation_sponsor_register
 
         sponsor = organisation_sponsor_register(
             email=self.cleaned_data["email"], password=self.cleaned_data["password1"],

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from contributions.models import PaymentOrder
 from core.models import JobRun
-from enrollment import bulk
-from enrollment.models import BulkImport, BulkImportRow
 from members.models import Member
+from sponsors import bulk
+from sponsors.models import BulkImport, BulkImportRow
 from tests.conftest import VALID_NIK_MAN, VALID_NIK_WOMAN
 from tests.factories.members import SponsorFactory
 
@@ -132,7 +132,7 @@ def test_only_the_uploader_retries_and_a_file_no_longer_kept_is_said_so(client, 
 
 def test_the_sweep_requeues_jobs_that_stopped_and_fails_them_after_the_last_try(government, village_code,
                                                                                  settings, monkeypatch):
-    from enrollment import tasks
+    from sponsors import tasks
 
     queued = []
     monkeypatch.setattr(tasks.bulk_import_validate, "apply_async", lambda args, **kw: queued.append(args))
@@ -161,7 +161,7 @@ def test_the_sweep_requeues_jobs_that_stopped_and_fails_them_after_the_last_try(
 
 
 def test_a_registration_job_that_died_is_run_again_by_the_sweep(government, village_code, monkeypatch):
-    from enrollment import tasks
+    from sponsors import tasks
 
     item = _upload(government, _row(village_code))
     monkeypatch.setattr(tasks.bulk_import_commit, "apply_async", lambda args, **kw: None)  # lost

@@ -1,7 +1,7 @@
 """allauth for organisation sponsors, next to staff sign-in.
 
 Staff keep signing in by username, password and TOTP, and cannot sign up. Organisation sponsors sign up on their own
-page (enrollment/organisation_views.py), confirm their email address by a link, sign in by email and password and
+page (sponsors/organisation_views.py), confirm their email address by a link, sign in by email and password and
 reset a forgotten password by a link. Settings: ACCOUNT_ADAPTER and AUTHENTICATION_BACKENDS point here.
 """
 
@@ -79,7 +79,7 @@ class PortalAccountAdapter(StaffAccountAdapter):
         return reverse("sponsors:organisation-login")
 
     def confirm_email(self, request, email_address) -> bool:
-        from enrollment.organisations import organisation_activate
+        from sponsors.organisations import organisation_activate
 
         with transaction.atomic():
             confirmed = super().confirm_email(request, email_address)
@@ -88,7 +88,7 @@ class PortalAccountAdapter(StaffAccountAdapter):
         return confirmed
 
     def set_password(self, user, password: str) -> None:
-        from enrollment.organisations import organisation_password_set
+        from sponsors.organisations import organisation_password_set
 
         if is_organisation(user):
             organisation_password_set(user=user, password=password,

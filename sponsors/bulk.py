@@ -32,14 +32,6 @@ from core.publish import task_publish_on_commit
 from core.services import audit_event_record, phone_users_get_or_create_many
 from core.spreadsheets import csv_writer
 from core.text import text_problem
-from enrollment.bulk_files import bulk_import_file_delete
-from enrollment.models import BulkImport, BulkImportRow, BulkRowStatus
-from enrollment.transitions import (
-    bulk_import_rows_status_transition_where,
-    bulk_import_status_transition,
-    bulk_import_status_transition_locked,
-    bulk_import_touch,
-)
 from members.models import Member, Occupation, RegistrationChannel, Sponsor
 from members.services import (
     MemberRow,
@@ -50,6 +42,14 @@ from members.services import (
 )
 from reference.models import Region, RegionLevel
 from reference.tariffs import income_bases
+from sponsors.bulk_files import bulk_import_file_delete
+from sponsors.models import BulkImport, BulkImportRow, BulkRowStatus
+from sponsors.transitions import (
+    bulk_import_rows_status_transition_where,
+    bulk_import_status_transition,
+    bulk_import_status_transition_locked,
+    bulk_import_touch,
+)
 
 COLUMNS = ["nik", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "no_hp", "kode_desa", "alamat",
            "pekerjaan", "penghasilan", "jht", "bulan"]
@@ -390,7 +390,7 @@ def bulk_import_start(*, sponsor: Sponsor, uploaded, actor) -> BulkImport:
     with transaction.atomic():
         bulk = BulkImport.objects.create(sponsor=sponsor, created_by=actor, file=uploaded, filename=name[:200])
         audit_event_record(actor=actor, action="bulk_import.started", obj=bulk, changes={"file": bulk.filename})
-        from enrollment.tasks import bulk_import_validate as task
+        from sponsors.tasks import bulk_import_validate as task
 
         # With the broker down the upload still succeeds: the sweep (bulk_imports_sweep) queues the check later.
         task_publish_on_commit(task, bulk.pk)
@@ -430,7 +430,7 @@ def bulk_import_commit_start(*, import_id: int, actor) -> BulkImport:
             return bulk
         bulk_import_status_transition(import_id=bulk.pk, to=BulkImport.Status.COMMITTING, actor=actor, tries=0)
         bulk.refresh_from_db()
-        from enrollment.tasks import bulk_import_commit as task
+        from sponsors.tasks import bulk_import_commit as task
 
         task_publish_on_commit(task, bulk.pk, actor.pk)
     return bulk
@@ -473,7 +473,7 @@ def bulk_import_retry(*, import_id: int, actor) -> BulkImport:
     with transaction.atomic():
         if bulk_import_status_transition(import_id=bulk.pk, to=BulkImport.Status.VALIDATING, actor=actor,
                                          reason="retry", tries=0, done_rows=0):
-            from enrollment.tasks import bulk_import_validate as task
+            from sponsors.tasks import bulk_import_validate as task
 
             task_publish_on_commit(task, bulk.pk)
     return BulkImport.objects.get(pk=bulk.pk)
@@ -484,7 +484,7 @@ def bulk_imports_sweep(*, now: dt.datetime | None = None, limit: int = 100) -> d
     BULK_IMPORT_STALE_SECONDS (a worker killed, the broker down when it was queued) is queued again, at most
     BULK_IMPORT_MAX_TRIES times, then marked failed for the uploader to retry. A job still running holds its
     import's row lock (PostgreSQL) and is skipped."""
-    from enrollment.tasks import bulk_import_commit, bulk_import_validate
+    from sponsors.tasks import bulk_import_commit, bulk_import_validate
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.BULK_IMPORT_STALE_SECONDS)

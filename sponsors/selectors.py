@@ -9,9 +9,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from contributions.selectors import coverage_status, member_account
 from core.models import User
-from enrollment.models import BulkImport, BulkImportRow
 from members.models import MemberStatus, Sponsor
 from reference.scope import staff_scope
+from sponsors.models import BulkImport, BulkImportRow
 
 
 def sponsor_workers(*, sponsor: Sponsor) -> list[dict[str, Any]]:

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from core.models import JobRun
-from enrollment.bulk import bulk_import_commit, bulk_import_start
-from enrollment.bulk_files import bulk_import_files_sweep
-from enrollment.models import BulkImport
+from sponsors.bulk import bulk_import_commit, bulk_import_start
+from sponsors.bulk_files import bulk_import_files_sweep
+from sponsors.models import BulkImport
 from tests.conftest import VALID_NIK_WOMAN
 from tests.factories.members import SponsorFactory
 
@@ -80,7 +80,7 @@ def test_the_sweep_deletes_files_past_their_retention(government, village_code, 
         assert bulk_import_files_sweep() == {"handled": 0, "skipped": 0}
     assert path.exists()
     with time_machine.travel(START + dt.timedelta(hours=49), tick=True):
-        from enrollment.tasks import bulk_import_files_sweep as task
+        from sponsors.tasks import bulk_import_files_sweep as task
 
         task.delay()
     item.refresh_from_db()
@@ -135,5 +135,6 @@ def test_the_sweep_is_scheduled_hourly():
     migration = importlib.import_module("enrollment.migrations.0013_bulk_import_private_files")
     migration.schedule(apps, None)
     migration.schedule(apps, None)  # twice: still one
-    task = PeriodicTask.objects.get(task="enrollment.tasks.bulk_import_files_sweep")
+    importlib.import_module("sponsors.migrations.0001_initial").rename_tasks(apps, None)  # the jobs' new module
+    task = PeriodicTask.objects.get(task="sponsors.tasks.bulk_import_files_sweep")
     assert task.enabled and task.crontab.minute == "10" and task.crontab.hour == "*"

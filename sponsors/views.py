@@ -16,13 +16,13 @@ from contributions.selectors import receipts_for_payer
 from contributions.services.payments import PaymentRefused, payment_order_create_for_many
 from core.http import posted_id_or_404
 from core.views import client_ip
-from enrollment import selectors
 from enrollment.forms import MessagePreferencesForm, SponsorForm, SponsorPayForm, SponsorWorkerForm
 from enrollment.onbehalf import on_behalf_forms
-from enrollment.services import sponsor_register_worker
 from members.models import Member, Sponsorship
 from members.selectors import member_for_user, sponsor_for_user, sponsorships_for_member
 from members.services import sponsor_become, sponsor_message_preferences_update, sponsorship_answer
+from sponsors import selectors
+from sponsors.services import sponsor_register_worker
 
 RECEIPTS_PER_PAGE = 10
 
@@ -36,11 +36,11 @@ def dashboard(request):
             sponsor_become(user=request.user, name=form.cleaned_data["name"])
             messages.success(request, _("Thank you for protecting the workers around you."))
             return redirect("sponsors:dashboard")
-        return render(request, "enrollment/sponsor_start.html", {"form": form})
+        return render(request, "sponsors/sponsor_start.html", {"form": form})
     workers = selectors.sponsor_workers(sponsor=sponsor)
     due = [w for w in workers if w["payable"] and w["coverage"].code in ("awaiting_payment", "in_arrears")]
     receipts = Paginator(receipts_for_payer(viewer=request.user), RECEIPTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "enrollment/sponsor_dashboard.html", {
+    return render(request, "sponsors/sponsor_dashboard.html", {
         "sponsor": sponsor, "workers": workers, "due_ids": [w["member_id"] for w in due],
         "pay_form": SponsorPayForm(), "receipts": receipts,
     })
@@ -117,7 +117,7 @@ def member_sponsors(request):
         except Sponsorship.DoesNotExist as missing:  # another member's, or gone
             raise Http404 from missing
         return redirect("sponsors:member")
-    return render(request, "enrollment/member_sponsors.html", {
+    return render(request, "sponsors/member_sponsors.html", {
         "sponsorships": sponsorships_for_member(member=member)})
 
 

@@ -1,6 +1,6 @@
 """Pages of organisation sponsors' accounts: allauth's views with the portal's forms, templates and addresses.
 
-After signing in an organisation uses the same sponsor pages as a citizen (enrollment/sponsor_views.py).
+After signing in an organisation uses the same sponsor pages as a citizen (sponsors/views.py).
 """
 
 from allauth.account.views import (
@@ -15,7 +15,7 @@ from allauth.account.views import (
 )
 from django.urls import reverse_lazy
 
-from enrollment.organisation_forms import (
+from sponsors.organisation_forms import (
     OrganisationLoginForm,
     OrganisationPasswordResetForm,
     OrganisationPasswordSetForm,
@@ -28,7 +28,7 @@ class OrganisationSignupView(SignupView):
     allauth's own sign-up page stays closed (core.adapters.StaffAccountAdapter)."""
 
     form_class = OrganisationSignupForm
-    template_name = "enrollment/organisation_signup.html"
+    template_name = "sponsors/organisation_signup.html"
 
     def is_open(self):
         return True
@@ -36,7 +36,7 @@ class OrganisationSignupView(SignupView):
 
 class OrganisationLoginView(LoginView):
     form_class = OrganisationLoginForm
-    template_name = "enrollment/organisation_login.html"
+    template_name = "sponsors/organisation_login.html"
 
     def get_form_class(self):
         return self.form_class  # not ACCOUNT_FORMS["login"]: that is the staff form (a username)
@@ -44,15 +44,15 @@ class OrganisationLoginView(LoginView):
 
 signup = OrganisationSignupView.as_view()
 login = OrganisationLoginView.as_view()
-email_sent = EmailVerificationSentView.as_view(template_name="enrollment/organisation_email_sent.html")
-confirm_email = ConfirmEmailView.as_view(template_name="enrollment/organisation_confirm_email.html")
+email_sent = EmailVerificationSentView.as_view(template_name="sponsors/organisation_email_sent.html")
+confirm_email = ConfirmEmailView.as_view(template_name="sponsors/organisation_confirm_email.html")
 password_reset = PasswordResetView.as_view(
-    form_class=OrganisationPasswordResetForm, template_name="enrollment/organisation_password_reset.html",
+    form_class=OrganisationPasswordResetForm, template_name="sponsors/organisation_password_reset.html",
     success_url=reverse_lazy("sponsors:organisation-password-reset-sent"))
 password_reset_sent = PasswordResetDoneView.as_view(
-    template_name="enrollment/organisation_password_reset_sent.html")
+    template_name="sponsors/organisation_password_reset_sent.html")
 password_set = PasswordResetFromKeyView.as_view(
-    form_class=OrganisationPasswordSetForm, template_name="enrollment/organisation_password_set.html",
+    form_class=OrganisationPasswordSetForm, template_name="sponsors/organisation_password_set.html",
     success_url=reverse_lazy("sponsors:organisation-password-set-done"))
 password_set_done = PasswordResetFromKeyDoneView.as_view(
-    template_name="enrollment/organisation_password_set_done.html")
+    template_name="sponsors/organisation_password_set_done.html")
