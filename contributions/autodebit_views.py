@@ -27,6 +27,7 @@ from contributions.providers import (
     TIMESTAMP_HEADER,
     DebitOutcome,
     DebitResult,
+    account_mask,
 )
 from contributions.services.autodebit import (
     MandateRefused,
@@ -128,8 +129,6 @@ def _render_setup(request, member, form, member_id, *, confirm: bool):
     data = getattr(form, "cleaned_data", {}) if confirm else {}
     text = None
     if confirm:
-        from contributions.providers import account_mask
-
         text = consent_text(issuer=data["issuer"], account=account_mask(data["account"]), member=member,
                             max_amount_idr=data["max_amount"])
     return render(request, "contributions/autodebit_setup.html", {

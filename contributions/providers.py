@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 from lokal import qris_crc
 
+from contributions.models import SimulatorCharge, SimulatorMandate
 from core.sql import chunks, in_list, insert_rows
 
 SIGNATURE_HEADER = "X-Simulator-Signature"
@@ -190,8 +191,6 @@ class SimulatorDebitProvider:
 
     def mandate_create(self, *, method: str, issuer: str, account: str, max_amount_idr: int,
                        script: list[str] | None = None) -> MandateIssued:
-        from contributions.models import SimulatorMandate
-
         if script is None:
             script = SIMULATOR_TEST_ACCOUNTS.get(account[-3:], [])
         reference = "SIMM" + secrets.token_hex(8).upper()
@@ -200,8 +199,6 @@ class SimulatorDebitProvider:
         return MandateIssued(reference=reference, account_masked=account_mask(account))
 
     def mandate_revoke(self, *, reference: str) -> None:
-        from contributions.models import SimulatorMandate
-
         SimulatorMandate.objects.filter(reference=reference).update(revoked=True)
 
     def charge_many(self, *, charges: Sequence[DebitCharge]) -> list[DebitResult]:
@@ -209,8 +206,6 @@ class SimulatorDebitProvider:
         the script's `timeout` answers TIMEOUT (the money is taken, the answer lost); asked again it answers the
         charge. `duplicate_callback` reports its result twice."""
         from django.db import connection, transaction
-
-        from contributions.models import SimulatorCharge, SimulatorMandate
 
         if not charges:
             return []

@@ -11,7 +11,9 @@ from django.views.decorators.http import require_POST
 from contributions import selectors
 from contributions.forms import CalculatorForm, PayForm
 from contributions.models import OrderStatus, PaymentOrder
+from contributions.providers import send_webhook, webhook_payload
 from contributions.receipt import receipt_pdf
+from contributions.services.membership import member_reactivate
 from contributions.services.payments import PaymentRefused, payment_order_create
 from core.client_ip import client_ip
 from core.services import audit_event_record
@@ -54,7 +56,6 @@ def contributions_home(request):
 def reactivate(request):
     """A lapsed member starts again with the same NIK and participant number; billing restarts this month."""
     member = _member_or_redirect(request)
-    from contributions.services.membership import member_reactivate
 
     member_reactivate(member_id=member.pk, actor=request.user)
     messages.success(request, _("Your membership is active again. Pay this month's contribution to be protected."))
@@ -184,8 +185,6 @@ def simulator(request):
 def simulator_pay(request):
     """Pays a virtual account: the simulator sends the signed webhook to the portal over HTTP, as a bank would."""
     import uuid
-
-    from contributions.providers import send_webhook, webhook_payload
 
     order = PaymentOrder.objects.filter(va_number=request.POST.get("va_number", "")).first()
     if order is None:

@@ -3,6 +3,8 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import PermissionDenied
 
 from core.client_ip import client_ip
+from core.models import Channel
+from core.services import notification_enqueue
 
 
 class StaffAccountAdapter(DefaultAccountAdapter):
@@ -22,9 +24,6 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        from core.models import Channel
-        from core.services import notification_enqueue
-
         request = self.request
         message = self.render_mail(template_prefix, email, {
             "request": request, "email": email, "current_site": get_current_site(request), **context})

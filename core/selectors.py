@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 
+from core.jobs import job_labels
 from core.models import JobRun, OutboxMessage, Role, User
 
 
@@ -25,8 +26,6 @@ def job_runs(*, job: str = "") -> QuerySet[JobRun]:
 
 def job_overview() -> list[tuple[str, str, JobRun | None]]:
     """Every recorded job with its label and its latest run (None: never ran here), in label order."""
-    from core.jobs import job_labels
-
     labels = job_labels()
     latest = {}
     for job in labels:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from core import selectors, services
 from core.client_ip import client_ip
 from core.forms import CodeForm, PhoneForm
+from core.jobs import job_labels
 from core.models import Role
 from core.notifications import is_secret, mask_recipient
 
@@ -161,8 +162,6 @@ def staff_outbox(request):
 
 @admin_required
 def staff_jobs(request):
-    from core.jobs import job_labels
-
     job = request.GET.get("job", "")
     labels = job_labels()
     if job not in labels:

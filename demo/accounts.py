@@ -10,11 +10,12 @@ from django.conf import settings
 from django.db import transaction
 
 from core.models import Role, User
-from enrollment.organisations import organisation_sponsor_register
+from demo.claims import claims_demo_seed, claims_demo_text
 from enrollment.services import member_register
 from members.models import Agent, AgentBody, Member, Partner
 from members.services import RegistrationData, partner_create, partner_key_issue, sponsor_become
 from reference.models import Region
+from sponsors.organisations import organisation_sponsor_register
 
 DEMO_PASSWORD = "demo-bpu-2026!"
 # Base32 TOTP secrets, fixed so a tester can add them to an authenticator app (or run `make totp`).
@@ -104,7 +105,6 @@ def demo_seed() -> None:
                 ),
                 user=worker, actor=None,
             )
-        from demo.claims import claims_demo_seed
 
         claims_demo_seed(worker_village=WORKER_VILLAGE)
 
@@ -126,7 +126,6 @@ def demo_accounts_text() -> str:
         "  (add the secret to an authenticator app, or run `make totp USER_NAME=<username>`):",
     ]
     lines += [f"    {username:<11} {role.label:<14} TOTP secret {secret}" for username, role, _n, secret in STAFF]
-    from demo.claims import claims_demo_text
 
     lines += ["  Claims:"] + claims_demo_text()
     lines += [f"  Partner API ({PARTNER_NAME}): header 'Authorization: Api-Key {PARTNER_KEY}' and an Idempotency-Key;",

@@ -25,6 +25,7 @@ from contributions.services.billing import bills_create_for_members
 from core.models import AuditEvent, Role, User
 from core.nik import nik_blind_index, nik_encrypt
 from core.services import audit_type
+from demo.accounts import AGENT_PHONE, GOVERNMENT_PHONE, ORGANISATION_EMAIL, PARTNER_NAME, SPONSOR_PHONE
 from ecosystems.services.rollups import rollups_rebuild
 from members.models import (
     Agent,
@@ -119,8 +120,6 @@ def _villages() -> dict[str, list[str]]:
 
 def _actors() -> dict:
     """The demo agents, the partner and the sponsors the members are linked to (made by enrollment.demo)."""
-    from demo.accounts import AGENT_PHONE, GOVERNMENT_PHONE, ORGANISATION_EMAIL, PARTNER_NAME, SPONSOR_PHONE
-
     agents: dict[str, int] = {}  # regency -> agent id
     demo_agent = Agent.objects.filter(user__phone=AGENT_PHONE).select_related("village").first()
     if demo_agent is not None:

@@ -3,6 +3,7 @@ applies (self and SERTAKAN registration ask; agents, partners and imports do not
 
 from __future__ import annotations
 
+from members.models import RegistrationChannel, Sponsor
 from reference.models import Ecosystem
 
 DEFAULT = "ecommerce_umkm"
@@ -20,8 +21,6 @@ def ecosystem_choices() -> list[tuple[str, str]]:
 
 def ecosystem_for(*, channel: str, choice: str = "", partner=None, agent=None, sponsor=None,
                   occupation=None) -> str:
-    from members.models import RegistrationChannel, Sponsor
-
     if choice and Ecosystem.objects.filter(code=choice, active=True).exists():
         return choice
     if channel == RegistrationChannel.AGENT or agent is not None:

@@ -38,6 +38,7 @@ from members.models import (
     Occupation,
     Partner,
     PartnerKey,
+    PartnerScope,
     RegistrationChannel,
     Sponsor,
     Sponsorship,
@@ -363,8 +364,6 @@ def partner_key_issue(
     """Returns the key object and the key itself, which is shown once and never stored.
     `plaintext` is only for the demo data's well-known key."""
     import hashlib
-
-    from members.models import PartnerScope
 
     unknown = set(scopes) - set(PartnerScope.values)
     if unknown:

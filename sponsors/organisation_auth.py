@@ -19,6 +19,7 @@ from django.urls import reverse
 from core.adapters import StaffAccountAdapter
 from core.models import Role
 from core.views import client_ip
+from sponsors.organisations import organisation_activate, organisation_password_set
 
 
 def is_organisation(user) -> bool:
@@ -79,8 +80,6 @@ class PortalAccountAdapter(StaffAccountAdapter):
         return reverse("sponsors:organisation-login")
 
     def confirm_email(self, request, email_address) -> bool:
-        from sponsors.organisations import organisation_activate
-
         with transaction.atomic():
             confirmed = super().confirm_email(request, email_address)
             if confirmed:
@@ -88,8 +87,6 @@ class PortalAccountAdapter(StaffAccountAdapter):
         return confirmed
 
     def set_password(self, user, password: str) -> None:
-        from sponsors.organisations import organisation_password_set
-
         if is_organisation(user):
             organisation_password_set(user=user, password=password,
                                       ip_address=client_ip(self.request) if self.request else None)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.views import client_ip
+from sponsors.organisations import organisation_sponsor_register
 
 PASSWORD_HINT = _("At least 10 characters. Not only digits, not a common password and not like your email address.")
 EMAIL_ERRORS = {
@@ -65,8 +66,6 @@ class OrganisationSignupForm(SignupForm):
             return super().try_save(request)
 
     def save(self, request):
-        from sponsors.organisations import organisation_sponsor_register
-
         sponsor = organisation_sponsor_register(
             email=self.cleaned_data["email"], password=self.cleaned_data["password1"],
             organisation_name=self.cleaned_data["organisation_name"],

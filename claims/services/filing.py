@@ -33,6 +33,7 @@ from claims.services.common import (
     documents_complete_refresh,
     latest_documents,
 )
+from claims.uploads import claim_documents_storage, upload_check
 from core.models import User
 from core.nik import nik_blind_index, nik_check, nik_encrypt, nik_mask, secret_encrypt
 from core.services import audit_event_record
@@ -171,8 +172,6 @@ def _who_files(claimant: User, member: Member, claim_type: str, heir: dict | Non
 
 
 def _store(*, claim: Claim, kind: str, upload, user: User, saved: list) -> ClaimDocument:
-    from claims.uploads import upload_check
-
     checked = upload_check(upload)
     document = ClaimDocument(claim=claim, kind=kind, content_type=checked.content_type, size_bytes=checked.size_bytes,
                              sha256=checked.sha256, original_name=(checked.original_name or "")[:200],
@@ -185,8 +184,6 @@ def _store(*, claim: Claim, kind: str, upload, user: User, saved: list) -> Claim
 
 
 def _forget_files(names: list) -> None:
-    from claims.uploads import claim_documents_storage
-
     storage = claim_documents_storage()
     for name in names:
         storage.delete(name)
@@ -196,8 +193,6 @@ def _check_documents(claim_type: str, relationship: str, traffic: bool | None,
                      documents: Sequence[tuple[str, object]]) -> None:
     """Kinds and contents before anything is written: the checks decode photos (a second or two each) and the
     claim-number row stays locked from the number until commit, so that wait must not happen inside."""
-    from claims.uploads import upload_check
-
     kinds = {entry.kind for entry in checklist_for(claim_type=claim_type, heir_relationship=relationship,
                                                    traffic_accident=traffic)} | {DocumentKind.OTHER}
     bad = sorted({kind for kind, _upload in documents if kind not in kinds})
@@ -279,8 +274,6 @@ def claim_document_add(*, claim: Claim, user: User, kind: str, upload, ip_addres
                        ) -> ClaimDocument:
     """The claimant adds or replaces a document without refiling. When staff had asked for more documents and
     nothing is missing any more, the claim goes back to being checked (and the service-level clock restarts)."""
-    from claims.uploads import upload_check
-
     if user.pk != claim.claimant_id:
         raise PermissionDenied(_("Only the claimant adds documents to a claim."))
     upload_check(upload)  # before the lock: decoding a photo takes a moment (remembered for _store)
