@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from core.models import User
-from enrollment.services import sponsor_register_worker
 from members.models import Member
 from members.services import RegistrationData, sponsor_become
+from sponsors.services import sponsor_register_worker
 from tests.conftest import VALID_NIK_WOMAN
 from tests.core.helpers import last_code
 

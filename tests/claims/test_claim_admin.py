@@ -2,9 +2,9 @@
 
 import pytest
 
-from reference.admin import StaffBranchForm
 from claims.models import ClaimStatus
 from core.models import Role, User
+from reference.admin import StaffBranchForm
 from reference.models import Branch
 from tests.claims.claim_helpers import death_claim, paid_member, staff_make, user_make, walk
 from tests.core.helpers import staff_login

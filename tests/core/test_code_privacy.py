@@ -21,7 +21,7 @@ from django.test import override_settings
 from core.checks import notification_settings_check
 from core.models import OutboxMessage, OutboxStatus, PhoneCode, Role, SimulatedMessage, User
 from core.services import notification_deliver, phone_code_request
-from enrollment.organisations import organisation_sponsor_register
+from sponsors.organisations import organisation_sponsor_register
 from tests.core.helpers import last_code, staff_login
 from tests.factories.reference import StaffRegionFactory
 

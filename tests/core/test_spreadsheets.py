@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from core.spreadsheets import cell_safe, row_safe
-from enrollment.bulk import bulk_import_start
 from members.models import Sponsor
+from sponsors.bulk import bulk_import_start
 from tests.conftest import VALID_NIK_WOMAN
 from tests.ecosystems.test_dashboard_pages import PERIOD, login, staff
 from tests.ecosystems.test_dashboard_selectors import dataset  # noqa: F401 - a fixture

@@ -226,7 +226,8 @@ def register(village: str = VILLAGES[0], *, channel: str = "self", agent=None, s
              **data) -> Member:
     """Registration through the service of its channel (wizard, agent, SERTAKAN sponsor, partner API, bulk)."""
     from agents.services import agent_register_trader
-    from enrollment.services import member_register, sponsor_register_worker
+    from enrollment.services import member_register
+    from sponsors.services import sponsor_register_worker
 
     form = registration(village, **data)
     if channel == "agent":

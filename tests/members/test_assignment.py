@@ -113,7 +113,7 @@ def test_partner_and_agent_registrations_store_theirs(registration_data, agent):
 
 def test_a_local_governments_import_stores_vulnerable_workers(village_code, settings, tmp_path,
                                                               django_capture_on_commit_callbacks):
-    from enrollment.bulk import bulk_import_commit, bulk_import_start
+    from sponsors.bulk import bulk_import_commit, bulk_import_start
 
     settings.MEDIA_ROOT = tmp_path
     user = UserFactory(username="pemda", phone="+6281300000001")
