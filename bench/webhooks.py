@@ -66,6 +66,8 @@ def _gunicorn_env(db_url: str, var_dir: str) -> dict:
         "PAYMENT_SIMULATOR_SECRET": settings.PAYMENT_SIMULATOR_SECRET,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_COOKIES": "false",
+        # Plain HTTP on localhost, as behind the TLS-terminating proxy: production would redirect every request.
+        "SECURE_SSL_REDIRECT": "false",
         "NOTIFICATION_BACKEND": "bench.quiet.QuietBackend",
         # As in production, the receipt SMS is queued to Redis for a worker (not consumed here: workers run
         # elsewhere). BENCH_WEBHOOK_EAGER=1 delivers it inside the request instead.
