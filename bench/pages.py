@@ -34,7 +34,8 @@ def scenario(report: Report) -> None:
     from core.nik import nik_blind_index, nik_encrypt
     from enrollment.services import member_register
     from members.models import Member, Occupation
-    from members.services import RegistrationData, _kpj_candidate
+    from members.services import RegistrationData
+    from members.services.registration import _kpj_candidate
     from reference.models import Region
 
     existing = env_int("BENCH_MEMBERS", 20000)

@@ -11,8 +11,8 @@ from django.utils import translation
 from core.models import AuditEvent, OutboxMessage, PhoneCode
 from core.services import CodeInvalid, phone_code_request, phone_code_verify
 from enrollment.services import member_register
-from members import services as members_services
 from members.models import Member
+from members.services import registration as members_services
 from tests.core.helpers import last_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
