@@ -1,4 +1,5 @@
-"""Claims reference data from DOMAIN.md; used by the data migration and by tests that flush the database."""
+"""Claims reference data from DOMAIN.md: benefit rules and scholarship levels (branches are in reference.seed);
+used by the data migration and by tests that flush the database."""
 
 import datetime as dt
 from decimal import Decimal
@@ -30,19 +31,8 @@ SCHOLARSHIP_LEVELS = [
     ("university", 4, 12_000_000, 5),
 ]
 
-# (code, name, is_default, regency codes). Regencies without an area go to the default branch.
-BRANCHES = [
-    ("JKT-PST", "Kantor Cabang Jakarta Pusat", True, ["31.71"]),
-    ("JKT-SEL", "Kantor Cabang Jakarta Selatan", False, ["31.74"]),
-    ("BDG-SOR", "Kantor Cabang Bandung Soreang", False, ["32.04"]),
-    ("BDG-KOT", "Kantor Cabang Bandung Kota", False, ["32.73"]),
-    ("SKA", "Kantor Cabang Surakarta", False, ["33.72"]),
-    ("PLG", "Kantor Cabang Palembang", False, ["16.71"]),
-    ("BTG", "Kantor Cabang Bontang", False, ["64.74"]),
-]
 
-
-def claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea) -> None:
+def claims_reference_seed(BenefitRule, ScholarshipLevel) -> None:
     for kind, amount, multiple, quantity, provisional, source in RULES:
         BenefitRule.objects.update_or_create(
             kind=kind, effective_from=FROM,
@@ -54,7 +44,3 @@ def claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea) -> 
             level=level, effective_from=FROM,
             defaults={"position": position, "yearly_idr": yearly, "years": years, "source": FIRM},
         )
-    for code, name, is_default, regencies in BRANCHES:
-        branch, _ = Branch.objects.update_or_create(code=code, defaults={"name": name, "is_default": is_default})
-        for regency in regencies:
-            BranchArea.objects.update_or_create(regency_id=regency, defaults={"branch": branch})

@@ -1,17 +1,6 @@
-"""Reference data the dashboards start with (DOMAIN.md, "Ecosystems, regions and targets"); used by a data migration
-and by tests that flush the database. Every figure says where it comes from."""
-
-ECOSYSTEMS = [
-    # code, Indonesian, English, description id, description en
-    ("desa", "Desa", "Village", "Perangkat desa, RT/RW, petani dan nelayan",
-     "Village officials, neighbourhood heads, farmers and fishers"),
-    ("pasar", "Pasar", "Market", "Pedagang pasar tradisional dan modern, bersama agen Perisai",
-     "Traders at traditional and modern markets, with Perisai agents"),
-    ("ecommerce_umkm", "E-commerce & UMKM", "E-commerce & SMEs", "Penjual online, usaha kecil dan pekerjanya",
-     "Online sellers, small businesses and their staff"),
-    ("pekerja_rentan", "Pekerja rentan", "Vulnerable workers", "Pekerja miskin dan rentan, sering dibiayai APBN/APBD",
-     "Poor and vulnerable workers, often paid for from the state or regional budget"),
-]
+"""Targets and workforce figures the dashboards start with (DOMAIN.md, "Ecosystems, regions and targets"); the
+ecosystems themselves are in reference.seed. Used by a data migration and by tests that flush the database. Every
+figure says where it comes from."""
 
 SOUTH_SUMATRA = "16"
 
@@ -31,13 +20,6 @@ WORKFORCE = [
     (2025, SOUTH_SUMATRA, 3_823_529, None, "Turunan DOMAIN.md: 1,3 juta tercakup = 34 % pekerja Sumatera Selatan"),
     (2026, SOUTH_SUMATRA, 3_823_529, None, "Angka 2025 dipakai lagi sampai angka 2026 diunggah (asumsi demo)"),
 ]
-
-
-def ecosystems_seed(Ecosystem) -> None:
-    for order, (code, name_id, name_en, desc_id, desc_en) in enumerate(ECOSYSTEMS):
-        Ecosystem.objects.update_or_create(code=code, defaults={
-            "name_id": name_id, "name_en": name_en, "description_id": desc_id, "description_en": desc_en,
-            "sort_order": order * 10})
 
 
 def targets_seed(Target, Workforce) -> None:

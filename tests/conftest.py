@@ -47,11 +47,10 @@ def _clear_cache():
 @pytest.fixture
 def reference_data(db):
     """Occupations and tariffs come from data migrations; transactional tests flush them, so seed again."""
-    from contributions.seed import tariffs_seed
-    from ecosystems.seed import ecosystems_seed
-    from enrollment.seed import occupations_seed
     from members.models import Occupation
+    from members.seed import occupations_seed
     from reference.models import Discount, Ecosystem, IncomeBase, TariffRate
+    from reference.seed import ecosystems_seed, tariffs_seed
 
     tariffs_seed(IncomeBase, TariffRate, Discount)
     occupations_seed(Occupation)

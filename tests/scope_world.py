@@ -16,6 +16,7 @@ from members.models import Member
 from reference.models import Region
 from tests.factories.core import UserFactory
 from tests.factories.members import AgentFactory, MemberFactory, SponsorFactory, SponsorshipFactory
+from tests.seeding import claims_reference_data
 
 JAKARTA_VILLAGE = "31.74.01.1001"  # Tebet Timur, Jakarta Selatan: branch JKT-SEL
 PALEMBANG_DISTRICT = "16.71.01"  # a district of Kota Palembang: branch PLG, province South Sumatra (16)
@@ -60,19 +61,16 @@ class World:
 
 def reference_data() -> None:
     """Occupations, tariffs, ecosystems, claims rules and branches (idempotent: the seeds upsert)."""
-    from claims.models import BenefitRule, ScholarshipLevel
-    from claims.seed import claims_reference_seed
-    from contributions.seed import tariffs_seed
-    from ecosystems.seed import ecosystems_seed
-    from enrollment.seed import occupations_seed
     from members.models import Occupation as OccupationModel
-    from reference.models import Branch, BranchArea, Discount, Ecosystem, IncomeBase, TariffRate
+    from members.seed import occupations_seed
+    from reference.models import Discount, Ecosystem, IncomeBase, TariffRate
+    from reference.seed import ecosystems_seed, tariffs_seed
     from reference.services import regions_load
 
     tariffs_seed(IncomeBase, TariffRate, Discount)
     occupations_seed(OccupationModel)
     ecosystems_seed(Ecosystem)
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
     for root in (JAKARTA_VILLAGE, PALEMBANG_DISTRICT):
         if not Region.objects.filter(code=root).exists():
             regions_load(root=root)

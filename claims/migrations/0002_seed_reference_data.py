@@ -3,9 +3,10 @@ from django.db import migrations
 
 def seed(apps, schema_editor):
     from claims.seed import claims_reference_seed
+    from reference.seed import branches_seed
 
-    claims_reference_seed(*(apps.get_model("claims", name)
-                            for name in ("BenefitRule", "ScholarshipLevel", "Branch", "BranchArea")))
+    claims_reference_seed(apps.get_model("claims", "BenefitRule"), apps.get_model("claims", "ScholarshipLevel"))
+    branches_seed(apps.get_model("claims", "Branch"), apps.get_model("claims", "BranchArea"))
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from contributions.seed import tariffs_seed
+    from reference.seed import tariffs_seed
 
     tariffs_seed(apps.get_model("contributions", "IncomeBase"), apps.get_model("contributions", "TariffRate"),
                  apps.get_model("contributions", "Discount"))

@@ -182,7 +182,8 @@ class Migration(migrations.Migration):
 
 
 def seed(apps, schema_editor):
-    from ecosystems.seed import ecosystems_seed, targets_seed
+    from ecosystems.seed import targets_seed
+    from reference.seed import ecosystems_seed
 
     ecosystems_seed(apps.get_model("ecosystems", "Ecosystem"))
     targets_seed(apps.get_model("ecosystems", "Target"), apps.get_model("ecosystems", "Workforce"))

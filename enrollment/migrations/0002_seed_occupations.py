@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from enrollment.seed import occupations_seed
+    from members.seed import occupations_seed
 
     occupations_seed(apps.get_model("enrollment", "Occupation"))
 

@@ -9,6 +9,7 @@ from claims.models import ClaimDocument, ClaimStatus
 from core.models import Role
 from core.services import api_token_issue
 from tests.claims.claim_helpers import all_valid, death_claim, paid_member, staff_make, user_make, walk
+from tests.seeding import claims_reference_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -18,11 +19,8 @@ RAW_ACCOUNT = "012345678901234"
 
 @pytest.fixture(autouse=True)
 def claims_reference(reference_data):
-    from claims.models import BenefitRule, ScholarshipLevel
-    from claims.seed import claims_reference_seed
-    from reference.models import Branch, BranchArea
 
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
 
 
 @pytest.fixture

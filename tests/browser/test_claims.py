@@ -16,6 +16,7 @@ from claims.models import Claim, ClaimStatus, DocumentStatus
 from core.models import Role, User
 from tests.browser.conftest import PHONE_VIEWPORT
 from tests.core.helpers import last_code, totp_code
+from tests.seeding import claims_reference_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-test-password"
@@ -25,11 +26,8 @@ WORKER_VILLAGE = "31.74.01.1001"
 
 @pytest.fixture
 def claims_reference(reference_data):
-    from claims.models import BenefitRule, ScholarshipLevel
-    from claims.seed import claims_reference_seed
-    from reference.models import Branch, BranchArea
 
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
 
 
 def jpeg_file(name: str, colour=(30, 90, 160)) -> dict:

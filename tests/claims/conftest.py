@@ -2,16 +2,14 @@ import pytest
 
 from tests.contributions.helpers import pin_today
 from tests.core.helpers import english  # noqa: F401 - fixture
+from tests.seeding import claims_reference_data
 
 
 @pytest.fixture(autouse=True)
 def claims_reference(reference_data):
     """Claims reference data from the same seed as the migration (transactional tests elsewhere flush it)."""
-    from claims.models import BenefitRule, ScholarshipLevel
-    from claims.seed import claims_reference_seed
-    from reference.models import Branch, BranchArea
 
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
 
 
 @pytest.fixture(autouse=True)

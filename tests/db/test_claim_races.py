@@ -9,6 +9,7 @@ from contributions.models import EntryKind, LedgerEntry
 from contributions.selectors import reconciliation
 from core.models import AuditEvent, Role
 from tests.db.test_money_concurrency import _race
+from tests.seeding import claims_reference_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("reference_data")]
@@ -16,11 +17,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
 
 @pytest.fixture(autouse=True)
 def claims_reference(reference_data):
-    from claims.models import BenefitRule, ScholarshipLevel
-    from claims.seed import claims_reference_seed
-    from reference.models import Branch, BranchArea
 
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
 
 
 def _verified():

@@ -7,16 +7,15 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from claims.models import BenefitRule, ClaimPayout, ClaimStatus, PayoutEntry, ScholarshipLevel
-from claims.seed import claims_reference_seed
+from claims.models import ClaimPayout, ClaimStatus, PayoutEntry
 from contributions.models import Channel, EntryKind, LedgerEntry, Payment
 from contributions.selectors import reconciliation
 from contributions.services.agents import agent_cash_collect
 from contributions.services.payments import payment_order_create, payment_order_create_for_many, payment_refund
-from reference.models import Branch, BranchArea
 from tests.claims.claim_helpers import death_claim, paid_member, staff_make, walk
 from tests.contributions.helpers import confirm, member_make, payer_make
 from tests.factories.members import AgentFactory
+from tests.seeding import claims_reference_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("reference_data")]
@@ -149,7 +148,7 @@ def test_credit_refunds_group_payments_and_agent_cash_commit(member, regions):
 
 @pytest.fixture
 def paid_claim():
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
     return walk(death_claim(paid_member(months=12)), to=ClaimStatus.PAID, staff=staff_make())
 
 

@@ -28,6 +28,7 @@ from reference.models import Region, StaffRegion
 from reference.selectors import region_children, region_get, region_path
 from tests.contributions.helpers import bills_make, bills_mark_paid, member_make
 from tests.factories.members import AgentFactory, SponsorFactory, SponsorshipFactory
+from tests.seeding import claims_reference_data
 
 pytestmark = pytest.mark.django_db
 
@@ -109,11 +110,8 @@ def build_dataset() -> dict:
 
 @pytest.fixture
 def dataset(reference_data):
-    from claims.models import BenefitRule, ScholarshipLevel
-    from claims.seed import claims_reference_seed
-    from reference.models import Branch, BranchArea
 
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
     return build_dataset()
 
 

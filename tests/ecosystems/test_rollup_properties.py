@@ -52,6 +52,7 @@ from tests.ecosystems.rollup_helpers import (
     sponsor_make,
     villages_load,
 )
+from tests.seeding import claims_reference_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
@@ -92,11 +93,8 @@ def _villages(reference_data):
 
 @pytest.fixture
 def claims_reference(reference_data):
-    from claims.models import BenefitRule, ScholarshipLevel
-    from claims.seed import claims_reference_seed
-    from reference.models import Branch, BranchArea
 
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
 
 
 class History:

@@ -41,6 +41,7 @@ from tests.ecosystems.rollup_helpers import (
     sponsor_make,
     villages_load,
 )
+from tests.seeding import claims_reference_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
@@ -54,11 +55,8 @@ def villages(reference_data):
 
 @pytest.fixture
 def claims_reference(reference_data):
-    from claims.models import BenefitRule, ScholarshipLevel
-    from claims.seed import claims_reference_seed
-    from reference.models import Branch, BranchArea
 
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
 
 
 def clock(moment: dt.datetime):

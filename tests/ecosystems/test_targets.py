@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import AuditEvent, Role, User
 from ecosystems.models import Target, TargetMeasure, Workforce
-from ecosystems.seed import ecosystems_seed, targets_seed
+from ecosystems.seed import targets_seed
+from reference.seed import ecosystems_seed
 from ecosystems.services.targets import targets_upload, workforce_upload
 from ecosystems.target_files import MAX_BYTES, targets_template_csv
 from reference.models import Ecosystem

@@ -7,19 +7,18 @@ import datetime as dt
 
 import pytest
 
-from claims.models import BenefitRule, ScholarshipLevel
-from claims.seed import claims_reference_seed
 from contributions.models import Bill
 from contributions.services.billing import bill_for_month
 from core.models import Role
 from core.nik import nik_blind_index, nik_check, nik_decrypt
-from reference.models import Branch, BranchArea, RegionLevel
+from reference.models import RegionLevel
 from tests.contributions.helpers import pin_today
 from tests.core.helpers import luhn_valid
 from tests.factories.contributions import BillFactory
 from tests.factories.core import UserFactory
 from tests.factories.members import AgentFactory, MemberFactory, PartnerFactory, SponsorshipFactory
 from tests.factories.reference import StaffFactory, VillageFactory
+from tests.seeding import claims_reference_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
@@ -61,7 +60,7 @@ def test_villages_hang_off_a_province_regency_district_chain():
 
 
 def test_people_around_members():
-    claims_reference_seed(BenefitRule, ScholarshipLevel, Branch, BranchArea)
+    claims_reference_data()
     assert UserFactory().phone and UserFactory(staff=True).phone is None
     staff = StaffFactory(branch="PLG")
     assert staff.role == Role.BRANCH_STAFF and staff.staff_branch.branch.code == "PLG"

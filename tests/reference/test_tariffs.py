@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from contributions.seed import INCOME_BASES
+from reference.seed import INCOME_BASES
 from reference.models import Discount, IncomeBase, TariffRate
 from reference.tariffs import TariffError, income_bases, tariff_quote
 

@@ -1,4 +1,4 @@
-"""Reference data the portal starts with; used by a data migration and by tests that flush the database."""
+"""The occupations a member chooses from; used by a data migration and by tests that flush the database."""
 
 OCCUPATIONS = [
     # code, Indonesian, English, sector
