@@ -58,10 +58,6 @@ def cash_held_lock(*, agent: Agent) -> list[CashCollection]:
                 .order_by("pk"))
 
 
-def agent_lock(*, agent_id: int) -> Agent:
-    return Agent.objects.select_for_update().get(pk=agent_id)
-
-
 # --- the hand-written statements: the same order, as SQL ---------------------------------------------------------
 
 
