@@ -287,7 +287,7 @@ NIK_HMAC_KEY = env.str("NIK_HMAC_KEY", default="dev-only-nik-hmac-key" if DEBUG 
 # The SMS/WhatsApp gateway (core.notifications.gateway, settings SMS_GATEWAY_* below); the console backend is for
 # DEBUG only and production settings refuse it.
 NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="core.notifications.gateway.GatewayBackend")
-# At most one delivery sweep queued per this many seconds per process (core.services._deliver_on_commit).
+# At most one delivery sweep queued per this many seconds per process (core.services.outbox._deliver_on_commit).
 NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=1.0)
 # A failed message is tried again after 1, 2, 4, 8 … minutes (this many seconds, doubled each time), at most this
 # many attempts in all; then it is marked failed for staff to see.

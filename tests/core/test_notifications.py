@@ -196,13 +196,13 @@ def test_one_sweep_per_interval_covers_every_commit(settings, django_capture_on_
     """At most one task per interval, and every commit has a sweep due after it (leading, then trailing)."""
     from unittest import mock
 
-    from core import services
+    from core.services import outbox
 
     settings.NOTIFICATION_SWEEP_SECONDS = 1.0
     clock = _Clock()
     queued = []
-    with mock.patch.object(services, "_sweep_at", float("-inf")), \
-            mock.patch.object(services.time, "monotonic", clock), \
+    with mock.patch.object(outbox, "_sweep_at", float("-inf")), \
+            mock.patch.object(outbox.time, "monotonic", clock), \
             mock.patch("core.tasks.notifications_deliver_fresh.apply_async",
                        lambda countdown=None: queued.append((clock.now, countdown))):
         for at in (1000.0, 1000.1, 1000.5, 1000.9, 1001.0, 1001.2, 1005.0):

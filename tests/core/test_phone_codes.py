@@ -99,7 +99,7 @@ def test_code_with_spaces_is_accepted():
 
 
 def test_code_is_bound_to_its_phone():
-    with mock.patch("core.services.secrets.choice", side_effect=list("123456654321")):
+    with mock.patch("core.services.phone_codes.secrets.choice", side_effect=list("123456654321")):
         phone_code_request(phone=PHONE, ip_address=None)
         phone_code_request(phone=OTHER, ip_address=None)
     assert (last_code(PHONE), last_code(OTHER)) == ("123456", "654321")
@@ -145,7 +145,8 @@ def test_expired_code_is_refused():
     phone_code_request(phone=PHONE, ip_address=None)
     code = last_code(PHONE)
     later = timezone.now() + dt.timedelta(seconds=301)
-    with mock.patch("core.services.timezone.now", return_value=later), pytest.raises(CodeInvalid) as invalid:
+    with mock.patch("core.services.phone_codes.timezone.now", return_value=later), \
+            pytest.raises(CodeInvalid) as invalid:
         phone_code_verify(phone=PHONE, code=code)
     assert "expired" in invalid.value.message
     assert PhoneCode.objects.get().used_at is None
@@ -165,7 +166,7 @@ def test_no_code_requested_is_refused():
 
 @override_settings(OTP_RESEND_AFTER_SECONDS=0)
 def test_only_the_newest_code_counts():
-    with mock.patch("core.services.secrets.choice", side_effect=list("111111222222")):
+    with mock.patch("core.services.phone_codes.secrets.choice", side_effect=list("111111222222")):
         phone_code_request(phone=PHONE, ip_address=None)
         phone_code_request(phone=PHONE, ip_address=None)
     with pytest.raises(CodeInvalid, match="not right"):

@@ -195,20 +195,19 @@ def test_tasks_are_routed_to_their_queues():
 def test_a_sign_in_code_is_published_to_the_urgent_queue(settings, django_capture_on_commit_callbacks, monkeypatch):
     """The code's delivery sweep goes to `urgent`, which no bulk job, rollup or reminder run occupies: what the code
     request publishes (through the real publish path) and the queue Celery's own router gives each task."""
-    from core import services
-    from core.services import phone_code_request
+    from core.services import outbox, phone_code_request
 
     # No sweep still due from an earlier test in this process (each kind is queued at most once per interval).
-    monkeypatch.setattr(services, "_sweep_at", float("-inf"))
-    monkeypatch.setattr(services, "_urgent_sweep_at", float("-inf"))
+    monkeypatch.setattr(outbox, "_sweep_at", float("-inf"))
+    monkeypatch.setattr(outbox, "_urgent_sweep_at", float("-inf"))
     sent = []
-    real_publish = services.task_publish
+    real_publish = outbox.task_publish
 
     def spy(task, *args, **options):
         sent.append((task.name, app.amqp.router.route(dict(options), task.name, args)["queue"].name))
         return real_publish(task, *args, **options)
 
-    monkeypatch.setattr(services, "task_publish", spy)
+    monkeypatch.setattr(outbox, "task_publish", spy)
     settings.NOTIFICATION_SWEEP_SECONDS = 0.0
     with broker(settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS):
         _purge(QUEUES)

@@ -9,13 +9,13 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from core import services
 from core.models import AuditEvent, Channel, OutboxMessage, Role, User
 from core.services import (
     PhoneSignInRefused,
     notification_enqueue,
     notifications_enqueue_many,
     notifications_spec,
+    outbox,
     phone_user_get_or_create,
     phone_users_get_or_create_many,
 )
@@ -95,11 +95,11 @@ def _outbox() -> list[dict]:
 def test_notifications_from_a_set_agree_with_notification_one_by_one(settings):
     settings.NOTIFICATION_URGENT_PURPOSES = ["code"]
     kicks_one, kicks_many = [], []
-    with mock.patch.object(services, "_deliver_on_commit", lambda ids, urgent=False: kicks_one.append(urgent)):
+    with mock.patch.object(outbox, "_deliver_on_commit", lambda ids, urgent=False: kicks_one.append(urgent)):
         ids_one = [notification_enqueue(channel=c, recipient=r, body=b, purpose=p).pk for c, r, b, p in MESSAGES]
     one_by_one = _outbox()
     OutboxMessage.objects.all().delete()
-    with mock.patch.object(services, "_deliver_on_commit", lambda ids, urgent=False: kicks_many.append(urgent)):
+    with mock.patch.object(outbox, "_deliver_on_commit", lambda ids, urgent=False: kicks_many.append(urgent)):
         ids_many = notifications_enqueue_many(messages=MESSAGES)
     assert _outbox() == one_by_one and len(one_by_one) == 3
     assert ids_many == sorted(ids_many) and len(ids_many) == len(ids_one)
