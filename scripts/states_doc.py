@@ -63,6 +63,13 @@ def _choices_and_starts(key: str, module: str) -> tuple[list, list[str], str]:
     return list(field.choices), [field.get_default()] if field.has_default() else [], f"{model.__name__}.{field_name}"
 
 
+def _quiet(key: str, module: str) -> list[tuple[str, str]]:
+    """The moves of this field that write no audit event, read from the module's Gate (decisions.md, AA)."""
+    gate_type = import_module("core.transitions").Gate  # after django.setup()
+    gates = [value for value in vars(import_module(module)).values() if isinstance(value, gate_type)]
+    return sorted(move for gate in gates if gate.label == key for move in gate.quiet)
+
+
 def _section(key: str, module: str, table: dict) -> list[str]:
     choices, starts, title = _choices_and_starts(key, module)
     with translation.override("en"):
@@ -77,6 +84,10 @@ def _section(key: str, module: str, table: dict) -> list[str]:
     for before, after in table.items():
         allowed = ", ".join(f"`{to}`" for to in sorted(after)) or "— (final)"
         lines.append(f"| `{before}` | {labels.get(before, '')} | {allowed} |")
+    quiet = _quiet(key, module)
+    if quiet:
+        moves = ", ".join(f"`{before}` → `{to}`" for before, to in quiet)
+        lines += ["", f"No audit event (decisions.md, AA): {moves}."]
     return [*lines, ""]
 
 
