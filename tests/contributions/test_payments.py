@@ -310,12 +310,12 @@ def test_confirmation_statements_are_pinned(registered, payer):
 
 
 def test_a_receipt_number_drawn_twice_is_drawn_again(registered, payer, monkeypatch):
-    from contributions.services import payments
+    from contributions.services.payments import confirmation
 
     first = confirm(payment_order_create(member=registered, months_count=1, payer=payer, today=TODAY),
                     reference="evt-a").payment
     draws = iter([first.receipt_number, first.receipt_number, "BPU261121FRESHONE22"])
-    monkeypatch.setattr(payments, "_receipt_number", lambda: next(draws))
+    monkeypatch.setattr(confirmation, "_receipt_number", lambda: next(draws))
     second = confirm(payment_order_create(member=registered, months_count=1, payer=payer, today=TODAY),
                      reference="evt-b")
     assert not second.replay and second.payment.receipt_number == "BPU261121FRESHONE22"

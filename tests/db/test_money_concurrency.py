@@ -11,10 +11,10 @@ from django.utils import translation
 
 from contributions.models import Bill, BillStatus, EntryKind, LedgerEntry, OrderStatus, Payment, PaymentOrder
 from contributions.selectors import credit_balance, reconciliation
-from contributions.services import membership, payments
+from contributions.services import membership
 from contributions.services.billing import bill_generate_for_period
 from contributions.services.membership import member_lapse_if_unpaid
-from contributions.services.payments import PaymentRefused, credit_held, payment_order_create, payment_refund
+from contributions.services.payments import PaymentRefused, credit_held, ledger, payment_order_create, payment_refund
 from core.models import AuditEvent, OutboxMessage
 from members.models import MemberStatus
 from tests.contributions.helpers import (
@@ -186,7 +186,7 @@ def test_lapse_holding_the_member_lock_turns_the_payment_into_credit(quiet_membe
 def test_payment_holding_the_member_lock_prevents_the_lapse(quiet_member):
     member, order = quiet_member
     locked = threading.Event()
-    real = payments._allocate
+    real = ledger._allocate
 
     def slow_allocate(**kwargs):
         locked.set()  # the payment holds the order and member rows now
@@ -197,7 +197,7 @@ def test_payment_holding_the_member_lock_prevents_the_lapse(quiet_member):
         assert locked.wait(10)
         return member_lapse_if_unpaid(member_id=member.pk, today=APRIL_10)
 
-    with mock.patch.object(payments, "_allocate", slow_allocate):
+    with mock.patch.object(ledger, "_allocate", slow_allocate):
         _pay, lapsed = _race(lambda: confirm(order, reference="evt-first"), lapse)
     assert _outcome(member, order, lapsed) == "paid"
 

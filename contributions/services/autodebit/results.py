@@ -26,7 +26,7 @@ from contributions.services.autodebit.common import (
     attempt_key_parse,
     attempt_ref,
 )
-from contributions.services.payments import _MEMBER, _book, _Line, _open_bills, _payments_insert_many, _Received
+from contributions.services.payments.ledger import _MEMBER, _book, _Line, _open_bills, _payments_insert_many, _Received
 from contributions.transitions import (
     ATTEMPT,
     MANDATE,
@@ -104,7 +104,7 @@ def _lock_attempts(cursor, ids: Collection[int], extra: str = "") -> list[tuple]
 def _settle(*, provider: str, results: list[tuple[int, DebitResult]], now: dt.datetime) -> Counter:
     """Successful charges become payments in one transaction per batch: attempts locked and re-checked (a
     replayed result settles nothing), members locked in pk order, then payments, ledger, bills, audit and receipts
-    with one statement per table (payments.py's own booking), then the attempts marked paid."""
+    with one statement per table (payments.ledger's own booking), then the attempts marked paid."""
     counts: Counter = Counter()
     by_id = dict(results)
     adapt = connection.ops.adapt_datetimefield_value

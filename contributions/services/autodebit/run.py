@@ -24,7 +24,7 @@ from contributions.services.autodebit.common import (
     _window,
     attempt_key,
 )
-from contributions.services.payments import _BILL, _MEMBER
+from contributions.services.payments.ledger import _BILL, _MEMBER
 from contributions.transitions import debit_attempts_send, debit_attempts_status_transition_where
 from core.sql import chunks, in_list
 
