@@ -332,7 +332,7 @@ def test_batches_cover_every_member_once(english_member):
     others = [member_make() for _ in range(5)]
     for member in others:
         bills_make(member, "2026-12")
-    with mock.patch("contributions.services.reminders.settings.REMINDER_BATCH_SIZE", 2):
+    with mock.patch("contributions.services.reminders.send.settings.REMINDER_BATCH_SIZE", 2):
         assert run(at("2026-12-12"))["handled"] == 6
     assert len({m.recipient for m in messages()}) == 6
     assert MemberStatus.REGISTERED == english_member.status
