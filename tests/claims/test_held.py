@@ -9,7 +9,7 @@ from claims import held
 from claims.models import Claim
 from claims.uploads import claim_documents_storage
 from tests.claims.claim_helpers import BANK, HEIR_NIK, jpeg, paid_member, pdf, user_make
-from tests.claims.test_claim_pages import login
+from tests.claims.test_views import login
 from tests.core.helpers import field_errors
 
 pytestmark = pytest.mark.django_db

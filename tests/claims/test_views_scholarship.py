@@ -7,7 +7,7 @@ import pytest
 
 from claims.models import BenefitRule, Claim, RuleKind
 from tests.claims.claim_helpers import BANK, HEIR_NIK, paid_member, pdf, user_make
-from tests.claims.test_claim_pages import login
+from tests.claims.test_views import login
 from tests.core.helpers import field_errors
 
 pytestmark = pytest.mark.django_db
