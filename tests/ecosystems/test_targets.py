@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.models import AuditEvent, Role, User
 from ecosystems.models import Target, TargetMeasure, Workforce
 from ecosystems.seed import targets_seed
-from reference.seed import ecosystems_seed
 from ecosystems.services.targets import targets_upload, workforce_upload
 from ecosystems.target_files import MAX_BYTES, targets_template_csv
 from reference.models import Ecosystem
+from reference.seed import ecosystems_seed
 from tests.core.helpers import english, staff_login  # noqa: F401 - fixture
 from tests.factories.reference import DistrictFactory
 

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from reference.seed import INCOME_BASES
 from reference.models import Discount, IncomeBase, TariffRate
+from reference.seed import INCOME_BASES
 from reference.tariffs import TariffError, income_bases, tariff_quote
 
 pytestmark = pytest.mark.usefixtures("reference_data")
