@@ -27,12 +27,20 @@ from core.services.phone_codes import (
     rate_limit_hit,
 )
 from core.services.tokens import api_token_issue, api_token_revoke, api_tokens_revoke_all
-from core.services.users import PhoneSignInRefused, phone_user_get_or_create, phone_users_get_or_create_many
+from core.services.users import (
+    EmailTaken,
+    PhoneSignInRefused,
+    email_user_create,
+    phone_user_get_or_create,
+    phone_users_get_or_create_many,
+    user_password_set,
+)
 
 __all__ = [
     "NOTIFICATION_MORE_FIELDS",
     "CodeInvalid",
     "CodeRequestRefused",
+    "EmailTaken",
     "PhoneSignInRefused",
     "SqlPart",
     "UnknownProviderMessage",
@@ -43,6 +51,7 @@ __all__ = [
     "audit_events_record_many",
     "audit_events_spec",
     "audit_type",
+    "email_user_create",
     "notification_deliver",
     "notification_enqueue",
     "notification_flush_pending",
@@ -58,4 +67,5 @@ __all__ = [
     "phone_user_get_or_create",
     "phone_users_get_or_create_many",
     "rate_limit_hit",
+    "user_password_set",
 ]

@@ -1,10 +1,12 @@
-"""Accounts: the account for a verified phone number, one or many at once."""
+"""Accounts: the account for a verified phone number, one or many at once; an account that signs in by email address
+and password."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
 
+from allauth.account.models import EmailAddress
 from django.db import connection, transaction
 
 from core.models import STAFF_ROLES, AuditEvent, User
@@ -59,3 +61,44 @@ def phone_users_get_or_create_many(
                                 for pk in new_ids]))
     found = {phone: (pk, False) for phone, (pk, refused) in taken.items() if not refused}
     return found | {phone: (pk, True) for phone, pk in zip(new_phones, new_ids, strict=True)}
+
+
+class EmailTaken(Exception):
+    """An account, or an allauth address, already has this email address (whatever its case)."""
+
+
+def email_user_create(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    role: str,
+    first_name: str = "",
+    language: str = "id",
+    email_verified: bool = False,
+    changes: dict | None = None,
+    ip_address: str | None = None,
+) -> User:
+    """An account that signs in by email address and password, never staff, with its allauth address (primary,
+    unconfirmed unless email_verified). The address must be normalised and the password have passed the password
+    validators already. Written in the caller's transaction, which keeps the check that the address is free together
+    with the writes. The audit event is by the account itself, with `changes`."""
+    if role in STAFF_ROLES:
+        raise ValueError("staff accounts are made by admins, never by sign-up")
+    if EmailAddress.objects.filter(email__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken(email)
+    user = User(username=username, email=email, first_name=first_name, role=role, is_staff=False,
+                is_superuser=False, language=language)
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
+    audit_event_record(actor=user, action="user.created", obj=user, changes=changes, ip_address=ip_address)
+    return user
+
+
+def user_password_set(*, user: User, password: str, ip_address: str | None = None) -> None:
+    """A new password for an account (the password validators have passed already)."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_event_record(actor=user, action="user.password_changed", obj=user, ip_address=ip_address)
