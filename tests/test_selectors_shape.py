@@ -13,9 +13,11 @@ EXTRA = ["reference/scope.py"]
 
 
 def selector_modules() -> list[str]:
-    paths = [*ROOT.glob("*/selectors.py"), *ROOT.glob("*/selectors/*.py"), *(ROOT / extra for extra in EXTRA)]
-    return sorted({p.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".") for p in paths
-                   if ".venv" not in p.parts and p.name != "__init__.py"})
+    # Packages at any depth (contributions/selectors/, ecosystems/selectors/dashboard/): every module of them, and
+    # the package itself by its own name.
+    paths = [*ROOT.glob("*/selectors.py"), *ROOT.glob("*/selectors/**/*.py"), *(ROOT / extra for extra in EXTRA)]
+    return sorted({p.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__")
+                   for p in paths if ".venv" not in p.parts})
 
 
 def shape_faults(module_name: str) -> list[str]:
@@ -40,6 +42,9 @@ def test_the_selector_modules_are_found():
     modules = selector_modules()
     assert {"claims.selectors", "contributions.selectors", "ecosystems.selectors.dashboard", "sponsors.selectors",
             "members.selectors", "reference.selectors", "reference.scope"} <= set(modules)
+    assert {"ecosystems.selectors.dashboard.leaders", "ecosystems.selectors.dashboard.read",
+            "ecosystems.selectors.dashboard.results", "ecosystems.selectors.dashboard.scope",
+            "ecosystems.selectors.targets"} <= set(modules)
 
 
 def test_selectors_are_keyword_only_and_typed():
