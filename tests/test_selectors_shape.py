@@ -42,9 +42,11 @@ def test_the_selector_modules_are_found():
     modules = selector_modules()
     assert {"claims.selectors", "contributions.selectors", "ecosystems.selectors.dashboard", "sponsors.selectors",
             "members.selectors", "reference.selectors", "reference.scope"} <= set(modules)
-    assert {"ecosystems.selectors.dashboard.leaders", "ecosystems.selectors.dashboard.read",
-            "ecosystems.selectors.dashboard.results", "ecosystems.selectors.dashboard.scope",
-            "ecosystems.selectors.targets"} <= set(modules)
+    assert {"contributions.selectors.access", "contributions.selectors.account", "contributions.selectors.agents",
+            "contributions.selectors.autodebit", "contributions.selectors.coverage",
+            "contributions.selectors.reconciliation", "ecosystems.selectors.dashboard.leaders",
+            "ecosystems.selectors.dashboard.read", "ecosystems.selectors.dashboard.results",
+            "ecosystems.selectors.dashboard.scope", "ecosystems.selectors.targets"} <= set(modules)
 
 
 def test_selectors_are_keyword_only_and_typed():
