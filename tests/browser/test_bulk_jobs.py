@@ -43,13 +43,13 @@ def test_too_many_rows_are_refused_and_a_stopped_check_is_tried_again(page, shoo
     expect(page.locator("main")).to_contain_text("Berkas berisi lebih dari 1 baris")  # next to the field
     assert not BulkImport.objects.exists()
 
-    real = bulk._check_row
-    monkeypatch.setattr(bulk, "_check_row", lambda raw, lookups: 1 / 0)  # a bug in the check
+    real = bulk.validation._check_row
+    monkeypatch.setattr(bulk.validation, "_check_row", lambda raw, lookups: 1 / 0)  # a bug in the check
     page.locator("#id_file").set_input_files(str(one))
     page.get_by_role("button", name="Periksa file").click()
     expect(page.get_by_role("alert")).to_contain_text("Pemeriksaan berkas terhenti")
     shoot(page, "bulk/03-stopped")
-    monkeypatch.setattr(bulk, "_check_row", real)  # fixed
+    monkeypatch.setattr(bulk.validation, "_check_row", real)  # fixed
     page.get_by_role("button", name="Coba lagi dengan berkas yang sama").click()
     expect(page.locator("#n-accepted")).to_have_text("1")
     assert BulkImport.objects.get().status == "validated"

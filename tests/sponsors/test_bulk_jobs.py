@@ -96,18 +96,18 @@ def test_a_name_too_long_for_its_column_fails_the_import_with_a_message_never_st
 
 def test_a_crashing_check_marks_the_import_failed_and_the_retry_button_checks_it_again(
         client, government, village_code, monkeypatch):
-    real = bulk._check_row
+    real = bulk.validation._check_row
 
     def broken(raw, lookups):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(bulk, "_check_row", broken)
+    monkeypatch.setattr(bulk.validation, "_check_row", broken)
     item = _upload(government, _row(village_code))
     assert item.status == "failed" and "Checking the file stopped" in item.error
     client.force_login(government.user)
     page = client.get(f"/penyantun/impor/{item.pk}/").content.decode()
     assert "Checking the file stopped" in page and "Try again with the same file" in page
-    monkeypatch.setattr(bulk, "_check_row", real)
+    monkeypatch.setattr(bulk.validation, "_check_row", real)
     response = client.post(f"/penyantun/impor/{item.pk}/ulangi/")
     assert response.status_code == 302 and response["Location"] == f"/penyantun/impor/{item.pk}/"
     item.refresh_from_db()
@@ -116,7 +116,7 @@ def test_a_crashing_check_marks_the_import_failed_and_the_retry_button_checks_it
 
 def test_only_the_uploader_retries_and_a_file_no_longer_kept_is_said_so(client, government, village_code,
                                                                            monkeypatch):
-    monkeypatch.setattr(bulk, "_check_row", lambda raw, lookups: 1 / 0)
+    monkeypatch.setattr(bulk.validation, "_check_row", lambda raw, lookups: 1 / 0)
     item = _upload(government, _row(village_code))
     stranger = SponsorFactory(user__username="lain", user__phone="+6281300000002", name="Lain").user
     client.force_login(stranger)
