@@ -31,8 +31,10 @@ from core.services.users import (
     EmailTaken,
     PhoneSignInRefused,
     email_user_create,
+    key_user_create,
     phone_user_get_or_create,
     phone_users_get_or_create_many,
+    user_contact_update,
     user_password_set,
 )
 
@@ -52,6 +54,7 @@ __all__ = [
     "audit_events_spec",
     "audit_type",
     "email_user_create",
+    "key_user_create",
     "notification_deliver",
     "notification_enqueue",
     "notification_flush_pending",
@@ -67,5 +70,6 @@ __all__ = [
     "phone_user_get_or_create",
     "phone_users_get_or_create_many",
     "rate_limit_hit",
+    "user_contact_update",
     "user_password_set",
 ]

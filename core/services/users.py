@@ -102,3 +102,24 @@ def user_password_set(*, user: User, password: str, ip_address: str | None = Non
         user.set_password(password)
         user.save(update_fields=["password"])
         audit_event_record(actor=user, action="user.password_changed", obj=user, ip_address=ip_address)
+
+
+def key_user_create(*, role: str, name: str) -> User:
+    """An account that never signs in with a password or a code (a partner's: its API keys name it). Written in the
+    caller's transaction; the caller audits the party it belongs to."""
+    if role in STAFF_ROLES:
+        raise ValueError("staff accounts are made by admins")
+    user = User(username=f"{role}-{secrets.token_hex(4)}", role=role, first_name=name[:150])
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def user_contact_update(*, user: User, language: str, email: str | None = None) -> None:
+    """An account's language and, when given, its contact email address (not an address it signs in with: the caller
+    leaves that out). Written in the caller's transaction; the caller audits the change with its own."""
+    user.language = language
+    if email is not None:
+        user.email = email
+    user.save(update_fields=["language", "email"])
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Sequence
 
@@ -13,7 +14,9 @@ from django.utils import timezone
 from core.models import Channel, Role, User
 from core.services import (
     audit_event_record,
+    key_user_create,
     notifications_enqueue_many,
+    user_contact_update,
 )
 from core.sql import insert_rows
 from members.models import (
@@ -74,9 +77,7 @@ def sponsorships_request_many(*, sponsor: Sponsor, members: Sequence[Member], bo
 
 def partner_create(*, name: str, ecosystem: str = "ecommerce_umkm", actor: User | None) -> Partner:
     with transaction.atomic():
-        user = User(username=f"partner-{secrets.token_hex(4)}", role=Role.PARTNER, first_name=name[:150])
-        user.set_unusable_password()
-        user.save()
+        user = key_user_create(role=Role.PARTNER, name=name)
         partner = Partner.objects.create(name=name, ecosystem_id=ecosystem, user=user)
         audit_event_record(actor=actor, action="partner.created", obj=partner, changes={"name": name})
         return partner
@@ -87,8 +88,6 @@ def partner_key_issue(
 ) -> tuple[PartnerKey, str]:
     """Returns the key object and the key itself, which is shown once and never stored.
     `plaintext` is only for the demo data's well-known key."""
-    import hashlib
-
     unknown = set(scopes) - set(PartnerScope.values)
     if unknown:
         raise ValueError(f"unknown scopes: {sorted(unknown)}")
@@ -143,10 +142,8 @@ def sponsor_message_preferences_update(
                   "reminders_opt_out": sponsor.reminders_opt_out}
         sponsor.notify_channel, sponsor.reminders_opt_out = notify_channel, reminders_opt_out
         sponsor.save(update_fields=["notify_channel", "reminders_opt_out"])
-        user.language = language
-        if sponsor.kind != Sponsor.Kind.ORGANISATION:
-            user.email = email
-        user.save(update_fields=["language", "email"])
+        user_contact_update(user=user, language=language,
+                            email=None if sponsor.kind == Sponsor.Kind.ORGANISATION else email)
         after = {"notify_channel": notify_channel, "language": language, "reminders_opt_out": reminders_opt_out}
         audit_event_record(actor=actor, action="sponsor.message_preferences", obj=sponsor,
                            changes={k: [before[k], after[k]] for k in after if before[k] != after[k]})

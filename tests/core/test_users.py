@@ -1,10 +1,11 @@
-"""core.services.email_user_create: an account signing in by email and password, with its allauth address."""
+"""core.services.users: an account signing in by email and password, with its allauth address; an account named by
+its keys only; an account's language and contact address."""
 
 import pytest
 from allauth.account.models import EmailAddress
 
 from core.models import AuditEvent, Role, User
-from core.services import EmailTaken, email_user_create, user_password_set
+from core.services import EmailTaken, email_user_create, key_user_create, user_contact_update, user_password_set
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +44,23 @@ def test_a_new_password_is_audited():
     user.refresh_from_db()
     assert user.check_password("Another-Password-2026")
     assert AuditEvent.objects.filter(actor=user, action="user.password_changed").count() == 1
+
+
+def test_an_account_named_by_its_keys_has_no_password_and_is_never_staff():
+    user = key_user_create(role=Role.PARTNER, name="Toko Sejahtera " * 20)
+    assert user.role == Role.PARTNER and user.username.startswith("partner-") and not user.has_usable_password()
+    assert user.first_name == ("Toko Sejahtera " * 20)[:150] and not user.is_staff
+    assert key_user_create(role=Role.PARTNER, name="x").username != user.username
+    with pytest.raises(ValueError):
+        key_user_create(role=Role.BRANCH_STAFF, name="x")
+
+
+def test_contact_update_changes_the_email_only_when_given():
+    user = _create()
+    user_contact_update(user=user, language="en")
+    user.refresh_from_db()
+    assert (user.language, user.email) == ("en", "csr@example.id")
+    user_contact_update(user=user, language="id", email="baru@example.id")
+    user.refresh_from_db()
+    assert (user.language, user.email) == ("id", "baru@example.id")
+
