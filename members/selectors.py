@@ -4,6 +4,7 @@ account and a member's sponsors. Coverage (from the bills) is contributions.sele
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from core.models import User
 from core.nik import nik_blind_index
-from members.models import Member, Sponsor, Sponsorship
+from members.models import Member, PartnerKey, Sponsor, Sponsorship
 from reference.tariffs import Quote, tariff_quote
 
 if TYPE_CHECKING:
@@ -60,3 +61,15 @@ def sponsor_for_user(*, user: User | AnonymousUser) -> Sponsor | None:
 
 def sponsorships_for_member(*, member: Member) -> QuerySet[Sponsorship]:
     return member.sponsorships.filter(ended_at__isnull=True).select_related("sponsor").order_by("-created_at")
+
+
+def partner_key_digest(*, plaintext: str) -> str:
+    """What is stored of a partner's key, and what a presented key is looked up by."""
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def partner_key_for(*, plaintext: str) -> PartnerKey | None:
+    """The key a request presents, with its partner and the partner's account (revoked or not: the caller decides)."""
+    digest = partner_key_digest(plaintext=plaintext)
+    return PartnerKey.objects.select_related("partner__user").filter(key_hash=digest).first()
+

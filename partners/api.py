@@ -5,9 +5,6 @@ Every write needs an Idempotency-Key header; a replay returns the first response
 
 from __future__ import annotations
 
-import hashlib
-
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -26,7 +23,8 @@ from core.views import client_ip
 from enrollment.api import MemberOut, RegistrationIn
 from enrollment.services import member_register
 from members.models import Member, PartnerKey, PartnerScope, RegistrationChannel
-from members.services import RegistrationData, worker_account_for_phone
+from members.selectors import partner_key_for
+from members.services import RegistrationData, partner_key_used, worker_account_for_phone
 
 ERRORS = {code: ErrorResponseSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
 IDEMPOTENCY = OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=True,
@@ -43,11 +41,10 @@ class PartnerKeyAuthentication(BaseAuthentication):
         if not header.startswith(self.keyword + " "):
             return None
         plaintext = header[len(self.keyword) + 1:].strip()
-        digest = hashlib.sha256(plaintext.encode()).hexdigest()
-        key = PartnerKey.objects.select_related("partner__user").filter(key_hash=digest).first()
+        key = partner_key_for(plaintext=plaintext)
         if key is None or key.revoked_at is not None or not key.partner.active:
             raise exceptions.AuthenticationFailed(_("This API key is not valid or has been revoked."))
-        PartnerKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        partner_key_used(key_id=key.pk)
         return key.partner.user, key
 
     def authenticate_header(self, request):

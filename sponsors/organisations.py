@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Role, User
 from core.services import EmailTaken, audit_event_record, email_user_create, user_password_set
 from members.models import Sponsor
+from members.services import organisation_sponsor_create
 
 EMAIL_TAKEN = _("An account with this email address already exists.")
 
@@ -44,11 +45,7 @@ def organisation_sponsor_register(
                                      ip_address=ip_address)
         except EmailTaken:
             raise ValidationError({"email": [EMAIL_TAKEN]}) from None
-        sponsor = Sponsor.objects.create(user=user, kind=Sponsor.Kind.ORGANISATION,
-                                         name=organisation_name.strip()[:120])
-        audit_event_record(actor=user, action="sponsor.created", obj=sponsor,
-                           changes={"name": sponsor.name, "kind": sponsor.kind}, ip_address=ip_address)
-    return sponsor
+        return organisation_sponsor_create(user=user, name=organisation_name, ip_address=ip_address)
 
 
 def organisation_activate(*, user: User, ip_address: str | None = None) -> Sponsor | None:

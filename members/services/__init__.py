@@ -11,9 +11,11 @@ from members.services.accounts import (
     worker_phone_check,
 )
 from members.services.parties import (
+    organisation_sponsor_create,
     partner_create,
     partner_key_issue,
     partner_key_revoke,
+    partner_key_used,
     sponsor_become,
     sponsor_message_preferences_update,
     sponsorship_answer,
@@ -50,8 +52,10 @@ __all__ = [
     "members_create_many",
     "nik_is_registered",
     "partner_create",
+    "organisation_sponsor_create",
     "partner_key_issue",
     "partner_key_revoke",
+    "partner_key_used",
     "registration_validate",
     "sponsor_become",
     "sponsor_message_preferences_update",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from collections.abc import Sequence
 
@@ -28,6 +27,7 @@ from members.models import (
     Sponsor,
     Sponsorship,
 )
+from members.selectors import partner_key_digest
 from members.services.accounts import member_invite
 from members.transitions import SponsorshipStatus, sponsorship_status, sponsorship_transition
 
@@ -94,7 +94,7 @@ def partner_key_issue(
     prefix = plaintext.split("_")[1] if plaintext else secrets.token_hex(4)
     plaintext = plaintext or f"bpu_{prefix}_{secrets.token_urlsafe(32)}"
     key = PartnerKey.objects.create(partner=partner, prefix=prefix, scopes=sorted(scopes),
-                                    key_hash=hashlib.sha256(plaintext.encode()).hexdigest())
+                                    key_hash=partner_key_digest(plaintext=plaintext))
     audit_event_record(actor=actor, action="partner_key.issued", obj=key, changes={"scopes": key.scopes})
     return key, plaintext
 
@@ -108,6 +108,11 @@ def partner_key_revoke(*, key_id: int, actor: User | None) -> None:
             audit_event_record(actor=actor, action="partner_key.revoked", obj=key)
 
 
+def partner_key_used(*, key_id: int) -> None:
+    """When a key was last used (each authenticated request; no audit event: the request log has it)."""
+    PartnerKey.objects.filter(pk=key_id).update(last_used_at=timezone.now())
+
+
 def sponsor_become(*, user: User, name: str) -> Sponsor:
     """A signed-in citizen starts sponsoring workers (SERTAKAN)."""
     with transaction.atomic():
@@ -115,6 +120,14 @@ def sponsor_become(*, user: User, name: str) -> Sponsor:
         if created:
             audit_event_record(actor=user, action="sponsor.created", obj=sponsor, changes={"name": sponsor.name})
         return sponsor
+
+
+def organisation_sponsor_create(*, user: User, name: str, ip_address: str | None = None) -> Sponsor:
+    """The sponsor of an organisation that has just signed up (in the caller's transaction, with its account)."""
+    sponsor = Sponsor.objects.create(user=user, kind=Sponsor.Kind.ORGANISATION, name=name.strip()[:120])
+    audit_event_record(actor=user, action="sponsor.created", obj=sponsor,
+                       changes={"name": sponsor.name, "kind": sponsor.kind}, ip_address=ip_address)
+    return sponsor
 
 
 def sponsorship_answer(*, sponsorship_id: int, member: Member, accept: bool) -> Sponsorship:
