@@ -10,6 +10,7 @@ import re
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -94,8 +95,6 @@ class DocumentOut(serializers.Serializer):
     download = serializers.SerializerMethodField(help_text="Where the file is sent from (this API)")
 
     def get_download(self, document) -> str:
-        from django.urls import reverse
-
         url = reverse("api-claim-document", args=[self.context["claim_number"], document.pk])
         return self.context["request"].build_absolute_uri(url)
 

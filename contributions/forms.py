@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from typing import cast
 
 from django import forms
@@ -62,8 +63,6 @@ AUTODEBIT_ISSUERS = {
 
 def _rupiah_amount(text: str) -> int | None:
     """'Rp150.000', '150,000' or '150000' -> 150000; anything else -> None."""
-    import re
-
     cleaned = re.sub(r"^\s*rp\.?\s*|[\s.,]", "", text or "", flags=re.I)
     return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 12 else None
 

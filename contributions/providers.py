@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 from lokal import qris_crc
 
@@ -205,8 +206,6 @@ class SimulatorDebitProvider:
         """One INSERT … ON CONFLICT DO NOTHING for the new keys, one SELECT for the answers. A key inserted now with
         the script's `timeout` answers TIMEOUT (the money is taken, the answer lost); asked again it answers the
         charge. `duplicate_callback` reports its result twice."""
-        from django.db import connection, transaction
-
         if not charges:
             return []
         refs = sorted({c.mandate_reference for c in charges})

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -184,8 +186,6 @@ def simulator(request):
 @require_POST
 def simulator_pay(request):
     """Pays a virtual account: the simulator sends the signed webhook to the portal over HTTP, as a bank would."""
-    import uuid
-
     order = PaymentOrder.objects.filter(va_number=request.POST.get("va_number", "")).first()
     if order is None:
         messages.error(request, _("No pending payment has this virtual account number."))

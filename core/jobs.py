@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
 from core.models import JobRun
 
@@ -55,8 +56,6 @@ JOB_LABELS: dict[str, str] = {}  # job -> what operators call it; filled by @rec
 
 def job_labels() -> dict[str, str]:
     """Every recorded job of every app (their tasks modules are imported first)."""
-    from django.utils.module_loading import autodiscover_modules
-
     autodiscover_modules("tasks")
     return dict(JOB_LABELS)
 

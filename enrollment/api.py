@@ -1,11 +1,12 @@
 """JSON API for registration: the same services as the web steps, for partner systems and the mobile app."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from knox.auth import TokenAuthentication
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, Throttled
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -190,8 +191,6 @@ class MemberOut(serializers.Serializer):
                 "lines": QuoteLineOut(quote.lines, many=True).data}
 
     def get_card_url(self, member) -> str:
-        from django.urls import reverse
-
         return self.context["request"].build_absolute_uri(reverse("enrollment:card-check", args=[member.card_token]))
 
 
@@ -254,7 +253,5 @@ class MemberMeView(APIView):
     def get(self, request):
         member = member_for_user(user=request.user)
         if member is None:
-            from rest_framework.exceptions import NotFound
-
             raise NotFound(_("This account is not registered yet."))
         return Response(MemberOut(member, context={"request": request}).data)

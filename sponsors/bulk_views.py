@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.conf import settings as conf
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +26,6 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.conf import settings as conf
 
         self.fields["file"].help_text = _("At most %(rows)s rows and %(mb)s MB a file; split a larger list.") % {
             "rows": f"{conf.BULK_IMPORT_MAX_ROWS:,}".replace(",", "."),

@@ -3,6 +3,7 @@ registered all or nothing, and its rows with their verdicts."""
 
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +13,6 @@ from members.models import Member, Sponsor
 
 def bulk_imports_storage():
     """The private storage of uploaded spreadsheets (settings STORAGES["bulk_imports"]): never served by URL."""
-    from django.core.files.storage import storages
-
     return storages["bulk_imports"]
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models import OutboxMessage, OutboxStatus
+from core.notifications import backends, is_stale
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ def notification_deliver(*, message_id: int, skip_locked: bool = False) -> Outbo
     the whole file, which the simulator answering on the same database needs). The message is claimed first, its
     try counted and held for NOTIFICATION_CLAIM_SECONDS, so another deliverer leaves it alone meanwhile and the
     retry sweep takes it up if this one dies; the gateway's Idempotency-Key keeps that from sending it twice."""
-    from core.notifications import backends, is_stale
-
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update(skip_locked=skip_locked).filter(pk=message_id).first()
         if message is None or message.status != OutboxStatus.PENDING:

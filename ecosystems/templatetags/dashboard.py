@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils import translation
+from django.utils.dateformat import format as date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -67,8 +68,6 @@ def fmt_idr(value) -> str:
 
 
 def fmt_month(value: dt.date) -> str:
-    from django.utils.dateformat import format as date_format
-
     return date_format(value, "M Y")
 
 

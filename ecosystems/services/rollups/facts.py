@@ -9,6 +9,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     Count,
+    DateField,
     Exists,
     F,
     IntegerField,
@@ -153,8 +154,6 @@ def _snapshot(day: dt.date) -> None:
 
 
 def _const_date(day: dt.date):
-    from django.db.models import DateField, Value
-
     return Value(day, output_field=DateField())
 
 

@@ -17,11 +17,13 @@ the runs wrote (daily for SNAPSHOT_DAILY_DAYS, then the last one of each month).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import (
+    Max,
     Model,
 )
 from django.db.models.functions import TruncDate
@@ -51,8 +53,6 @@ class RollupResult:
 
 def _high_water() -> dict[str, int]:
     """The newest bill, payment and claim payout."""
-    from django.db.models import Max
-
     return {name: model.objects.aggregate(m=Max("pk"))["m"] or 0
             for name, model in (("bill", Bill), ("payment", Payment), ("payout", ClaimPayout))}
 
@@ -92,8 +92,6 @@ def _shadows_create() -> dict[type[Model], str]:
 def _shadow_swap(model, shadow: str) -> None:
     """The shadow gets the live table's indexes and constraints (read from the catalog, so a migration that adds
     one is followed), then takes its place: the exclusive lock is held only from here to the commit."""
-    import re
-
     live = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, c.contype "
