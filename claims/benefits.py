@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.models import RuleKind, ScholarshipLevel
-from claims.selectors import benefit_rule, jht_return_rates, membership_start, scholarship_levels
+from claims.selectors import benefit_rule, jht_return_rates, paid_months_before, scholarship_levels
 from contributions.models import Bill, BillStatus
 from core.money import format_idr, round_idr
-from reference.duedates import add_months
 
 REFUND_RULE = "DOMAIN.md: contributions paid for months after the event are refunded with the claim [single]"
 JHT_RULE = "DOMAIN.md: JHT = the member's JHT contributions plus returns [firm]"
@@ -48,16 +47,18 @@ class Benefit:
         return sum(line.amount_idr for line in self.lines)
 
 
-def early_death_period_end(*, member, event_date: dt.date) -> dt.date:
-    """First day after the early-death period: membership starts on the first day of a month, so "the first
-    3 months" are 3 whole calendar months and a death on this day or later gets the full benefit."""
+def early_death_months(*, member, event_date: dt.date) -> tuple[int, int]:
+    """(months paid before the event month, months the full benefit needs): a death with fewer paid months is in
+    "the first 3 months" of membership. Months are whole calendar months, so paying January to March makes a death
+    from 1 April a full one; a lapse does not count."""
     # A rule's kind says which of its values is set (benefit_rule_value_fits_kind): hence the casts below.
-    months = cast(int, benefit_rule(kind=RuleKind.JKM_EARLY_DEATH_MONTHS, on=event_date).quantity)
-    return add_months(membership_start(member=member), months)
+    needed = cast(int, benefit_rule(kind=RuleKind.JKM_EARLY_DEATH_MONTHS, on=event_date).quantity)
+    return paid_months_before(member=member, event_date=event_date), needed
 
 
 def jkm_death(*, member, event_date: dt.date) -> Benefit:
-    if event_date < early_death_period_end(member=member, event_date=event_date):
+    paid, needed = early_death_months(member=member, event_date=event_date)
+    if paid < needed:
         rule = benefit_rule(kind=RuleKind.JKM_EARLY_DEATH, on=event_date)
         return Benefit(lines=(BenefitLine(_("Death benefit in the first months of membership"),
                                           cast(int, rule.amount_idr), rule.source),))
@@ -78,14 +79,27 @@ def declared_income_at(*, member, event_date: dt.date) -> int:
 
 
 def jkk_death(*, member, event_date: dt.date) -> Benefit:
+    """PP 82/2019: a multiple of the declared income, never less than the JKM lump sum, plus the periodic benefit
+    paid at once and the funeral costs."""
     rule = benefit_rule(kind=RuleKind.JKK_DEATH_MULTIPLE, on=event_date)
     income = declared_income_at(member=member, event_date=event_date)
     factor = cast(Decimal, rule.multiple)
     multiple = factor.normalize()
+    amount = round_idr(factor * income)
     label = _("%(multiple)s × declared monthly income %(income)s") % {
         "multiple": f"{multiple:f}", "income": format_idr(income)}
+    floor = benefit_rule(kind=RuleKind.JKM_LUMP_SUM, on=event_date)
+    floor_idr = cast(int, floor.amount_idr)
+    lines = [BenefitLine(label, amount, rule.source)]
+    if amount < floor_idr:
+        lines = [BenefitLine(_("At least the JKM lump sum (%(multiple)s × income is %(amount)s)") % {
+            "multiple": f"{multiple:f}", "amount": format_idr(amount)}, floor_idr, floor.source)]
+    for kind, text in ((RuleKind.JKK_PERIODIC, _("Periodic benefit (24 months, paid at once)")),
+                       (RuleKind.JKK_FUNERAL, _("Funeral costs"))):
+        part = benefit_rule(kind=kind, on=event_date)
+        lines.append(BenefitLine(text, cast(int, part.amount_idr), part.source))
     notes = (_("The multiple is provisional: sources disagree."),) if rule.provisional else ()
-    return Benefit(lines=(BenefitLine(label, round_idr(factor * income), rule.source),), notes=notes)
+    return Benefit(lines=tuple(lines), notes=notes)
 
 
 @dataclass(frozen=True)

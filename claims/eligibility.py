@@ -10,11 +10,10 @@ from typing import cast
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from claims.benefits import early_death_period_end
+from claims.benefits import early_death_months
 from claims.models import DEATH_CLAIM_TYPES, HEIR_CLASS, ClaimType, HeirRelationship, RuleKind, claim_program
-from claims.selectors import benefit_rule, membership_start
+from claims.selectors import benefit_rule, membership_start, paid_months_before
 from contributions.selectors import covered_on
-from reference.duedates import add_months
 
 JKK_JKM = ("JKK", "JKM")
 
@@ -70,20 +69,21 @@ def claim_eligibility(
                             _("The contribution for %(month)s was not paid by the event date: no cover.")
                             % {"month": f"{event_date:%Y-%m}"}))
     if claim_type == ClaimType.JKM_DEATH:
-        end = early_death_period_end(member=member, event_date=event_date)
+        months_paid, needed = early_death_months(member=member, event_date=event_date)
         checks.append(Check("membership_age", True, _(
-            "Death before %(end)s, in the first months of membership: only the early-death amount is paid.")
-            % {"end": _day(end)} if event_date < end else
-            _("Membership since %(start)s: the full death benefit applies.") % {"start": _day(start)}))
+            "%(paid)s months paid before the death, fewer than %(needed)s: only the early-death amount is paid.")
+            % {"paid": months_paid, "needed": needed} if months_paid < needed else
+            _("%(paid)s months paid before the death: the full death benefit applies.") % {"paid": months_paid}))
     if claim_type == ClaimType.JKM_SCHOLARSHIP:
         # a count kind: its quantity is set (benefit_rule_value_fits_kind)
         months = cast(int, benefit_rule(kind=RuleKind.JKM_SCHOLARSHIP_MONTHS, on=event_date).quantity)
-        from_day = add_months(start, months)
-        ok = event_date >= from_day
+        months_paid = paid_months_before(member=member, event_date=event_date)
+        ok = months_paid >= months
         checks.append(Check("membership_age", ok, (
-            _("Membership of %(months)s months reached on %(day)s.") if ok else
-            _("JKM scholarships need %(months)s months of membership, reached on %(day)s only."))
-            % {"months": months, "day": _day(from_day)}))
+            _("%(paid)s months paid before the death: at least %(months)s needed.") if ok else
+            _("JKM scholarships need %(months)s months paid; %(paid)s were paid before the death (a lapse does "
+              "not count)."))
+            % {"months": months, "paid": months_paid}))
     if claim_type == ClaimType.JHT_AGE:
         years = cast(int, benefit_rule(kind=RuleKind.JHT_AGE_YEARS, on=event_date).quantity)
         age = _age(member.birth_date, event_date)

@@ -52,27 +52,32 @@ class RuleKind(models.TextChoices):
     JKM_EARLY_DEATH_MONTHS = "jkm_early_months", _("JKM early-death period (months of membership)")
     JKM_SCHOLARSHIP_MONTHS = "jkm_school_months", _("JKM scholarship: months of membership required")
     JKK_DEATH_MULTIPLE = "jkk_death_multiple", _("JKK death: multiple of the declared monthly income")
+    JKK_PERIODIC = "jkk_periodic", _("JKK death: periodic benefit (24 months paid at once)")
+    JKK_FUNERAL = "jkk_funeral", _("JKK death: funeral costs")
+    PAID_MONTHS_RESTART = "paid_months_restart", _("Paid months are counted again from a reactivation")
     SCHOLARSHIP_MAX_CHILDREN = "school_children", _("Scholarship: children at most")
     SCHOLARSHIP_CAP = "school_cap", _("Scholarship: total at most")
     JHT_AGE_YEARS = "jht_age_years", _("JHT: retirement age (years)")
 
 
 AMOUNT_KINDS = [RuleKind.JKM_LUMP_SUM, RuleKind.JKM_PERIODIC, RuleKind.JKM_FUNERAL, RuleKind.JKM_EARLY_DEATH,
-                RuleKind.SCHOLARSHIP_CAP]
+                RuleKind.SCHOLARSHIP_CAP, RuleKind.JKK_PERIODIC, RuleKind.JKK_FUNERAL]
 MULTIPLE_KINDS = [RuleKind.JKK_DEATH_MULTIPLE]
 QUANTITY_KINDS = [RuleKind.JKM_EARLY_DEATH_MONTHS, RuleKind.JKM_SCHOLARSHIP_MONTHS, RuleKind.SCHOLARSHIP_MAX_CHILDREN,
                   RuleKind.JHT_AGE_YEARS]
+FLAG_KINDS = [RuleKind.PAID_MONTHS_RESTART]
 
 
 class BenefitRule(models.Model):
-    """One benefit figure from a date on: a rupiah amount, a multiple of the declared income, or a count
-    (months, years or children, as the kind says). The row in force on the event date applies."""
+    """One benefit figure from a date on: a rupiah amount, a multiple of the declared income, a count (months,
+    years or children, as the kind says) or a yes/no setting. The row in force on the event date applies."""
 
     kind = models.CharField(max_length=20, choices=RuleKind.choices)
     effective_from = models.DateField()
     amount_idr = models.BigIntegerField(null=True, blank=True)
     multiple = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Months, years or children")
+    flag = models.BooleanField(null=True, blank=True, help_text="A yes/no setting (its kind says what it means)")
     provisional = models.BooleanField(default=False, help_text="Sources disagree (DOMAIN.md: open)")
     source = models.CharField(max_length=300, blank=True)
 
@@ -81,11 +86,14 @@ class BenefitRule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "effective_from"], name="benefit_rule_one_per_date"),
             models.CheckConstraint(
-                condition=(Q(kind__in=AMOUNT_KINDS, amount_idr__gt=0, multiple__isnull=True, quantity__isnull=True)
+                condition=(Q(kind__in=AMOUNT_KINDS, amount_idr__gt=0, multiple__isnull=True, quantity__isnull=True,
+                             flag__isnull=True)
                            | Q(kind__in=MULTIPLE_KINDS, multiple__gt=0, amount_idr__isnull=True,
-                               quantity__isnull=True)
+                               quantity__isnull=True, flag__isnull=True)
                            | Q(kind__in=QUANTITY_KINDS, quantity__gt=0, amount_idr__isnull=True,
-                               multiple__isnull=True)),
+                               multiple__isnull=True, flag__isnull=True)
+                           | Q(kind__in=FLAG_KINDS, flag__isnull=False, amount_idr__isnull=True,
+                               multiple__isnull=True, quantity__isnull=True)),
                 name="benefit_rule_value_fits_kind",
             ),
         ]

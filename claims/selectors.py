@@ -14,7 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.documents import checklist_for_claim
-from claims.models import BenefitRule, Claim, ClaimDocument, DocumentKind, JhtReturnRate, ScholarshipLevel
+from claims.models import (
+    BenefitRule,
+    Claim,
+    ClaimDocument,
+    DocumentKind,
+    JhtReturnRate,
+    RuleKind,
+    ScholarshipLevel,
+)
 from claims.rules import claim_sla, regency_code
 from contributions.models import Bill, BillStatus
 from core.models import STAFF_ROLES, AuditEvent, Role, User
@@ -78,6 +86,19 @@ def membership_start(*, member: Member) -> dt.date:
              .values_list("month", flat=True).first())
     start = first or member.billing_start or member.created_at.date()
     return start.replace(day=1)
+
+
+def paid_months_before(*, member: Member, event_date: dt.date) -> int:
+    """The contribution period ("masa iur") at an event: months before the event month that were paid by the end of
+    the event day; months of a lapse are not counted. When the rule in force says a reactivation restarts the count,
+    only the months from the member's billing start (its registration or latest reactivation month) count."""
+    month = event_date.replace(day=1)
+    end = timezone.make_aware(dt.datetime.combine(event_date + dt.timedelta(days=1), dt.time()))
+    bills = Bill.objects.filter(member=member, status=BillStatus.PAID, month__lt=month, paid_at__lt=end)
+    restart = benefit_rule(kind=RuleKind.PAID_MONTHS_RESTART, on=event_date).flag
+    if restart and member.billing_start and member.billing_start <= month:
+        bills = bills.filter(month__gte=member.billing_start)
+    return bills.count()
 
 
 # --- claims, scoped by who asks ----------------------------------------------------------------------------------

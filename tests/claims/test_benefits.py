@@ -18,7 +18,7 @@ from claims.benefits import (
     scholarships,
 )
 from claims.models import BenefitRule, JhtReturnRate, ScholarshipLevel
-from claims.selectors import ReferenceDataMissing
+from claims.selectors import ReferenceDataMissing, paid_months_before
 from tests.contributions.helpers import bills_mark_paid, member_make
 
 pytestmark = pytest.mark.django_db
@@ -70,23 +70,80 @@ def test_the_early_death_period_is_data(jkm_member):
     assert jkm_death(member=jkm_member, event_date=dt.date(2026, 4, 1)).total_idr == 10_000_000
 
 
-def test_jkk_death_is_48_times_the_income_declared_for_the_event_month(english):
+# JKK death (PP 82/2019): 48 × the declared monthly income (never less than the JKM lump sum), plus Rp12 M periodic
+# benefit paid at once, plus Rp10 M funeral costs.
+
+@pytest.mark.parametrize(("income", "multiple_part", "total"), [
+    (1_000_000, 48_000_000, 70_000_000),     # the lowest base: Rp70 M, not Rp48 M
+    (2_500_000, 120_000_000, 142_000_000),
+    (20_700_000, 993_600_000, 1_015_600_000),  # the highest base
+])
+def test_jkk_death_is_48_times_the_income_plus_periodic_and_funeral(english, income, multiple_part, total):
+    member = member_make(income=income)
+    bills_mark_paid(member, "2026-06", paid_at=at("2026-06-01"))
+    benefit = jkk_death(member=member, event_date=EVENT)
+    assert [line.amount_idr for line in benefit.lines] == [multiple_part, 12_000_000, 10_000_000]
+    assert benefit.total_idr == total and not benefit.notes
+    assert all("PP 82/2019" in line.rule for line in benefit.lines)
+
+
+def test_jkk_death_uses_the_income_declared_for_the_event_month(english):
     member = member_make(income=2_500_000)
     bills_mark_paid(member, "2026-06", paid_at=at("2026-06-01"))
     member.income_base_idr = 5_000_000  # a later change of base does not reach back to the event
     member.save(update_fields=["income_base_idr"])
     benefit = jkk_death(member=member, event_date=EVENT)
-    assert benefit.total_idr == 120_000_000 == 48 * 2_500_000
     assert benefit.lines[0].label == "48 × declared monthly income Rp2,500,000"
-    assert "56" in benefit.lines[0].rule and benefit.notes  # DOMAIN.md: open, shown as provisional
+    assert benefit.total_idr == 48 * 2_500_000 + 22_000_000
+
+
+def test_jkk_death_is_never_less_than_the_jkm_lump_sum(english):
+    member = member_make(income=1_000_000)
+    BenefitRule.objects.create(kind="jkk_death_multiple", effective_from=dt.date(2026, 6, 1),
+                               multiple=Decimal("10"))
+    benefit = jkk_death(member=member, event_date=EVENT)
+    assert [line.amount_idr for line in benefit.lines] == [20_000_000, 12_000_000, 10_000_000]
+    assert "JKM lump sum" in benefit.lines[0].label and "Rp10,000,000" in benefit.lines[0].label
 
 
 def test_jkk_death_multiple_is_data_and_an_unbilled_month_uses_the_current_base():
     member = member_make(income=2_500_000)
     BenefitRule.objects.create(kind="jkk_death_multiple", effective_from=dt.date(2026, 6, 1),
                                multiple=Decimal("56"))
-    assert jkk_death(member=member, event_date=EVENT).total_idr == 140_000_000
-    assert jkk_death(member=member, event_date=dt.date(2026, 5, 31)).total_idr == 120_000_000
+    assert jkk_death(member=member, event_date=EVENT).total_idr == 140_000_000 + 22_000_000
+    assert jkk_death(member=member, event_date=dt.date(2026, 5, 31)).total_idr == 120_000_000 + 22_000_000
+
+
+# Membership age is the contribution period: paid months, not the time since the first payment.
+
+def test_a_lapse_does_not_count_as_membership():
+    """Paid December 2023, lapsed 32 months, paid December 2026: one month paid before a death in December 2026."""
+    member = member_make(billing_start=dt.date(2023, 12, 1))
+    bills_mark_paid(member, "2023-12", paid_at=at("2023-12-05"))
+    bills_mark_paid(member, "2026-12", paid_at=at("2026-12-02"))
+    assert paid_months_before(member=member, event_date=dt.date(2026, 12, 20)) == 1
+    assert jkm_death(member=member, event_date=dt.date(2026, 12, 20)).total_idr == 10_000_000
+
+
+def test_months_paid_after_the_death_do_not_count():
+    member = member_make(billing_start=dt.date(2026, 1, 1))
+    bills_mark_paid(member, "2026-01", "2026-02", paid_at=at("2026-01-05"))
+    bills_mark_paid(member, "2026-03", paid_at=at("2026-04-03"))  # arrears paid after the death
+    assert paid_months_before(member=member, event_date=dt.date(2026, 4, 2)) == 2
+    assert jkm_death(member=member, event_date=dt.date(2026, 4, 2)).total_idr == 10_000_000
+    assert paid_months_before(member=member, event_date=dt.date(2026, 4, 3)) == 3
+
+
+def test_a_reactivation_restarts_the_count_only_when_the_dated_setting_says_so():
+    member = member_make(billing_start=dt.date(2023, 1, 1))
+    bills_mark_paid(member, "2023-01", "2023-02", "2023-03", "2023-04", paid_at=at("2023-01-05"))
+    member.billing_start = dt.date(2026, 5, 1)  # reactivated in May 2026
+    member.save(update_fields=["billing_start"])
+    bills_mark_paid(member, "2026-05", paid_at=at("2026-05-02"))
+    assert paid_months_before(member=member, event_date=EVENT) == 5
+    BenefitRule.objects.create(kind="paid_months_restart", effective_from=dt.date(2026, 6, 1), flag=True)
+    assert paid_months_before(member=member, event_date=EVENT) == 1
+    assert paid_months_before(member=member, event_date=dt.date(2026, 5, 31)) == 4  # before the setting's date
 
 
 # Scholarships: kindergarten/primary Rp1.5 M × 8, junior high Rp2 M × 3, senior high Rp3 M × 3,

@@ -82,12 +82,23 @@ def test_jht_at_age_56(member, event, ok):  # born 17 August 1990
 
 @pytest.mark.parametrize(("event", "ok"), [(dt.date(2028, 12, 31), False), (dt.date(2029, 1, 1), True)])
 def test_jkm_scholarship_only_after_3_years(event, ok):
+    """36 months paid, January 2026 to December 2028: a death from 1 January 2029 qualifies."""
     member = member_make(billing_start=dt.date(2026, 1, 1))
-    month = f"{event:%Y-%m}"
-    bills_mark_paid(member, "2026-01", month, paid_at=at("2026-01-05"))
+    months = [f"{year}-{m:02d}" for year in (2026, 2027, 2028) for m in range(1, 13)]
+    bills_mark_paid(member, *months, paid_at=at("2026-01-05"))
     result = claim_eligibility(member=member, claim_type=ClaimType.JKM_SCHOLARSHIP, event_date=event)
     assert checks(result)["membership_age"] is ok
     assert "36 months" in {c.code: c.message for c in result.checks}["membership_age"]
+
+
+def test_jkm_scholarship_counts_paid_months_not_the_years_since_the_first():
+    """Paid December 2023, lapsed 32 months, paid December 2026: 1 month paid, no scholarship."""
+    member = member_make(billing_start=dt.date(2023, 12, 1))
+    bills_mark_paid(member, "2023-12", paid_at=at("2023-12-05"))
+    bills_mark_paid(member, "2026-12", paid_at=at("2026-12-02"))
+    result = claim_eligibility(member=member, claim_type=ClaimType.JKM_SCHOLARSHIP, event_date=dt.date(2026, 12, 20))
+    assert checks(result)["membership_age"] is False
+    assert "1 were paid" in {c.code: c.message for c in result.checks}["membership_age"]
 
 
 @pytest.mark.parametrize(("heir", "others", "ok"), [

@@ -26,7 +26,10 @@ def test_seeded_figures_are_domain_md():
     assert amounts == {"jkm_lump_sum": 20_000_000, "jkm_periodic": 12_000_000, "jkm_funeral": 10_000_000,
                        "jkm_early_death": 10_000_000, "school_cap": 174_000_000}
     multiple = benefit_rule(kind="jkk_death_multiple", on=DAY)
-    assert multiple.multiple == Decimal("48") and multiple.provisional and "56" in multiple.source
+    assert multiple.multiple == Decimal("48") and not multiple.provisional and "PP 82/2019" in multiple.source
+    assert {k: benefit_rule(kind=k, on=DAY).amount_idr for k in ("jkk_periodic", "jkk_funeral")} == {
+        "jkk_periodic": 12_000_000, "jkk_funeral": 10_000_000}
+    assert benefit_rule(kind="paid_months_restart", on=DAY).flag is False
     assert [(r.level, r.yearly_idr, r.years) for r in scholarship_levels(on=DAY)] == [
         ("primary", 1_500_000, 8), ("junior_high", 2_000_000, 3), ("senior_high", 3_000_000, 3),
         ("university", 12_000_000, 5)]
@@ -60,6 +63,9 @@ def test_a_later_level_row_replaces_only_that_level():
     {"kind": "jkk_death_multiple", "multiple": Decimal("0")},
     {"kind": "jkm_early_months", "quantity": 0},
     {"kind": "jkm_early_months", "quantity": 3, "amount_idr": 10_000_000},
+    {"kind": "paid_months_restart"},
+    {"kind": "paid_months_restart", "flag": True, "quantity": 1},
+    {"kind": "jkm_funeral", "amount_idr": 10_000_000, "flag": False},
 ])
 def test_a_value_that_does_not_fit_its_kind_is_refused(values):
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -169,11 +169,11 @@ def test_one_death_benefit_per_member(member, staff):
         claim_verify(claim=jkk, staff=staff)
 
 
-def test_jkk_death_is_48_times_the_declared_income(staff):
+def test_jkk_death_is_48_times_the_declared_income_plus_periodic_and_funeral(staff):
     member = paid_member(months=12, income=2_500_000)
     claim = walk(death_claim(member, claim_type="jkk_death"), to=ClaimStatus.VERIFIED, staff=staff)
-    assert claim.benefit_idr == 120_000_000
-    assert claim.breakdown["benefit"]["notes"] == ["The multiple is provisional: sources disagree."]
+    assert claim.benefit_idr == 120_000_000 + 12_000_000 + 10_000_000
+    assert claim.breakdown["benefit"]["notes"] == []
 
 
 def test_scholarship_from_the_children_in_details(staff):
