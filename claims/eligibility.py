@@ -111,11 +111,14 @@ def _program_held(member, program: str, event_date: dt.date, start: dt.date) -> 
 def _heir_order(heir: str | None, others: Sequence[str]) -> Check:
     if heir is None:
         return Check("heir_order", False, _("The heir's relationship to the member is needed."))
-    mine = HEIR_CLASS[HeirRelationship(heir)]
-    first = min([mine] + [HEIR_CLASS[HeirRelationship(o)] for o in others])
+    mine = HEIR_CLASS.get(HeirRelationship(heir))
+    if mine is None:
+        return Check("heir_order", False, _("%(heir)s: not an heir under the rules.")
+                     % {"heir": HeirRelationship(heir).label})
+    first = min([mine] + [HEIR_CLASS[HeirRelationship(o)] for o in others if HeirRelationship(o) in HEIR_CLASS])
     label = HeirRelationship(heir).label
     if mine == first:
         return Check("heir_order", True, _("%(heir)s: no heir comes before them.") % {"heir": label})
-    ahead = sorted({str(HeirRelationship(o).label) for o in others if HEIR_CLASS[HeirRelationship(o)] == first})
+    ahead = sorted({str(HeirRelationship(o).label) for o in others if HEIR_CLASS.get(HeirRelationship(o)) == first})
     return Check("heir_order", False, _("%(heir)s may not claim: %(ahead)s come first.")
                  % {"heir": label, "ahead": ", ".join(ahead)})

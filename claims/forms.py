@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import ClaimStatus, ClaimType, DocumentKind, HeirRelationship, RuleKind, SchoolLevel
+from claims.models import HEIRS, ClaimStatus, ClaimType, DocumentKind, RuleKind, SchoolLevel
 from claims.selectors import ReferenceDataMissing, benefit_rule, scholarship_levels
 from claims.uploads import upload_check
 from contributions.forms import AUTODEBIT_ISSUERS, _rupiah_amount
@@ -239,8 +239,8 @@ class WorkerClaimForm(EventFields, BankFields, ChildrenFields, DocumentFields):
 
 def heir_order_help() -> StrPromise:
     return _("Heirs claim in this order: first the husband or wife and the children; if there are none, the "
-             "parents, grandparents or grandchildren; then brothers and sisters; then in-laws; last, a person "
-             "named in a will. Claim only if nobody comes before you.")
+             "parents; then the grandchildren; then the grandparents; then brothers and sisters; then the "
+             "parents-in-law; last, a person named in a will. Claim only if nobody comes before you.")
 
 
 class HeirFindForm(forms.Form):
@@ -276,7 +276,7 @@ class HeirClaimForm(EventFields, BankFields, ChildrenFields, DocumentFields):
                                error_messages={"required": _("Please enter your NIK.")},
                                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     heir_relationship = forms.ChoiceField(label=_("Your relationship to the deceased"),
-                                          choices=[("", "—")] + list(HeirRelationship.choices),
+                                          choices=[("", "—")] + [(r.value, r.label) for r in HEIRS],
                                           error_messages={"required": _("Please choose your relationship.")})
 
     def __init__(self, *args, claim_type: str, document_kinds, **kwargs):

@@ -160,20 +160,23 @@ class HeirRelationship(models.TextChoices):
     GRANDCHILD = "grandchild", _("Grandchild")
     SIBLING = "sibling", _("Brother or sister")
     PARENT_IN_LAW = "parent_in_law", _("Parent-in-law")
-    CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law")
-    SIBLING_IN_LAW = "sibling_in_law", _("Brother- or sister-in-law")
+    CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law (not an heir)")
+    SIBLING_IN_LAW = "sibling_in_law", _("Brother- or sister-in-law (not an heir)")
     NAMED_IN_WILL = "will", _("Person named in a will")
 
 
-# DOMAIN.md: spouse or children; else direct-line relatives to the second degree; else siblings; else in-laws;
-# else a person named in a will. A lower number comes first.
+# The heir order (DOMAIN.md's classes, ordered inside the direct line as issue 16 sets out): spouse or children;
+# else the direct line to the second degree, parents before grandchildren before grandparents; else siblings; else
+# parents-in-law; else a person named in a will. A lower number comes first. Children- and siblings-in-law are no
+# heirs (their values stay for claims filed before).
 HEIR_CLASS = {
     HeirRelationship.SPOUSE: 1, HeirRelationship.CHILD: 1,
-    HeirRelationship.PARENT: 2, HeirRelationship.GRANDPARENT: 2, HeirRelationship.GRANDCHILD: 2,
-    HeirRelationship.SIBLING: 3,
-    HeirRelationship.PARENT_IN_LAW: 4, HeirRelationship.CHILD_IN_LAW: 4, HeirRelationship.SIBLING_IN_LAW: 4,
-    HeirRelationship.NAMED_IN_WILL: 5,
+    HeirRelationship.PARENT: 2, HeirRelationship.GRANDCHILD: 3, HeirRelationship.GRANDPARENT: 4,
+    HeirRelationship.SIBLING: 5,
+    HeirRelationship.PARENT_IN_LAW: 6,
+    HeirRelationship.NAMED_IN_WILL: 7,
 }
+HEIRS = [relationship for relationship in HeirRelationship if relationship in HEIR_CLASS]
 
 
 class ClaimStatus(models.TextChoices):

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from claims.documents import ACCIDENT_TYPES, allowed_kinds, checklist_for
 from claims.locks import claim_lock
@@ -105,6 +106,10 @@ def _clean_bank(bank: dict, errors: dict) -> dict:
             "account_number_ciphertext": secret_encrypt(number), "account_number_masked": account_number_mask(number)}
 
 
+NOT_AN_HEIR = _lazy("Sons- and daughters-in-law and brothers- and sisters-in-law are not heirs: only parents-in-law "
+                    "are, after brothers and sisters.")
+
+
 def _live_heirs(member: Member, claimant: User) -> list[str]:
     """Relationships of other heirs who have a claim for the member that is not rejected."""
     return list(Claim.objects.filter(member=member).exclude(claimant=claimant).exclude(status=ClaimStatus.REJECTED)
@@ -127,10 +132,12 @@ def _clean_heir(heir: dict, member: Member, claimant: User, errors: dict) -> dic
     others = [r for r in heir.get("other_heirs") or () if r in HeirRelationship.values]
     if len(others) != len(heir.get("other_heirs") or ()):
         errors["other_heirs"] = [_("Choose the relationship of each other heir.")]
-    mine = HEIR_CLASS[HeirRelationship(relationship)]
+    mine = HEIR_CLASS.get(HeirRelationship(relationship))
     ahead = sorted({str(HeirRelationship(r).label) for r in [*others, *_live_heirs(member, claimant)]
-                    if HEIR_CLASS[HeirRelationship(r)] < mine})
-    if ahead:
+                    if mine is not None and HEIR_CLASS.get(HeirRelationship(r), mine) < mine})
+    if mine is None:
+        errors["heir_relationship"] = [NOT_AN_HEIR]
+    elif ahead:
         errors["heir_relationship"] = [_("%(heir)s may not claim: %(ahead)s come first.") % {
             "heir": HeirRelationship(relationship).label, "ahead": ", ".join(ahead)}]
     if not check.valid:

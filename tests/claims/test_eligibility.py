@@ -106,12 +106,19 @@ def test_jkm_scholarship_counts_paid_months_not_the_years_since_the_first():
     ("child", ["spouse"], True),                   # same class
     ("parent", ["child"], False),
     ("parent", ["grandparent", "sibling"], True),
-    ("grandchild", ["parent"], True),              # direct line, second degree: same class
+    ("parent", ["grandchild"], True),             # the direct line: parents, then grandchildren, then grandparents
+    ("grandchild", ["parent"], False),
+    ("grandchild", ["grandparent"], True),
+    ("grandparent", ["grandchild"], False),
+    ("grandparent", ["sibling"], True),
     ("sibling", ["grandparent"], False),
     ("sibling", ["parent_in_law"], True),
     ("parent_in_law", ["sibling"], False),
-    ("sibling_in_law", ["will"], True),
-    ("will", ["sibling_in_law"], False),
+    ("parent_in_law", ["will"], True),
+    ("will", ["parent_in_law"], False),
+    ("will", ["sibling_in_law", "child_in_law"], True),  # in-laws other than parents are no heirs: nobody first
+    ("sibling_in_law", ["will"], False),           # not an heir at all
+    ("child_in_law", [], False),
     ("will", [], True),
 ])
 def test_heir_order(member, heir, others, ok):
@@ -123,7 +130,10 @@ def test_heir_order(member, heir, others, ok):
 def test_the_refusal_names_who_comes_first(member):
     result = claim_eligibility(member=member, claim_type=ClaimType.JHT_DEATH, event_date=dt.date(2026, 4, 10),
                                heir="sibling", other_heirs=["parent", "grandchild", "will"])
-    assert result.failed[0].message == "Brother or sister may not claim: Grandchild, Parent come first."
+    assert result.failed[0].message == "Brother or sister may not claim: Parent come first."
+    result = claim_eligibility(member=member, claim_type=ClaimType.JHT_DEATH, event_date=dt.date(2026, 4, 10),
+                               heir="child_in_law")
+    assert result.failed[0].message == "Son- or daughter-in-law (not an heir): not an heir under the rules."
 
 
 def test_a_death_claim_needs_the_heir(member):

@@ -156,8 +156,10 @@ def test_the_heir_cannot_give_the_members_own_nik(member):
     ("child", ["spouse"], False),  # the same class: either may claim
     ("parent", ["child"], True),
     ("grandchild", ["sibling"], False),
+    ("grandchild", ["parent"], True),
+    ("grandparent", ["grandchild"], True),
     ("sibling", ["grandparent"], True),
-    ("sibling_in_law", ["sibling"], True),
+    ("parent_in_law", ["sibling"], True),
     ("will", ["parent_in_law"], True),
     ("will", [], False),
 ])
@@ -172,6 +174,14 @@ def test_the_heir_order_of_domain_md_is_checked_at_filing(member, relationship, 
         assert "may not claim" in errors(exc)["heir_relationship"][0]
     else:
         assert file().details.get("other_heirs", []) == others
+
+
+@pytest.mark.parametrize("relationship", ["child_in_law", "sibling_in_law"])
+def test_in_laws_other_than_parents_cannot_claim(member, relationship):
+    with pytest.raises(ValidationError) as exc:
+        claim_file(claimant=user_make(), member=member, claim_type="jkm_death", event=event(), bank=BANK,
+                   heir=heir(relationship))
+    assert "not heirs" in errors(exc)["heir_relationship"][0]
 
 
 def test_a_higher_heirs_live_claim_stops_a_lower_heir(member):
