@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from claims.models import RuleKind, ScholarshipLevel
 from claims.selectors import benefit_rule, jht_return_rates, paid_months_before, scholarship_levels
+from claims.texts import Text
 from contributions.models import Bill, BillStatus
-from core.money import format_idr, round_idr
+from core.money import round_idr
 
 REFUND_RULE = "DOMAIN.md: contributions paid for months after the event are refunded with the claim [single]"
 JHT_RULE = "DOMAIN.md: JHT = the member's JHT contributions plus returns [firm]"
@@ -30,17 +31,21 @@ class BenefitError(ValueError):
 
 @dataclass(frozen=True)
 class BenefitLine:
-    label: str
+    text: Text  # what the line is, rendered in the reader's language (claims.texts)
     amount_idr: int
-    rule: str
+    rule: str | Text  # where the figure comes from: a regulation's name, or our words
     year: int | None = None
     child: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(self.text)
 
 
 @dataclass(frozen=True)
 class Benefit:
     lines: tuple[BenefitLine, ...]
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Text, ...] = field(default_factory=tuple)
 
     @property
     def total_idr(self) -> int:
@@ -60,14 +65,12 @@ def jkm_death(*, member, event_date: dt.date) -> Benefit:
     paid, needed = early_death_months(member=member, event_date=event_date)
     if paid < needed:
         rule = benefit_rule(kind=RuleKind.JKM_EARLY_DEATH, on=event_date)
-        return Benefit(lines=(BenefitLine(_("Death benefit in the first months of membership"),
-                                          cast(int, rule.amount_idr), rule.source),))
+        return Benefit(lines=(BenefitLine(Text("jkm_early_death"), cast(int, rule.amount_idr), rule.source),))
     lines = []
-    for kind, label in ((RuleKind.JKM_LUMP_SUM, _("Lump sum")),
-                        (RuleKind.JKM_PERIODIC, _("Periodic benefit (24 months, paid at once)")),
-                        (RuleKind.JKM_FUNERAL, _("Funeral costs"))):
+    for kind, code in ((RuleKind.JKM_LUMP_SUM, "lump_sum"), (RuleKind.JKM_PERIODIC, "periodic"),
+                       (RuleKind.JKM_FUNERAL, "funeral")):
         rule = benefit_rule(kind=kind, on=event_date)
-        lines.append(BenefitLine(label, cast(int, rule.amount_idr), rule.source))
+        lines.append(BenefitLine(Text(code), cast(int, rule.amount_idr), rule.source))
     return Benefit(lines=tuple(lines))
 
 
@@ -86,19 +89,17 @@ def jkk_death(*, member, event_date: dt.date) -> Benefit:
     factor = cast(Decimal, rule.multiple)
     multiple = factor.normalize()
     amount = round_idr(factor * income)
-    label = _("%(multiple)s × declared monthly income %(income)s") % {
-        "multiple": f"{multiple:f}", "income": format_idr(income)}
     floor = benefit_rule(kind=RuleKind.JKM_LUMP_SUM, on=event_date)
     floor_idr = cast(int, floor.amount_idr)
-    lines = [BenefitLine(label, amount, rule.source)]
+    lines = [BenefitLine(Text("income_multiple", {"multiple": f"{multiple:f}", "income": income}), amount,
+                         rule.source)]
     if amount < floor_idr:
-        lines = [BenefitLine(_("At least the JKM lump sum (%(multiple)s × income is %(amount)s)") % {
-            "multiple": f"{multiple:f}", "amount": format_idr(amount)}, floor_idr, floor.source)]
-    for kind, text in ((RuleKind.JKK_PERIODIC, _("Periodic benefit (24 months, paid at once)")),
-                       (RuleKind.JKK_FUNERAL, _("Funeral costs"))):
+        lines = [BenefitLine(Text("income_multiple_floor", {"multiple": f"{multiple:f}", "amount": amount}),
+                             floor_idr, floor.source)]
+    for kind, code in ((RuleKind.JKK_PERIODIC, "periodic"), (RuleKind.JKK_FUNERAL, "funeral")):
         part = benefit_rule(kind=kind, on=event_date)
-        lines.append(BenefitLine(text, cast(int, part.amount_idr), part.source))
-    notes = (_("The multiple is provisional: sources disagree."),) if rule.provisional else ()
+        lines.append(BenefitLine(Text(code), cast(int, part.amount_idr), part.source))
+    notes = (Text("multiple_provisional"),) if rule.provisional else ()
     return Benefit(lines=tuple(lines), notes=notes)
 
 
@@ -124,8 +125,7 @@ def scholarship_schedule(*, children: Sequence[Child], levels: Sequence[Scholars
     """A yearly schedule per child from its current level through the later ones, for at most `max_children`
     (in the order given; the rest are refused in the notes). Rows are paid in calendar order, children in the
     order given within a year; the row that reaches the cap is cut to it and later rows are dropped."""
-    notes = [_("%(name)s: refused, scholarships are paid for %(count)s children at most.")
-             % {"name": c.name, "count": max_children} for c in children[max_children:]]
+    notes = [Text("children_refused", {"name": c.name, "count": max_children}) for c in children[max_children:]]
     by_level = {row.level: i for i, row in enumerate(levels)}
     rows: list[tuple[int, int, BenefitLine]] = []
     for order, child in enumerate(children[:max_children]):
@@ -139,16 +139,16 @@ def scholarship_schedule(*, children: Sequence[Child], levels: Sequence[Scholars
         for level in levels[by_level[child.level]:]:
             skipped = child.year_in_level - 1 if level is start else 0
             for _n in range(level.years - skipped):
-                rows.append((year, order, BenefitLine(level.get_level_display(), level.yearly_idr, level.source,
-                                                      year=year, child=child.name)))
+                rows.append((year, order, BenefitLine(Text("school_level", {"level": level.level}),
+                                                      level.yearly_idr, level.source, year=year, child=child.name)))
                 year += 1
     lines: list[BenefitLine] = []
     paid = 0
     for _year, _order, line in sorted(rows, key=lambda r: (r[0], r[1])):
         if paid + line.amount_idr > cap_idr:
             if cap_idr > paid:
-                lines.append(BenefitLine(line.label, cap_idr - paid, cap_source, year=line.year, child=line.child))
-            notes.append(_("Capped at the scholarship total of %(cap)s.") % {"cap": format_idr(cap_idr)})
+                lines.append(BenefitLine(line.text, cap_idr - paid, cap_source, year=line.year, child=line.child))
+            notes.append(Text("scholarship_capped", {"cap": cap_idr}))
             break
         lines.append(line)
         paid += line.amount_idr
@@ -176,10 +176,9 @@ def jht_balance(*, member, event_date: dt.date) -> Benefit:
                      for b in bills]
     contributions = [(m, amount) for m, amount in contributions if amount > 0]
     if not contributions:
-        return Benefit(lines=(), notes=(_("No JHT contributions were paid."),))
+        return Benefit(lines=(), notes=(Text("jht_none"),))
     saved = sum(amount for _m, amount in contributions)
-    lines = [BenefitLine(_("JHT contributions paid (%(count)s months)") % {"count": len(contributions)}, saved,
-                         JHT_RULE)]
+    lines = [BenefitLine(Text("jht_contributions", {"count": len(contributions)}), saved, JHT_RULE)]
     first_year = contributions[0][0].year
     rates = jht_return_rates(first_year=first_year, last_year=event_date.year)
     balance = Decimal(0)
@@ -197,11 +196,10 @@ def jht_balance(*, member, event_date: dt.date) -> Benefit:
         returns += earned
         line_amount = round_idr(returns) - rounded_so_far
         rounded_so_far += line_amount
-        label = _("Returns %(year)s at %(percent)s %% a year") % {"year": year, "percent": rates[year].percent}
-        lines.append(BenefitLine(label, line_amount, rates[year].source or _("JHT return rate set by an admin"),
-                                 year=year))
+        text = Text("jht_returns", {"year": year, "percent": str(rates[year].percent)})
+        lines.append(BenefitLine(text, line_amount, rates[year].source or Text("jht_rate_by_admin"), year=year))
     provisional = [str(y) for y, r in sorted(rates.items()) if r.provisional]
-    notes = ((_("Provisional return rates: %(years)s.") % {"years": ", ".join(provisional)}),) if provisional else ()
+    notes = (Text("jht_rates_provisional", {"years": ", ".join(provisional)}),) if provisional else ()
     return Benefit(lines=tuple(lines), notes=notes)
 
 
@@ -209,6 +207,5 @@ def refund_after_event(*, member, event_date: dt.date) -> Benefit:
     """Every paid month after the event month comes back in full (all programs), a line per month."""
     bills = Bill.objects.filter(member=member, status=BillStatus.PAID, month__gt=event_date.replace(day=1))
     return Benefit(lines=tuple(
-        BenefitLine(_("Refund of contributions for %(month)s") % {"month": f"{b.month:%Y-%m}"}, b.total_idr,
-                    REFUND_RULE, year=b.month.year)
+        BenefitLine(Text("refund_month", {"month": f"{b.month:%Y-%m}"}), b.total_idr, REFUND_RULE, year=b.month.year)
         for b in bills.order_by("month")))

@@ -15,6 +15,7 @@ from claims.locks import claim_lock, claim_member_status_lock
 from claims.models import DEATH_CLAIM_TYPES, Claim, ClaimPayout, ClaimStatus, ClaimType, PayoutEntry, PayoutEntryKind
 from claims.services.common import claim_transition, staff_check
 from claims.services.review import REFUND_TYPES
+from claims.texts import record_label
 from contributions.models import Bill, DebitMandate, MandateStatus
 from contributions.services.autodebit.mandates import debit_mandate_revoke
 from contributions.services.refunds import RefundRefused, payment_refund_for_claim
@@ -60,9 +61,9 @@ def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, p
                     account_number_masked=claim.account_number_masked, transfer_reference=reference,
                     paid_at=paid_at, recorded_by=staff)
                 PayoutEntry.objects.bulk_create(
-                    [PayoutEntry(payout=payout, kind=PayoutEntryKind.BENEFIT, label=str(line["label"])[:200],
+                    [PayoutEntry(payout=payout, kind=PayoutEntryKind.BENEFIT, label=record_label(line),
                                  amount_idr=line["amount_idr"]) for line in benefit_lines]
-                    + [PayoutEntry(payout=payout, kind=PayoutEntryKind.REFUND, label=str(line["label"])[:200],
+                    + [PayoutEntry(payout=payout, kind=PayoutEntryKind.REFUND, label=record_label(line),
                                    amount_idr=line["amount_idr"], bill_id=line["bill"]) for line in refund_lines])
                 bills = Bill.objects.in_bulk([line["bill"] for line in refund_lines])
                 for line in refund_lines:

@@ -33,6 +33,7 @@ from claims.services.common import (
     latest_documents,
     staff_check,
 )
+from claims.texts import Text, stored
 from claims.transitions import claim_document_status_transition
 from contributions.models import Bill, BillStatus
 from core.models import User
@@ -129,7 +130,8 @@ def claim_eligibility_for(claim: Claim):
 
 
 def _line(line: benefits.BenefitLine) -> dict:
-    return {"label": str(line.label), "amount_idr": line.amount_idr, "rule": str(line.rule), "year": line.year,
+    """A line as the breakdown keeps it: its words as a code and parameters (claims.texts), read in any language."""
+    return {"text": line.text.stored(), "amount_idr": line.amount_idr, "rule": stored(line.rule), "year": line.year,
             "child": line.child}
 
 
@@ -143,9 +145,9 @@ def _benefit(claim: Claim, staff: User, entered_amount_idr: int | None, entered_
         name = staff.get_full_name() or staff.username
         entered = {"by": staff.pk, "by_name": name, "reason": entered_reason.strip()[:300],
                    "at": timezone.now().isoformat()}
-        line = {"label": _("Amount entered by %(name)s") % {"name": name}, "amount_idr": entered_amount_idr,
+        line = {"text": Text("entered_by", {"name": name}).stored(), "amount_idr": entered_amount_idr,
                 "rule": entered["reason"], "year": None, "child": ""}
-        return {"lines": [line], "notes": [_("Entered by staff: DOMAIN.md gives no figure for this benefit.")]}, entered
+        return {"lines": [line], "notes": [Text("entered_note").stored()]}, entered
     if entered_amount_idr is not None:
         raise ValidationError({"entered_amount_idr": [_("This benefit is calculated by the rules.")]})
     if kind == ClaimType.JKM_DEATH:
@@ -160,7 +162,7 @@ def _benefit(claim: Claim, staff: User, entered_amount_idr: int | None, entered_
                                        first_year=timezone.localtime(claim.created_at).year)
     else:
         result = benefits.jht_balance(member=member, event_date=day)
-    return {"lines": [_line(line) for line in result.lines], "notes": [str(n) for n in result.notes]}, {}
+    return {"lines": [_line(line) for line in result.lines], "notes": [n.stored() for n in result.notes]}, {}
 
 
 def _refund(claim: Claim) -> dict:
@@ -178,7 +180,7 @@ def _refund(claim: Claim) -> dict:
     lines, notes = [], []
     for line, month in zip(calculated.lines, sorted(bills), strict=True):
         if bills[month] in taken:
-            notes.append(_("%(month)s is refunded with another claim.") % {"month": f"{month:%Y-%m}"})
+            notes.append(Text("refunded_elsewhere", {"month": f"{month:%Y-%m}"}).stored())
             continue
         lines.append({**_line(line), "bill": bills[month], "month": f"{month:%Y-%m}"})
     return {"lines": lines, "notes": notes}

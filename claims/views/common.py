@@ -16,6 +16,7 @@ from claims.forms import (
     HEIR_TYPES,
 )
 from claims.models import ClaimStatus, DocumentKind, DocumentStatus
+from claims.texts import breakdown_lines, stored_render
 
 
 def flatten_errors(error: ValidationError) -> list[str]:
@@ -115,10 +116,12 @@ STAFF_ACTIONS = ("start", "document", "request", "verify", "approve", "reject", 
 
 
 def breakdown_of(claim) -> SimpleNamespace:
-    """The stored calculation: benefit lines, the months refunded, their notes and totals."""
-    stored = claim.breakdown or {}
-    benefit, refund = stored.get("benefit", {}), stored.get("refund", {})
-    return SimpleNamespace(benefit=benefit.get("lines", []), refund=refund.get("lines", []),
-                           notes=[*benefit.get("notes", []), *refund.get("notes", [])],
+    """The stored calculation in the reader's language: benefit lines, the months refunded, their notes and totals."""
+    kept = claim.breakdown or {}
+    benefit, refund = kept.get("benefit", {}), kept.get("refund", {})
+    notes = [*benefit.get("notes", []), *refund.get("notes", [])]
+    return SimpleNamespace(benefit=breakdown_lines(benefit.get("lines", [])),
+                           refund=breakdown_lines(refund.get("lines", [])),
+                           notes=[stored_render(note) for note in notes],
                            benefit_idr=claim.benefit_idr or 0, refund_idr=claim.refund_idr or 0,
                            total_idr=(claim.benefit_idr or 0) + (claim.refund_idr or 0))

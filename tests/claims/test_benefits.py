@@ -188,7 +188,7 @@ def test_a_third_child_is_refused(english):
     benefit = scholarships(children=children, event_date=EVENT, first_year=2026)
     assert benefit.total_idr == 120_000_000
     assert {line.child for line in benefit.lines} == {"Ani", "Budi"}
-    assert benefit.notes == ("Citra: refused, scholarships are paid for 2 children at most.",)
+    assert tuple(map(str, benefit.notes)) == ("Citra: refused, scholarships are paid for 2 children at most.",)
 
 
 def test_the_174_million_cap_cuts_the_row_that_reaches_it(english):
@@ -203,7 +203,7 @@ def test_the_174_million_cap_cuts_the_row_that_reaches_it(english):
     last = benefit.lines[-1]
     assert (last.year, last.child, last.amount_idr) == (2043, "Budi", 8_000_000)
     assert max(line.year for line in benefit.lines) == 2043
-    assert benefit.notes == ("Capped at the scholarship total of Rp174,000,000.",)
+    assert tuple(map(str, benefit.notes)) == ("Capped at the scholarship total of Rp174,000,000.",)
 
 
 def test_a_year_outside_the_level_is_an_error():
@@ -260,7 +260,7 @@ def test_jht_balance_with_two_years_of_returns(jht_member, english):
         (None, 15 * 20_000), (2026, 7_800), (2027, 11_398 - 7_800)]
     assert benefit.total_idr == 300_000 + 11_398 == 311_398
     assert benefit.lines[0].label == "JHT contributions paid (15 months)"
-    assert benefit.notes == ("Provisional return rates: 2027.",)
+    assert tuple(map(str, benefit.notes)) == ("Provisional return rates: 2027.",)
 
 
 def test_jht_money_paid_late_earns_from_the_month_it_was_paid():

@@ -189,7 +189,7 @@ def test_scholarship_from_the_children_in_details(staff):
     # ADI: senior high years 2-3 (2 × 3 M) then university (5 × 12 M); BUDI: the last university year; CICI refused.
     assert claim.benefit_idr == sum(line["amount_idr"] for line in lines) == 2 * 3_000_000 + 5 * 12_000_000 + 12_000_000
     assert {line["child"] for line in lines} == {"ADI", "BUDI"}
-    assert any("CICI" in note for note in claim.breakdown["benefit"]["notes"])
+    assert any(note["params"].get("name") == "CICI" for note in claim.breakdown["benefit"]["notes"])
     assert claim.refund_idr == 0  # a scholarship does not end the membership's months
 
 
@@ -235,9 +235,9 @@ def test_a_benefit_without_figures_takes_an_amount_entered_by_staff_with_a_reaso
     assert (claim.benefit_idr, claim.refund_idr) == (3_250_000, 0)
     entered = claim.breakdown["entered"]
     assert (entered["by"], entered["by_name"], entered["reason"]) == (staff.pk, "Budi", "Kuitansi RS Fatmawati no. 123")
-    assert claim.breakdown["benefit"]["lines"] == [{"label": "Amount entered by Budi", "amount_idr": 3_250_000,
-                                                    "rule": "Kuitansi RS Fatmawati no. 123", "year": None,
-                                                    "child": ""}]
+    assert claim.breakdown["benefit"]["lines"] == [{"text": {"code": "entered_by", "params": {"name": "Budi"}},
+                                                    "amount_idr": 3_250_000, "rule": "Kuitansi RS Fatmawati no. 123",
+                                                    "year": None, "child": ""}]
 
 
 def test_a_calculated_benefit_refuses_an_entered_amount(member, staff):

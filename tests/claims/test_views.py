@@ -504,3 +504,36 @@ def test_staff_document_review_with_an_odd_document_id_is_404(client, claim, sta
         response = client.post(target, {"action": "document", "document": document, "d1-verdict": "valid"})
         assert response.status_code == 404
     assert client.get(f"{url}?document={document}").status_code == 200  # the page itself ignores it
+
+
+# --- the breakdown speaks the reader's language --------------------------------------------------------------------
+
+
+def test_a_breakdown_verified_in_english_reads_in_indonesian_for_the_heir(client, claim, staff, heir_user):
+    with translation.override("en"):  # the verifier works in English
+        walk(claim, to=ClaimStatus.PAID, staff=staff)
+    claim.refresh_from_db()
+    assert "Lump sum" not in str(claim.breakdown) and "Santunan" not in str(claim.breakdown)
+    login(client, heir_user, language="id")
+    breakdown = client.get(f"/klaim/{claim.number}/").content.decode().split('id="breakdown"')[1]
+    assert "Santunan sekaligus" in breakdown and "Biaya pemakaman" in breakdown and "Lump sum" not in breakdown
+    assert "Pengembalian iuran bulan" in breakdown  # the months refunded
+    login(client, heir_user, language="en")
+    breakdown = client.get(f"/klaim/{claim.number}/").content.decode().split('id="breakdown"')[1]
+    assert "Lump sum" in breakdown and "Funeral costs" in breakdown
+    # The payout's own record is written once, in Indonesian, whoever records it.
+    labels = list(claim.payout.entries.order_by("pk").values_list("label", flat=True))
+    assert labels[:3] == ["Santunan sekaligus", "Santunan berkala (24 bulan, dibayar sekaligus)", "Biaya pemakaman"]
+
+
+def test_a_breakdown_stored_before_codes_shows_its_words(client, claim, staff, heir_user):
+    walk(claim, to=ClaimStatus.APPROVED, staff=staff)
+    claim.refresh_from_db()
+    old = claim.breakdown
+    old["benefit"]["lines"] = [{"label": "Lump sum", "amount_idr": 42_000_000, "rule": "PP 82/2019", "year": None,
+                                "child": ""}]
+    old["benefit"]["notes"] = ["Written in English before"]
+    Claim.objects.filter(pk=claim.pk).update(breakdown=old, benefit_idr=42_000_000)
+    login(client, heir_user, language="id")
+    html = client.get(f"/klaim/{claim.number}/").content.decode()
+    assert "Lump sum" in html.split('id="breakdown"')[1] and "Written in English before" in html
