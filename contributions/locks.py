@@ -43,6 +43,11 @@ def bill_lock(*, bill_id: int) -> Bill:
     return Bill.objects.select_for_update().get(pk=bill_id)
 
 
+def bills_lock(*, member_id: int, status: str) -> list[Bill]:
+    """A member's bills in a status, by pk (after the member)."""
+    return list(Bill.objects.select_for_update().filter(member_id=member_id, status=status).order_by("pk"))
+
+
 def payments_lock(*, payment_ids: Iterable[int]) -> None:
     """Payments by pk: the ledger rows written against them next are checked against a stable sum."""
     list(Payment.objects.select_for_update().filter(pk__in=payment_ids).order_by("pk").values_list("pk"))

@@ -20,9 +20,9 @@ from enrollment.forms import MessagePreferencesForm, SponsorForm, SponsorPayForm
 from enrollment.onbehalf import on_behalf_forms
 from members.models import Member, Sponsorship
 from members.selectors import member_for_user, sponsor_for_user, sponsorships_for_member
-from members.services import sponsor_become, sponsor_message_preferences_update, sponsorship_answer
+from members.services import sponsor_become, sponsor_message_preferences_update
 from sponsors import selectors
-from sponsors.services import sponsor_register_worker
+from sponsors.services import sponsor_register_worker, sponsorship_respond
 
 RECEIPTS_PER_PAGE = 10
 
@@ -112,8 +112,8 @@ def member_sponsors(request):
         raise Http404
     if request.method == "POST":
         try:
-            sponsorship_answer(sponsorship_id=posted_id_or_404(request.POST.get("sponsorship")), member=member,
-                               accept=request.POST.get("answer") == "accept")
+            sponsorship_respond(sponsorship_id=posted_id_or_404(request.POST.get("sponsorship")), member=member,
+                                accept=request.POST.get("answer") == "accept")
         except Sponsorship.DoesNotExist as missing:  # another member's, or gone
             raise Http404 from missing
         return redirect("sponsors:member")

@@ -15,7 +15,10 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from contributions.models import Bill, BillStatus
+from contributions.locks import bills_lock, member_lock
+from contributions.models import Bill, BillStatus, OrderStatus, PaymentOrder, PaymentOrderLine
+from core.models import User
+from core.services import audit_event_record
 from members.models import Member, MemberStatus
 from reference.duedates import due_date_for
 from reference.models import Discount, TariffRate
@@ -153,12 +156,19 @@ def bill_for_month(*, member: Member, month: dt.date, today: dt.date | None = No
     existing = Bill.objects.filter(member=member, month=month).first()
     if existing:
         return existing
+    due = first_bill_due_date(month, today) if month == member.billing_start else due_date_for(month)
+    values = dict(due_date=due, income_base_idr=member.income_base_idr, **_priced(member=member, month=month))
+    with transaction.atomic():
+        Bill.objects.bulk_create([Bill(member=member, month=month, **values)], ignore_conflicts=True)
+    return Bill.objects.get(member=member, month=month)
+
+
+def _priced(*, member: Member, month: dt.date) -> dict:
+    """A month's lines for the member as the tariff prices them today (income, programs, sector, who pays)."""
     quote = tariff_quote(income_idr=member.income_base_idr, programs=member.programs, month=month,
                          sector=member.occupation.sector, funding=member.funding_source)
     lines = {line.program: line for line in quote.lines}
-    due = first_bill_due_date(month, today) if month == member.billing_start else due_date_for(month)
-    values = dict(
-        due_date=due, income_base_idr=member.income_base_idr,
+    return dict(
         jkk_gross_idr=lines["JKK"].gross_idr, jkk_discount_idr=lines["JKK"].discount_idr,
         jkm_gross_idr=lines["JKM"].gross_idr, jkm_discount_idr=lines["JKM"].discount_idr,
         jht_gross_idr=lines["JHT"].gross_idr if "JHT" in lines else 0,
@@ -166,6 +176,32 @@ def bill_for_month(*, member: Member, month: dt.date, today: dt.date | None = No
         total_idr=quote.total_idr,
         discount_id=lines["JKK"].discount_id,
     )
+
+
+def bills_reprice_for_payer(*, member_id: int, actor: User | None, reason: str) -> list[int]:
+    """Open bills priced again after the member's payer changed (member.funding_source): a month paid from the state
+    or regional budget has no PP 50/2025 discount, a month paid by the member or a donor has it. The income base and
+    programs of each bill stay as billed; only who pays changes. A bill in a pending checkout keeps the price its
+    payer was shown (the provider holds that amount). Returns the ids of the bills whose price changed, each with an
+    audit event."""
     with transaction.atomic():
-        Bill.objects.bulk_create([Bill(member=member, month=month, **values)], ignore_conflicts=True)
-    return Bill.objects.get(member=member, month=month)
+        member = member_lock(member_id=member_id)
+        held = {month for months in PaymentOrder.objects.filter(member=member, status=OrderStatus.PENDING)
+                .values_list("months", flat=True) for month in months}
+        held |= {month for months in PaymentOrderLine.objects.filter(member=member, order__status=OrderStatus.PENDING)
+                 .values_list("months", flat=True) for month in months}
+        changed = []
+        for bill in bills_lock(member_id=member.pk, status=BillStatus.OPEN):
+            if f"{bill.month:%Y-%m}" in held or bill.income_base_idr != member.income_base_idr:
+                continue  # in a checkout, or billed on another base: left as it is
+            values = _priced(member=member, month=bill.month)
+            if all(getattr(bill, field) == value for field, value in values.items()):
+                continue
+            before = bill.total_idr
+            Bill.objects.filter(pk=bill.pk).update(**values)
+            audit_event_record(actor=actor, action="bill.repriced", obj=bill, reason=reason,
+                               changes={"total_idr": [before, values["total_idr"]],
+                                        "funding_source": member.funding_source})
+            changed.append(bill.pk)
+        return changed
+

@@ -11,6 +11,7 @@ from members.services.accounts import (
     worker_phone_check,
 )
 from members.services.parties import (
+    member_funding_follow,
     organisation_sponsor_create,
     partner_create,
     partner_key_issue,
@@ -52,6 +53,7 @@ __all__ = [
     "members_create_many",
     "nik_is_registered",
     "partner_create",
+    "member_funding_follow",
     "organisation_sponsor_create",
     "partner_key_issue",
     "partner_key_revoke",

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.choices import FundingSource
 from core.models import Channel, Role, User
 from core.services import (
     audit_event_record,
@@ -139,6 +140,23 @@ def sponsorship_answer(*, sponsorship_id: int, member: Member, accept: bool) -> 
         sponsorship_transition(sponsorship=sponsorship, actor=member.user,
                                to=SponsorshipStatus.CONFIRMED if accept else SponsorshipStatus.ENDED)
         return sponsorship
+
+
+def member_funding_follow(*, member: Member, actor: User | None) -> tuple[str, str]:
+    """The member's funding source follows who pays now: the sponsor of the latest confirmed, open sponsorship (its
+    funding: a donor, or the state or regional budget), else the member. PP 50/2025 art. 3 leaves JKK/JKM paid from
+    APBN/APBD out of its discount, so billing reads this. Returns (before, after); audited when it changes."""
+    payer = (Sponsorship.objects.filter(member=member, confirmed_at__isnull=False, ended_at__isnull=True)
+             .select_related("sponsor").order_by("-confirmed_at", "-pk").first())
+    after = payer.sponsor.funding_source if payer else FundingSource.SELF
+    before = member.funding_source
+    if after != before:
+        Member.objects.filter(pk=member.pk).update(funding_source=after)
+        member.funding_source = after
+        audit_event_record(actor=actor, action="member.funding_changed", obj=member,
+                           changes={"funding_source": [before, after],
+                                    "sponsor": payer.sponsor_id if payer else None})
+    return before, after
 
 
 def sponsor_message_preferences_update(

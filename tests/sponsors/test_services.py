@@ -5,13 +5,16 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from contributions.services.billing import bill_for_month
+from contributions.services.payments import payment_order_create
 from core.models import AuditEvent, OutboxMessage, User
 from enrollment.services import member_register
 from members.models import Member, RegistrationChannel, Sponsorship
 from members.services import sponsor_become, sponsorship_answer
 from sponsors.selectors import sponsor_workers
-from sponsors.services import sponsor_register_worker
+from sponsors.services import sponsor_register_worker, sponsorship_respond
 from tests.conftest import VALID_NIK_MAN
+from tests.factories.members import SponsorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +118,67 @@ def test_answering_a_sponsorship_that_is_not_the_members_is_404(client, sponsor,
     response = client.post("/anggota/penyantun/", post)
     assert response.status_code == 404
     assert Sponsorship.objects.get(pk=foreign.pk).ended_at is None
+
+
+# --- who pays decides the discount: PP 50/2025 art. 3 leaves budget-paid JKK/JKM out ------------------------------
+# An ojek driver (transport) with JKK, JKM and JHT on Rp1,000,000 in June 2026: JKK 10,000 and JKM 6,800 get 50 % off,
+# JHT 20,000 does not: 28,400 with the discount, 36,800 without.
+
+
+@pytest.mark.clock(dt.date(2026, 6, 15))
+def test_a_local_government_registers_a_budget_paid_worker_without_the_discount(registration_data):
+    government = SponsorFactory(user__username="pemda", user__phone="+6281300000001", government=True)
+    member = sponsor_register_worker(sponsor=government, data=registration_data(), relationship="other")
+    assert member.funding_source == "apbd"
+    bill = member.bills.get()
+    assert (bill.total_idr, bill.jkk_discount_idr, bill.jkm_discount_idr, bill.discount_id) == (36_800, 0, 0, None)
+
+
+@pytest.mark.clock(dt.date(2026, 6, 15))
+def test_a_citizen_sponsor_keeps_the_discount(sponsor, registration_data):
+    member = sponsor_register_worker(sponsor=sponsor, data=registration_data(), relationship="household_helper")
+    assert member.funding_source == "donor" and member.bills.get().total_idr == 28_400
+
+
+@pytest.mark.clock(dt.date(2026, 6, 15))
+def test_the_payer_decides_the_price_of_open_months_when_a_budget_sponsor_comes_and_goes(registration_data,
+                                                                                        worker_user):
+    member = member_register(data=registration_data(), user=worker_user, actor=worker_user)
+    bill_for_month(member=member, month=dt.date(2026, 7, 1))  # July is open too
+    order = payment_order_create(member=member, months_count=1, payer=worker_user)  # June, in a pending checkout
+    assert order.months == ["2026-06"] and member.funding_source == "self"
+    government = SponsorFactory(user__username="pemda", user__phone="+6281300000001", government=True)
+    assert sponsor_register_worker(sponsor=government, data=registration_data(phone="+6285700000000"),
+                                   relationship="other") is None
+    request = Sponsorship.objects.get(member=member)
+
+    sponsorship_respond(sponsorship_id=request.pk, member=member, accept=True)
+    member.refresh_from_db()
+    assert member.funding_source == "apbd"
+    totals = dict(member.bills.values_list("month", "total_idr"))
+    assert totals == {dt.date(2026, 6, 1): 28_400,  # the checkout's amount stands
+                      dt.date(2026, 7, 1): 36_800}
+    july = member.bills.get(month=dt.date(2026, 7, 1))
+    assert (july.jkk_discount_idr, july.jkm_discount_idr, july.discount_id) == (0, 0, None)
+    assert bill_for_month(member=member, month=dt.date(2026, 8, 1)).total_idr == 36_800  # later months too
+    changed = AuditEvent.objects.get(action="member.funding_changed")
+    assert changed.changes == {"funding_source": ["self", "apbd"], "sponsor": government.pk}
+    assert list(AuditEvent.objects.filter(action="bill.repriced").values_list("object_id", flat=True)) == [
+        str(july.pk)]
+
+    sponsorship_respond(sponsorship_id=request.pk, member=member, accept=False)  # the member pays again
+    member.refresh_from_db()
+    assert member.funding_source == "self"
+    assert dict(member.bills.values_list("month", "total_idr")) == {
+        dt.date(2026, 6, 1): 28_400, dt.date(2026, 7, 1): 28_400, dt.date(2026, 8, 1): 28_400}
+    assert AuditEvent.objects.filter(action="bill.repriced").count() == 3
+
+
+@pytest.mark.clock(dt.date(2026, 6, 15))
+def test_accepting_a_donor_changes_no_price(sponsor, registration_data, worker_user):
+    member = member_register(data=registration_data(), user=worker_user, actor=worker_user)
+    sponsor_register_worker(sponsor=sponsor, data=registration_data(phone="+6285700000000"), relationship="other")
+    sponsorship_respond(sponsorship_id=Sponsorship.objects.get(member=member).pk, member=member, accept=True)
+    member.refresh_from_db()
+    assert member.funding_source == "donor" and member.bills.get().total_idr == 28_400
+    assert not AuditEvent.objects.filter(action="bill.repriced").exists()
