@@ -16,12 +16,13 @@ from claims.models import DEATH_CLAIM_TYPES, Claim, ClaimPayout, ClaimStatus, Cl
 from claims.services.common import claim_transition, staff_check
 from claims.services.review import REFUND_TYPES
 from claims.texts import record_label
-from contributions.models import Bill, DebitMandate, MandateStatus
+from contributions.models import Bill, BillStatus, DebitMandate, MandateStatus
 from contributions.services.autodebit.mandates import debit_mandate_revoke
 from contributions.services.refunds import RefundRefused, payment_refund_for_claim
+from contributions.transitions import bills_status_transition_where
 from core.models import User
-from members.models import MemberStatus
-from members.transitions import member_statuses_transition_locked
+from members.models import MemberStatus, Sponsorship
+from members.transitions import SponsorshipStatus, member_statuses_transition_locked, sponsorships_transition_where
 
 # Paid, these end the membership: exactly the claims that refund every paid month after the event (DOMAIN.md), so
 # no month is both refunded and covered. Death, leaving Indonesia for good, JHT at retirement age and for total
@@ -83,9 +84,11 @@ def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, p
 
 
 def _membership_end(*, claim: Claim, member_status: str, staff: User) -> None:
-    """Closed, so billing, reminders, lapses and auto-debit pass the member by; any live mandate revoked. Bills
-    already issued stay as they are (no service cancels them; the ledger is never edited). In the payout's
-    transaction, with the member's row locked."""
+    """Closed, so billing, reminders, lapses and auto-debit pass the member by; any live mandate revoked, the open
+    bills for months after the event voided and every sponsorship ended, so nothing asks anyone for money for the
+    member any more (each change audited). Paid bills stay paid (the months after the event are refunded with the
+    claim; the ledger is never edited); an unpaid month up to the event stays open. In the payout's transaction,
+    with the member's row locked."""
     reason = (f"death claim {claim.number} paid" if claim.claim_type in DEATH_CLAIM_TYPES
               else f"claim {claim.number} paid: {_ENDING_REASONS[claim.claim_type]}")
     # A second death claim (JHT after JKM) finds the member closed already: no change, no event.
@@ -95,3 +98,8 @@ def _membership_end(*, claim: Claim, member_status: str, staff: User) -> None:
             .order_by("pk"))
     for mandate in live:
         debit_mandate_revoke(mandate=mandate, actor=None, reason=reason)
+    later = Bill.objects.filter(member_id=claim.member_id, status=BillStatus.OPEN,
+                                month__gt=claim.event_date.replace(day=1))
+    bills_status_transition_where(rows=later, to=BillStatus.VOID, actor=staff, reason=reason)
+    sponsorships_transition_where(rows=Sponsorship.objects.filter(member_id=claim.member_id),
+                                  to=SponsorshipStatus.ENDED, actor=staff, reason=reason)

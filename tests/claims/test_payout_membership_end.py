@@ -1,5 +1,6 @@
 """A paid death claim (and JHT for leaving Indonesia) ends the membership: the member is closed with an audit event,
-the auto-debit is revoked, and billing, reminders, lapses and auto-debit pass the member by. JHT at 56 does not."""
+the auto-debit is revoked, open bills after the event are voided and sponsorships end, and billing, reminders, lapses
+and auto-debit pass the member by. JHT at 56 does not."""
 
 import datetime as dt
 from decimal import Decimal
@@ -16,9 +17,10 @@ from contributions.services.billing import bill_generate_for_period
 from contributions.services.membership import members_lapse
 from contributions.services.reminders import reminder_is_stale, reminders_send
 from core.models import AuditEvent, OutboxMessage
-from members.models import Member, MemberStatus
+from members.models import Member, MemberStatus, Sponsorship
 from tests.claims.claim_helpers import BANK, all_documents, death_claim, event, paid_member, staff_make, user_make, walk
 from tests.contributions.helpers import bills_make, payer_make
+from tests.factories.members import SponsorFactory, SponsorshipFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -112,10 +114,24 @@ def test_no_bill_next_month(member, neighbour, staff):
     assert set(october.values_list("member", flat=True)) == {neighbour.pk}
 
 
-def test_bills_already_issued_are_left_as_they_are(member, staff):
+def test_open_bills_after_the_event_are_voided_with_an_audit_event(member, staff):
     pay(death_claim(member, day=DIED), staff)
-    assert list(Bill.objects.filter(member=member, month__gt=dt.date(2026, 6, 1)).order_by("month")
-                .values_list("status", flat=True)) == [BillStatus.OPEN] * 3
+    later = Bill.objects.filter(member=member, month__gt=dt.date(2026, 6, 1)).order_by("month")
+    assert list(later.values_list("status", flat=True)) == [BillStatus.VOID] * 3
+    events = AuditEvent.objects.filter(action="bill.void", object_id__in=[str(pk) for pk in later.values_list(
+        "pk", flat=True)])
+    assert events.count() == 3 and all("death claim" in event.reason for event in events)
+    assert set(Bill.objects.filter(member=member, month__lte=dt.date(2026, 6, 1))
+               .values_list("status", flat=True)) == {BillStatus.PAID}
+
+
+def test_sponsorships_end_so_no_sponsor_is_asked_to_pay(member, staff):
+    sponsor = SponsorFactory()
+    SponsorshipFactory(sponsor=sponsor, member=member)
+    pay(death_claim(member, day=DIED), staff)
+    sponsorship = Sponsorship.objects.get(member=member)
+    assert sponsorship.ended_at is not None
+    assert AuditEvent.objects.filter(action="sponsorship.ended", reason__startswith="death claim").exists()
 
 
 def test_no_reminder(member, neighbour, staff):
