@@ -29,7 +29,8 @@ ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 409: Error
 class QuoteIn(serializers.Serializer):
     income = serializers.IntegerField(help_text="Declared monthly income in rupiah, a value from /income-bases/")
     programs = serializers.CharField(default="JKK,JKM", help_text="Comma-separated: JKK,JKM[,JHT]")
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM",
+                                   error_messages={"invalid": _("Write the month as YYYY-MM, e.g. 2026-12.")})
     sector = serializers.ChoiceField(choices=Sector.choices, default=Sector.OTHER)
     funding = serializers.ChoiceField(choices=FundingSource.choices, default=FundingSource.SELF)
 
@@ -40,10 +41,22 @@ class QuoteIn(serializers.Serializer):
             raise serializers.ValidationError(_("Unknown program: %(names)s.") % {"names": ", ".join(unknown)})
         return programs
 
-    def validate_income(self, value):
-        if value not in income_bases():
-            raise serializers.ValidationError(_("Please choose an income from the list."))
+    def validate_month(self, value):
+        year, month = (int(x) for x in value.split("-"))
+        if year < 1900:
+            raise serializers.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-12."))
         return value
+
+    def validate(self, attrs):
+        """The income must be one of the bases in force in the quoted month (the list changes by regulation)."""
+        year, month = (int(x) for x in attrs["month"].split("-"))
+        bases = income_bases(dt.date(year, month, 1))
+        if not bases:
+            raise serializers.ValidationError({"month": [_("No tariff is in force in %(month)s.")
+                                                         % {"month": attrs["month"]}]})
+        if attrs["income"] not in bases:
+            raise serializers.ValidationError({"income": [_("Please choose an income from the list.")]})
+        return attrs
 
 
 class QuoteLineOut(serializers.Serializer):

@@ -9,6 +9,7 @@ from typing import cast
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.money import round_idr
 from reference.models import COMPULSORY_PROGRAMS, Discount, IncomeBase, Program, TariffRate
@@ -78,7 +79,7 @@ def tariff_quote(
     month = month.replace(day=1)
     chosen = [p for p in Program.values if p in set(programs) | set(COMPULSORY_PROGRAMS)]
     if not IncomeBase.objects.filter(amount_idr=income_idr).exists():
-        raise TariffError("income base is not in the table")
+        raise TariffError(_("This income is not one of the declared incomes."))
     discounts = [
         d for d in Discount.objects.filter(first_month__lte=month, last_month__gte=month).order_by("pk")
         if (not d.sectors or sector in d.sectors) and funding not in d.excluded_funding
@@ -87,7 +88,8 @@ def tariff_quote(
     for program in chosen:
         rate = TariffRate.objects.filter(program=program, effective_from__lte=month).order_by("-effective_from").first()
         if rate is None:
-            raise TariffError(f"no rate for {program} in {month:%Y-%m}")
+            raise TariffError(_("No rate for %(program)s in %(month)s.") % {"program": program,
+                                                                            "month": f"{month:%Y-%m}"})
         # a rate is a percentage or a flat amount (tariff_rate_percent_xor_flat)
         gross = (round_idr(Decimal(income_idr) * rate.percent / 100) if rate.percent is not None
                  else cast(int, rate.flat_idr))

@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from reference.models import Discount, IncomeBase, TariffRate
 from reference.seed import INCOME_BASES
@@ -127,6 +128,13 @@ def test_retired_income_base_cannot_be_chosen_but_still_prices_existing_members(
     IncomeBase.objects.filter(amount_idr=1_000_000).update(effective_to=dt.date(2026, 6, 30))
     assert 1_000_000 in income_bases(dt.date(2026, 6, 30))
     assert 1_000_000 not in income_bases(dt.date(2026, 7, 1))
+
+
+def test_tariff_errors_speak_the_readers_language():
+    with translation.override("id"), pytest.raises(TariffError, match=r"^Belum ada tarif JKK untuk 2010-01\.$"):
+        tariff_quote(income_idr=1_000_000, programs=ALL, month=dt.date(2010, 1, 1))
+    with translation.override("id"), pytest.raises(TariffError, match="tidak ada dalam daftar"):
+        tariff_quote(income_idr=1_234_567, programs=ALL, month=dt.date(2026, 1, 1))
 
 
 def test_unknown_income_raises():

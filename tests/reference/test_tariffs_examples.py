@@ -7,7 +7,7 @@ import pytest
 
 from contributions.models import Bill
 from contributions.services.billing import bill_for_month, bill_generate_for_period
-from reference.models import TariffRate
+from reference.models import IncomeBase, TariffRate
 from reference.tariffs import tariff_quote
 from tests.contributions.helpers import member_make
 
@@ -209,6 +209,27 @@ def test_api_quote_errors(client, english, params, field):
 def test_api_quote_error_names_the_unknown_program(client, english):
     data = client.get(QUOTE_URL, {"income": 1_000_000, "month": "2026-12", "programs": "JKK,JP,JKP"}).json()
     assert data["error"]["fields"]["programs"] == ["Unknown program: JKP, JP."]
+
+
+def test_api_quote_checks_the_income_against_the_bases_of_the_quoted_month(client, english):
+    IncomeBase.objects.filter(amount_idr=1_500_000).update(effective_to=dt.date(2026, 6, 30))
+    IncomeBase.objects.create(amount_idr=22_000_000, effective_from=dt.date(2027, 1, 1), provisional=True)
+    assert client.get(QUOTE_URL, {"income": 1_500_000, "month": "2026-06"}).status_code == 200
+    refused = client.get(QUOTE_URL, {"income": 1_500_000, "month": "2026-07"})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"income": ["Please choose an income from the list."]}
+    assert client.get(QUOTE_URL, {"income": 22_000_000, "month": "2026-12"}).status_code == 400
+    assert client.get(QUOTE_URL, {"income": 22_000_000, "month": "2027-01"}).status_code == 200
+
+
+@pytest.mark.parametrize(("params", "field", "message"), [
+    ({"income": 1_000_000, "month": "12-2026"}, "month", "Tulis bulan sebagai TTTT-BB, misalnya 2026-12."),
+    ({"income": 1_000_000, "month": "2010-01"}, "month", "Belum ada tarif yang berlaku untuk 2010-01."),
+    ({"income": 1_000_000, "month": "0000-01"}, "month", "Tulis bulan sebagai TTTT-BB, misalnya 2026-12."),
+])
+def test_api_quote_errors_are_indonesian_in_an_indonesian_answer(client, params, field, message):
+    data = client.get(QUOTE_URL, params, HTTP_ACCEPT_LANGUAGE="id").json()
+    assert data["error"]["fields"] == {field: [message]}
 
 
 def test_api_quote_needs_no_sign_in_and_matches_tariff_quote(client):
