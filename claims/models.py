@@ -55,6 +55,7 @@ class RuleKind(models.TextChoices):
     JKK_PERIODIC = "jkk_periodic", _("JKK death: periodic benefit (24 months paid at once)")
     JKK_FUNERAL = "jkk_funeral", _("JKK death: funeral costs")
     PAID_MONTHS_RESTART = "paid_months_restart", _("Paid months are counted again from a reactivation")
+    JKK_CLAIM_YEARS = "jkk_claim_years", _("JKK: years after the accident a claim may be filed")
     SCHOLARSHIP_MAX_CHILDREN = "school_children", _("Scholarship: children at most")
     SCHOLARSHIP_CAP = "school_cap", _("Scholarship: total at most")
     JHT_AGE_YEARS = "jht_age_years", _("JHT: retirement age (years)")
@@ -64,7 +65,7 @@ AMOUNT_KINDS = [RuleKind.JKM_LUMP_SUM, RuleKind.JKM_PERIODIC, RuleKind.JKM_FUNER
                 RuleKind.SCHOLARSHIP_CAP, RuleKind.JKK_PERIODIC, RuleKind.JKK_FUNERAL]
 MULTIPLE_KINDS = [RuleKind.JKK_DEATH_MULTIPLE]
 QUANTITY_KINDS = [RuleKind.JKM_EARLY_DEATH_MONTHS, RuleKind.JKM_SCHOLARSHIP_MONTHS, RuleKind.SCHOLARSHIP_MAX_CHILDREN,
-                  RuleKind.JHT_AGE_YEARS]
+                  RuleKind.JHT_AGE_YEARS, RuleKind.JKK_CLAIM_YEARS]
 FLAG_KINDS = [RuleKind.PAID_MONTHS_RESTART]
 
 

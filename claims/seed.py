@@ -23,6 +23,8 @@ RULES = [
     ("school_children", None, None, 2, False, FIRM),
     ("school_cap", 174_000_000, None, None, False, FIRM),
     ("jht_age_years", None, None, 56, False, "DOMAIN.md: firm"),
+    ("jkk_claim_years", None, None, 5, False,
+     "PP 44/2015 (issue 16): the right to JKK benefits lapses 5 years after the accident"),
 ]
 
 # The kinds the first data migration (0002) wrote: its check constraint knew no others.

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -24,9 +25,11 @@ from claims.models import (
     ClaimType,
     DocumentKind,
     HeirRelationship,
+    RuleKind,
     SchoolLevel,
+    claim_program,
 )
-from claims.selectors import ReferenceDataMissing, branch_for_member
+from claims.selectors import ReferenceDataMissing, benefit_rule, branch_for_member
 from claims.services.common import (
     claim_number_next,
     claim_transition,
@@ -35,6 +38,7 @@ from claims.services.common import (
     latest_documents,
 )
 from claims.uploads import claim_documents_storage, upload_check
+from contributions.selectors import covered_on
 from core.models import User
 from core.nik import nik_blind_index, nik_check, nik_encrypt, nik_mask, secret_encrypt
 from core.services import audit_event_record
@@ -89,6 +93,41 @@ def _clean_event(claim_type: str, event: dict, member: Member, errors: dict) -> 
         "commuting": bool(event.get("commuting")) if accident else None,
         "traffic_accident": bool(event.get("traffic_accident")) if accident else None,
     }
+
+
+def _check_cover(claim_type: str, day: dt.date, member: Member, errors: dict) -> None:
+    """Refused at filing, before anyone reviews documents: a JKK or JKM event in a month not paid by that day (no
+    cover: paying now does not reach back), and a work accident claimed after the claim window."""
+    program = claim_program(claim_type)
+    if program not in ("JKK", "JKM") or "event_date" in errors:
+        return
+    today = timezone.localdate()
+    if program == "JKK":
+        years = cast(int, benefit_rule(kind=RuleKind.JKK_CLAIM_YEARS, on=day).quantity)
+        last = _years_later(day, years)
+        if today > last:
+            errors["event_date"] = [_(
+                "A work accident can be claimed up to %(years)s years after it happened (this one until "
+                "%(day)s). It is older, so it can no longer be claimed.") % {"years": years, "day": _day(last)}]
+            return
+    if not covered_on(member=member, day=day):
+        errors["event_date"] = [_(
+            "The contribution for %(month)s was not paid by %(day)s, so %(program)s did not cover that day and this "
+            "claim cannot be paid. Paying now does not cover a day that has passed. If the date is wrong, correct "
+            "it; if the month was paid, bring the receipt to a branch.")
+            % {"month": f"{day:%Y-%m}", "day": _day(day), "program": program}]
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later; 29 February becomes 28 February in a year without it."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _day(value: dt.date) -> str:
+    return date_format(value, "DATE_FORMAT")
 
 
 def _clean_bank(bank: dict, errors: dict) -> dict:
@@ -225,6 +264,8 @@ def claim_file(*, claimant: User, member: Member, claim_type: str, event: dict, 
     _who_files(claimant, member, claim_type, heir)
     errors: dict[str, list] = {}
     fields = _clean_event(claim_type, event or {}, member, errors)
+    if fields:
+        _check_cover(claim_type, fields["event_date"], member, errors)
     fields.update(_clean_bank(bank or {}, errors))
     heir_fields = _clean_heir(heir, member, claimant, errors) if heir else {}
     extra = dict(details or {})

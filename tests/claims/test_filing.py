@@ -72,7 +72,7 @@ def test_an_heir_files_a_jkm_death_claim_with_documents(member):
 
 
 def test_claim_numbers_are_consecutive_and_unique(member):
-    numbers = [death_claim(paid_member(months=6), documents=False).number for _ in range(3)]
+    numbers = [death_claim(paid_member(months=12), documents=False).number for _ in range(3)]
     serials = [int(n.rsplit("-", 1)[1]) for n in numbers]
     assert serials == [serials[0], serials[0] + 1, serials[0] + 2]
 
@@ -304,3 +304,41 @@ def test_stored_files_get_random_names_under_the_claim(member):
     assert re.fullmatch(rf"{claim.pk}/[0-9a-f]{{32}}\.jpg", document.file.name)
     assert (document.original_name, document.uploaded_by, document.status) == ("KTP Siti.jpg", claim.claimant,
                                                                                 "pending")
+
+
+# --- refused at filing: no cover on the day, or a work accident past its claim window -----------------------------
+
+
+@pytest.mark.parametrize(("claim_type", "day"), [
+    ("jkm_death", "2027-03-10"),    # 2026 paid, March 2027 not
+    ("jkk_death", "2027-03-10"),
+    ("jkm_death", "2025-12-20"),    # before the cover began (billed from January 2026)
+])
+def test_an_event_on_a_day_without_cover_is_refused_at_once_with_what_to_do(member, claim_type, day):
+    with pytest.raises(ValidationError) as exc:
+        death_claim(member, claim_type=claim_type, day=day, documents=False)
+    message = errors(exc)["event_date"][0]
+    assert "was not paid by" in message and "Paying now does not cover" in message and "receipt" in message
+    assert not Claim.objects.exists()
+
+
+def test_jht_needs_no_paid_month(member):
+    assert death_claim(member, claim_type="jht_death", day="2027-03-10", documents=False).pk
+
+
+@pytest.mark.clock(dt.datetime(2031, 8, 10, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+def test_a_work_accident_is_claimed_up_to_5_years_after(member, worker):
+    claim = claim_file(claimant=worker, member=member, claim_type="jkk_medical", event=accident("2026-08-10"),
+                       bank=BANK)
+    assert claim.pk  # 10 August 2031: the last day
+
+
+@pytest.mark.clock(dt.datetime(2031, 8, 11, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+def test_a_work_accident_older_than_5_years_is_refused_with_the_reason(member, worker):
+    with pytest.raises(ValidationError) as exc:
+        claim_file(claimant=worker, member=member, claim_type="jkk_medical", event=accident("2026-08-10"), bank=BANK)
+    assert errors(exc)["event_date"] == [
+        "A work accident can be claimed up to 5 years after it happened (this one until Aug. 10, 2031). It is older, "
+        "so it can no longer be claimed."]
+    # JKM has no such window: a death is claimed whenever the heir comes.
+    assert death_claim(member, day="2026-08-10", documents=False).pk

@@ -35,7 +35,7 @@ def heir_client(client):
     return client
 
 
-POST = {"heir_name": "Siti Aminah", "heir_relationship": "spouse", "event_date": "2030-05-20", **BANK}
+POST = {"heir_name": "Siti Aminah", "heir_relationship": "spouse", "event_date": "2026-05-20", **BANK}
 
 
 def held_files(user) -> list[str]:

@@ -140,12 +140,15 @@ def test_early_death_gets_the_early_amount_only(staff):
 
 
 def test_verify_refuses_when_eligibility_fails(staff):
-    member = paid_member(months=6)  # January to June paid; death in August: not covered
+    """Filing refuses an uncovered day; verification checks again (here the date was corrected to an unpaid one)."""
+    member = paid_member(months=12)  # 2026 paid
     claim = claim_review_start(claim=death_claim(member), staff=staff)
+    Claim.objects.filter(pk=claim.pk).update(event_date=dt.date(2027, 8, 10))
+    claim.refresh_from_db()
     all_valid(claim, staff)
     with pytest.raises(ValidationError) as exc:
         claim_verify(claim=claim, staff=staff)
-    assert exc.value.messages == ["The contribution for 2026-08 was not paid by the event date: no cover."]
+    assert exc.value.messages == ["The contribution for 2027-08 was not paid by the event date: no cover."]
     claim.refresh_from_db()
     assert (claim.status, claim.benefit_idr, claim.verified_by) == (ClaimStatus.VERIFYING, None, None)
 

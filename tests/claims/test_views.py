@@ -185,15 +185,15 @@ def test_heir_files_a_jkm_claim_in_two_steps(client, member, heir_user):
     page = client.get("/klaim/ahli-waris/data/").content.decode()
     assert member.masked_name in page and member.full_name not in page and "doc_marriage_book" in page
     post = {"heir_name": "Siti Aminah", "heir_nik": "1234", "heir_relationship": "spouse",
-            "event_date": "2030-05-20", **BANK}
+            "event_date": "2026-05-20", **BANK}
     html = client.post("/klaim/ahli-waris/data/", post).content.decode()
     assert "16 digits" in field_errors(html, "heir_nik")
-    assert 'value="Siti Aminah"' in html and 'value="2030-05-20"' in html
+    assert 'value="Siti Aminah"' in html and 'value="2026-05-20"' in html
     response = client.post("/klaim/ahli-waris/data/", {**post, "heir_nik": HEIR_NIK, "doc_death_cert": pdf(),
                                                        "doc_heir_ktp": jpeg()})
     claim = Claim.objects.get()
     assert response["Location"] == f"/klaim/{claim.number}/"
-    assert (claim.claimant, claim.heir_relationship, claim.event_date) == (heir_user, "spouse", dt.date(2030, 5, 20))
+    assert (claim.claimant, claim.heir_relationship, claim.event_date) == (heir_user, "spouse", dt.date(2026, 5, 20))
     assert claim.documents.count() == 2
     assert client.get("/klaim/ahli-waris/data/")["Location"] == "/klaim/ahli-waris/"  # the step is done
 

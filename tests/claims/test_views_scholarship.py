@@ -13,7 +13,7 @@ from tests.core.helpers import field_errors
 pytestmark = pytest.mark.django_db
 
 STEP1, STEP2 = "/klaim/ahli-waris/", "/klaim/ahli-waris/data/"
-HEIR = {"heir_name": "Siti Aminah", "heir_nik": HEIR_NIK, "heir_relationship": "spouse", "event_date": "2030-05-20",
+HEIR = {"heir_name": "Siti Aminah", "heir_nik": HEIR_NIK, "heir_relationship": "spouse", "event_date": "2026-05-20",
         **BANK}
 
 

@@ -160,12 +160,14 @@ def rollups_rebuild(*, today: dt.date | None = None) -> RollupResult:
 
 
 REFRESH_MAX_DAYS = 31  # the refresh rebuilds instead when the last run is older
+BILL_CHANGES = ("bill.void", "bill.repriced")  # audit actions of open bills changed after they were issued
 
 
 def _refresh_window(state: RollupState, today: dt.date) -> Window:
     """The days since the last run (at least yesterday and today), plus every day and bill month that rows written
     since the last refresh touch: payments and claim payouts dated earlier (a bank's late report), bills issued for
-    months ahead (prepayment), months voided by a reactivation."""
+    months ahead (prepayment), months voided by a reactivation or a closing claim, months priced again for a new
+    payer."""
     current = today.replace(day=1)
     # Every day since the last run (a stopped beat leaves no gap), and yesterday for events around midnight.
     last = timezone.localtime(state.refreshed_at).date()
@@ -184,6 +186,11 @@ def _refresh_window(state: RollupState, today: dt.date) -> Window:
     for changes in AuditEvent.objects.filter(created_at__gte=since, action="member.reactivated").values_list(
             "changes", flat=True):
         months.update(dt.date(int(m[:4]), int(m[5:7]), 1) for m in (changes or {}).get("cancelled_months", []))
+    # Open bills voided (a claim that ends the membership) or priced again for a new payer change billed figures.
+    changed = AuditEvent.objects.filter(created_at__gte=since, action__in=BILL_CHANGES).values_list("object_id",
+                                                                                                    flat=True)
+    months.update(Bill.objects.filter(pk__in=[int(pk) for pk in changed if pk.isdigit()])
+                  .values_list("month", flat=True).distinct())
     # A bill paid with an older paid_at lands on that day; its month is among the payments' bills above.
     return Window(days=tuple(sorted(days)), bill_months=tuple(sorted(months)))
 
