@@ -4,6 +4,7 @@ test_claims.py), and the heir's status page shows the schedule per year and chil
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -18,12 +19,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def membership_of_years(member, years: int) -> None:
-    """The demo member paid their first month `years` years earlier (a JKM scholarship needs 3 years)."""
+    """The demo member also paid every month of the `years` years before their current membership, each at its
+    time (a JKM scholarship needs 36 paid months)."""
     from contributions.models import Bill, BillStatus
     from reference.duedates import add_months
+    from tests.contributions.helpers import bills_mark_paid
 
-    first = Bill.objects.filter(member=member, status=BillStatus.PAID).order_by("month").first()
-    Bill.objects.filter(pk=first.pk).update(month=add_months(first.month, -12 * years))
+    first = Bill.objects.filter(member=member, status=BillStatus.PAID).order_by("month").first().month
+    for n in range(12 * years, 0, -1):
+        month = add_months(first, -n)
+        bills_mark_paid(member, f"{month:%Y-%m}",
+                        paid_at=timezone.make_aware(dt.datetime.combine(month, dt.time(10))))
 
 
 def test_heir_files_a_jkm_scholarship_for_two_children(page, shoot, demo):  # noqa: F811 - fixture
@@ -88,8 +94,7 @@ def test_heir_files_a_jkm_scholarship_for_two_children(page, shoot, demo):  # no
         {"name": "Dimas Santoso", "level": "junior_high", "year_in_level": 3}]
 
     # The branch checks the documents, verifies and approves (the review pages themselves: test_claims.py).
-    # The breakdown's labels are stored in the language of the staff who work the claim (issue 7's closing note):
-    # Indonesian-speaking staff, whatever an earlier test on this worker left active.
+    # The breakdown keeps codes, not words: the heir reads it in Indonesian whatever the staff's language.
     staff = User.objects.get(username="petugas")
     with translation.override("id"):
         claim = claim_review_start(claim=claim, staff=staff)

@@ -255,6 +255,7 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
     from enrollment.services import member_register
     from reference.models import StaffBranch
     from tests.claims.claim_helpers import death_claim, paid_member
+    from tests.contributions.helpers import bills_mark_paid
 
     member = member_register(data=registration_data(), user=worker_user, actor=worker_user)
     page.goto("/masuk/")
@@ -270,6 +271,9 @@ def test_worker_files_an_accident_claim_and_staff_see_a_breach(page, shoot, brow
     page.locator("#worker-types a[href$='jkk_medical']").click()
     expect(page.locator("#late-note")).to_be_visible()
     accident_day = timezone.localdate() - dt.timedelta(days=5)
+    # Her month was paid the day before the accident (a day without cover is refused at filing: test_filing.py).
+    bills_mark_paid(member, f"{accident_day:%Y-%m}", paid_at=timezone.make_aware(
+        dt.datetime.combine(accident_day - dt.timedelta(days=1), dt.time(10))))
     page.locator("#id_event_date").fill(accident_day.isoformat())
     page.locator("#id_event_place").fill("Jl. Tebet Raya, depan pasar")
     page.locator("#id_event_description").fill("Terserempet mobil saat mengantar pesanan.")
