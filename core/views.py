@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core import selectors, services
 from core.client_ip import client_ip
 from core.forms import CodeForm, PhoneForm
+from core.holidays import holiday_data_running_out
 from core.jobs import job_labels
 from core.models import Role
 from core.notifications import is_secret, mask_recipient
@@ -169,6 +171,7 @@ def staff_jobs(request):
     page = Paginator(selectors.job_runs(job=job), 50).get_page(request.GET.get("page"))
     for run in page:
         run.label = labels.get(run.job, run.job)
-    return render(request, "core/staff_jobs.html", {"overview": selectors.job_overview(), "page": page, "job": job,
-                                                    "job_label": labels.get(job, "")})
+    return render(request, "core/staff_jobs.html", {
+        "overview": selectors.job_overview(), "page": page, "job": job, "job_label": labels.get(job, ""),
+        "holidays_end": holiday_data_running_out(today=timezone.localdate())})
 

@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 def _working(day: dt.date) -> bool:
     try:
-        return is_working_day(day.isoformat())
+        return is_working_day(day.isoformat(), cuti_bersama=settings.BILL_DUE_CUTI_BERSAMA)
     except ValueError:
         # lokal-id has holidays only for the years the government has published; beyond them, weekends only.
         logger.warning("no holiday data for %s; counting weekends only", day.year)

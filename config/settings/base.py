@@ -349,6 +349,12 @@ SPECTACULAR_SETTINGS.update(
 # Contributions: due on BILL_DUE_DAY of the covered month (or of the next month), next working day on holidays.
 BILL_DUE_DAY = env.int("BILL_DUE_DAY", default=15)
 BILL_DUE_NEXT_MONTH = env.bool("BILL_DUE_NEXT_MONTH", default=False)
+# Cuti bersama (collective leave the government adds around holidays) moves a due date like a public holiday: offices
+# and many banks are closed. False counts those days as working days.
+BILL_DUE_CUTI_BERSAMA = env.bool("BILL_DUE_CUTI_BERSAMA", default=True)
+# The staff jobs page warns this many days before the holiday data (lokal-id) runs out: due dates after it count
+# weekends only. A year covers a 12-month prepayment's due dates.
+HOLIDAY_DATA_WARNING_DAYS = env.int("HOLIDAY_DATA_WARNING_DAYS", default=365)
 FIRST_BILL_GRACE_DAYS = env.int("FIRST_BILL_GRACE_DAYS", default=7)  # portal choice, not a regulation
 ARREARS_MONTHS = 3  # unpaid months that may be paid back; the next one lapses the membership (DOMAIN.md: firm)
 BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=100_000)

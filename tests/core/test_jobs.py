@@ -1,10 +1,14 @@
 """Scheduled jobs record their runs; staff read them at /staf/tugas/."""
 
-import pytest
+import datetime as dt
 
+import pytest
+from lokal.holidays import HOLIDAY_YEARS
+
+from core.holidays import holiday_data_end, holiday_data_running_out
 from core.jobs import JobCounts, job_labels, job_run_record, recorded
 from core.models import JobRun, Role, User
-from tests.core.helpers import staff_login
+from tests.core.helpers import pin_clock, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +79,24 @@ def test_admins_read_the_runs_others_cannot(client, english):
     assert "Not run yet" in html  # the other scheduled jobs are listed too
     only = client.get("/staf/tugas/?job=billing.monthly").content.decode()
     assert "ValueError: boom" not in only and "1000000 handled" in only
+
+
+@pytest.mark.parametrize(("days_left", "warned"), [
+    (365, False),  # a year or more left
+    (364, True),   # a 12-month prepayment's due dates would run past it
+    (-60, True),   # past it
+])
+def test_the_jobs_page_warns_before_the_holiday_data_runs_out(client, english, days_left, warned):
+    end = holiday_data_end()  # 31 December of lokal-id's last year (2027 in the pinned release)
+    with pin_clock(end - dt.timedelta(days=days_left)):
+        staff_login(client, User.objects.create(username="admin1", role=Role.ADMIN))
+        html = client.get("/staf/tugas/").content.decode()
+    assert ('id="holiday-data"' in html) is warned
+    if warned:
+        assert f"The holiday data ends on 31 December {end.year}" in html and "cuti bersama" in html
+
+
+def test_holiday_data_end_is_the_last_published_year():
+    assert holiday_data_end() == dt.date(max(HOLIDAY_YEARS), 12, 31)
+    assert holiday_data_running_out(today=holiday_data_end() - dt.timedelta(days=365)) is None
+    assert holiday_data_running_out(today=holiday_data_end() - dt.timedelta(days=364)) == holiday_data_end()
