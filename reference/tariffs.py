@@ -67,6 +67,15 @@ def income_bases(on: dt.date | None = None) -> list[int]:
     return list(_bases_on(on).values_list("amount_idr", flat=True))
 
 
+def discounts_in_force(*, month: dt.date) -> list[Discount]:
+    """The discounts of a month in the order they are tried; a program takes the first that fits the member. When
+    two overlap, the most specific wins (the fewest sectors; one for every sector comes last), then the one that
+    took effect latest, then the older row (decisions.md, AC)."""
+    found = Discount.objects.filter(first_month__lte=month.replace(day=1), last_month__gte=month.replace(day=1))
+    return sorted(found, key=lambda d: (len(d.sectors) if d.sectors else float("inf"), -d.first_month.toordinal(),
+                                        d.pk))
+
+
 def tariff_quote(
     *,
     income_idr: int,
@@ -80,10 +89,8 @@ def tariff_quote(
     chosen = [p for p in Program.values if p in set(programs) | set(COMPULSORY_PROGRAMS)]
     if not IncomeBase.objects.filter(amount_idr=income_idr).exists():
         raise TariffError(_("This income is not one of the declared incomes."))
-    discounts = [
-        d for d in Discount.objects.filter(first_month__lte=month, last_month__gte=month).order_by("pk")
-        if (not d.sectors or sector in d.sectors) and funding not in d.excluded_funding
-    ]
+    discounts = [d for d in discounts_in_force(month=month)
+                 if (not d.sectors or sector in d.sectors) and funding not in d.excluded_funding]
     lines = []
     for program in chosen:
         rate = TariffRate.objects.filter(program=program, effective_from__lte=month).order_by("-effective_from").first()

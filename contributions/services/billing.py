@@ -22,7 +22,7 @@ from core.services import audit_event_record
 from members.models import Member, MemberStatus
 from reference.duedates import due_date_for
 from reference.models import Discount, TariffRate
-from reference.tariffs import TariffError, tariff_quote
+from reference.tariffs import TariffError, discounts_in_force, tariff_quote
 
 BILLABLE = (MemberStatus.REGISTERED, MemberStatus.ACTIVE)
 
@@ -79,7 +79,7 @@ class BillingResult:
 
 
 def _insert_sql(month: dt.date, *, due_date: dt.date | None = None) -> Fragment:
-    discounts = list(Discount.objects.filter(first_month__lte=month, last_month__gte=month).order_by("pk"))
+    discounts = discounts_in_force(month=month)
     select: list[Fragment] = [("m.id", []), ("%s", [month]), ("%s", [due_date or due_date_for(month)]),
                               ("m.income_base_idr", [])]
     totals: list[Fragment] = []

@@ -4,9 +4,12 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from contributions.models import Bill
+from contributions.services.billing import bill_generate_for_period
 from reference.models import Discount, IncomeBase, TariffRate
 from reference.seed import INCOME_BASES
 from reference.tariffs import TariffError, income_bases, tariff_quote
+from tests.contributions.helpers import member_make
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
@@ -170,3 +173,26 @@ def test_discount_without_sectors_applies_to_every_sector():
                             last_month=dt.date(2030, 1, 1))
     quote = tariff_quote(income_idr=1_000_000, programs=ALL, month=dt.date(2030, 1, 1), sector="creative")
     assert _lines(quote)["JKM"] == (6_800, 680, 6_120)
+
+
+def _discount(name, percent, *, first, sectors=(), last=dt.date(2030, 12, 1)):
+    return Discount.objects.create(name=name, percent=Decimal(percent), programs=["JKK", "JKM"], first_month=first,
+                                   last_month=last, sectors=list(sectors), excluded_funding=["apbn", "apbd"])
+
+
+@pytest.mark.parametrize(("sector", "winner"), [
+    ("fisheries", "fishers"),        # the most specific: one sector
+    ("agriculture", "farm and sea"),  # two sectors before every sector, though every sector took effect later
+    ("trade", "everyone, later"),    # every sector: the later of the two
+])
+def test_overlapping_discounts_most_specific_then_latest(sector, winner):
+    _discount("everyone", "10", first=dt.date(2030, 1, 1))
+    _discount("everyone, later", "20", first=dt.date(2030, 3, 1))
+    _discount("farm and sea", "30", first=dt.date(2030, 1, 1), sectors=["agriculture", "fisheries"])
+    _discount("fishers", "40", first=dt.date(2030, 2, 1), sectors=["fisheries"])
+    quote = tariff_quote(income_idr=1_000_000, programs=ALL, month=dt.date(2030, 6, 1), sector=sector)
+    assert {line.program: line.discount_name for line in quote.lines} == {"JKK": winner, "JKM": winner, "JHT": ""}
+    member = member_make(sector=sector, billing_start=dt.date(2030, 6, 1))
+    bill_generate_for_period(month=dt.date(2030, 6, 1))  # the set-based billing picks the same one
+    bill = Bill.objects.get(member=member)
+    assert (bill.discount.name, bill.total_idr) == (winner, quote.total_idr)
