@@ -152,6 +152,17 @@ def test_heir_files_a_jkm_claim_and_it_is_paid(page, shoot, browser, live_server
     assert page.locator("#id_doc_card").get_attribute("capture") == "environment"
     fits(page)
     shoot(page, "claims/03-heir-form")
+    # First a day years before the membership: refused at once, next to the date, with what to do; nothing lost.
+    page.locator("#id_event_date").fill(death.replace(year=death.year - 3).isoformat())
+    page.locator("main button.primary").click()
+    expect(page.locator("#id_event_date_error")).to_contain_text("tidak melindungi hari itu")
+    expect(page.locator("#id_event_date_error")).to_contain_text("bukti bayarnya")
+    expect(page.locator("#id_account_holder")).to_have_value("SRI WAHYUNI")
+    expect(page.locator("#documents-held")).to_be_visible()
+    assert not Claim.objects.exists()
+    fits(page)
+    shoot(page, "claims/03b-heir-day-not-covered")
+    page.locator("#id_event_date").fill(death.isoformat())
     page.locator("main button.primary").click()
 
     expect(page.locator("#claim-status")).to_be_visible()  # filed: the claim's own page answered
