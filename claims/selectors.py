@@ -28,7 +28,7 @@ from contributions.models import Bill, BillStatus
 from core.models import STAFF_ROLES, AuditEvent, Role, User
 from core.nik import nik_blind_index, nik_decrypt, nik_mask
 from members.models import Member
-from reference.models import Branch, BranchArea
+from reference.models import Branch, BranchArea, Discount, IncomeBase, TariffRate
 
 
 class ReferenceDataMissing(LookupError):
@@ -229,3 +229,46 @@ def claim_heir_nik_masked(*, claim: Claim) -> str:
 def member_for_heir_session(*, member_id: int) -> Member | None:
     """The member an heir identified in step 1 of filing (member_for_heir), read again in step 2 by its id."""
     return Member.objects.filter(pk=member_id).first()
+
+
+# --- the figures the rules use, for staff ------------------------------------------------------------------------
+
+QUANTITY_UNITS: dict[str, str] = {RuleKind.JKM_EARLY_DEATH_MONTHS: "months", RuleKind.JKM_SCHOLARSHIP_MONTHS: "months",
+                  RuleKind.SCHOLARSHIP_MAX_CHILDREN: "children", RuleKind.JHT_AGE_YEARS: "years",
+                  RuleKind.JKK_CLAIM_YEARS: "years"}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every dated figure the portal calculates with, each row marked in force on `on` or not (older or later)."""
+
+    on: dt.date
+    benefit_rules: list[tuple[BenefitRule, bool]]
+    scholarship_levels: list[tuple[ScholarshipLevel, bool]]
+    jht_rates: list[JhtReturnRate]
+    tariff_rates: list[tuple[TariffRate, bool]]
+    income_bases: list[IncomeBase]
+    discounts: list[Discount]
+
+
+def reference_figures(*, on: dt.date) -> Figures:
+    """The benefit rules, school levels, JHT returns, tariff rates, income bases and discounts with their sources:
+    the same for every member of staff (no personal data)."""
+    def marked(rows: list, key) -> list[tuple]:
+        current = {}
+        for row in sorted(rows, key=lambda r: r.effective_from):
+            if row.effective_from <= on:
+                current[key(row)] = row.pk
+        return [(row, current.get(key(row)) == row.pk) for row in rows]
+
+    return Figures(
+        on=on,
+        benefit_rules=marked(list(BenefitRule.objects.order_by("kind", "-effective_from")), lambda r: r.kind),
+        scholarship_levels=marked(list(ScholarshipLevel.objects.order_by("-effective_from", "position")),
+                                  lambda r: r.level),
+        jht_rates=list(JhtReturnRate.objects.order_by("-year")),
+        tariff_rates=marked(list(TariffRate.objects.order_by("program", "-effective_from")), lambda r: r.program),
+        income_bases=list(IncomeBase.objects.order_by("amount_idr")),
+        discounts=list(Discount.objects.order_by("-first_month", "name")),
+    )
+

@@ -12,6 +12,7 @@ urlpatterns = [
     path("klaim/<str:number>/", views.claim_detail, name="detail"),
     path("klaim/<str:number>/dokumen/", views.claim_document_add, name="document-add"),
     path("klaim/<str:number>/dokumen/<int:document_id>/", views.claim_document, name="document"),
+    path("staf/aturan/", views.staff_rules, name="staff-rules"),
     path("staf/klaim/", views.staff_queue, name="staff-queue"),
     path("staf/klaim/<int:pk>/", views.staff_claim, name="staff-claim"),
     path("staf/klaim/<int:pk>/dokumen/<int:document_id>/", views.staff_document, name="staff-document"),

@@ -167,6 +167,7 @@ RULES: dict[str, dict] = {
     "staf/": staff_only(),
     "staf/peserta/": staff_only(post="same"),  # the search: members outside the scope are not found
     "staf/impor/": staff_only(post="same"),  # the list holds only imports inside the scope
+    "staf/aturan/": staff_only(),  # the rules' figures and sources: reference data, the same for all staff
     "staf/klaim/": staff_only(regional="redirect"),  # regional staff have no branch, so no queue
     "staf/klaim/<int:pk>/": staff_only(404, admin="ok", post=staff_only(404)["get"]),  # admins read, branches act
     "staf/klaim/<int:pk>/dokumen/<int:document_id>/": staff_only(404, admin="ok"),

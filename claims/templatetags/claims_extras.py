@@ -1,7 +1,10 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from claims.models import ClaimStatus
+from claims.models import BenefitRule, ClaimStatus
+from claims.selectors import QUANTITY_UNITS
+from core.choices import Sector
+from core.money import format_idr
 
 register = template.Library()
 
@@ -18,3 +21,24 @@ def claim_status(value):
     if value == ClaimStatus.PAID:
         return _("Paid out")
     return ClaimStatus(value).label if value in ClaimStatus.values else value
+
+
+@register.filter
+def rule_value(rule: BenefitRule) -> str:
+    """A benefit rule's figure as staff read it: Rp20.000.000, 48×, 36 months, yes."""
+    if rule.amount_idr is not None:
+        return format_idr(rule.amount_idr)
+    if rule.multiple is not None:
+        return _("%(multiple)s × declared income") % {"multiple": f"{rule.multiple.normalize():f}"}
+    if rule.flag is not None:
+        return _("yes") if rule.flag else _("no")
+    unit = QUANTITY_UNITS.get(rule.kind)
+    return {"months": _("%(n)s months"), "years": _("%(n)s years"), "children": _("%(n)s children")}.get(
+        unit or "", "%(n)s") % {"n": rule.quantity}
+
+
+@register.filter
+def sector_labels(codes: list[str]) -> str:
+    """["transport", "trade"] -> "Transportasi, Perdagangan" (a code the choices do not know stays as it is)."""
+    return ", ".join(str(Sector(code).label) if code in Sector.values else code for code in codes)
+

@@ -9,7 +9,7 @@ from claims.views.claimant import (
     heir_claim,
     heir_start,
 )
-from claims.views.staff import staff_claim, staff_document, staff_queue
+from claims.views.staff import staff_claim, staff_document, staff_queue, staff_rules
 
 __all__ = [
     "claim_detail",
@@ -22,4 +22,5 @@ __all__ = [
     "staff_claim",
     "staff_document",
     "staff_queue",
+    "staff_rules",
 ]

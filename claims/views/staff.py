@@ -36,6 +36,12 @@ from core.views import client_ip, staff_required
 
 
 @staff_required
+def staff_rules(request):
+    """Every figure the rules use, with its dates and source: the same for all staff."""
+    return render(request, "claims/staff_rules.html", {"figures": selectors.reference_figures(on=timezone.localdate())})
+
+
+@staff_required
 def staff_queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -120,3 +120,35 @@ def test_staff_reads_a_member_account_and_the_reconciliation(page, shoot, regist
     page.goto("/staf/rekonsiliasi/")
     expect(page.locator("main")).to_contain_text("Seimbang sampai ke rupiah")
     shoot(page, "staff/05-reconciliation")
+
+
+def test_branch_staff_read_the_rules_and_their_sources(page, shoot, reference_data):
+    """The figures behind every bill and benefit, from the staff menu, at a desk (1280 px) and on a phone."""
+    from claims.models import BenefitRule, ScholarshipLevel
+    from claims.seed import claims_reference_seed
+
+    claims_reference_seed(BenefitRule, ScholarshipLevel)
+    user = User.objects.create(username="petugas2", role=Role.BRANCH_STAFF)
+    user.set_password("a-long-test-password")
+    user.save()
+    TOTP.activate(user, SECRET)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/staf/")
+    page.locator("input[name=login]").fill("petugas2")
+    page.locator("input[name=password]").fill("a-long-test-password")
+    page.locator("main form button[type=submit]").first.click()
+    page.locator("input[name=code]").fill(_code())
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("input[name=code]")).to_have_count(0)
+    page.goto("/staf/")
+    page.get_by_role("link", name="Aturan dan angka").click()
+    expect(page.locator("h1")).to_have_text("Aturan dan angka")
+    death = page.locator("#rule-jkk_death_multiple-2019-12-02")
+    expect(death).to_contain_text("48 × penghasilan yang dilaporkan")
+    expect(death).to_contain_text("PP 82/2019")
+    expect(page.locator("#rule-jkm_lump_sum-2019-12-02")).to_contain_text("Rp20.000.000")
+    shoot(page, "staff/05-rules-desk")
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shoot(page, "staff/06-rules-phone")

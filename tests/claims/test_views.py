@@ -537,3 +537,30 @@ def test_a_breakdown_stored_before_codes_shows_its_words(client, claim, staff, h
     login(client, heir_user, language="id")
     html = client.get(f"/klaim/{claim.number}/").content.decode()
     assert "Lump sum" in html.split('id="breakdown"')[1] and "Written in English before" in html
+
+
+# --- the rules' figures for staff ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", ["Rules and figures", "JKK death: multiple of the declared monthly income", "48 × declared income",
+            "Rp20,000,000", "36 months", "PP 82/2019", "in force", "provisional", "not for APBN, APBD"]),
+    ("id", ["Aturan dan angka", "Rp20.000.000", "36 bulan", "berlaku"]),
+])
+def test_staff_read_every_figure_with_its_dates_and_source(client, staff, language, words):
+    from claims.models import BenefitRule
+
+    BenefitRule.objects.create(kind="jkm_lump_sum", effective_from=dt.date(2031, 1, 1), amount_idr=25_000_000,
+                               provisional=True, source="Rancangan PP (belum berlaku)")
+    login(client, staff, language=language)
+    html = client.get("/staf/aturan/").content.decode()
+    for word in words:
+        assert word in html, word
+    future = html.split('id="rule-jkm_lump_sum-2031-01-01"')[1].split("</tr>")[0]
+    assert "not-in-force" in html.split('id="rule-jkm_lump_sum-2031-01-01"')[0][-40:] and "Rancangan PP" in future
+    assert 'class="in-force" id="rule-jkm_lump_sum-2019-12-02"' in html
+
+
+def test_the_rules_page_is_for_staff_only(client, heir_user):
+    login(client, heir_user)
+    assert client.get("/staf/aturan/").status_code == 403
