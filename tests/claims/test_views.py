@@ -518,9 +518,13 @@ def test_a_breakdown_verified_in_english_reads_in_indonesian_for_the_heir(client
     breakdown = client.get(f"/klaim/{claim.number}/").content.decode().split('id="breakdown"')[1]
     assert "Santunan sekaligus" in breakdown and "Biaya pemakaman" in breakdown and "Lump sum" not in breakdown
     assert "Pengembalian iuran bulan" in breakdown  # the months refunded
+    assert 'class="basis"' not in breakdown  # the heir reads amounts; staff also read each line's rule
     login(client, heir_user, language="en")
     breakdown = client.get(f"/klaim/{claim.number}/").content.decode().split('id="breakdown"')[1]
     assert "Lump sum" in breakdown and "Funeral costs" in breakdown
+    login(client, staff)
+    staff_page = client.get(f"/staf/klaim/{claim.pk}/").content.decode().split('id="breakdown"')[1]
+    assert staff_page.count('class="basis"') >= 3 and "PP 82/2019" in staff_page
     # The payout's own record is written once, in Indonesian, whoever records it.
     labels = list(claim.payout.entries.order_by("pk").values_list("label", flat=True))
     assert labels[:3] == ["Santunan sekaligus", "Santunan berkala (24 bulan, dibayar sekaligus)", "Biaya pemakaman"]
