@@ -53,6 +53,8 @@ _BASE: dict[str, tuple[str, ...]] = {
     ClaimType.JHT_DEATH: (K.PARTICIPANT_CARD, K.KTP, *_DEATH),
     ClaimType.JHT_DISABILITY: (K.PARTICIPANT_CARD, K.KTP, K.DOCTOR_STATEMENT),
     ClaimType.JHT_LEAVING: (K.PARTICIPANT_CARD, K.KTP, K.PASSPORT, K.LEAVING_STATEMENT),
+    # Permenaker 4/2022 art. 6(2): a BPU member who stops working takes the JHT balance, and the membership ends.
+    ClaimType.JHT_STOPPED: (K.PARTICIPANT_CARD, K.KTP, K.STOPPED_STATEMENT),
 }
 
 # JKK claims that come from an accident (a police report applies to a traffic accident).

@@ -25,7 +25,8 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 # The worker files these for their own membership; death claims are filed by an heir.
 # (the JKK scholarship too: for the children of a worker left totally disabled by a work accident).
 WORKER_TYPES = (ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimType.JKK_DISABILITY,
-                ClaimType.JKK_SCHOLARSHIP, ClaimType.JHT_AGE, ClaimType.JHT_DISABILITY, ClaimType.JHT_LEAVING)
+                ClaimType.JKK_SCHOLARSHIP, ClaimType.JHT_AGE, ClaimType.JHT_DISABILITY, ClaimType.JHT_LEAVING,
+                ClaimType.JHT_STOPPED)
 HEIR_TYPES = (ClaimType.JKM_DEATH, ClaimType.JKK_DEATH, ClaimType.JHT_DEATH, ClaimType.JKM_SCHOLARSHIP,
               ClaimType.JKK_SCHOLARSHIP)
 SCHOLARSHIP_TYPES = (ClaimType.JKM_SCHOLARSHIP, ClaimType.JKK_SCHOLARSHIP)
@@ -40,6 +41,7 @@ EVENT_DATE_LABELS: dict[str, StrPromise] = {  # by claim type
     ClaimType.JHT_DISABILITY: _("Date the disability was established"),
     ClaimType.JKK_SCHOLARSHIP: _("Date the disability was established"),
     ClaimType.JHT_LEAVING: _("Date you leave (or left) Indonesia"),
+    ClaimType.JHT_STOPPED: _("Date you stopped working"),
 }
 
 

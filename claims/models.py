@@ -32,6 +32,7 @@ class ClaimType(models.TextChoices):
     JHT_DEATH = "jht_death", _("JHT: balance on death")
     JHT_DISABILITY = "jht_disability", _("JHT: total permanent disability")
     JHT_LEAVING = "jht_leaving", _("JHT: leaving Indonesia for good")
+    JHT_STOPPED = "jht_stopped", _("JHT: stopped working")
 
 
 DEATH_CLAIM_TYPES = (ClaimType.JKK_DEATH, ClaimType.JKM_DEATH, ClaimType.JHT_DEATH)
@@ -297,6 +298,7 @@ class DocumentKind(models.TextChoices):
     POLICE_REPORT = "police", _("Police report")
     PASSPORT = "passport", _("Passport")
     LEAVING_STATEMENT = "leaving", _("Statement of leaving Indonesia for good")
+    STOPPED_STATEMENT = "stopped", _("Statement that you stopped working")
     SCHOOL_CERTIFICATE = "school", _("School certificate of the child")
     OTHER = "other", _("Other document")
 

@@ -13,7 +13,7 @@ from claims.models import Claim
 
 # DOMAIN.md's service promises, counted in working days from complete documents. Other types have none.
 SLA_WORKING_DAYS = {"jkm_death": 3, "jkm_scholarship": 3, "jht_age": 5, "jht_death": 5, "jht_disability": 5,
-                    "jht_leaving": 5}
+                    "jht_leaving": 5, "jht_stopped": 5}
 
 
 def regency_code(*, village_code: str) -> str:

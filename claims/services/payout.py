@@ -30,6 +30,7 @@ from members.transitions import SponsorshipStatus, member_statuses_transition_lo
 MEMBERSHIP_ENDING_TYPES = REFUND_TYPES
 _ENDING_REASONS: dict[str, str] = {
     ClaimType.JHT_LEAVING: "left Indonesia for good", ClaimType.JHT_AGE: "JHT at retirement age",
+    ClaimType.JHT_STOPPED: "stopped working",
     ClaimType.JHT_DISABILITY: "total permanent disability"}
 
 

@@ -42,7 +42,7 @@ from core.models import User
 ENTERED_TYPES = frozenset({ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimType.JKK_DISABILITY})
 # Claims that end the membership: months paid after the event come back with them (DOMAIN.md).
 REFUND_TYPES = frozenset({ClaimType.JKK_DEATH, ClaimType.JKM_DEATH, ClaimType.JHT_DEATH, ClaimType.JHT_AGE,
-                          ClaimType.JHT_DISABILITY, ClaimType.JHT_LEAVING})
+                          ClaimType.JHT_DISABILITY, ClaimType.JHT_LEAVING, ClaimType.JHT_STOPPED})
 DEATH_BENEFIT_TYPES = (ClaimType.JKK_DEATH, ClaimType.JKM_DEATH)
 
 

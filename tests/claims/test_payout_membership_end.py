@@ -67,7 +67,7 @@ def status_of(member) -> str:
 
 def test_the_claims_that_end_the_membership_are_those_that_refund_later_months():
     assert MEMBERSHIP_ENDING_TYPES == {"jkk_death", "jkm_death", "jht_death", "jht_leaving", "jht_age",
-                                       "jht_disability"}
+                                       "jht_disability", "jht_stopped"}
 
 
 def test_a_paid_death_claim_closes_the_member_with_an_audit_event(member, staff):
@@ -209,3 +209,18 @@ def test_jht_at_56_ends_the_membership_with_its_refund(member, staff):
         f"claim {claim.number} paid: JHT at retirement age"
     mandate.refresh_from_db()
     assert mandate.status == MandateStatus.REVOKED
+
+
+def test_jht_for_a_bpu_member_who_stopped_working_pays_the_balance_and_ends_the_membership(member, staff):
+    """Permenaker 4/2022 art. 6(2): the worker files it from their own page, with a statement that they stopped."""
+    JhtReturnRate.objects.create(year=2026, percent=Decimal("5"))
+    claim = claim_file(claimant=worker_of(member), member=member, claim_type="jht_stopped", event=event(DIED),
+                       bank=BANK, documents=all_documents("jht_stopped"))
+    assert set(claim.documents.values_list("kind", flat=True)) == {"card", "ktp", "stopped"}
+    claim = pay(claim, staff)
+    assert claim.benefit_idr > 6 * 20_000  # six months of JHT with their returns
+    assert claim.breakdown["benefit"]["lines"][0]["text"]["code"] == "jht_contributions"
+    assert status_of(member) == MemberStatus.CLOSED
+    assert AuditEvent.objects.filter(action="member.status_changed").latest("pk").reason == \
+        f"claim {claim.number} paid: stopped working"
+
