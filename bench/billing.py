@@ -31,13 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_SQL = """
 INSERT INTO contributions_bill (member_id, month, due_date, income_base_idr, jkk_gross_idr, jkk_discount_idr,
                                 jkm_gross_idr, jkm_discount_idr, jht_gross_idr, jht_discount_idr, total_idr,
-                                discount_id, status, created_at)
+                                discount_id, jkm_discount_id, jht_discount_id, status, created_at)
 SELECT id, DATE '2026-12-01', DATE '2026-12-15', income,
        jkk, CASE WHEN cut THEN (jkk + 1) / 2 ELSE 0 END,
        6800, CASE WHEN cut THEN 3400 ELSE 0 END,
        jht, 0,
        jkk - CASE WHEN cut THEN (jkk + 1) / 2 ELSE 0 END + 6800 - CASE WHEN cut THEN 3400 ELSE 0 END + jht,
        CASE WHEN NOT cut THEN NULL WHEN transport THEN {transport_discount} ELSE {general_discount} END,
+       CASE WHEN NOT cut THEN NULL WHEN transport THEN {transport_discount} ELSE {general_discount} END, NULL,
        'open', now()
 FROM (SELECT m.id, m.income_base_idr AS income,
              (m.income_base_idr + 50) / 100 AS jkk,
@@ -56,7 +57,7 @@ SELECT count(*), coalesce(sum(total_idr), 0), coalesce(sum(jkk_discount_idr + jk
        count(discount_id),
        coalesce(sum(hashtextextended(concat_ws('|', member_id, month, due_date, income_base_idr, jkk_gross_idr,
                 jkk_discount_idr, jkm_gross_idr, jkm_discount_idr, jht_gross_idr, jht_discount_idr, total_idr,
-                discount_id, status, paid_at), 0)::numeric), 0)
+                discount_id, jkm_discount_id, jht_discount_id, status, paid_at), 0)::numeric), 0)
 FROM contributions_bill WHERE month = %s
 """
 

@@ -6,6 +6,7 @@ import json
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
@@ -26,11 +27,14 @@ from reference.tariffs import TariffError, income_bases, tariff_quote
 ERRORS = {400: ErrorResponseSerializer, 401: ErrorResponseSerializer, 409: ErrorResponseSerializer}
 
 
+MONTH_FORMAT = gettext_lazy("Write the month as YYYY-MM, e.g. 2026-12.")  # lazy: the class is built once
+
+
 class QuoteIn(serializers.Serializer):
     income = serializers.IntegerField(help_text="Declared monthly income in rupiah, a value from /income-bases/")
     programs = serializers.CharField(default="JKK,JKM", help_text="Comma-separated: JKK,JKM[,JHT]")
     month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM",
-                                   error_messages={"invalid": _("Write the month as YYYY-MM, e.g. 2026-12.")})
+                                   error_messages={"invalid": MONTH_FORMAT})
     sector = serializers.ChoiceField(choices=Sector.choices, default=Sector.OTHER)
     funding = serializers.ChoiceField(choices=FundingSource.choices, default=FundingSource.SELF)
 
@@ -44,7 +48,7 @@ class QuoteIn(serializers.Serializer):
     def validate_month(self, value):
         year, month = (int(x) for x in value.split("-"))
         if year < 1900:
-            raise serializers.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-12."))
+            raise serializers.ValidationError(MONTH_FORMAT)
         return value
 
     def validate(self, attrs):

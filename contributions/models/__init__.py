@@ -35,7 +35,12 @@ class Bill(models.Model):
     jht_gross_idr = models.BigIntegerField(default=0)
     jht_discount_idr = models.BigIntegerField(default=0)
     total_idr = models.BigIntegerField()
+    # The discount each program took (PP 50/2025 names JKK and JKM; a later one may name JHT). `discount` is JKK's.
     discount = models.ForeignKey(Discount, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    jkm_discount = models.ForeignKey(Discount, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
+    jht_discount = models.ForeignKey(Discount, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
     status = models.CharField(max_length=4, choices=BillStatus.choices, default=BillStatus.OPEN)
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

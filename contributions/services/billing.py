@@ -90,12 +90,15 @@ def _insert_sql(month: dt.date, *, due_date: dt.date | None = None) -> Fragment:
         select += [(gross_sql, gross_params), cut]
         totals.append((f"{gross_sql} - {cut[0]}", gross_params + cut[1]))
     select.append((" + ".join(sql for sql, _p in totals), [p for _s, ps in totals for p in ps]))
-    select += [_first_discount("JKK", discounts, "id"), ("%s", [BillStatus.OPEN]), ("%s", [timezone.now()])]
+    jht_sql, jht_params = _first_discount("JHT", discounts, "id")
+    select += [_first_discount("JKK", discounts, "id"), _first_discount("JKM", discounts, "id"),
+               (f"CAST(CASE WHEN m.has_jht THEN {jht_sql} END AS BIGINT)", jht_params),  # no JHT line: none
+               ("%s", [BillStatus.OPEN]), ("%s", [timezone.now()])]
     columns = ", ".join(sql for sql, _p in select)  # fragments are ours; every value is a parameter
     sql = (
         "INSERT INTO contributions_bill (member_id, month, due_date, income_base_idr, jkk_gross_idr, "  # noqa: S608
         "jkk_discount_idr, jkm_gross_idr, jkm_discount_idr, jht_gross_idr, jht_discount_idr, total_idr, "
-        "discount_id, status, created_at) "
+        "discount_id, jkm_discount_id, jht_discount_id, status, created_at) "
         f"SELECT {columns} "
         "FROM enrollment_member m JOIN enrollment_occupation o ON o.id = m.occupation_id "
         "WHERE m.status IN (%s, %s) AND m.billing_start <= %s AND {members} "
@@ -174,7 +177,8 @@ def _priced(*, member: Member, month: dt.date) -> dict:
         jht_gross_idr=lines["JHT"].gross_idr if "JHT" in lines else 0,
         jht_discount_idr=lines["JHT"].discount_idr if "JHT" in lines else 0,
         total_idr=quote.total_idr,
-        discount_id=lines["JKK"].discount_id,
+        discount_id=lines["JKK"].discount_id, jkm_discount_id=lines["JKM"].discount_id,
+        jht_discount_id=lines["JHT"].discount_id if "JHT" in lines else None,
     )
 
 

@@ -43,7 +43,8 @@ def _expected(member, month: dt.date) -> dict:
         jkk_gross_idr=lines["JKK"].gross_idr, jkk_discount_idr=lines["JKK"].discount_idr,
         jkm_gross_idr=lines["JKM"].gross_idr, jkm_discount_idr=lines["JKM"].discount_idr,
         jht_gross_idr=jht.gross_idr if jht else 0, jht_discount_idr=jht.discount_idr if jht else 0,
-        total_idr=quote.total_idr, discount=lines["JKK"].discount_name, status=BillStatus.OPEN,
+        total_idr=quote.total_idr, discount=lines["JKK"].discount_name, jkm_discount=lines["JKM"].discount_name,
+        jht_discount=jht.discount_name if jht else "", status=BillStatus.OPEN,
     )
 
 
@@ -53,12 +54,15 @@ def _actual(bill: Bill) -> dict:
         jkk_gross_idr=bill.jkk_gross_idr, jkk_discount_idr=bill.jkk_discount_idr,
         jkm_gross_idr=bill.jkm_gross_idr, jkm_discount_idr=bill.jkm_discount_idr,
         jht_gross_idr=bill.jht_gross_idr, jht_discount_idr=bill.jht_discount_idr,
-        total_idr=bill.total_idr, discount=bill.discount.name if bill.discount else "", status=bill.status,
+        total_idr=bill.total_idr, discount=bill.discount.name if bill.discount else "",
+        jkm_discount=bill.jkm_discount.name if bill.jkm_discount else "",
+        jht_discount=bill.jht_discount.name if bill.jht_discount else "", status=bill.status,
     )
 
 
 def _assert_parity(members, month: dt.date):
-    bills = {b.member_id: b for b in Bill.objects.filter(month=month).select_related("discount")}
+    bills = {b.member_id: b for b in Bill.objects.filter(month=month).select_related("discount", "jkm_discount",
+                                                                                        "jht_discount")}
     assert set(bills) == {m.pk for m in members}
     for member in members:
         actual, expected = _actual(bills[member.pk]), _expected(member, month)
