@@ -11,7 +11,9 @@ from core.jobs import recorded
 @shared_task
 @recorded("billing.monthly", _("Monthly bills"))
 def bills_generate_current_month() -> int:
-    return billing.bill_generate_for_period(month=timezone.localdate().replace(day=1)).created
+    created = billing.bill_generate_for_period(month=timezone.localdate().replace(day=1)).created
+    payments.credits_apply_due()  # before any reminder: a month the member's credit covers is paid now
+    return created
 
 
 @shared_task

@@ -19,15 +19,18 @@ from contributions.models import (
     PaymentOrder,
 )
 from contributions.selectors import credit_balance, reconciliation
+from contributions.services.billing import bill_for_month
 from contributions.services.membership import member_lapse_if_unpaid
 from contributions.services.payments import (
     PaymentRefused,
+    credit_apply,
     credit_held,
     months_to_pay,
     payment_order_create,
     payment_orders_expire,
     payment_refund,
 )
+from contributions.tasks import bills_generate_current_month
 from core.models import AuditEvent, OutboxMessage
 from enrollment.services import member_register
 from members.models import MemberStatus
@@ -405,6 +408,54 @@ def test_month_paid_meanwhile_becomes_credit(registered, payer):
     assert credit_held(payment=payment) == 85_200
     assert credit_balance(member=registered) == 85_200
     assert reconciliation().balanced
+
+
+def _with_credit(registered, payer):
+    """85,200 of credit after two checkouts that overlap (see the test above); May to July 2027 billed, open."""
+    first = payment_order_create(member=registered, months_count=3, payer=payer, today=TODAY)
+    second = payment_order_create(member=registered, months_count=6, payer=payer, today=TODAY)
+    confirm(first, reference="evt-1")
+    payment = confirm(second, reference="evt-2").payment
+    for value in ("2027-05", "2027-06", "2027-07"):
+        bill_for_month(member=registered, month=month(value))
+    return payment
+
+
+def test_credit_pays_the_next_open_months_it_covers_and_the_member_is_told(registered, payer):
+    payment = _with_credit(registered, payer)
+    assert Bill.objects.get(member=registered, month=month("2027-05")).total_idr == 36_800
+    paid = credit_apply(member_id=registered.pk)
+    states = dict(Bill.objects.filter(member=registered, month__gte=month("2027-05")).values_list("month", "status"))
+    assert states == {month("2027-05"): "paid", month("2027-06"): "paid", month("2027-07"): "open"}
+    assert len(paid) == 2
+    used = payment.entries.filter(from_credit=True).order_by("pk").values_list("kind", "amount_idr")
+    assert list(used) == [(EntryKind.ALLOCATION, 36_800), (EntryKind.ALLOCATION, 36_800)]
+    assert credit_balance(member=registered) == credit_held(payment=payment) == 85_200 - 73_600
+    assert reconciliation().balanced
+    event = AuditEvent.objects.get(action="credit.applied")
+    assert event.changes == {"months": ["2027-05", "2027-06"], "amount_idr": 73_600}
+    sms = OutboxMessage.objects.filter(purpose="receipt").latest("pk")
+    assert "2027-05, 2027-06" in sms.body and registered.kpj in sms.body
+    # July needs 36,800 and 11,600 is left: never part-paid by credit.
+    assert credit_apply(member_id=registered.pk) == []
+    assert Bill.objects.get(member=registered, month=month("2027-07")).status == "open"
+
+
+def test_the_monthly_billing_job_applies_held_credit_before_any_reminder(registered, payer, today):
+    _with_credit(registered, payer)
+    today(dt.date(2027, 5, 1))
+    bills_generate_current_month()
+    assert Bill.objects.get(member=registered, month=month("2027-05")).status == "paid"
+    assert Bill.objects.get(member=registered, month=month("2027-06")).status == "paid"
+
+
+def test_credit_does_not_pay_a_lapsed_members_months(payer):
+    member = member_make(sector="trade", jht=True, billing_start=dt.date(2026, 8, 1), status=MemberStatus.ACTIVE)
+    bills_make(member, "2026-08", "2026-09", "2026-10")
+    order = payment_order_create(member=member, months_count=3, payer=payer, today=dt.date(2026, 11, 10))
+    member_lapse_if_unpaid(member_id=member.pk, today=TODAY)
+    confirm(order)
+    assert credit_apply(member_id=member.pk) == [] and credit_balance(member=member) == 85_200
 
 
 def test_payment_after_the_member_lapsed_becomes_credit_and_can_be_refunded(payer):

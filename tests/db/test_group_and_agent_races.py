@@ -10,7 +10,12 @@ from contributions.models import AgentSettlement, Bill, CashCollection, EntryKin
 from contributions.selectors import reconciliation
 from contributions.services.agents import agent_cash_collect, agent_settle
 from contributions.services.billing import bill_for_month, bills_reprice_for_payer
-from contributions.services.payments import payment_confirm, payment_order_create, payment_order_create_for_many
+from contributions.services.payments import (
+    credit_apply,
+    payment_confirm,
+    payment_order_create,
+    payment_order_create_for_many,
+)
 from members.models import Member
 from tests.contributions.helpers import member_make, payer_make
 from tests.db.test_money_concurrency import _race
@@ -64,3 +69,21 @@ def test_repricing_for_a_new_payer_and_a_checkout_at_once_agree_on_the_amount(re
     assert order.months == ["2026-06", "2026-07", "2026-08"]
     assert order.amount_idr == sum(bills[month] for month in order.month_dates)
     assert bills[dt.date(2026, 9, 1)] == 36_800  # in no checkout: repriced either way
+
+
+def test_credit_applied_twice_at_once_pays_each_month_once(regions):
+    """The monthly job and a second run (or a webhook's booking) at once: the member lock orders them."""
+    member = member_make(sector="trade", billing_start=dt.date(2026, 6, 1))
+    payer = payer_make()
+    order = payment_order_create(member=member, months_count=6, payer=payer, today=dt.date(2026, 6, 10))
+    for month in (dt.date(2026, 6, 1), dt.date(2026, 7, 1), dt.date(2026, 8, 1)):  # paid meanwhile by someone else
+        Bill.objects.filter(member=member, month=month).update(status="paid", paid_at=timezone.now())
+    payment_confirm(provider="simulator", reference="credit-race", va_number=order.va_number,
+                    amount_idr=order.amount_idr, channel="va", paid_at=timezone.now())
+    for month in (dt.date(2027, 1, 1), dt.date(2027, 2, 1)):
+        bill_for_month(member=member, month=month, today=dt.date(2026, 6, 10))
+    results = _race(lambda: credit_apply(member_id=member.pk), lambda: credit_apply(member_id=member.pk))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(len(r) for r in results) == [0, 2]  # one run paid both months, the other found nothing to pay
+    assert LedgerEntry.objects.filter(from_credit=True).count() == 2
+    assert reconciliation().balanced
