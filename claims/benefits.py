@@ -105,54 +105,143 @@ def jkk_death(*, member, event_date: dt.date) -> Benefit:
 
 @dataclass(frozen=True)
 class Child:
+    """A child as a scholarship plan sees it: the level and year it is in now ("" when not at school yet)."""
+
     name: str
     level: str
-    year_in_level: int = 1  # the school year the child is in at that level when payments start
+    year_in_level: int = 1
+    birth_date: dt.date | None = None
 
 
-def scholarships(*, children: Sequence[Child], event_date: dt.date, first_year: int) -> Benefit:
-    """Scholarships under the reference data in force on the event date (see scholarship_schedule)."""
-    cap = benefit_rule(kind=RuleKind.SCHOLARSHIP_CAP, on=event_date)
-    return scholarship_schedule(
-        children=children, levels=scholarship_levels(on=event_date), first_year=first_year,
-        max_children=cast(int, benefit_rule(kind=RuleKind.SCHOLARSHIP_MAX_CHILDREN, on=event_date).quantity),
-        cap_idr=cast(int, cap.amount_idr), cap_source=cap.source,
-    )
+@dataclass(frozen=True)
+class SchoolYears:
+    """The dated settings a scholarship plan follows: the month a school year starts and the age limit."""
+
+    start_month: int
+    end_age: int
 
 
-def scholarship_schedule(*, children: Sequence[Child], levels: Sequence[ScholarshipLevel], first_year: int,
-                         max_children: int, cap_idr: int, cap_source: str) -> Benefit:
-    """A yearly schedule per child from its current level through the later ones, for at most `max_children`
-    (in the order given; the rest are refused in the notes). Rows are paid in calendar order, children in the
-    order given within a year; the row that reaches the cap is cut to it and later rows are dropped."""
-    notes = [Text("children_refused", {"name": c.name, "count": max_children}) for c in children[max_children:]]
+def school_year_of(day: dt.date, start_month: int) -> int:
+    """The school year `day` falls in, named by the year it starts: with July starts, 2027-03-01 is in 2026."""
+    return day.year if day.month >= start_month else day.year - 1
+
+
+def school_year_start(year: int, start_month: int) -> dt.date:
+    return dt.date(year, start_month, 1)
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def within_age(child: Child, school_year: int, years: SchoolYears) -> bool:
+    """A school year is paid when the child is under the age limit on its first day."""
+    if child.birth_date is None:
+        return True
+    return age_on(child.birth_date, school_year_start(school_year, years.start_month)) < years.end_age
+
+
+def scholarship_plan(*, children: Sequence[Child], levels: Sequence[ScholarshipLevel], from_year: int,
+                     years: SchoolYears, cap_left_idr: int, cap_source: str, cap_idr: int | None = None
+                     ) -> tuple[list[BenefitLine], list[Text]]:
+    """The school years to come, from `from_year`, for children at school (a child not at school yet has none: it is
+    paid from the year it enters school). Each child moves up a year at a time through its level and the later ones,
+    each level's yearly amount for at most its years, while under the age limit. Rows are taken in calendar order,
+    children in the order given within a year; the row that reaches the cap is cut to it and later rows dropped."""
+    notes: list[Text] = []
     by_level = {row.level: i for i, row in enumerate(levels)}
     rows: list[tuple[int, int, BenefitLine]] = []
-    for order, child in enumerate(children[:max_children]):
+    for order, child in enumerate(children):
+        if not child.level:
+            notes.append(Text("not_at_school", {"name": child.name}))
+            continue
         if child.level not in by_level:
             raise BenefitError(_("Unknown school level %(level)s.") % {"level": child.level})
         start = levels[by_level[child.level]]
         if not 1 <= child.year_in_level <= start.years:
             raise BenefitError(_("%(name)s: year %(year)s is not within the %(years)s years of that level.")
                                % {"name": child.name, "year": child.year_in_level, "years": start.years})
-        year = first_year
+        year, aged_out = from_year, False
         for level in levels[by_level[child.level]:]:
             skipped = child.year_in_level - 1 if level is start else 0
             for _n in range(level.years - skipped):
+                aged_out = not within_age(child, year, years)
+                if aged_out:
+                    break
                 rows.append((year, order, BenefitLine(Text("school_level", {"level": level.level}),
                                                       level.yearly_idr, level.source, year=year, child=child.name)))
                 year += 1
+            if aged_out:
+                notes.append(Text("school_age_limit", {"name": child.name, "age": years.end_age}))
+                break
     lines: list[BenefitLine] = []
     paid = 0
     for _year, _order, line in sorted(rows, key=lambda r: (r[0], r[1])):
-        if paid + line.amount_idr > cap_idr:
-            if cap_idr > paid:
-                lines.append(BenefitLine(line.text, cap_idr - paid, cap_source, year=line.year, child=line.child))
-            notes.append(Text("scholarship_capped", {"cap": cap_idr}))
+        if paid + line.amount_idr > cap_left_idr:
+            if cap_left_idr > paid:
+                lines.append(BenefitLine(line.text, cap_left_idr - paid, cap_source, year=line.year, child=line.child))
+            notes.append(Text("scholarship_capped", {"cap": cap_left_idr if cap_idr is None else cap_idr}))
             break
         lines.append(line)
         paid += line.amount_idr
-    return Benefit(lines=tuple(lines), notes=tuple(notes))
+    return lines, notes
+
+
+@dataclass(frozen=True)
+class ScholarshipRules:
+    levels: tuple[ScholarshipLevel, ...]
+    years: SchoolYears
+    max_children: int
+    cap_idr: int
+    cap_source: str
+
+
+def scholarship_rules(*, event_date: dt.date) -> ScholarshipRules:
+    """The scholarship figures in force on the event date (all dated reference data)."""
+    cap = benefit_rule(kind=RuleKind.SCHOLARSHIP_CAP, on=event_date)
+
+    def quantity(kind: str) -> int:
+        return cast(int, benefit_rule(kind=kind, on=event_date).quantity)
+
+    return ScholarshipRules(
+        levels=tuple(scholarship_levels(on=event_date)),
+        years=SchoolYears(start_month=quantity(RuleKind.SCHOOL_YEAR_START_MONTH),
+                          end_age=quantity(RuleKind.SCHOLARSHIP_END_AGE)),
+        max_children=quantity(RuleKind.SCHOLARSHIP_MAX_CHILDREN), cap_idr=cast(int, cap.amount_idr),
+        cap_source=cap.source)
+
+
+def scholarship_remind_days(*, event_date: dt.date) -> int:
+    return cast(int, benefit_rule(kind=RuleKind.SCHOLARSHIP_REMINDER_DAYS, on=event_date).quantity)
+
+
+@dataclass(frozen=True)
+class ScholarshipClaim:
+    """What a scholarship claim pays now (the school year it is verified in) and the plan for later years."""
+
+    now: Benefit
+    later: tuple[BenefitLine, ...]
+    accepted: tuple[int, ...]  # the positions (0-based) of the children the claim covers
+    school_year: int
+
+
+def scholarship_claim(*, children: Sequence[Child], rules: ScholarshipRules, today: dt.date,
+                      children_taken: int = 0, paid_idr: int = 0) -> ScholarshipClaim:
+    """A scholarship claim: children beyond the rule's count (less those other claims of the member already cover)
+    are refused; the children at school are paid this school year's amount now, the later years only on a school
+    certificate each year. `paid_idr`: what the member's other scholarships took of the cap already."""
+    room = max(rules.max_children - children_taken, 0)
+    notes = [Text("children_refused", {"name": c.name, "count": rules.max_children}) for c in children[room:]]
+    school_year = school_year_of(today, rules.years.start_month)
+    lines, plan_notes = scholarship_plan(children=children[:room], levels=rules.levels, from_year=school_year,
+                                         years=rules.years, cap_left_idr=max(rules.cap_idr - paid_idr, 0),
+                                         cap_source=rules.cap_source, cap_idr=rules.cap_idr)
+    now = tuple(line for line in lines if line.year == school_year)
+    later = tuple(line for line in lines if line.year != school_year)
+    if later:
+        plan_notes.append(Text("scholarship_yearly"))
+    return ScholarshipClaim(now=Benefit(lines=now, notes=tuple(notes + plan_notes)), later=later,
+                            accepted=tuple(range(min(room, len(children)))), school_year=school_year)
 
 
 def _paid_month(bill: Bill) -> dt.date:

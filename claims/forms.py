@@ -12,8 +12,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import HEIRS, ClaimStatus, ClaimType, DocumentKind, RuleKind, SchoolLevel
-from claims.selectors import ReferenceDataMissing, benefit_rule, scholarship_levels
+from claims.form_fields import ACCEPT, _date_field
+from claims.models import HEIRS, ClaimStatus, ClaimType, DocumentKind
+from claims.scholarship_forms import ChildrenFields
 from claims.uploads import upload_check
 from contributions.forms import AUTODEBIT_ISSUERS, _rupiah_amount
 from core.forms import DATE_INPUT_FORMATS
@@ -29,12 +30,10 @@ WORKER_TYPES = (ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, Claim
                 ClaimType.JHT_STOPPED)
 HEIR_TYPES = (ClaimType.JKM_DEATH, ClaimType.JKK_DEATH, ClaimType.JHT_DEATH, ClaimType.JKM_SCHOLARSHIP,
               ClaimType.JKK_SCHOLARSHIP)
-SCHOLARSHIP_TYPES = (ClaimType.JKM_SCHOLARSHIP, ClaimType.JKK_SCHOLARSHIP)
 JKK_TYPES = (ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimType.JKK_DISABILITY,
              ClaimType.JKK_DEATH)
 # Cards are usually photographed on the spot; certificates often exist as PDFs, so no camera hint for them.
 CAMERA_KINDS = (DocumentKind.PARTICIPANT_CARD, DocumentKind.KTP, DocumentKind.HEIR_KTP, DocumentKind.BANK_BOOK)
-ACCEPT = "image/*,application/pdf"
 
 EVENT_DATE_LABELS: dict[str, StrPromise] = {  # by claim type
     ClaimType.JHT_AGE: _("Date you reached retirement age"),
@@ -43,14 +42,6 @@ EVENT_DATE_LABELS: dict[str, StrPromise] = {  # by claim type
     ClaimType.JHT_LEAVING: _("Date you leave (or left) Indonesia"),
     ClaimType.JHT_STOPPED: _("Date you stopped working"),
 }
-
-
-def _date_field(label, *, required=True, help_text=""):
-    return forms.DateField(
-        label=label, required=required, input_formats=DATE_INPUT_FORMATS, help_text=help_text,
-        error_messages={"required": _("Please enter the date."),
-                        "invalid": _("Please write the date as day-month-year, for example 17-08-2026.")},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 def document_field(kind: str, *, help_text: str = "") -> forms.FileField:
@@ -163,71 +154,6 @@ class EventFields(forms.Form):
             event.update(time=data["event_time"], place=data["event_place"], description=data["event_description"],
                          commuting=data["commuting"] == "yes", traffic_accident=data["traffic_accident"] == "yes")
         return event
-
-
-class ChildrenFields(forms.Form):
-    """Scholarships: the children at school, a fixed fieldset per child the rule pays for (no JavaScript)."""
-
-    def add_children(self, claim_type: str) -> None:
-        """Scholarships: a fixed fieldset per child the rule pays for (no JavaScript); only the first is required."""
-        self.child_numbers: list[int] = []
-        if claim_type not in SCHOLARSHIP_TYPES:
-            return
-        today = timezone.localdate()
-        try:
-            count = benefit_rule(kind=RuleKind.SCHOLARSHIP_MAX_CHILDREN, on=today).quantity or 1
-            self.level_years = {row.level: row.years for row in scholarship_levels(on=today)}
-        except ReferenceDataMissing:
-            count, self.level_years = 1, {}
-        most = max(self.level_years.values(), default=1)
-        self.child_numbers = list(range(1, count + 1))
-        for n in self.child_numbers:
-            self.fields[f"child_{n}_name"] = forms.CharField(
-                label=_("Child's full name"), max_length=120, required=False,
-                widget=forms.TextInput(attrs={"autocomplete": "off"}))
-            self.fields[f"child_{n}_level"] = forms.ChoiceField(
-                label=_("School level"), required=False, choices=[("", "—")] + list(SchoolLevel.choices))
-            self.fields[f"child_{n}_year"] = forms.TypedChoiceField(
-                label=_("Year in that level"), required=False, coerce=int, empty_value=None,
-                choices=[("", "—")] + [(y, str(y)) for y in range(1, most + 1)],
-                help_text=_("E.g. 2 for the second year of junior high school."))
-
-    def child_groups(self):
-        """(number, [name, level, year]) per child fieldset, for the template."""
-        return [(n, [self[f"child_{n}_{part}"] for part in ("name", "level", "year")]) for n in self.child_numbers]
-
-    def clean(self):
-        super().clean()
-        data = self.cleaned_data
-        for n in getattr(self, "child_numbers", []):
-            keys = {part: f"child_{n}_{part}" for part in ("name", "level", "year")}
-            name = " ".join((data.get(keys["name"]) or "").split())
-            level, year = data.get(keys["level"]), data.get(keys["year"])
-            if n > 1 and not (name or level or year) and not any(k in self.errors for k in keys.values()):
-                continue  # an optional child left empty
-            if not name and keys["name"] not in self.errors:
-                self.add_error(keys["name"], _("Please enter the child's name."))
-            if not level and keys["level"] not in self.errors:
-                self.add_error(keys["level"], _("Please choose the school level."))
-            if not year and keys["year"] not in self.errors:
-                self.add_error(keys["year"], _("Please choose the year in that level."))
-            elif level and year and level in self.level_years and year > self.level_years[level]:
-                self.add_error(keys["year"], _("%(level)s has %(years)s years: choose 1 to %(years)s.") % {
-                    "level": SchoolLevel(level).label, "years": self.level_years[level]})
-        return data
-
-    def children(self) -> list[dict]:
-        """The `children` claims.services.claim_file takes, in the order given."""
-        children = []
-        for n in self.child_numbers:
-            name = " ".join((self.cleaned_data.get(f"child_{n}_name") or "").split())
-            if name:
-                children.append({"name": name, "level": self.cleaned_data[f"child_{n}_level"],
-                                 "year_in_level": self.cleaned_data[f"child_{n}_year"]})
-        return children
-
-    def details(self) -> dict | None:
-        return {"children": self.children()} if self.child_numbers else None
 
 
 class WorkerClaimForm(EventFields, BankFields, ChildrenFields, DocumentFields):

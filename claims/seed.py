@@ -25,6 +25,10 @@ RULES = [
     ("jht_age_years", None, None, 56, False, "DOMAIN.md: firm"),
     ("jkk_claim_years", None, None, 5, False,
      "PP 44/2015 (issue 16): the right to JKK benefits lapses 5 years after the accident"),
+    ("school_end_age", None, None, 23, False, f"{FIRM}: paid until the child is 23, marries or works"),
+    ("school_year_month", None, None, 7, False, "The national school calendar: a school year starts in July"),
+    ("school_remind_days", None, None, 30, False,
+     "Decision (docs/claims.md): the heir is reminded a month before each school year"),
 ]
 
 # The kinds the first data migration (0002) wrote: its check constraint knew no others.

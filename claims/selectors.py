@@ -15,13 +15,18 @@ from django.utils.translation import gettext as _
 
 from claims.documents import checklist_for_claim
 from claims.models import (
+    SCHOLARSHIP_TYPES,
     BenefitRule,
     Claim,
     ClaimDocument,
+    ClaimStatus,
     DocumentKind,
     JhtReturnRate,
     RuleKind,
+    ScholarshipChild,
     ScholarshipLevel,
+    ScholarshipPayment,
+    ScholarshipPaymentStatus,
 )
 from claims.rules import claim_sla, regency_code
 from contributions.models import Bill, BillStatus
@@ -51,6 +56,32 @@ def scholarship_levels(*, on: dt.date) -> list[ScholarshipLevel]:
     if not latest:
         raise ReferenceDataMissing(_("No scholarship levels in force on %(day)s.") % {"day": on})
     return sorted(latest.values(), key=lambda row: row.position)
+
+
+def scholarship_children_taken(*, member: Member, exclude_claim: Claim | None = None) -> set[str]:
+    """The NIK blind indexes of the member's children a scholarship covers or a live scholarship claim names."""
+    taken = set(ScholarshipChild.objects.filter(member=member).values_list("nik_digest", flat=True))
+    claims = Claim.objects.filter(member=member, claim_type__in=SCHOLARSHIP_TYPES).exclude(status=ClaimStatus.REJECTED)
+    if exclude_claim is not None:
+        claims = claims.exclude(pk=exclude_claim.pk)
+    for details in claims.values_list("details", flat=True):
+        taken.update(c["nik_digest"] for c in (details or {}).get("children", []) if c.get("nik_digest"))
+    return taken
+
+
+def scholarship_share_taken(*, member: Member, exclude_claim: Claim) -> tuple[int, int]:
+    """(children, rupiah) of the member's scholarships other claims hold: children granted or accepted by a
+    verified or approved claim, and every year's amount not refused (the cap counts them all)."""
+    children = ScholarshipChild.objects.filter(member=member).count()
+    paid = sum(ScholarshipPayment.objects.filter(child__member=member).exclude(status=ScholarshipPaymentStatus.REFUSED)
+               .values_list("amount_idr", flat=True))
+    pending = (Claim.objects.filter(member=member, claim_type__in=SCHOLARSHIP_TYPES,
+                                    status__in=(ClaimStatus.VERIFIED, ClaimStatus.APPROVED))
+               .exclude(pk=exclude_claim.pk).values_list("breakdown", "benefit_idr"))
+    for breakdown, benefit_idr in pending:
+        children += len((breakdown or {}).get("benefit", {}).get("accepted", []))
+        paid += benefit_idr or 0
+    return children, paid
 
 
 def jht_return_rates(*, first_year: int, last_year: int) -> dict[int, JhtReturnRate]:
@@ -153,6 +184,15 @@ def claim_for_staff(*, viewer: User | AnonymousUser, pk: int) -> Claim:
     return get_object_or_404(claims_for_staff(viewer=viewer), pk=pk)
 
 
+def scholarship_years_waiting(*, viewer: User | AnonymousUser, limit: int = 200) -> list[ScholarshipPayment]:
+    """School years of the viewer's branch (all for an admin) whose certificate waits for a check or whose transfer
+    waits to be recorded, oldest first."""
+    return list(ScholarshipPayment.objects
+                .filter(child__claim__in=claims_for_staff(viewer=viewer),
+                        status__in=(ScholarshipPaymentStatus.SUBMITTED, ScholarshipPaymentStatus.RELEASED))
+                .select_related("child__claim").order_by("status_changed_at", "id")[:limit])
+
+
 def branch_queue(*, viewer: User | AnonymousUser, claim_type: str | None = None, status: str | None = None,
                  older_than_days: int | None = None, now: dt.datetime | None = None, limit: int = 500) -> list[Claim]:
     """The claims a staff member handles, oldest first: open ones unless a status is asked for; each with `.sla`
@@ -186,7 +226,8 @@ def claim_checklist(*, claim: Claim) -> list[ChecklistItem]:
     """The claim's checklist with the latest document of each item (one query), then what staff asked for beyond
     it, then any other documents uploaded."""
     latest: dict[str, ClaimDocument] = {}
-    for document in ClaimDocument.objects.filter(claim=claim).order_by("uploaded_at", "id"):
+    for document in (ClaimDocument.objects.filter(claim=claim, scholarship_payment__isnull=True)
+                     .order_by("uploaded_at", "id")):  # a later school year's certificate is that year's
         latest[document.kind] = document
     requested = set((claim.details.get("requested") or {}).get("kinds", []))
     entries = [(e.kind, e.required, str(e.note)) for e in checklist_for_claim(claim)]
@@ -235,7 +276,8 @@ def member_for_heir_session(*, member_id: int) -> Member | None:
 
 QUANTITY_UNITS: dict[str, str] = {RuleKind.JKM_EARLY_DEATH_MONTHS: "months", RuleKind.JKM_SCHOLARSHIP_MONTHS: "months",
                   RuleKind.SCHOLARSHIP_MAX_CHILDREN: "children", RuleKind.JHT_AGE_YEARS: "years",
-                  RuleKind.JKK_CLAIM_YEARS: "years"}
+                  RuleKind.JKK_CLAIM_YEARS: "years", RuleKind.SCHOLARSHIP_END_AGE: "years",
+                  RuleKind.SCHOOL_YEAR_START_MONTH: "month_of_year", RuleKind.SCHOLARSHIP_REMINDER_DAYS: "days"}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,10 @@ TEXTS = {
     "multiple_provisional": _("The multiple is provisional: sources disagree."),
     "children_refused": _("%(name)s: refused, scholarships are paid for %(count)s children at most."),
     "scholarship_capped": _("Capped at the scholarship total of %(cap)s."),
+    "not_at_school": _("%(name)s is not at school yet: paid from the school year they start, on a school certificate."),
+    "school_age_limit": _("%(name)s reaches the age limit of %(age)s: no later school years."),
+    "scholarship_yearly": _("Later school years are paid one year at a time, each after the school certificate "
+                            "is checked."),
     "jht_none": _("No JHT contributions were paid."),
     "jht_contributions": _("JHT contributions paid (%(count)s months)"),
     "jht_returns": _("Returns %(year)s at %(percent)s %% a year"),

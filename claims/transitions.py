@@ -12,10 +12,19 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.models import Claim, ClaimDocument, ClaimStatus, DocumentStatus
+from claims.models import (
+    Claim,
+    ClaimDocument,
+    ClaimStatus,
+    DocumentStatus,
+    ScholarshipChild,
+    ScholarshipChildStatus,
+    ScholarshipPayment,
+    ScholarshipPaymentStatus,
+)
 from core.models import User
 from core.services import audit_event_record, audit_events_record_many, audit_type
-from core.transitions import Gate, TransitionNotAllowed, transition_where
+from core.transitions import Gate, TransitionNotAllowed, transition_row, transition_where
 
 CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
     ClaimStatus.SUBMITTED: frozenset({ClaimStatus.VERIFYING, ClaimStatus.MORE_DOCUMENTS, ClaimStatus.REJECTED}),
@@ -33,6 +42,21 @@ DOCUMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     DocumentStatus.INVALID: frozenset({DocumentStatus.VALID, DocumentStatus.INVALID}),
 }
 
+# A school year's scholarship: sent with a certificate, released when it is valid or refused (the heir may send
+# another), then paid. The first year is created paid, with the claim's payout.
+SCHOLARSHIP_PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ScholarshipPaymentStatus.SUBMITTED: frozenset({ScholarshipPaymentStatus.RELEASED,
+                                                   ScholarshipPaymentStatus.REFUSED}),
+    ScholarshipPaymentStatus.RELEASED: frozenset({ScholarshipPaymentStatus.PAID}),
+    ScholarshipPaymentStatus.PAID: frozenset(),
+    ScholarshipPaymentStatus.REFUSED: frozenset(),
+}
+# A child's scholarship ends once (age, marriage, work, every level or the total paid), never to start again.
+SCHOLARSHIP_CHILD_TRANSITIONS: dict[str, frozenset[str]] = {
+    ScholarshipChildStatus.ACTIVE: frozenset({ScholarshipChildStatus.ENDED}),
+    ScholarshipChildStatus.ENDED: frozenset(),
+}
+
 
 class _ClaimGate(Gate):
     def change(self, before: str, to: str) -> dict:
@@ -41,9 +65,36 @@ class _ClaimGate(Gate):
 
 CLAIM = _ClaimGate(Claim, CLAIM_TRANSITIONS, action="claim.status")
 DOCUMENT = Gate(ClaimDocument, DOCUMENT_TRANSITIONS, action="claim.document_reviewed")
+SCHOLARSHIP_PAYMENT = Gate(ScholarshipPayment, SCHOLARSHIP_PAYMENT_TRANSITIONS, action="scholarship.year_{to}")
+SCHOLARSHIP_CHILD = Gate(ScholarshipChild, SCHOLARSHIP_CHILD_TRANSITIONS, action="scholarship.child_{to}")
 
 # For docs/states.md (scripts/states_doc.py): every gate of this app.
-TRANSITION_TABLES = {gate.label: gate.table for gate in (CLAIM, DOCUMENT)}
+TRANSITION_TABLES = {gate.label: gate.table for gate in (CLAIM, DOCUMENT, SCHOLARSHIP_PAYMENT, SCHOLARSHIP_CHILD)}
+
+
+def scholarship_payment_transition(*, payment: ScholarshipPayment, to: str, actor: User, reason: str = "",
+                                   changes: Mapping | None = None, **fields: Any) -> None:
+    """Moves one school year's payment (locked, checked, updated WHERE status = before, audited) with `fields`."""
+    now = timezone.now()
+    before = transition_row(SCHOLARSHIP_PAYMENT, pk=payment.pk, to=to, actor=actor, reason=reason,
+                            changes={"child": payment.child_id, "school_year": payment.school_year, **(changes or {})},
+                            status_changed_at=now, **fields)
+    if before is None:
+        raise ValidationError(_("This school year was handled already."))
+    payment.status, payment.status_changed_at = to, now
+    for name, value in fields.items():
+        setattr(payment, name, value)
+
+
+def scholarship_child_transition(*, child: ScholarshipChild, to: str, actor: User | None, reason: str,
+                                 end_reason: str) -> bool:
+    """Ends a child's scholarship once (audited with the reason); False when it had ended already."""
+    now = timezone.now()
+    if transition_row(SCHOLARSHIP_CHILD, pk=child.pk, to=to, actor=actor, reason=reason,
+                      changes={"end_reason": end_reason}, status_changed_at=now, end_reason=end_reason) is None:
+        return False
+    child.status, child.status_changed_at, child.end_reason = to, now, end_reason
+    return True
 
 
 def claim_status_transition(*, claim: Claim, to: str, actor: User | None, reason: str = "",

@@ -163,6 +163,7 @@ RULES: dict[str, dict] = {
     "klaim/<str:number>/": rule(404, anonymous="login"),
     "klaim/<str:number>/dokumen/": rule(405, anonymous="login", post=answers(404, anonymous="login")),
     "klaim/<str:number>/dokumen/<int:document_id>/": jakarta_object(),
+    "klaim/<str:number>/beasiswa/": rule(405, anonymous="login", post=answers(404, anonymous="login")),
     # --- staff ----------------------------------------------------------------------------------------------------
     "staf/": staff_only(),
     "staf/peserta/": staff_only(post="same"),  # the search: members outside the scope are not found
@@ -171,6 +172,7 @@ RULES: dict[str, dict] = {
     "staf/klaim/": staff_only(regional="redirect"),  # regional staff have no branch, so no queue
     "staf/klaim/<int:pk>/": staff_only(404, admin="ok", post=staff_only(404)["get"]),  # admins read, branches act
     "staf/klaim/<int:pk>/dokumen/<int:document_id>/": staff_only(404, admin="ok"),
+    "staf/klaim/<int:pk>/beasiswa/": staff_only(405, post=staff_only(404)["get"]),  # a POST names a school year
     "staf/dasbor/": admin_only(regional="redirect"),  # regional staff go to their region's page
     "^staf/dasbor/ekspor\\.(?P<fmt>csv|xlsx)$": admin_only(regional="redirect"),
     "^staf/dasbor/(?P<code>\\d{2}(?:\\.\\d{2})?)/$": admin_only(),  # Jakarta's: not South Sumatra's staff

@@ -84,22 +84,33 @@ def _status_text(claim: Claim, status: str) -> str:
 def claimant_notify(*, claim: Claim, status: str, extra: Callable[[], str] | None = None) -> None:
     """An SMS to the phone the claimant signed in with, in their language; written to the outbox in this
     transaction and delivered after commit."""
+
+    def body() -> str:
+        text = _status_text(claim, status)
+        return f"{text} {extra()}" if extra is not None else text
+
+    claimant_message(claim=claim, body=body, purpose=f"claim.{status}")
+
+
+def claimant_message(*, claim: Claim, body: Callable[[], str], purpose: str) -> None:
+    """`body()` made in the claimant's language and sent by SMS to their phone (an heir's own, never the deceased's)
+    through the outbox, in the caller's transaction."""
     claimant = claim.claimant
     own = claim.member.user_id == claimant.pk  # an heir is never texted on the deceased's phone
     phone = str(claimant.phone) if claimant.phone else claim.heir_phone or (claim.member.phone if own else "")
     if not phone:
         return
     with translation.override(claimant.language or "id"):
-        body = _status_text(claim, status)
-        if extra is not None:
-            body = f"{body} {extra()}"
-    notification_enqueue(channel=Channel.SMS, recipient=phone, body=body[:1000], purpose=f"claim.{status}")
+        text = body()
+    notification_enqueue(channel=Channel.SMS, recipient=phone, body=text[:1000], purpose=purpose)
 
 
 def latest_documents(claim: Claim) -> dict[str, ClaimDocument]:
     """The latest document of each kind (one query): a replacement is a new row and the latest one counts."""
     latest: dict[str, ClaimDocument] = {}
-    for document in ClaimDocument.objects.filter(claim=claim).order_by("uploaded_at", "id"):
+    # A later school year's certificate belongs to that year's scholarship payment, not to the claim's checklist.
+    for document in (ClaimDocument.objects.filter(claim=claim, scholarship_payment__isnull=True)
+                     .order_by("uploaded_at", "id")):
         latest[document.kind] = document
     return latest
 

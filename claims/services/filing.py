@@ -19,6 +19,7 @@ from claims.locks import claim_lock
 from claims.models import (
     DEATH_CLAIM_TYPES,
     HEIR_CLASS,
+    SCHOLARSHIP_TYPES,
     Claim,
     ClaimDocument,
     ClaimStatus,
@@ -29,7 +30,7 @@ from claims.models import (
     SchoolLevel,
     claim_program,
 )
-from claims.selectors import ReferenceDataMissing, benefit_rule, branch_for_member
+from claims.selectors import ReferenceDataMissing, benefit_rule, branch_for_member, scholarship_children_taken
 from claims.services.common import (
     claim_number_next,
     claim_transition,
@@ -48,7 +49,6 @@ from members.models import Member
 # either the worker's death (an heir files) or total disability (the worker files).
 HEIR_TYPES = frozenset({*DEATH_CLAIM_TYPES, ClaimType.JKM_SCHOLARSHIP, ClaimType.JKK_SCHOLARSHIP})
 WORKER_TYPES = frozenset(set(ClaimType) - set(DEATH_CLAIM_TYPES) - {ClaimType.JKM_SCHOLARSHIP})
-SCHOLARSHIP_TYPES = frozenset({ClaimType.JKM_SCHOLARSHIP, ClaimType.JKK_SCHOLARSHIP})
 LATE_AFTER = dt.timedelta(hours=48)  # DOMAIN.md: an accident is reported within 2×24 hours
 EDITABLE = (ClaimStatus.SUBMITTED, ClaimStatus.VERIFYING, ClaimStatus.MORE_DOCUMENTS)
 
@@ -186,22 +186,54 @@ def _clean_heir(heir: dict, member: Member, claimant: User, errors: dict) -> dic
             "heir_phone": str(claimant.phone or ""), "_others": others, "_nik_masked": nik_mask(nik)}
 
 
-def _clean_children(details: dict, errors: dict) -> list[dict]:
+def _clean_children(details: dict, member: Member, errors: dict) -> list[dict]:
+    """Each child's name, school level ("" when not at school yet) and year in it, NIK and birth date (checked
+    together). A child already covered for this member, by this heir or another, is refused: the NIK's blind
+    index is what tells children apart."""
     children = details.get("children") or []
     cleaned = []
-    for child in children:
+    for n, child in enumerate(children, start=1):
         name = str(child.get("name") or "").strip()
-        level = child.get("level")
+        level = child.get("level") or ""
         try:
             year = int(child.get("year_in_level") or 1)
         except (TypeError, ValueError):
             year = 0
-        if not name or level not in SchoolLevel.values or year < 1:
-            errors["children"] = [_("Give each child's name, school level and year in that level.")]
+        birth = child.get("birth_date")
+        if isinstance(birth, str):
+            try:
+                birth = dt.date.fromisoformat(birth)
+            except ValueError:
+                birth = None
+        if not name or (level and level not in SchoolLevel.values) or year < 1 or not isinstance(birth, dt.date):
+            errors["children"] = [_("Give each child's name, date of birth, NIK, school level and year in it.")]
             return []
-        cleaned.append({"name": name[:120], "level": level, "year_in_level": year})
+        check = nik_check(str(child.get("nik") or ""), birth_date=birth)
+        if not check.valid:
+            errors[f"child_{n}_nik"] = check.errors
+            continue
+        nik = cast(str, check.nik)
+        cleaned.append({"name": name[:120], "level": level, "year_in_level": year if level else 1,
+                        "birth_date": birth.isoformat(), "nik_digest": nik_blind_index(nik),
+                        "nik_masked": nik_mask(nik)})
+    if errors:
+        return []
     if not cleaned:
         errors["children"] = [_("Name at least one child at school.")]
+        return []
+    if not any(child["level"] for child in cleaned):
+        errors["children"] = [_("A scholarship is paid from the school year a child starts school: file it "
+                                "when a child is at school.")]
+    seen: set[str] = set()
+    taken = scholarship_children_taken(member=member)
+    for n, child in enumerate(cleaned, start=1):
+        digest = str(child["nik_digest"])
+        if digest in seen:
+            errors[f"child_{n}_nik"] = [_("This child is named twice.")]
+        elif digest in taken:
+            errors[f"child_{n}_nik"] = [_("This child's scholarship is already claimed for this participant. "
+                                          "Ask the branch if that is wrong.")]
+        seen.add(digest)
     return cleaned
 
 
@@ -270,7 +302,7 @@ def claim_file(*, claimant: User, member: Member, claim_type: str, event: dict, 
     heir_fields = _clean_heir(heir, member, claimant, errors) if heir else {}
     extra = dict(details or {})
     if claim_type in SCHOLARSHIP_TYPES:
-        extra["children"] = _clean_children(extra, errors)
+        extra["children"] = _clean_children(extra, member, errors)
     if errors:
         raise ValidationError(errors)
     others, nik_masked = heir_fields.pop("_others", []), heir_fields.pop("_nik_masked", "")

@@ -12,9 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.locks import claim_lock, claim_member_status_lock
-from claims.models import DEATH_CLAIM_TYPES, Claim, ClaimPayout, ClaimStatus, ClaimType, PayoutEntry, PayoutEntryKind
+from claims.models import (
+    DEATH_CLAIM_TYPES,
+    SCHOLARSHIP_TYPES,
+    Claim,
+    ClaimPayout,
+    ClaimStatus,
+    ClaimType,
+    PayoutEntry,
+    PayoutEntryKind,
+)
 from claims.services.common import claim_transition, staff_check
 from claims.services.review import REFUND_TYPES
+from claims.services.scholarships import scholarship_grant_open
 from claims.texts import record_label
 from contributions.models import Bill, BillStatus, DebitMandate, MandateStatus
 from contributions.services.autodebit.mandates import debit_mandate_revoke
@@ -81,6 +91,8 @@ def claim_payout_record(*, claim: Claim, staff: User, transfer_reference: str, p
                                   "account": claim.account_number_masked, "refunded_months": len(refund_lines)})
         if claim.claim_type in MEMBERSHIP_ENDING_TYPES:
             _membership_end(claim=claim, member_status=member_status, staff=staff)
+        if claim.claim_type in SCHOLARSHIP_TYPES:
+            scholarship_grant_open(claim=claim, payout=payout, staff=staff)
         return payout
 
 

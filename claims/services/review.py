@@ -3,6 +3,7 @@ stored), approve (a supervisor who did not verify) or reject with a reason."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from claims.documents import allowed_kinds, required_kinds
 from claims.eligibility import claim_eligibility
 from claims.locks import claim_lock
 from claims.models import (
+    SCHOLARSHIP_TYPES,
     Claim,
     ClaimDocument,
     ClaimStatus,
@@ -24,7 +26,7 @@ from claims.models import (
     PayoutEntry,
     PayoutEntryKind,
 )
-from claims.selectors import ReferenceDataMissing
+from claims.selectors import ReferenceDataMissing, scholarship_share_taken
 from claims.services.common import (
     DECIDERS,
     claim_transition,
@@ -154,15 +156,27 @@ def _benefit(claim: Claim, staff: User, entered_amount_idr: int | None, entered_
         result = benefits.jkm_death(member=member, event_date=day)
     elif kind == ClaimType.JKK_DEATH:
         result = benefits.jkk_death(member=member, event_date=day)
-    elif kind in (ClaimType.JKM_SCHOLARSHIP, ClaimType.JKK_SCHOLARSHIP):
-        children = [benefits.Child(c["name"], c["level"], c.get("year_in_level", 1))
-                    for c in claim.details.get("children", [])]
-        # Payments start in the year the claim was filed.
-        result = benefits.scholarships(children=children, event_date=day,
-                                       first_year=timezone.localtime(claim.created_at).year)
+    elif kind in SCHOLARSHIP_TYPES:
+        return _scholarship(claim), {}
     else:
         result = benefits.jht_balance(member=member, event_date=day)
     return {"lines": [_line(line) for line in result.lines], "notes": [n.stored() for n in result.notes]}, {}
+
+
+def _scholarship(claim: Claim) -> dict:
+    """This school year's amount per child at school, paid with the claim; the later years as a plan (each paid on
+    its school certificate, claims.services.scholarships). Children and rupiah other claims of the member hold
+    count against the rule's limits."""
+    children = [benefits.Child(c["name"], c["level"], c.get("year_in_level", 1),
+                               dt.date.fromisoformat(c["birth_date"]) if c.get("birth_date") else None)
+                for c in claim.details.get("children", [])]
+    taken, paid = scholarship_share_taken(member=claim.member, exclude_claim=claim)
+    rules = benefits.scholarship_rules(event_date=claim.event_date)
+    result = benefits.scholarship_claim(children=children, rules=rules, today=timezone.localdate(),
+                                        children_taken=taken, paid_idr=paid)
+    return {"lines": [_line(line) for line in result.now.lines], "notes": [n.stored() for n in result.now.notes],
+            "later": [_line(line) for line in result.later], "accepted": list(result.accepted),
+            "school_year": result.school_year}
 
 
 def _refund(claim: Claim) -> dict:

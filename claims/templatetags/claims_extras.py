@@ -1,7 +1,10 @@
+import datetime as dt
+
 from django import template
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from claims.models import BenefitRule, ClaimStatus
+from claims.models import BenefitRule, ClaimStatus, SchoolLevel
 from claims.selectors import QUANTITY_UNITS
 from core.choices import Sector
 from core.money import format_idr
@@ -33,8 +36,21 @@ def rule_value(rule: BenefitRule) -> str:
     if rule.flag is not None:
         return _("yes") if rule.flag else _("no")
     unit = QUANTITY_UNITS.get(rule.kind)
-    return {"months": _("%(n)s months"), "years": _("%(n)s years"), "children": _("%(n)s children")}.get(
-        unit or "", "%(n)s") % {"n": rule.quantity}
+    if unit == "month_of_year":
+        return date_format(dt.date(2000, rule.quantity or 1, 1), "F")
+    return {"months": _("%(n)s months"), "years": _("%(n)s years"), "children": _("%(n)s children"),
+            "days": _("%(n)s days")}.get(unit or "", "%(n)s") % {"n": rule.quantity}
+
+
+@register.filter
+def school_year(year: int | None) -> str:
+    """2027 -> "2027/2028": a school year named by the year it starts."""
+    return f"{year}/{year + 1}" if year else ""
+
+
+@register.filter
+def school_level(level: str) -> str:
+    return str(SchoolLevel(level).label) if level in SchoolLevel.values else level
 
 
 @register.filter

@@ -1,4 +1,5 @@
-"""Claim pages (claims/urls.py): the claimant's in claimant.py, branch staff's in staff.py."""
+"""Claim pages (claims/urls.py): the claimant's in claimant.py, branch staff's in staff.py, the school years of a
+scholarship (both) in scholarships.py."""
 
 from claims.views.claimant import (
     claim_detail,
@@ -9,6 +10,7 @@ from claims.views.claimant import (
     heir_claim,
     heir_start,
 )
+from claims.views.scholarships import scholarship_heir, scholarship_staff
 from claims.views.staff import staff_claim, staff_document, staff_queue, staff_rules
 
 __all__ = [
@@ -19,6 +21,8 @@ __all__ = [
     "claim_list",
     "heir_claim",
     "heir_start",
+    "scholarship_heir",
+    "scholarship_staff",
     "staff_claim",
     "staff_document",
     "staff_queue",

@@ -28,7 +28,7 @@ from claims.forms import (
     heir_order_help,
     upload_hint,
 )
-from claims.models import ClaimStatus, ClaimType, claim_program
+from claims.models import ClaimStatus, ClaimType, SchoolLevel, claim_program
 from claims.uploads import document_response
 from claims.views.common import (
     apply_errors,
@@ -38,6 +38,7 @@ from claims.views.common import (
     flatten_errors,
     history_rows,
 )
+from claims.views.scholarships import schedules_for_page
 from core.nik import nik_decrypt, nik_encrypt
 from core.views import client_ip
 
@@ -234,6 +235,8 @@ def claim_detail(request, number):
         "claim": claim, "rows": rows, "can_add": can_add, "status_text": status_text, "next_step": next_step,
         "history": history_rows(claim), "payout": payout,
         "breakdown": breakdown_of(claim), "upload_hint": upload_hint(),
+        "schedules": schedules_for_page(request, claim) if claim.status == ClaimStatus.PAID else [],
+        "levels": [("", "—"), *SchoolLevel.choices],
         "add_error": request.session.pop("claim_add_error", None),
         "requested_note": (claim.details.get("requested") or {}).get("note", "")})
 

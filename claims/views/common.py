@@ -122,6 +122,7 @@ def breakdown_of(claim) -> SimpleNamespace:
     notes = [*benefit.get("notes", []), *refund.get("notes", [])]
     return SimpleNamespace(benefit=breakdown_lines(benefit.get("lines", [])),
                            refund=breakdown_lines(refund.get("lines", [])),
+                           later=breakdown_lines(benefit.get("later", [])),
                            notes=[stored_render(note) for note in notes],
                            benefit_idr=claim.benefit_idr or 0, refund_idr=claim.refund_idr or 0,
                            total_idr=(claim.benefit_idr or 0) + (claim.refund_idr or 0))

@@ -24,12 +24,13 @@ from claims.forms import (
     RejectForm,
     VerifyForm,
 )
-from claims.models import ClaimStatus, DocumentKind
+from claims.models import ClaimStatus, DocumentKind, ScholarshipEndReason
 from claims.rules import claim_sla
 from claims.services.review import ENTERED_TYPES
 from claims.templatetags.claims_extras import claim_status
 from claims.uploads import document_response
 from claims.views.common import STAFF_ACTIONS, apply_errors, breakdown_of, checklist_rows, flatten_errors, history_rows
+from claims.views.scholarships import schedules_for_page
 from core.http import posted_id_or_404
 from core.models import Role
 from core.views import client_ip, staff_required
@@ -58,6 +59,7 @@ def staff_queue(request):
     for claim in claims:
         counts[claim.status] = counts.get(claim.status, 0) + 1
     return render(request, "claims/staff_queue.html", {
+        "years": selectors.scholarship_years_waiting(viewer=request.user),
         "form": form, "filtered": any(filters.values()), "claims": claims,
         "breached": sum(1 for c in claims if c.sla.breached),
         "counts": [(claim_status(s), n) for s, n in counts.items()],
@@ -107,6 +109,8 @@ def staff_claim(request, pk):
         "needs_amount": claim.claim_type in ENTERED_TYPES,
         "breakdown": breakdown,
         "verified_by_me": claim.verified_by_id == request.user.pk,
+        "schedules": schedules_for_page(request, claim) if claim.status == ClaimStatus.PAID else [],
+        "end_reasons": ScholarshipEndReason.choices,
     })
 
 

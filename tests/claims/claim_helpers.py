@@ -81,6 +81,16 @@ def accident(day: str = "2026-08-10", time: str = "08:30", **extra) -> dict:
 BANK = {"bank_name": "BRI", "account_holder": "SITI AMINAH", "account_number": "0123 4567 8901 234"}
 
 
+def child(name: str, level: str = "primary", year_in_level: int = 1, *, born: str = "2015-03-15",
+          serial: int | None = None) -> dict:
+    """A child as a scholarship's filing takes it, with a NIK that matches the birth date (Jakarta Selatan; the
+    serial comes from the name unless given, so two children differ)."""
+    day = dt.date.fromisoformat(born)
+    serial = serial if serial is not None else 1 + sum(map(ord, name)) % 9000
+    return {"name": name, "level": level, "year_in_level": year_in_level, "birth_date": born,
+            "nik": f"317401{day:%d%m%y}{serial:04d}"}
+
+
 def heir(relationship: str = "spouse", **extra) -> dict:
     return {"name": "SITI AMINAH", "nik": HEIR_NIK, "relationship": relationship, **extra}
 

@@ -8,14 +8,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claims.benefits import (
+    Benefit,
     BenefitError,
     Child,
+    SchoolYears,
     jht_balance,
     jkk_death,
     jkm_death,
     refund_after_event,
-    scholarship_schedule,
-    scholarships,
+    scholarship_claim,
+    scholarship_plan,
+    scholarship_rules,
+    school_year_of,
 )
 from claims.models import BenefitRule, JhtReturnRate, ScholarshipLevel
 from claims.selectors import ReferenceDataMissing, paid_months_before
@@ -149,13 +153,42 @@ def test_a_reactivation_restarts_the_count_only_when_the_dated_setting_says_so()
 # Scholarships: kindergarten/primary Rp1.5 M × 8, junior high Rp2 M × 3, senior high Rp3 M × 3,
 # university Rp12 M × 5 = Rp87 M per child, at most 2 children, at most Rp174 M.
 
-def test_one_child_from_kindergarten_gets_87_million_over_19_years():
-    benefit = scholarships(children=[Child("Ani", "primary")], event_date=EVENT, first_year=2026)
+SCHOOL_DAY = dt.date(2026, 8, 1)  # in the school year 2026/2027
+
+
+def scholarships(*, children, today=SCHOOL_DAY, taken=0, paid=0):
+    """The claim's whole plan: this school year's lines (paid with the claim) then the later ones, and the notes
+    (without the note that later years are paid one at a time)."""
+    claim = scholarship_claim(children=children, rules=scholarship_rules(event_date=EVENT), today=today,
+                              children_taken=taken, paid_idr=paid)
+    notes = tuple(n for n in claim.now.notes if n.code != "scholarship_yearly")
+    return Benefit(lines=claim.now.lines + claim.later, notes=notes), claim
+
+
+def test_one_child_from_kindergarten_gets_87_million_over_19_school_years():
+    benefit, claim = scholarships(children=[Child("Ani", "primary")])
     assert benefit.total_idr == 87_000_000 == 8 * 1_500_000 + 3 * 2_000_000 + 3 * 3_000_000 + 5 * 12_000_000
     assert [line.year for line in benefit.lines] == list(range(2026, 2045))
     assert [line.amount_idr for line in benefit.lines] == [1_500_000] * 8 + [2_000_000] * 3 + [3_000_000] * 3 + [
         12_000_000] * 5
     assert benefit.notes == ()
+
+
+def test_only_this_school_year_is_paid_with_the_claim():
+    _benefit, claim = scholarships(children=[Child("Ani", "primary"), Child("Budi", "university", 2)])
+    assert [(line.child, line.year, line.amount_idr) for line in claim.now.lines] == [
+        ("Ani", 2026, 1_500_000), ("Budi", 2026, 12_000_000)]
+    assert claim.now.total_idr == 13_500_000 and claim.school_year == 2026
+    assert min(line.year for line in claim.later) == 2027
+    assert "scholarship_yearly" in [n.code for n in claim.now.notes]
+
+
+@pytest.mark.parametrize(("day", "start_month", "school_year"), [
+    (dt.date(2027, 6, 30), 7, 2026), (dt.date(2027, 7, 1), 7, 2027), (dt.date(2027, 1, 1), 1, 2027),
+    (dt.date(2026, 12, 31), 7, 2026),
+])
+def test_a_school_year_is_named_by_the_year_it_starts(day, start_month, school_year):
+    assert school_year_of(day, start_month) == school_year
 
 
 @pytest.mark.parametrize(("level", "year", "total", "rows"), [
@@ -166,37 +199,63 @@ def test_one_child_from_kindergarten_gets_87_million_over_19_years():
     ("university", 5, 12_000_000, 1),
 ])
 def test_a_child_is_paid_from_its_level_and_year_on(level, year, total, rows):
-    benefit = scholarships(children=[Child("Ani", level, year)], event_date=EVENT, first_year=2026)
+    benefit, _claim = scholarships(children=[Child("Ani", level, year)])
     assert (benefit.total_idr, len(benefit.lines)) == (total, rows)
 
 
+@pytest.mark.parametrize(("birth", "years_paid"), [
+    (dt.date(2010, 7, 2), 5),  # 15 on 1 July 2026 ... 19 on 1 July 2030: all five university years
+    (dt.date(2007, 7, 2), 5),  # 22 on 1 July 2030, 23 the next day: 2030/2031 started while 22, so it is paid
+    (dt.date(2007, 7, 1), 4),  # 23 on 1 July 2030, the first day of 2030/2031: not paid
+    (dt.date(2003, 7, 1), 0),  # 23 on 1 July 2026: nothing
+])
+def test_no_school_year_starts_once_the_child_is_23(english, birth, years_paid):
+    benefit, _claim = scholarships(children=[Child("Ani", "university", 1, birth)])
+    assert len(benefit.lines) == years_paid
+    limit = "Ani reaches the age limit of 23: no later school years."
+    assert (limit in map(str, benefit.notes)) == (years_paid < 5)
+
+
+def test_a_child_not_at_school_yet_is_paid_from_the_year_it_starts(english):
+    benefit, claim = scholarships(children=[Child("Ani", "university"), Child("Budi", "")])
+    assert {line.child for line in benefit.lines} == {"Ani"}
+    assert claim.accepted == (0, 1)
+    assert ("Budi is not at school yet: paid from the school year they start, on a school certificate."
+            in map(str, benefit.notes))
+
+
 def test_two_children_from_kindergarten_reach_exactly_174_million():
-    benefit = scholarships(children=[Child("Ani", "primary"), Child("Budi", "primary")], event_date=EVENT,
-                           first_year=2026)
+    benefit, _claim = scholarships(children=[Child("Ani", "primary"), Child("Budi", "primary")])
     assert benefit.total_idr == 174_000_000 and benefit.notes == ()
 
 
 def test_two_children_at_university_get_120_million():
-    benefit = scholarships(children=[Child("Ani", "university"), Child("Budi", "university")], event_date=EVENT,
-                           first_year=2026)
+    benefit, _claim = scholarships(children=[Child("Ani", "university"), Child("Budi", "university")])
     assert benefit.total_idr == 120_000_000
     assert [(line.year, line.child) for line in benefit.lines[:2]] == [(2026, "Ani"), (2026, "Budi")]
 
 
 def test_a_third_child_is_refused(english):
     children = [Child("Ani", "university"), Child("Budi", "university"), Child("Citra", "university")]
-    benefit = scholarships(children=children, event_date=EVENT, first_year=2026)
+    benefit, claim = scholarships(children=children)
     assert benefit.total_idr == 120_000_000
-    assert {line.child for line in benefit.lines} == {"Ani", "Budi"}
+    assert {line.child for line in benefit.lines} == {"Ani", "Budi"} and claim.accepted == (0, 1)
     assert tuple(map(str, benefit.notes)) == ("Citra: refused, scholarships are paid for 2 children at most.",)
+
+
+def test_children_and_rupiah_other_claims_hold_count_against_the_limits(english):
+    benefit, claim = scholarships(children=[Child("Ani", "university"), Child("Budi", "university")], taken=1,
+                                  paid=150_000_000)
+    assert claim.accepted == (0,)
+    assert benefit.total_idr == 24_000_000  # 174 M less the 150 M the other claim holds
+    assert "Budi: refused, scholarships are paid for 2 children at most." in map(str, benefit.notes)
 
 
 def test_the_174_million_cap_cuts_the_row_that_reaches_it(english):
     # Suppose university becomes Rp16 M a year: two children from kindergarten would get 2 × 107 M = 214 M.
     ScholarshipLevel.objects.create(level="university", effective_from=dt.date(2026, 1, 1), position=4,
                                     yearly_idr=16_000_000, years=5)
-    benefit = scholarships(children=[Child("Ani", "primary"), Child("Budi", "primary")], event_date=EVENT,
-                           first_year=2026)
+    benefit, _claim = scholarships(children=[Child("Ani", "primary"), Child("Budi", "primary")])
     assert benefit.total_idr == 174_000_000
     # 54 M by the end of high school (2039), then 32 M a year: 86, 118, 150 M; in 2043 Ani's 16 M makes 166 M
     # and Budi's row is cut to 8 M; 2044 is not paid.
@@ -208,9 +267,9 @@ def test_the_174_million_cap_cuts_the_row_that_reaches_it(english):
 
 def test_a_year_outside_the_level_is_an_error():
     with pytest.raises(BenefitError):
-        scholarships(children=[Child("Ani", "junior_high", 4)], event_date=EVENT, first_year=2026)
+        scholarships(children=[Child("Ani", "junior_high", 4)])
     with pytest.raises(BenefitError):
-        scholarships(children=[Child("Ani", "nursery")], event_date=EVENT, first_year=2026)
+        scholarships(children=[Child("Ani", "nursery")])
 
 
 LEVELS = st.lists(st.tuples(st.integers(1, 30_000_000), st.integers(1, 9)), min_size=4, max_size=4)
@@ -225,8 +284,10 @@ def test_scholarship_total_never_exceeds_the_cap_and_the_lines_add_up(levels, ca
                                                              levels, strict=True))]
     children = [Child(f"C{i}", rows[level].level, min(year, rows[level].years)) for i, (level, year) in
                 enumerate(picks)]
-    benefit = scholarship_schedule(children=children, levels=rows, first_year=2026, max_children=max_children,
-                                   cap_idr=cap, cap_source="cap")
+    lines, notes = scholarship_plan(children=children[:max_children], levels=rows, from_year=2026,
+                                    years=SchoolYears(start_month=7, end_age=99), cap_left_idr=cap, cap_source="cap")
+    notes += [n for n in children[max_children:]]  # refused, as scholarship_claim says in its notes
+    benefit = Benefit(lines=tuple(lines), notes=tuple(notes))
     uncapped = 0
     for level, year in picks[:max_children]:
         skipped = min(year, rows[level].years) - 1

@@ -22,6 +22,7 @@ from tests.claims.claim_helpers import (
     HEIR_NIK,
     accident,
     all_documents,
+    child,
     death_claim,
     event,
     heir,
@@ -258,11 +259,41 @@ def test_bank_details_are_required(member, worker, bank, field):
 def test_scholarships_need_the_children(member):
     with pytest.raises(ValidationError) as exc:
         claim_file(claimant=user_make(), member=member, claim_type="jkm_scholarship", event=event(), bank=BANK,
-                   heir=heir("child"), details={"children": [{"name": "ADI", "level": "kindergarten"}]})
+                   heir=heir("child"), details={"children": [{**child("ADI"), "level": "kindergarten"}]})
     assert "children" in errors(exc)
     claim = claim_file(claimant=user_make(), member=member, claim_type="jkm_scholarship", event=event(), bank=BANK,
-                       heir=heir("child"), details={"children": [{"name": "ADI", "level": "primary"}]})
-    assert claim.details["children"] == [{"name": "ADI", "level": "primary", "year_in_level": 1}]
+                       heir=heir("child"), details={"children": [child("ADI", serial=7)]})
+    assert claim.details["children"] == [{
+        "name": "ADI", "level": "primary", "year_in_level": 1, "birth_date": "2015-03-15",
+        "nik_digest": nik_blind_index("3174011503150007"), "nik_masked": "3174********0007"}]
+    assert "3174011503150007" not in str(claim.details)  # the NIK itself is never kept
+
+
+@pytest.mark.parametrize(("children", "field", "message"), [
+    ([{**child("ADI"), "nik": "3174011503150000"}], "child_1_nik", "The last four digits of the NIK cannot be 0000."),
+    ([{**child("ADI"), "birth_date": "2015-03-16"}], "child_1_nik",
+     "The NIK does not match the birth date you entered. Please check both."),
+    ([child("ADI", serial=5), child("ANI", serial=5)], "child_2_nik", "This child is named twice."),
+    ([child("ADI", level="")], "children",
+     "A scholarship is paid from the school year a child starts school: file it when a child is at school."),
+    ([{**child("ADI"), "birth_date": None}], "children",
+     "Give each child's name, date of birth, NIK, school level and year in it."),
+])
+def test_each_child_is_checked_next_to_its_fields(member, children, field, message):
+    with pytest.raises(ValidationError) as exc:
+        claim_file(claimant=user_make(), member=member, claim_type="jkm_scholarship", event=event(), bank=BANK,
+                   heir=heir("child"), details={"children": children})
+    assert errors(exc)[field] == [message]
+
+
+def test_two_heirs_cannot_claim_the_same_child(member):
+    claim_file(claimant=user_make(), member=member, claim_type="jkm_scholarship", event=event(), bank=BANK,
+               heir=heir("child"), details={"children": [child("ADI", serial=11)]})
+    with pytest.raises(ValidationError) as exc:
+        claim_file(claimant=user_make(), member=member, claim_type="jkk_scholarship", event=event(), bank=BANK,
+                   heir=heir("spouse"), details={"children": [child("ADI BIN SAPTO", serial=11)]})
+    assert errors(exc)["child_1_nik"] == [
+        "This child's scholarship is already claimed for this participant. Ask the branch if that is wrong."]
 
 
 # --- documents at filing: all or nothing ---------------------------------------------------------------------

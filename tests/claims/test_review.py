@@ -27,6 +27,7 @@ from tests.claims.claim_helpers import (
     accident,
     all_documents,
     all_valid,
+    child,
     death_claim,
     event,
     heir,
@@ -179,20 +180,25 @@ def test_jkk_death_is_48_times_the_declared_income_plus_periodic_and_funeral(sta
     assert claim.breakdown["benefit"]["notes"] == []
 
 
-def test_scholarship_from_the_children_in_details(staff):
+def test_scholarship_pays_this_school_year_with_the_claim_and_plans_the_rest(staff):
     member = paid_member(months=12)
     claim = claim_file(claimant=user_make(), member=member, claim_type="jkk_scholarship", event=event(), bank=BANK,
                        heir=heir("child"), details={"children": [
-                           {"name": "ADI", "level": "senior_high", "year_in_level": 2},
-                           {"name": "BUDI", "level": "university", "year_in_level": 5},
-                           {"name": "CICI", "level": "primary"}]},
+                           child("ADI", "senior_high", 2, born="2013-05-01"),
+                           child("BUDI", "university", 5, born="2008-01-20"),
+                           child("CICI", "primary", born="2020-02-02")]},
                        documents=all_documents("jkk_scholarship", heir_relationship="child"))
     claim = walk(claim, to=ClaimStatus.VERIFIED, staff=staff)
-    lines = claim.breakdown["benefit"]["lines"]
-    # ADI: senior high years 2-3 (2 × 3 M) then university (5 × 12 M); BUDI: the last university year; CICI refused.
-    assert claim.benefit_idr == sum(line["amount_idr"] for line in lines) == 2 * 3_000_000 + 5 * 12_000_000 + 12_000_000
-    assert {line["child"] for line in lines} == {"ADI", "BUDI"}
-    assert any(note["params"].get("name") == "CICI" for note in claim.breakdown["benefit"]["notes"])
+    benefit = claim.breakdown["benefit"]
+    # Today is 15 June 2030 (tests/claims/conftest.py): the school year 2029/2030. ADI: senior high year 2 now;
+    # BUDI: the last university year now; CICI is refused (2 children at most).
+    assert [(line["child"], line["year"], line["amount_idr"]) for line in benefit["lines"]] == [
+        ("ADI", 2029, 3_000_000), ("BUDI", 2029, 12_000_000)]
+    assert claim.benefit_idr == 15_000_000 and benefit["school_year"] == 2029 and benefit["accepted"] == [0, 1]
+    # Later: ADI's senior high year 3 then five university years (under 23 each 1 July); nothing more for BUDI.
+    assert [(line["child"], line["year"], line["amount_idr"]) for line in benefit["later"]] == [
+        ("ADI", 2030, 3_000_000)] + [("ADI", year, 12_000_000) for year in range(2031, 2036)]
+    assert any(note["params"].get("name") == "CICI" for note in benefit["notes"])
     assert claim.refund_idr == 0  # a scholarship does not end the membership's months
 
 

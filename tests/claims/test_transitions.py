@@ -62,10 +62,13 @@ def _document_events(document: ClaimDocument) -> list:
 
 
 def test_every_status_has_a_row_in_its_table():
-    for gate in (transitions.CLAIM, transitions.DOCUMENT):
+    for gate in (transitions.CLAIM, transitions.DOCUMENT, transitions.SCHOLARSHIP_PAYMENT,
+                 transitions.SCHOLARSHIP_CHILD):
         choices = {value for value, _label in gate.model._meta.get_field("status").choices}
         assert set(gate.table) == choices and set().union(*gate.table.values()) <= choices
-    assert set(transitions.TRANSITION_TABLES) == {"claims.Claim.status", "claims.ClaimDocument.status"}
+    assert set(transitions.TRANSITION_TABLES) == {"claims.Claim.status", "claims.ClaimDocument.status",
+                                                  "claims.ScholarshipPayment.status",
+                                                  "claims.ScholarshipChild.status"}
 
 
 def test_claim_row_function_follows_the_table_and_audits(original, staff):

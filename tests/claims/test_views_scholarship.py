@@ -12,6 +12,17 @@ from tests.core.helpers import field_errors
 
 pytestmark = pytest.mark.django_db
 
+# Children with NIKs that match their birth dates (Jakarta Selatan).
+ANDI = {"child_1_birth": "2012-04-10", "child_1_nik": "3174011004120001"}
+BUDI = {"child_2_birth": "2016-09-01", "child_2_nik": "3174010109160002"}
+
+
+def kept(name: str, level: str, year: int, birth: str, nik: str) -> dict:
+    from core.nik import nik_blind_index, nik_mask
+
+    return {"name": name, "level": level, "year_in_level": year, "birth_date": birth,
+            "nik_digest": nik_blind_index(nik), "nik_masked": nik_mask(nik)}
+
 STEP1, STEP2 = "/klaim/ahli-waris/", "/klaim/ahli-waris/data/"
 HEIR = {"heir_name": "Siti Aminah", "heir_nik": HEIR_NIK, "heir_relationship": "spouse", "event_date": "2026-05-20",
         **BANK}
@@ -41,10 +52,11 @@ def test_step_one_offers_the_scholarships(client, heir_user, language, words):
         assert word in html
 
 
-@pytest.mark.parametrize(("language", "words"), [("en", ["Child 1", "Child 2 (optional)", "School level",
-                                                         "Year in that level", "Date of death"]),
+@pytest.mark.parametrize(("language", "words"), [("en", ["Child 1", "Child 2 (optional)", "School level now",
+                                                         "Year in that level", "Date of death", "Child&#x27;s NIK",
+                                                         "Not at school yet"]),
                                                  ("id", ["Anak 1", "Anak 2 (tidak wajib)", "Jenjang sekolah",
-                                                         "Tanggal meninggal"])])
+                                                         "Tanggal meninggal", "NIK anak", "Belum bersekolah"])])
 def test_step_two_has_a_fieldset_per_child_the_rule_pays_for(client, member, heir_user, language, words):
     login(client, heir_user, language)
     start(client, member)
@@ -68,6 +80,7 @@ def test_a_child_is_required(client, member, heir_user):
     start(client, member)
     html = client.post(STEP2, HEIR).content.decode()
     assert "child&#x27;s name" in field_errors(html, "child_1_name")
+    assert "date of birth" in field_errors(html, "child_1_birth") and "NIK" in field_errors(html, "child_1_nik")
     assert "school level" in field_errors(html, "child_1_level")
     assert "year in that level" in field_errors(html, "child_1_year")
     assert field_errors(html, "child_2_name") == "" and Claim.objects.count() == 0
@@ -99,23 +112,24 @@ def test_the_filed_claim_keeps_the_children(client, member, heir_user):
     login(client, heir_user)
     start(client, member)
     response = client.post(STEP2, {**HEIR, "child_1_name": "  Andi   Pratama ", "child_1_level": "junior_high",
-                                   "child_1_year": "2", "child_2_name": "Budi", "child_2_level": "primary",
-                                   "child_2_year": "6", "doc_school": pdf()})
+                                   "child_1_year": "2", "child_2_name": "Budi", "child_2_level": "none",
+                                   "child_2_year": "", "doc_school": pdf(), **ANDI, **BUDI})
     claim = Claim.objects.get()
     assert response["Location"] == f"/klaim/{claim.number}/"
     assert claim.claim_type == "jkm_scholarship" and claim.documents.get().kind == "school"
-    assert claim.details["children"] == [{"name": "Andi Pratama", "level": "junior_high", "year_in_level": 2},
-                                         {"name": "Budi", "level": "primary", "year_in_level": 6}]
+    assert claim.details["children"] == [kept("Andi Pratama", "junior_high", 2, "2012-04-10", "3174011004120001"),
+                                         kept("Budi", "", 1, "2016-09-01", "3174010109160002")]
 
 
 def test_an_empty_second_child_is_left_out(client, member, heir_user):
     login(client, heir_user)
     start(client, member, "jkk_scholarship")
     client.post(STEP2, {**HEIR, "child_1_name": "Andi", "child_1_level": "university", "child_1_year": "1",
-                        "child_2_name": "", "child_2_level": "", "child_2_year": ""})
+                        "child_2_name": "", "child_2_level": "", "child_2_year": "", "child_2_birth": "",
+                        "child_2_nik": "", **ANDI})
     claim = Claim.objects.get()
     assert claim.claim_type == "jkk_scholarship"
-    assert claim.details["children"] == [{"name": "Andi", "level": "university", "year_in_level": 1}]
+    assert claim.details["children"] == [kept("Andi", "university", 1, "2012-04-10", "3174011004120001")]
 
 
 def test_the_services_children_error_goes_next_to_the_first_child(client, member, heir_user, monkeypatch):
@@ -130,8 +144,18 @@ def test_the_services_children_error_goes_next_to_the_first_child(client, member
     login(client, heir_user)
     start(client, member)
     html = client.post(STEP2, {**HEIR, "child_1_name": "Andi", "child_1_level": "primary",
-                               "child_1_year": "1"}).content.decode()
+                               "child_1_year": "1", **ANDI}).content.decode()
     assert "Name at least one child" in field_errors(html, "child_1_name")
+
+
+def test_a_wrong_child_nik_is_shown_next_to_it_with_the_input_kept(client, member, heir_user):
+    login(client, heir_user)
+    start(client, member)
+    html = client.post(STEP2, {**HEIR, "child_1_name": "Andi", "child_1_level": "primary", "child_1_year": "1",
+                               "child_1_birth": "2012-04-11", "child_1_nik": "3174011004120001",
+                               "doc_school": pdf()}).content.decode()
+    assert "does not match the birth date" in field_errors(html, "child_1_nik")
+    assert 'value="3174011004120001"' in html and 'value="2012-04-11"' in html and Claim.objects.count() == 0
 
 
 def test_a_totally_disabled_worker_files_the_jkk_scholarship_for_their_children(client, member):
@@ -147,8 +171,8 @@ def test_a_totally_disabled_worker_files_the_jkk_scholarship_for_their_children(
     html = client.post("/klaim/ajukan/?jenis=jkk_scholarship", post).content.decode()
     assert "enter the child" in field_errors(html, "child_1_name") and Claim.objects.count() == 0
     response = client.post("/klaim/ajukan/?jenis=jkk_scholarship", {
-        **post, "child_1_name": "Andi", "child_1_level": "primary", "child_1_year": "4", "doc_school": pdf()})
+        **post, "child_1_name": "Andi", "child_1_level": "primary", "child_1_year": "4", "doc_school": pdf(), **ANDI})
     claim = Claim.objects.get()
     assert response["Location"] == f"/klaim/{claim.number}/"
     assert claim.claim_type == "jkk_scholarship" and claim.claimant == worker and not claim.heir_name
-    assert claim.details["children"] == [{"name": "Andi", "level": "primary", "year_in_level": 4}]
+    assert claim.details["children"] == [kept("Andi", "primary", 4, "2012-04-10", "3174011004120001")]

@@ -36,6 +36,7 @@ class ClaimType(models.TextChoices):
 
 
 DEATH_CLAIM_TYPES = (ClaimType.JKK_DEATH, ClaimType.JKM_DEATH, ClaimType.JHT_DEATH)
+SCHOLARSHIP_TYPES = (ClaimType.JKM_SCHOLARSHIP, ClaimType.JKK_SCHOLARSHIP)
 
 
 def claim_program(claim_type: str) -> str:
@@ -60,13 +61,17 @@ class RuleKind(models.TextChoices):
     SCHOLARSHIP_MAX_CHILDREN = "school_children", _("Scholarship: children at most")
     SCHOLARSHIP_CAP = "school_cap", _("Scholarship: total at most")
     JHT_AGE_YEARS = "jht_age_years", _("JHT: retirement age (years)")
+    SCHOLARSHIP_END_AGE = "school_end_age", _("Scholarship: paid until the child reaches this age (years)")
+    SCHOOL_YEAR_START_MONTH = "school_year_month", _("Scholarship: the month a school year starts (1–12)")
+    SCHOLARSHIP_REMINDER_DAYS = "school_remind_days", _("Scholarship: days before a school year the heir is reminded")
 
 
 AMOUNT_KINDS = [RuleKind.JKM_LUMP_SUM, RuleKind.JKM_PERIODIC, RuleKind.JKM_FUNERAL, RuleKind.JKM_EARLY_DEATH,
                 RuleKind.SCHOLARSHIP_CAP, RuleKind.JKK_PERIODIC, RuleKind.JKK_FUNERAL]
 MULTIPLE_KINDS = [RuleKind.JKK_DEATH_MULTIPLE]
 QUANTITY_KINDS = [RuleKind.JKM_EARLY_DEATH_MONTHS, RuleKind.JKM_SCHOLARSHIP_MONTHS, RuleKind.SCHOLARSHIP_MAX_CHILDREN,
-                  RuleKind.JHT_AGE_YEARS, RuleKind.JKK_CLAIM_YEARS]
+                  RuleKind.JHT_AGE_YEARS, RuleKind.JKK_CLAIM_YEARS, RuleKind.SCHOLARSHIP_END_AGE,
+                  RuleKind.SCHOOL_YEAR_START_MONTH, RuleKind.SCHOLARSHIP_REMINDER_DAYS]
 FLAG_KINDS = [RuleKind.PAID_MONTHS_RESTART]
 
 
@@ -388,3 +393,21 @@ class PayoutEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_idr}"
+
+
+# The school years of a scholarship claim (claims.models.scholarships), re-exported here with the rest.
+from claims.models.scholarships import (  # noqa: E402 - after the models they point to
+    ScholarshipChild,
+    ScholarshipChildStatus,
+    ScholarshipEndReason,
+    ScholarshipPayment,
+    ScholarshipPaymentStatus,
+)
+
+__all__ = [
+    "AMOUNT_KINDS", "DEATH_CLAIM_TYPES", "FLAG_KINDS", "HEIRS", "HEIR_CLASS", "MULTIPLE_KINDS", "QUANTITY_KINDS",
+    "SCHOLARSHIP_TYPES", "BenefitRule", "Claim", "ClaimDocument", "ClaimNumberCounter", "ClaimPayout", "ClaimStatus",
+    "ClaimType", "DocumentKind", "DocumentStatus", "HeirRelationship", "JhtReturnRate", "PayoutEntry",
+    "PayoutEntryKind", "RuleKind", "ScholarshipChild", "ScholarshipChildStatus", "ScholarshipEndReason",
+    "ScholarshipLevel", "ScholarshipPayment", "ScholarshipPaymentStatus", "SchoolLevel", "claim_program",
+]
