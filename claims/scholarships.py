@@ -70,7 +70,8 @@ def step_for_level(child: ScholarshipChild, payments: Sequence[ScholarshipPaymen
 def open_school_year(*, child: ScholarshipChild, payments: Sequence[ScholarshipPayment], today: dt.date,
                      years: benefits.SchoolYears, remind_days: int) -> int | None:
     """The school year the heir may send a certificate for today: the current one, or from `remind_days` before
-    the next one starts, that one; never a year a live payment has, nor one past the age limit."""
+    the next one starts, that one; only years after the one the claim was paid in, never a year a live payment
+    has, nor one past the age limit."""
     if child.status != ScholarshipChildStatus.ACTIVE:
         return None
     current = benefits.school_year_of(today, years.start_month)
@@ -78,10 +79,9 @@ def open_school_year(*, child: ScholarshipChild, payments: Sequence[ScholarshipP
     if today >= benefits.school_year_start(current + 1, years.start_month) - dt.timedelta(days=remind_days):
         candidates.append(current + 1)
     taken = {p.school_year for p in payments if p.status in LIVE}
-    first = min(taken, default=None)
     as_child = benefits.Child(child.name, child.first_level, child.first_year_in_level, child.birth_date)
     for year in candidates:
-        if year not in taken and (first is None or year > first) and benefits.within_age(as_child, year, years):
+        if year not in taken and year > child.granted_school_year and benefits.within_age(as_child, year, years):
             return year
     return None
 

@@ -36,6 +36,8 @@ class ScholarshipChild(models.Model):
     first_level = models.CharField(max_length=12, choices=SchoolLevel.choices, blank=True,
                                    help_text="The level at filing; empty: not at school yet")
     first_year_in_level = models.PositiveSmallIntegerField(default=1)
+    granted_school_year = models.PositiveSmallIntegerField(
+        help_text="The school year the claim was paid in: later years are sent one by one after it")
     status = models.CharField(max_length=10, choices=ScholarshipChildStatus.choices,
                               default=ScholarshipChildStatus.ACTIVE)
     status_changed_at = models.DateTimeField()

@@ -63,21 +63,26 @@ def scholarship_grant_open(*, claim: Claim, payout: ClaimPayout, staff: User) ->
                     claim=claim, member_id=claim.member_id, position=position + 1, name=data["name"],
                     nik_digest=data["nik_digest"], nik_masked=data["nik_masked"],
                     birth_date=dt.date.fromisoformat(data["birth_date"]), first_level=data["level"],
-                    first_year_in_level=data.get("year_in_level", 1), status_changed_at=now))
+                    first_year_in_level=data.get("year_in_level", 1), status_changed_at=now,
+                    granted_school_year=benefit["school_year"]))
     except IntegrityError as exc:
         raise ValidationError(_("A child of this claim is covered by another scholarship already: verify the claim "
                                 "again.")) from exc
     by_name = {child.name: child for child in reversed(children)}
-    school_year = benefit.get("school_year")
     for line in benefit.get("lines", []):
         child = by_name[line["child"]]
         level = line["text"]["params"]["level"]
         ScholarshipPayment.objects.create(
-            child=child, school_year=line.get("year") or school_year, level=level,
+            child=child, school_year=line.get("year") or child.granted_school_year, level=level,
             year_in_level=child.first_year_in_level if level == child.first_level else 1,
             amount_idr=line["amount_idr"], rule=line["rule"][:300] if isinstance(line.get("rule"), str) else "",
             status=ScholarshipPaymentStatus.PAID, status_changed_at=now, payout=payout, paid_at=payout.paid_at,
             paid_by=staff)
+    levels = benefits.scholarship_rules(event_date=claim.event_date).levels
+    for child in children:  # e.g. the last university year, paid with the claim: nothing is left to come
+        if child.first_level and next_step(child, _payments(child), levels) is None:
+            scholarship_child_transition(child=child, to=ScholarshipChildStatus.ENDED, actor=staff,
+                                         reason="every school level paid", end_reason=ScholarshipEndReason.COMPLETED)
     return children
 
 

@@ -176,3 +176,85 @@ def test_a_totally_disabled_worker_files_the_jkk_scholarship_for_their_children(
     assert response["Location"] == f"/klaim/{claim.number}/"
     assert claim.claim_type == "jkk_scholarship" and claim.claimant == worker and not claim.heir_name
     assert claim.details["children"] == [kept("Andi", "primary", 4, "2012-04-10", "3174011004120001")]
+
+
+# --- the school years after the claim ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paid_scholarship(heir_user):
+    from claims.models import ClaimStatus
+    from tests.claims.claim_helpers import child, staff_make, walk
+    from tests.claims.test_scholarships import file_scholarship
+
+    staff = staff_make()
+    claim = file_scholarship(paid_member(months=12), heir_user, [child("ADI", "junior_high", 3, born="2016-02-01")])
+    return walk(claim, to=ClaimStatus.PAID, staff=staff), staff
+
+
+def test_the_heirs_page_shows_the_years_and_the_open_form(client, heir_user, paid_scholarship):
+    claim, _staff = paid_scholarship
+    html = login(client, heir_user, "id").get(f"/klaim/{claim.number}/").content.decode()
+    assert "Beasiswa, per tahun ajaran" in html and "2029/2030" in html and "Dibayar" in html
+    assert "Kirim surat keterangan sekolah untuk 2030/2031" in html
+    assert "Tahun yang masih akan datang" in html
+
+
+def test_a_refused_certificate_form_says_why_next_to_it_and_keeps_the_level(client, heir_user, paid_scholarship):
+    from claims.models import ScholarshipChild, ScholarshipPayment
+
+    claim, _staff = paid_scholarship
+    kid = ScholarshipChild.objects.get(claim=claim)
+    login(client, heir_user)
+    response = client.post(f"/klaim/{claim.number}/beasiswa/", {
+        "action": "submit", "child": kid.pk, f"c{kid.pk}-level": "university", f"c{kid.pk}-file": pdf()})
+    assert response.status_code == 302 and response["Location"].endswith(f"#child-{kid.pk}")
+    html = client.get(response["Location"]).content.decode()
+    assert "Confirm this, or tell us below" in html and f'id="send-{kid.pk}-error"' in html
+    assert '<option value="university" selected>' in html and ScholarshipPayment.objects.count() == 1
+    client.post(f"/klaim/{claim.number}/beasiswa/", {
+        "action": "submit", "child": kid.pk, f"c{kid.pk}-level": "senior_high", f"c{kid.pk}-file": pdf(),
+        f"c{kid.pk}-declared": "on"})
+    assert ScholarshipPayment.objects.filter(status="submitted", level="senior_high").count() == 1
+
+
+@pytest.mark.parametrize("child_id", ["999999", "x", "", "-1"])
+def test_an_odd_child_is_a_404(client, heir_user, paid_scholarship, child_id):
+    claim, _staff = paid_scholarship
+    login(client, heir_user)
+    assert client.post(f"/klaim/{claim.number}/beasiswa/", {"action": "submit", "child": child_id}).status_code == 404
+
+
+def test_another_users_claim_is_a_404(client, paid_scholarship):
+    from claims.models import ScholarshipChild
+
+    claim, _staff = paid_scholarship
+    kid = ScholarshipChild.objects.get(claim=claim)
+    login(client, user_make())
+    assert client.post(f"/klaim/{claim.number}/beasiswa/", {"action": "end", "child": kid.pk}).status_code == 404
+
+
+def test_staff_release_and_a_second_staff_member_pays_on_the_claim_page(client, heir_user, paid_scholarship):
+    from claims.models import ScholarshipChild, ScholarshipPayment
+    from claims.services import scholarship_year_submit
+    from tests.claims.claim_helpers import staff_make
+
+    claim, staff = paid_scholarship
+    kid = ScholarshipChild.objects.get(claim=claim)
+    year = scholarship_year_submit(child=kid, user=heir_user, level="senior_high", upload=pdf(), declared=True)
+    login(client, staff)
+    queue = client.get("/staf/klaim/").content.decode()
+    assert f"/staf/klaim/{claim.pk}/#year-{year.pk}" in queue and "Certificate to check" in queue
+    url = f"/staf/klaim/{claim.pk}/beasiswa/"
+    response = client.post(url, {"action": "review", "payment": year.pk, f"y{year.pk}-verdict": "invalid"})
+    html = client.get(response["Location"]).content.decode()
+    assert "Tell the heir what is wrong" in html and ScholarshipPayment.objects.get(pk=year.pk).status == "submitted"
+    client.post(url, {"action": "review", "payment": year.pk, f"y{year.pk}-verdict": "valid"})
+    assert ScholarshipPayment.objects.get(pk=year.pk).status == "released"
+    response = client.post(url, {"action": "pay", "payment": year.pk, f"p{year.pk}-transfer_reference": "TRF-9"})
+    html = client.get(response["Location"]).content.decode()
+    assert "another staff member records its transfer" in html and 'value="TRF-9"' in html  # kept
+    login(client, staff_make())
+    client.post(url, {"action": "pay", "payment": year.pk, f"p{year.pk}-transfer_reference": "TRF-9"})
+    assert ScholarshipPayment.objects.get(pk=year.pk).status == "paid"
+    assert client.post(url, {"action": "pay", "payment": "12x"}).status_code == 404

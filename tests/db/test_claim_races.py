@@ -1,5 +1,7 @@
 """Claim races that only PostgreSQL's row locks and unique indexes settle: two approvals, two payout recordings and
-two heirs filing the same death claim at the same moment."""
+two heirs filing the same death claim at the same moment, a scholarship's school year paid or sent twice at once."""
+
+import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -83,3 +85,54 @@ def test_two_heirs_file_the_same_death_claim_at_once_one_claim():
     assert Claim.objects.filter(member=member).count() == 1
     assert Claim.objects.get().documents.count() == len(all_documents("jkm_death",
                                                                       heir_relationship=won[0].heir_relationship))
+
+
+def _released_year():
+    """A paid scholarship claim whose next school year's certificate is sent and released (15 June 2030)."""
+    from claims.models import ScholarshipChild
+    from claims.services import scholarship_year_review, scholarship_year_submit
+    from tests.claims.claim_helpers import child, paid_member, pdf, staff_make, user_make, walk
+    from tests.claims.test_scholarships import file_scholarship
+
+    heir_user, staff = user_make(), staff_make()
+    children = [child("ADI", "junior_high", 3, born="2016-02-01")]
+    claim = walk(file_scholarship(paid_member(months=12), heir_user, children), to=ClaimStatus.PAID, staff=staff)
+    kid = ScholarshipChild.objects.get(claim=claim)
+    payment = scholarship_year_submit(child=kid, user=heir_user, level="senior_high", upload=pdf(), declared=True)
+    return scholarship_year_review(payment=payment, staff=staff, valid=True), heir_user, kid
+
+
+@pytest.mark.parametrize("references", [("TRF-Y1", "TRF-Y2"), ("TRF-Y1", "TRF-Y1")])
+def test_a_school_year_paid_twice_at_once_is_paid_once(references):
+    from claims.models import ScholarshipPayment
+    from claims.services import scholarship_year_pay
+    from tests.claims.claim_helpers import staff_make
+    from tests.contributions.helpers import pin_today
+
+    with pin_today(dt.date(2030, 6, 15)):
+        payment, _heir, _kid = _released_year()
+        one, two = staff_make(), staff_make()
+        results = _race(lambda: scholarship_year_pay(payment=payment, staff=one, transfer_reference=references[0]),
+                        lambda: scholarship_year_pay(payment=payment, staff=two, transfer_reference=references[1]))
+    assert sum(isinstance(r, ScholarshipPayment) for r in results) == 1, results
+    assert sum(isinstance(r, ValidationError) for r in results) == 1, results
+    payment.refresh_from_db()
+    assert payment.status == "paid" and payment.transfer_reference in references
+    assert AuditEvent.objects.filter(action="scholarship.year_paid", object_id=str(payment.pk)).count() == 1
+
+
+def test_a_certificate_sent_twice_at_once_makes_one_school_year():
+    from claims.models import ScholarshipPayment
+    from claims.services import scholarship_year_pay, scholarship_year_submit
+    from tests.claims.claim_helpers import pdf, staff_make
+    from tests.contributions.helpers import pin_today
+
+    with pin_today(dt.date(2030, 6, 15)):
+        payment, heir_user, kid = _released_year()
+        scholarship_year_pay(payment=payment, staff=staff_make(), transfer_reference="TRF-Y0")
+    with pin_today(dt.date(2031, 6, 15)):
+        results = _race(*[lambda: scholarship_year_submit(child=kid, user=heir_user, level="senior_high",
+                                                          upload=pdf(), declared=True)] * 2)
+    assert sum(isinstance(r, ScholarshipPayment) for r in results) == 1, results
+    assert sum(isinstance(r, ValidationError) for r in results) == 1, results
+    assert ScholarshipPayment.objects.filter(child=kid, school_year=2031).count() == 1
