@@ -64,14 +64,34 @@ class RuleKind(models.TextChoices):
     SCHOLARSHIP_END_AGE = "school_end_age", _("Scholarship: paid until the child reaches this age (years)")
     SCHOOL_YEAR_START_MONTH = "school_year_month", _("Scholarship: the month a school year starts (1–12)")
     SCHOLARSHIP_REMINDER_DAYS = "school_remind_days", _("Scholarship: days before a school year the heir is reminded")
+    JKK_DISABILITY_BASE = "jkk_dis_base", _("JKK disability: the income multiple a table percentage applies to")
+    JKK_TOTAL_DISABILITY = "jkk_dis_total", _("JKK total permanent disability: multiple of the declared income")
+    JKK_DISABILITY_PERIODIC = "jkk_dis_periodic", _("JKK total permanent disability: periodic benefit paid at once")
+    JKK_STMB_FULL_MONTHS = "jkk_stmb_months", _("JKK temporary incapacity: months paid at the full rate")
+    JKK_STMB_FULL_RATE = "jkk_stmb_full", _("JKK temporary incapacity: share of income in the first months")
+    JKK_STMB_LATER_RATE = "jkk_stmb_later", _("JKK temporary incapacity: share of income after them")
+    JKK_TRANSPORT_LAND = "jkk_transport_land", _("JKK transport by land, river or lake: at most")
+    JKK_TRANSPORT_SEA = "jkk_transport_sea", _("JKK transport by sea: at most")
+    JKK_TRANSPORT_AIR = "jkk_transport_air", _("JKK transport by air: at most")
+    JKK_HOME_CARE_YEAR = "jkk_home_care", _("JKK home care: at most a year per case")
+    JKK_ORTHOSIS_MARKUP = "jkk_orthosis", _("JKK orthoses and prostheses: multiple of the rehabilitation-centre price")
+    JHT_PARTIAL_YEARS = "jht_partial_years", _("JHT partial withdrawal: years of membership required")
+    JHT_PARTIAL_RETIREMENT = "jht_partial_pension", _("JHT partial withdrawal for retirement: share of the balance")
+    JHT_PARTIAL_HOUSING = "jht_partial_housing", _("JHT partial withdrawal for housing: share of the balance")
+    JHT_NPWP_ABOVE = "jht_npwp_above", _("JHT housing withdrawal: an NPWP is needed above this balance")
 
 
 AMOUNT_KINDS = [RuleKind.JKM_LUMP_SUM, RuleKind.JKM_PERIODIC, RuleKind.JKM_FUNERAL, RuleKind.JKM_EARLY_DEATH,
-                RuleKind.SCHOLARSHIP_CAP, RuleKind.JKK_PERIODIC, RuleKind.JKK_FUNERAL]
-MULTIPLE_KINDS = [RuleKind.JKK_DEATH_MULTIPLE]
+                RuleKind.SCHOLARSHIP_CAP, RuleKind.JKK_PERIODIC, RuleKind.JKK_FUNERAL, RuleKind.JKK_DISABILITY_PERIODIC,
+                RuleKind.JKK_TRANSPORT_LAND, RuleKind.JKK_TRANSPORT_SEA, RuleKind.JKK_TRANSPORT_AIR,
+                RuleKind.JKK_HOME_CARE_YEAR, RuleKind.JHT_NPWP_ABOVE]
+MULTIPLE_KINDS = [RuleKind.JKK_DEATH_MULTIPLE, RuleKind.JKK_DISABILITY_BASE, RuleKind.JKK_TOTAL_DISABILITY,
+                  RuleKind.JKK_STMB_FULL_RATE, RuleKind.JKK_STMB_LATER_RATE, RuleKind.JKK_ORTHOSIS_MARKUP,
+                  RuleKind.JHT_PARTIAL_RETIREMENT, RuleKind.JHT_PARTIAL_HOUSING]
 QUANTITY_KINDS = [RuleKind.JKM_EARLY_DEATH_MONTHS, RuleKind.JKM_SCHOLARSHIP_MONTHS, RuleKind.SCHOLARSHIP_MAX_CHILDREN,
                   RuleKind.JHT_AGE_YEARS, RuleKind.JKK_CLAIM_YEARS, RuleKind.SCHOLARSHIP_END_AGE,
-                  RuleKind.SCHOOL_YEAR_START_MONTH, RuleKind.SCHOLARSHIP_REMINDER_DAYS]
+                  RuleKind.SCHOOL_YEAR_START_MONTH, RuleKind.SCHOLARSHIP_REMINDER_DAYS, RuleKind.JKK_STMB_FULL_MONTHS,
+                  RuleKind.JHT_PARTIAL_YEARS]
 FLAG_KINDS = [RuleKind.PAID_MONTHS_RESTART]
 
 
@@ -138,6 +158,28 @@ class ScholarshipLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} from {self.effective_from}"
+
+
+class DisabilityRate(models.Model):
+    """A row of PP 44/2015's disability table (its annex): the percentage a lost or impaired part of the body
+    counts for. Admins fill and correct it; a claim uses the row in force on the accident date."""
+
+    code = models.SlugField(max_length=40)
+    label = models.CharField(max_length=200)
+    percent = models.DecimalField(max_digits=5, decimal_places=2)
+    effective_from = models.DateField()
+    provisional = models.BooleanField(default=False, help_text="Not yet checked against the regulation's text")
+    source = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "effective_from"], name="disability_rate_one_per_date"),
+            models.CheckConstraint(condition=Q(percent__gt=0, percent__lte=100), name="disability_rate_percent_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.percent} % from {self.effective_from}"
 
 
 class JhtReturnRate(models.Model):
@@ -406,8 +448,9 @@ from claims.models.scholarships import (  # noqa: E402 - after the models they p
 
 __all__ = [
     "AMOUNT_KINDS", "DEATH_CLAIM_TYPES", "FLAG_KINDS", "HEIRS", "HEIR_CLASS", "MULTIPLE_KINDS", "QUANTITY_KINDS",
-    "SCHOLARSHIP_TYPES", "BenefitRule", "Claim", "ClaimDocument", "ClaimNumberCounter", "ClaimPayout", "ClaimStatus",
-    "ClaimType", "DocumentKind", "DocumentStatus", "HeirRelationship", "JhtReturnRate", "PayoutEntry",
-    "PayoutEntryKind", "RuleKind", "ScholarshipChild", "ScholarshipChildStatus", "ScholarshipEndReason",
-    "ScholarshipLevel", "ScholarshipPayment", "ScholarshipPaymentStatus", "SchoolLevel", "claim_program",
+    "SCHOLARSHIP_TYPES", "DisabilityRate", "BenefitRule", "Claim", "ClaimDocument", "ClaimNumberCounter",
+    "ClaimPayout", "ClaimStatus", "ClaimType", "DocumentKind", "DocumentStatus", "HeirRelationship",
+    "JhtReturnRate", "PayoutEntry", "PayoutEntryKind", "RuleKind", "ScholarshipChild", "ScholarshipChildStatus",
+    "ScholarshipEndReason", "ScholarshipLevel", "ScholarshipPayment", "ScholarshipPaymentStatus", "SchoolLevel",
+    "claim_program",
 ]
