@@ -1,9 +1,21 @@
-"""Admins edit claims reference data here (amounts, periods, scholarship levels, JHT return rates, branches), put
-staff on branches, and read claims and payouts (never change them: that is the services' job)."""
+"""Admins edit claims reference data here (amounts, periods, scholarship levels, the disability table, JHT return
+rates, branches), put staff on branches, and read claims, payouts and scholarships (never change them: that is the
+services' job)."""
 
 from django.contrib import admin
 
-from claims.models import BenefitRule, Claim, ClaimDocument, ClaimPayout, JhtReturnRate, PayoutEntry, ScholarshipLevel
+from claims.models import (
+    BenefitRule,
+    Claim,
+    ClaimDocument,
+    ClaimPayout,
+    DisabilityRate,
+    JhtReturnRate,
+    PayoutEntry,
+    ScholarshipChild,
+    ScholarshipLevel,
+    ScholarshipPayment,
+)
 
 
 @admin.register(BenefitRule)
@@ -16,6 +28,15 @@ class BenefitRuleAdmin(admin.ModelAdmin):
 class ScholarshipLevelAdmin(admin.ModelAdmin):
     list_display = ("level", "effective_from", "position", "yearly_idr", "years", "source")
     list_filter = ("level",)
+
+
+@admin.register(DisabilityRate)
+class DisabilityRateAdmin(admin.ModelAdmin):
+    """PP 44/2015's table: a correction is a new row from a date (claims use the row in force on the accident)."""
+
+    list_display = ("label", "code", "percent", "effective_from", "provisional", "source")
+    list_filter = ("provisional",)
+    search_fields = ("label", "code")
 
 
 @admin.register(JhtReturnRate)
@@ -78,3 +99,24 @@ class ClaimPayoutAdmin(ReadOnlyAdmin):
     list_select_related = ("claim", "recorded_by")
     search_fields = ("transfer_reference", "claim__number")
     inlines = [PayoutEntryInline]
+
+
+class ScholarshipPaymentInline(admin.TabularInline):
+    model = ScholarshipPayment
+    fields = ("school_year", "level", "year_in_level", "amount_idr", "status", "transfer_reference", "paid_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScholarshipChild)
+class ScholarshipChildAdmin(ReadOnlyAdmin):
+    list_display = ("claim", "position", "name", "status", "end_reason", "granted_school_year")
+    list_filter = ("status", "end_reason")
+    list_select_related = ("claim",)
+    search_fields = ("claim__number",)
+    exclude = ("nik_digest",)  # the masked NIK is enough to read
+    inlines = [ScholarshipPaymentInline]

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.models import RuleKind, ScholarshipLevel
+from claims.models import JHT_PARTIAL_TYPES, Claim, ClaimStatus, ClaimType, RuleKind, ScholarshipLevel
 from claims.selectors import benefit_rule, jht_return_rates, paid_months_before, scholarship_levels
 from claims.texts import Text
 from contributions.models import Bill, BillStatus
-from core.money import round_idr
+from core.money import format_idr, round_idr
 
 REFUND_RULE = "DOMAIN.md: contributions paid for months after the event are refunded with the claim [single]"
 JHT_RULE = "DOMAIN.md: JHT = the member's JHT contributions plus returns [firm]"
@@ -257,6 +257,12 @@ def jht_balance(*, member, event_date: dt.date) -> Benefit:
     The event year counts up to and including the event month. Later months are refunded, not saved.
     Returns are exact until the end; each year's line is the change in the rounded running total, so the lines
     add up to the total rounded once.
+
+    A partial withdrawal paid out (claims.models.JHT_PARTIAL_TYPES, its payout's `paid_at`) leaves the balance in
+    the month it was paid, counting that month, as a contribution joins it: later returns are on what is left.
+    Lines stay positive: the contributions line is less the withdrawal (any rest of it from the earliest returns,
+    with a note); one paid after the event month is taken off in full, without touching the returns. A partial
+    withdrawal verified or approved but not paid yet stops the calculation (it would be paid twice).
     """
     event_month = event_date.replace(day=1)
     bills = list(Bill.objects.filter(member=member, status=BillStatus.PAID, month__lte=event_month,
@@ -266,8 +272,11 @@ def jht_balance(*, member, event_date: dt.date) -> Benefit:
     contributions = [(m, amount) for m, amount in contributions if amount > 0]
     if not contributions:
         return Benefit(lines=(), notes=(Text("jht_none"),))
-    saved = sum(amount for _m, amount in contributions)
-    lines = [BenefitLine(Text("jht_contributions", {"count": len(contributions)}), saved, JHT_RULE)]
+    withdrawals = jht_partial_withdrawals(member=member)
+    saved, months_paid = sum(amount for _m, amount in contributions), len(contributions)
+    lines = [BenefitLine(Text("jht_contributions", {"count": months_paid}), saved, JHT_RULE)]
+    # A withdrawal leaves the balance like a contribution joins it: a negative amount from the month it was paid.
+    contributions += [(w.month, -w.amount_idr) for w in withdrawals if w.month <= event_month]
     first_year = contributions[0][0].year
     rates = jht_return_rates(first_year=first_year, last_year=event_date.year)
     balance = Decimal(0)
@@ -289,6 +298,9 @@ def jht_balance(*, member, event_date: dt.date) -> Benefit:
         lines.append(BenefitLine(text, line_amount, rates[year].source or Text("jht_rate_by_admin"), year=year))
     provisional = [str(y) for y, r in sorted(rates.items()) if r.provisional]
     notes = (Text("jht_rates_provisional", {"years": ", ".join(provisional)}),) if provisional else ()
+    if withdrawals:
+        lines, taken_notes = _less_withdrawals(lines, withdrawals, count=months_paid)
+        notes = (*notes, *taken_notes)
     return Benefit(lines=tuple(lines), notes=notes)
 
 
@@ -298,3 +310,89 @@ def refund_after_event(*, member, event_date: dt.date) -> Benefit:
     return Benefit(lines=tuple(
         BenefitLine(Text("refund_month", {"month": f"{b.month:%Y-%m}"}), b.total_idr, REFUND_RULE, year=b.month.year)
         for b in bills.order_by("month")))
+
+
+# --- JHT partial withdrawal (once, after 10 years of membership: 10 % for retirement, 30 % for housing) -----------
+
+# Each partial withdrawal's share of the balance: the dated rule that holds it (a multiple, 0.10 and 0.30 today).
+JHT_PARTIAL_SHARES: dict[str, str] = {ClaimType.JHT_PARTIAL_PENSION: RuleKind.JHT_PARTIAL_RETIREMENT,
+                                      ClaimType.JHT_PARTIAL_HOUSING: RuleKind.JHT_PARTIAL_HOUSING}
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A partial JHT withdrawal paid out: its claim, the rupiah and the day and month it left the balance."""
+
+    number: str
+    amount_idr: int
+    paid_on: dt.date
+    month: dt.date
+
+
+def jht_partial_withdrawals(*, member) -> list[Withdrawal]:
+    """The member's partial withdrawals paid out, oldest first. One verified or approved and not paid yet stops a
+    full JHT calculation: the full balance would include what that claim is about to pay."""
+    waiting = (Claim.objects.filter(member=member, claim_type__in=JHT_PARTIAL_TYPES,
+                                    status__in=(ClaimStatus.VERIFIED, ClaimStatus.APPROVED))
+               .values_list("number", flat=True).first())
+    if waiting:
+        raise BenefitError(_("The partial JHT withdrawal %(number)s is verified or approved but not paid yet: record "
+                             "its transfer, or send it back or reject it, before the JHT balance is calculated.")
+                           % {"number": waiting})
+    rows = (Claim.objects.filter(member=member, claim_type__in=JHT_PARTIAL_TYPES, status=ClaimStatus.PAID)
+            .values_list("number", "benefit_idr", "payout__paid_at").order_by("payout__paid_at", "id"))
+    withdrawals = []
+    for number, amount, paid_at in rows:
+        day = timezone.localtime(paid_at).date()
+        withdrawals.append(Withdrawal(number=number, amount_idr=amount or 0, paid_on=day, month=day.replace(day=1)))
+    return [w for w in withdrawals if w.amount_idr > 0]
+
+
+def _less_withdrawals(lines: list[BenefitLine], withdrawals: list[Withdrawal], *, count: int
+                      ) -> tuple[list[BenefitLine], list[Text]]:
+    """The balance's lines with the withdrawals taken off, every line staying positive: from the contributions line
+    (relabelled), and only if the withdrawals are larger than the contributions, the rest from the earliest
+    returns (a note says so)."""
+    total = sum(w.amount_idr for w in withdrawals)
+    if total > sum(line.amount_idr for line in lines):
+        raise BenefitError(_("The partial withdrawals paid (%(amount)s) are larger than the JHT balance.")
+                           % {"amount": format_idr(total)})
+    label = Text("jht_contributions_less_partial", {
+        "count": count, "amount": total, "number": ", ".join(w.number for w in withdrawals),
+        "day": ", ".join(w.paid_on.isoformat() for w in withdrawals)})
+    rest, adjusted = total, []
+    for n, line in enumerate(lines):
+        taken = min(rest, line.amount_idr)
+        rest -= taken
+        adjusted.append(replace(line, text=label if n == 0 else line.text, amount_idr=line.amount_idr - taken))
+    from_returns = total - lines[0].amount_idr
+    notes = [Text("jht_partial_from_returns", {"amount": from_returns})] if from_returns > 0 else []
+    return adjusted, notes
+
+
+def jht_partial(*, member, event_date: dt.date, share: str, npwp_valid: bool = False) -> Benefit:
+    """A partial JHT withdrawal: `share` × the JHT balance on the event date (the day the worker asked), rounded
+    once. `share` is the rule kind that holds the part (JHT_PARTIAL_SHARES: 10 % for retirement, 30 % for
+    housing); the portal pays the whole part the rule allows. The one line is what is paid; the balance it comes
+    from is a note (lines are paid, and the rest of the balance stays saved for a later full JHT claim).
+
+    A housing withdrawal from a balance over the NPWP threshold (dated rule) needs the member's NPWP checked valid:
+    `npwp_valid` says whether the claim has one; without it the calculation stops with a message naming it."""
+    rule = benefit_rule(kind=share, on=event_date)
+    balance = jht_balance(member=member, event_date=event_date)
+    total = balance.total_idr
+    if total <= 0:
+        return Benefit(lines=(), notes=balance.notes or (Text("jht_none"),))
+    if share == RuleKind.JHT_PARTIAL_HOUSING:
+        above = cast(int, benefit_rule(kind=RuleKind.JHT_NPWP_ABOVE, on=event_date).amount_idr)
+        if total > above and not npwp_valid:
+            raise BenefitError(_(
+                "The JHT balance is %(balance)s, over %(above)s: a housing withdrawal needs the member's NPWP (tax "
+                "number card), checked valid. Ask the member for it, or reject the claim.")
+                % {"balance": format_idr(total), "above": format_idr(above)})
+    factor = cast(Decimal, rule.multiple)
+    percent = (factor * 100).normalize()
+    line = BenefitLine(Text("jht_partial", {"percent": f"{percent:f}", "amount": total}), round_idr(factor * total),
+                       rule.source or JHT_RULE)
+    notes = (Text("jht_partial_balance", {"day": event_date.isoformat(), "amount": total}), *balance.notes)
+    return Benefit(lines=(line,), notes=notes)

@@ -8,6 +8,11 @@
   heir certificates and the heir's KTP; a scholarship adds the school certificate.
 - JHT: participant card and KTP; leaving Indonesia adds passport and leaving statement; disability a doctor's
   statement; death the death and heir certificates and the heir's KTP.
+- JHT partial withdrawal: participant card and KTP; for housing also the purchase agreement or bank credit papers,
+  and the NPWP, listed as optional: it is needed only when the balance is over the dated threshold, which the
+  benefit calculation checks at verification (claims.benefits.jht_partial).
+- JHT on death with no heir, filed by the Balai Harta Peninggalan's officer: the court ruling or statement that
+  there is no heir stands in for the heir certificate, and the heir's KTP is the officer's.
 
 An heir files without the deceased's account, so the heir's own KTP is asked for on every claim an heir files.
 """
@@ -15,11 +20,14 @@ An heir files without the deceased's account, so the heir's own KTP is asked for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import ClaimType, DocumentKind, HeirRelationship
+from claims.models import ClaimType, DocumentKind, HeirRelationship, RuleKind
+from core.money import format_idr
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -55,6 +63,8 @@ _BASE: dict[str, tuple[str, ...]] = {
     ClaimType.JHT_LEAVING: (K.PARTICIPANT_CARD, K.KTP, K.PASSPORT, K.LEAVING_STATEMENT),
     # Permenaker 4/2022 art. 6(2): a BPU member who stops working takes the JHT balance, and the membership ends.
     ClaimType.JHT_STOPPED: (K.PARTICIPANT_CARD, K.KTP, K.STOPPED_STATEMENT),
+    ClaimType.JHT_PARTIAL_PENSION: (K.PARTICIPANT_CARD, K.KTP),
+    ClaimType.JHT_PARTIAL_HOUSING: (K.PARTICIPANT_CARD, K.KTP, K.HOUSING),
 }
 
 # JKK claims that come from an accident (a police report applies to a traffic accident).
@@ -62,6 +72,19 @@ ACCIDENT_TYPES = frozenset({ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAP
                             ClaimType.JKK_DEATH})
 
 POLICE_NOTE = _("Asked for after a traffic accident; not required while the rule is unconfirmed.")
+NPWP_NOTE = _("Needed when your JHT balance is over %(amount)s; the branch checks it.")
+OFFICER_KTP_NOTE = _("The KTP of the Balai Harta Peninggalan's officer who files the claim.")
+
+
+def _npwp_note() -> str:
+    """The NPWP's note with the threshold in force today (dated reference data), in the reader's language."""
+    from claims.selectors import ReferenceDataMissing, benefit_rule  # selectors read checklists: imported late
+
+    try:
+        rule = benefit_rule(kind=RuleKind.JHT_NPWP_ABOVE, on=timezone.localdate())
+    except ReferenceDataMissing:
+        return str(NPWP_NOTE % {"amount": "—"})
+    return str(NPWP_NOTE % {"amount": format_idr(cast(int, rule.amount_idr))})
 
 
 def checklist_for(*, claim_type: str, heir_relationship: str = "", traffic_accident: bool | None = None
@@ -77,11 +100,18 @@ def checklist_for(*, claim_type: str, heir_relationship: str = "", traffic_accid
         if heir_relationship == HeirRelationship.SPOUSE and claim_type in (ClaimType.JKM_DEATH,
                                                                           ClaimType.JKM_SCHOLARSHIP):
             kinds.insert(kinds.index(K.HEIR_CERTIFICATE) + 1, K.MARRIAGE_BOOK)
+        if heir_relationship == HeirRelationship.BHP and K.HEIR_CERTIFICATE in kinds:
+            kinds[kinds.index(K.HEIR_CERTIFICATE)] = K.NO_HEIR  # no heir, so no heir certificate
     elif claim_type == ClaimType.JKK_SCHOLARSHIP:
         kinds.append(K.DOCTOR_STATEMENT)  # the worker's total disability
-    entries = [ChecklistEntry(kind) for kind in kinds]
+    officer = heir_relationship == HeirRelationship.BHP
+    entries = [ChecklistEntry(kind, note=OFFICER_KTP_NOTE if officer and kind == K.HEIR_KTP else "")
+               for kind in kinds]
     if claim_type in ACCIDENT_TYPES and traffic_accident:
         entries.append(ChecklistEntry(K.POLICE_REPORT, required=False, note=POLICE_NOTE))
+    if claim_type == ClaimType.JHT_PARTIAL_HOUSING:
+        # Required only above the threshold: claims.benefits.jht_partial refuses without a valid one.
+        entries.append(ChecklistEntry(K.NPWP, required=False, note=lazy(_npwp_note, str)()))
     return entries
 
 

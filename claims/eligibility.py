@@ -9,13 +9,24 @@ from typing import cast
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims.benefits import early_death_months
-from claims.models import DEATH_CLAIM_TYPES, HEIR_CLASS, ClaimType, HeirRelationship, RuleKind, claim_program
-from claims.selectors import benefit_rule, membership_start, paid_months_before
+from claims.models import (
+    DEATH_CLAIM_TYPES,
+    HEIR_CLASS,
+    JHT_PARTIAL_TYPES,
+    ClaimType,
+    HeirRelationship,
+    RuleKind,
+    claim_program,
+)
+from claims.selectors import benefit_rule, jht_partial_taken, membership_start, paid_months_before
 from contributions.selectors import covered_on
 
 JKK_JKM = ("JKK", "JKM")
+BHP_ONLY_JHT = gettext_lazy("The Balai Harta Peninggalan claims only the JHT balance of a participant who left no "
+                            "heir.")
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,23 @@ def _day(value: dt.date) -> str:
 
 def _age(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def years_later(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later; 29 February becomes 28 February in a year without it."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def partial_withdrawal_from(*, member, on: dt.date) -> tuple[dt.date, int, dt.date]:
+    """(membership start, years needed, the day they are reached) for a partial JHT withdrawal asked for on `on`:
+    the years are counted from the membership start (the first day of the first paid month, as DOMAIN.md's "10 years
+    of membership"), not in paid months, so a lapse does not stop the count."""
+    start = membership_start(member=member)
+    years = cast(int, benefit_rule(kind=RuleKind.JHT_PARTIAL_YEARS, on=on).quantity)
+    return start, years, years_later(start, years)
 
 
 def claim_eligibility(
@@ -89,8 +117,12 @@ def claim_eligibility(
         age = _age(member.birth_date, event_date)
         checks.append(Check("retirement_age", age >= years, _("Age %(age)s on the event date; JHT is paid from age "
                                                               "%(years)s.") % {"age": age, "years": years}))
+    if claim_type in JHT_PARTIAL_TYPES:
+        checks += _partial_checks(member, event_date)
     if claim_type in DEATH_CLAIM_TYPES:
-        checks.append(_heir_order(heir, other_heirs))
+        checks.append(_heir_order(heir, other_heirs, claim_type))
+    elif heir == HeirRelationship.BHP:
+        checks.append(Check("heir_order", False, str(BHP_ONLY_JHT)))
     if claim_type in (ClaimType.JKK_DEATH, ClaimType.JKM_DEATH):
         checks.append(Check("one_death_benefit", not already_paid_death,
                             _("A death benefit was already approved for this member.") if already_paid_death else
@@ -108,9 +140,37 @@ def _program_held(member, program: str, event_date: dt.date, start: dt.date) -> 
                  % {"program": program, "start": _day(start)})
 
 
-def _heir_order(heir: str | None, others: Sequence[str]) -> Check:
+def _partial_checks(member, event_date: dt.date) -> list[Check]:
+    """A partial JHT withdrawal: the years of membership (data), and once only, never after the whole balance.
+    The claim checked is one of the member's partial withdrawals once filed, so a second one not rejected fails
+    (both, when two were filed at once: the branch rejects one and the other passes again)."""
+    start, years, reached = partial_withdrawal_from(member=member, on=event_date)
+    enough = event_date >= reached
+    checks = [Check("membership_age", enough, (
+        _("Member since %(start)s: %(years)s years of membership reached on %(day)s.") if enough else
+        _("Member since %(start)s: a partial JHT withdrawal needs %(years)s years of membership, reached on "
+          "%(day)s."))
+        % {"start": _day(start), "years": years, "day": _day(reached)})]
+    partial, full = jht_partial_taken(member=member)
+    if full:
+        checks.append(Check("partial_once", False, _(
+            "The whole JHT balance is paid with claim %(number)s: nothing is left to withdraw in part.")
+            % {"number": full}))
+    elif len(partial) > 1:
+        checks.append(Check("partial_once", False, _(
+            "JHT is withdrawn in part once only; this member has %(count)s partial withdrawals not rejected: "
+            "%(numbers)s.") % {"count": len(partial), "numbers": ", ".join(partial)}))
+    else:
+        checks.append(Check("partial_once", True, _("No other partial JHT withdrawal for this member (it is allowed "
+                                                    "once).")))
+    return checks
+
+
+def _heir_order(heir: str | None, others: Sequence[str], claim_type: str) -> Check:
     if heir is None:
         return Check("heir_order", False, _("The heir's relationship to the member is needed."))
+    if heir == HeirRelationship.BHP:
+        return _bhp_order(others, claim_type)
     mine = HEIR_CLASS.get(HeirRelationship(heir))
     if mine is None:
         return Check("heir_order", False, _("%(heir)s: not an heir under the rules.")
@@ -122,3 +182,17 @@ def _heir_order(heir: str | None, others: Sequence[str]) -> Check:
     ahead = sorted({str(HeirRelationship(o).label) for o in others if HEIR_CLASS.get(HeirRelationship(o)) == first})
     return Check("heir_order", False, _("%(heir)s may not claim: %(ahead)s come first.")
                  % {"heir": label, "ahead": ", ".join(ahead)})
+
+
+def _bhp_order(others: Sequence[str], claim_type: str) -> Check:
+    """The Balai Harta Peninggalan takes the JHT only, and only when nobody is an heir: no heir the claim names, nor
+    any on another claim of the member that is not rejected (claims.services.claim_eligibility_for gives both)."""
+    if claim_type != ClaimType.JHT_DEATH:
+        return Check("heir_order", False, str(BHP_ONLY_JHT))
+    heirs = sorted({str(HeirRelationship(o).label) for o in others if o in HeirRelationship.values
+                    and o != HeirRelationship.BHP and HeirRelationship(o) in HEIR_CLASS})
+    if heirs:
+        return Check("heir_order", False, _("There is an heir (%(heirs)s): the Balai Harta Peninggalan does not "
+                                            "claim.") % {"heirs": ", ".join(heirs)})
+    return Check("heir_order", True, _("No heir is known, on this claim or another: the Balai Harta Peninggalan "
+                                       "receives the JHT."))

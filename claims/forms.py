@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.conf import settings
@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claims.form_fields import ACCEPT, _date_field
-from claims.models import HEIRS, ClaimStatus, ClaimType, DocumentKind
+from claims.models import HEIRS, ClaimStatus, ClaimType, DocumentKind, HeirRelationship
 from claims.scholarship_forms import ChildrenFields
 from claims.uploads import upload_check
-from contributions.forms import AUTODEBIT_ISSUERS, _rupiah_amount
+from contributions.forms import AUTODEBIT_ISSUERS
 from core.forms import DATE_INPUT_FORMATS
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 # (the JKK scholarship too: for the children of a worker left totally disabled by a work accident).
 WORKER_TYPES = (ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimType.JKK_DISABILITY,
                 ClaimType.JKK_SCHOLARSHIP, ClaimType.JHT_AGE, ClaimType.JHT_DISABILITY, ClaimType.JHT_LEAVING,
-                ClaimType.JHT_STOPPED)
+                ClaimType.JHT_STOPPED, ClaimType.JHT_PARTIAL_PENSION, ClaimType.JHT_PARTIAL_HOUSING)
 HEIR_TYPES = (ClaimType.JKM_DEATH, ClaimType.JKK_DEATH, ClaimType.JHT_DEATH, ClaimType.JKM_SCHOLARSHIP,
               ClaimType.JKK_SCHOLARSHIP)
 JKK_TYPES = (ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimType.JKK_DISABILITY,
@@ -210,6 +210,9 @@ class HeirClaimForm(EventFields, BankFields, ChildrenFields, DocumentFields):
     def __init__(self, *args, claim_type: str, document_kinds, **kwargs):
         super().__init__(*args, **kwargs)
         self.claim_type = claim_type
+        if claim_type != ClaimType.JHT_DEATH:  # the Balai Harta Peninggalan takes only a JHT balance without heirs
+            cast(forms.ChoiceField, self.fields["heir_relationship"]).choices = [
+                ("", "—"), *((r.value, r.label) for r in HEIRS if r != HeirRelationship.BHP)]
         self.setup_event(claim_type)
         # JKK death: the event is the work accident that caused it; otherwise the death itself.
         if not self.is_accident:
@@ -287,23 +290,6 @@ class RejectForm(forms.Form):
                              help_text=_("The claimant reads this: write it plainly."),
                              error_messages={"required": _("A rejection needs a reason.")},
                              widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class VerifyForm(forms.Form):
-    """Only for the JKK benefits DOMAIN.md gives no figure for: staff enter the amount and say why."""
-
-    entered_amount = forms.CharField(label=_("Amount to pay (rupiah)"), max_length=20,
-                                     error_messages={"required": _("Please enter the amount.")},
-                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    entered_reason = forms.CharField(label=_("How the amount was set"), max_length=300,
-                                     help_text=_("E.g. the hospital bills attached, or the days of incapacity."),
-                                     error_messages={"required": _("Please say how the amount was set.")})
-
-    def clean_entered_amount(self) -> int:
-        amount = _rupiah_amount(self.cleaned_data["entered_amount"])
-        if amount is None or amount <= 0:
-            raise forms.ValidationError(_("Write the amount in numbers, e.g. 2500000."))
-        return amount
 
 
 class PayoutForm(forms.Form):

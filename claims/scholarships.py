@@ -95,7 +95,9 @@ class ChildSchedule:
     step: Step | None = None
     # A refused form's message and what was chosen in it, set by the page that shows them again.
     send_error: str = ""
+    send_fields: dict = field(default_factory=dict)
     end_error: str = ""
+    end_fields: dict = field(default_factory=dict)
     kept_level: str = ""
     end_kept: dict = field(default_factory=dict)
 

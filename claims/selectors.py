@@ -15,11 +15,14 @@ from django.utils.translation import gettext as _
 
 from claims.documents import checklist_for_claim
 from claims.models import (
+    JHT_FULL_TYPES,
+    JHT_PARTIAL_TYPES,
     SCHOLARSHIP_TYPES,
     BenefitRule,
     Claim,
     ClaimDocument,
     ClaimStatus,
+    DisabilityRate,
     DocumentKind,
     JhtReturnRate,
     RuleKind,
@@ -56,6 +59,35 @@ def scholarship_levels(*, on: dt.date) -> list[ScholarshipLevel]:
     if not latest:
         raise ReferenceDataMissing(_("No scholarship levels in force on %(day)s.") % {"day": on})
     return sorted(latest.values(), key=lambda row: row.position)
+
+
+def jht_partial_taken(*, member) -> tuple[list[str], str | None]:
+    """The numbers of the member's partial withdrawal claims that are not rejected (oldest first), and the number of
+    a full JHT claim verified, approved or paid (the whole balance is going or gone), if any."""
+    partial = list(Claim.objects.filter(member=member, claim_type__in=JHT_PARTIAL_TYPES)
+                   .exclude(status=ClaimStatus.REJECTED).order_by("created_at", "id")
+                   .values_list("number", flat=True))
+    full = (Claim.objects.filter(member=member, claim_type__in=JHT_FULL_TYPES,
+                                 status__in=(ClaimStatus.VERIFIED, ClaimStatus.APPROVED, ClaimStatus.PAID))
+            .order_by("created_at", "id").values_list("number", flat=True).first())
+    return partial, full
+
+
+def disability_rates(*, on: dt.date) -> dict[str, DisabilityRate]:
+    """PP 44/2015's table in force on `on`: per code the latest row starting on or before that day."""
+    rows: dict[str, DisabilityRate] = {}
+    for row in DisabilityRate.objects.filter(effective_from__lte=on).order_by("effective_from", "pk"):
+        rows[row.code] = row
+    return dict(sorted(rows.items(), key=lambda item: (-item[1].percent, item[1].label)))
+
+
+def same_accident_assessments(*, claim: Claim) -> list[dict]:
+    """What staff assessed on the member's other live claims of the same type for the same accident (verified,
+    approved or paid): the costs and periods the caps and overlaps count against."""
+    rows = (Claim.objects.filter(member_id=claim.member_id, claim_type=claim.claim_type, event_date=claim.event_date,
+                                 status__in=(ClaimStatus.VERIFIED, ClaimStatus.APPROVED, ClaimStatus.PAID))
+            .exclude(pk=claim.pk).order_by("created_at", "pk").values_list("breakdown", flat=True))
+    return [(breakdown or {}).get("assessment") or {} for breakdown in rows]
 
 
 def scholarship_children_taken(*, member: Member, exclude_claim: Claim | None = None) -> set[str]:
@@ -277,7 +309,8 @@ def member_for_heir_session(*, member_id: int) -> Member | None:
 QUANTITY_UNITS: dict[str, str] = {RuleKind.JKM_EARLY_DEATH_MONTHS: "months", RuleKind.JKM_SCHOLARSHIP_MONTHS: "months",
                   RuleKind.SCHOLARSHIP_MAX_CHILDREN: "children", RuleKind.JHT_AGE_YEARS: "years",
                   RuleKind.JKK_CLAIM_YEARS: "years", RuleKind.SCHOLARSHIP_END_AGE: "years",
-                  RuleKind.SCHOOL_YEAR_START_MONTH: "month_of_year", RuleKind.SCHOLARSHIP_REMINDER_DAYS: "days"}
+                  RuleKind.SCHOOL_YEAR_START_MONTH: "month_of_year", RuleKind.SCHOLARSHIP_REMINDER_DAYS: "days",
+                  RuleKind.JKK_STMB_FULL_MONTHS: "months", RuleKind.JHT_PARTIAL_YEARS: "years"}
 
 
 @dataclass(frozen=True)
@@ -287,6 +320,7 @@ class Figures:
     on: dt.date
     benefit_rules: list[tuple[BenefitRule, bool]]
     scholarship_levels: list[tuple[ScholarshipLevel, bool]]
+    disability_rates: list[tuple[DisabilityRate, bool]]
     jht_rates: list[JhtReturnRate]
     tariff_rates: list[tuple[TariffRate, bool]]
     income_bases: list[IncomeBase]
@@ -308,6 +342,8 @@ def reference_figures(*, on: dt.date) -> Figures:
         benefit_rules=marked(list(BenefitRule.objects.order_by("kind", "-effective_from")), lambda r: r.kind),
         scholarship_levels=marked(list(ScholarshipLevel.objects.order_by("-effective_from", "position")),
                                   lambda r: r.level),
+        disability_rates=marked(list(DisabilityRate.objects.order_by("-percent", "code", "-effective_from")),
+                                lambda r: r.code),
         jht_rates=list(JhtReturnRate.objects.order_by("-year")),
         tariff_rates=marked(list(TariffRate.objects.order_by("program", "-effective_from")), lambda r: r.program),
         income_bases=list(IncomeBase.objects.order_by("amount_idr")),

@@ -33,17 +33,42 @@ TEXTS = {
     "school_age_limit": _("%(name)s reaches the age limit of %(age)s: no later school years."),
     "scholarship_yearly": _("Later school years are paid one year at a time, each after the school certificate "
                             "is checked."),
+    "disability_part": _("%(part)s: %(percent)s %% × %(multiple)s × declared monthly income %(income)s"),
+    "disability_functional": _("%(part)s, %(lost)s %% of its function lost: × %(percent)s %% × %(multiple)s × "
+                               "declared monthly income %(income)s"),
+    "disability_provisional": _("The table's row for %(part)s is provisional: check it against PP 44/2015."),
+    "disability_ceiling": _("The parts together, at most %(multiple)s × declared monthly income %(income)s"),
+    "disability_ceiling_note": _("The parts add up to more than total permanent disability pays: capped."),
+    "stmb_full": _("%(start)s to %(end)s: %(days)s days at %(percent)s %% of %(income)s a month"),
+    "stmb_later": _("%(start)s to %(end)s: %(days)s days at %(percent)s %% of %(income)s a month (after the first "
+                    "months)"),
+    "stmb_days": _("A month's income covers %(days)s days."),
+    "cost_medical": _("Medical care: %(count)s invoices"),
+    "cost_no_ceiling": _("PP 82/2019: medical care as needed, no ceiling"),
+    "cost_transport_land": _("Transport by land, river or lake (%(amount)s, at most %(cap)s)"),
+    "cost_transport_sea": _("Transport by sea (%(amount)s, at most %(cap)s)"),
+    "cost_transport_air": _("Transport by air (%(amount)s, at most %(cap)s)"),
+    "cost_home_care": _("Home care in %(year)s (%(amount)s, at most %(cap)s a year)"),
+    "cost_capped": _("Invoices of %(amount)s: %(paid)s paid, the cap is %(cap)s."),
+    "cost_orthosis": _("Orthosis or prosthesis: rehabilitation-centre price %(amount)s × %(multiple)s"),
     "jht_none": _("No JHT contributions were paid."),
     "jht_contributions": _("JHT contributions paid (%(count)s months)"),
     "jht_returns": _("Returns %(year)s at %(percent)s %% a year"),
     "jht_rate_by_admin": _("JHT return rate set by an admin"),
     "jht_rates_provisional": _("Provisional return rates: %(years)s."),
+    "jht_contributions_less_partial": _("JHT contributions paid (%(count)s months) less the partial withdrawal "
+                                        "%(number)s of %(amount)s paid on %(day)s"),
+    "jht_partial_from_returns": _("The partial withdrawal is larger than the contributions: %(amount)s of it is "
+                                  "taken from the earliest returns."),
+    "jht_partial": _("Partial withdrawal: %(percent)s %% of the JHT balance of %(amount)s"),
+    "jht_partial_balance": _("JHT balance on %(day)s: %(amount)s. The rest stays saved and is paid with a later "
+                             "full JHT claim."),
     "refund_month": _("Refund of contributions for %(month)s"),
     "refunded_elsewhere": _("%(month)s is refunded with another claim."),
     "entered_by": _("Amount entered by %(name)s"),
     "entered_note": _("Entered by staff: DOMAIN.md gives no figure for this benefit."),
 }
-MONEY_PARAMS = frozenset({"income", "amount", "cap"})
+MONEY_PARAMS = frozenset({"income", "amount", "cap", "paid"})
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ('year_in_level', models.PositiveSmallIntegerField()),
                 ('amount_idr', models.BigIntegerField()),
                 ('rule', models.CharField(blank=True, help_text='The source of the amount', max_length=300)),
-                ('status', models.CharField(choices=[('submitted', 'School certificate sent, being checked'), ('released', 'Released, to be transferred'), ('paid', 'Paid'), ('refused', 'Certificate not accepted')], max_length=10)),
+                ('status', models.CharField(choices=[('submitted', 'School certificate sent, being checked'), ('released', 'Released, to be transferred'), ('paid', 'Transferred'), ('refused', 'Certificate not accepted')], max_length=10)),
                 ('status_changed_at', models.DateTimeField()),
                 ('review_note', models.CharField(blank=True, max_length=300)),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True)),

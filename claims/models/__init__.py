@@ -33,10 +33,19 @@ class ClaimType(models.TextChoices):
     JHT_DISABILITY = "jht_disability", _("JHT: total permanent disability")
     JHT_LEAVING = "jht_leaving", _("JHT: leaving Indonesia for good")
     JHT_STOPPED = "jht_stopped", _("JHT: stopped working")
+    JHT_PARTIAL_PENSION = "jht_partial_pension", _(
+        "JHT: partial withdrawal to prepare for retirement (up to 10 %)")
+    JHT_PARTIAL_HOUSING = "jht_partial_housing", _("JHT: partial withdrawal for housing (up to 30 %)")
 
 
 DEATH_CLAIM_TYPES = (ClaimType.JKK_DEATH, ClaimType.JKM_DEATH, ClaimType.JHT_DEATH)
 SCHOLARSHIP_TYPES = (ClaimType.JKM_SCHOLARSHIP, ClaimType.JKK_SCHOLARSHIP)
+# Part of the JHT balance, once, after 10 years of membership (the figures are dated BenefitRules); the membership
+# goes on. A later full JHT claim pays the rest (claims.benefits.jht_balance).
+JHT_PARTIAL_TYPES = (ClaimType.JHT_PARTIAL_PENSION, ClaimType.JHT_PARTIAL_HOUSING)
+# The JHT claims that pay the whole balance.
+JHT_FULL_TYPES = (ClaimType.JHT_AGE, ClaimType.JHT_DEATH, ClaimType.JHT_DISABILITY, ClaimType.JHT_LEAVING,
+                  ClaimType.JHT_STOPPED)
 
 
 def claim_program(claim_type: str) -> str:
@@ -212,18 +221,22 @@ class HeirRelationship(models.TextChoices):
     CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law (not an heir)")
     SIBLING_IN_LAW = "sibling_in_law", _("Brother- or sister-in-law (not an heir)")
     NAMED_IN_WILL = "will", _("Person named in a will")
+    # Not a person: the state office that takes the JHT of a participant with no heir (its officer files).
+    BHP = "bhp", _("Balai Harta Peninggalan (no heir)")
 
 
 # The heir order (DOMAIN.md's classes, ordered inside the direct line as issue 16 sets out): spouse or children;
 # else the direct line to the second degree, parents before grandchildren before grandparents; else siblings; else
-# parents-in-law; else a person named in a will. A lower number comes first. Children- and siblings-in-law are no
-# heirs (their values stay for claims filed before).
+# parents-in-law; else a person named in a will; for JHT only, with no heir at all, the Balai Harta Peninggalan
+# (decision AE). A lower number comes first. Children- and siblings-in-law are no heirs (their values stay for
+# claims filed before).
 HEIR_CLASS = {
     HeirRelationship.SPOUSE: 1, HeirRelationship.CHILD: 1,
     HeirRelationship.PARENT: 2, HeirRelationship.GRANDCHILD: 3, HeirRelationship.GRANDPARENT: 4,
     HeirRelationship.SIBLING: 5,
     HeirRelationship.PARENT_IN_LAW: 6,
     HeirRelationship.NAMED_IN_WILL: 7,
+    HeirRelationship.BHP: 8,
 }
 HEIRS = [relationship for relationship in HeirRelationship if relationship in HEIR_CLASS]
 
@@ -347,6 +360,9 @@ class DocumentKind(models.TextChoices):
     LEAVING_STATEMENT = "leaving", _("Statement of leaving Indonesia for good")
     STOPPED_STATEMENT = "stopped", _("Statement that you stopped working")
     SCHOOL_CERTIFICATE = "school", _("School certificate of the child")
+    HOUSING = "housing", _("Purchase agreement or bank credit papers for the house")
+    NPWP = "npwp", _("NPWP (tax number card)")
+    NO_HEIR = "no_heir", _("Court ruling or statement that there is no heir")
     OTHER = "other", _("Other document")
 
 
@@ -447,10 +463,10 @@ from claims.models.scholarships import (  # noqa: E402 - after the models they p
 )
 
 __all__ = [
-    "AMOUNT_KINDS", "DEATH_CLAIM_TYPES", "FLAG_KINDS", "HEIRS", "HEIR_CLASS", "MULTIPLE_KINDS", "QUANTITY_KINDS",
-    "SCHOLARSHIP_TYPES", "DisabilityRate", "BenefitRule", "Claim", "ClaimDocument", "ClaimNumberCounter",
-    "ClaimPayout", "ClaimStatus", "ClaimType", "DocumentKind", "DocumentStatus", "HeirRelationship",
-    "JhtReturnRate", "PayoutEntry", "PayoutEntryKind", "RuleKind", "ScholarshipChild", "ScholarshipChildStatus",
-    "ScholarshipEndReason", "ScholarshipLevel", "ScholarshipPayment", "ScholarshipPaymentStatus", "SchoolLevel",
-    "claim_program",
+    "JHT_FULL_TYPES", "JHT_PARTIAL_TYPES", "AMOUNT_KINDS", "DEATH_CLAIM_TYPES", "FLAG_KINDS", "HEIRS", "HEIR_CLASS",
+    "MULTIPLE_KINDS", "QUANTITY_KINDS", "SCHOLARSHIP_TYPES", "DisabilityRate", "BenefitRule", "Claim",
+    "ClaimDocument", "ClaimNumberCounter", "ClaimPayout", "ClaimStatus", "ClaimType", "DocumentKind",
+    "DocumentStatus", "HeirRelationship", "JhtReturnRate", "PayoutEntry", "PayoutEntryKind", "RuleKind",
+    "ScholarshipChild", "ScholarshipChildStatus", "ScholarshipEndReason", "ScholarshipLevel", "ScholarshipPayment",
+    "ScholarshipPaymentStatus", "SchoolLevel", "claim_program",
 ]

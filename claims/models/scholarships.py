@@ -63,7 +63,7 @@ class ScholarshipChild(models.Model):
 class ScholarshipPaymentStatus(models.TextChoices):
     SUBMITTED = "submitted", _("School certificate sent, being checked")
     RELEASED = "released", _("Released, to be transferred")
-    PAID = "paid", _("Paid")
+    PAID = "paid", _("Transferred")
     REFUSED = "refused", _("Certificate not accepted")
 
 

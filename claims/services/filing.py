@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from claims.documents import ACCIDENT_TYPES, allowed_kinds, checklist_for
+from claims.eligibility import BHP_ONLY_JHT, partial_withdrawal_from, years_later
 from claims.locks import claim_lock
 from claims.models import (
     DEATH_CLAIM_TYPES,
     HEIR_CLASS,
+    JHT_PARTIAL_TYPES,
     SCHOLARSHIP_TYPES,
     Claim,
     ClaimDocument,
@@ -30,7 +32,13 @@ from claims.models import (
     SchoolLevel,
     claim_program,
 )
-from claims.selectors import ReferenceDataMissing, benefit_rule, branch_for_member, scholarship_children_taken
+from claims.selectors import (
+    ReferenceDataMissing,
+    benefit_rule,
+    branch_for_member,
+    jht_partial_taken,
+    scholarship_children_taken,
+)
 from claims.services.common import (
     claim_number_next,
     claim_transition,
@@ -70,7 +78,8 @@ def reported_late(*, claim_type: str, day: dt.date, time: dt.time | None, report
 
 
 def _clean_event(claim_type: str, event: dict, member: Member, errors: dict) -> dict:
-    day = event.get("date")
+    # A partial JHT withdrawal has no event: its date is the day the worker asks (the balance on that day).
+    day = timezone.localdate() if claim_type in JHT_PARTIAL_TYPES else event.get("date")
     if not isinstance(day, dt.date):
         errors["event_date"] = [_("Enter the date of the event.")]
         return {}
@@ -104,7 +113,7 @@ def _check_cover(claim_type: str, day: dt.date, member: Member, errors: dict) ->
     today = timezone.localdate()
     if program == "JKK":
         years = cast(int, benefit_rule(kind=RuleKind.JKK_CLAIM_YEARS, on=day).quantity)
-        last = _years_later(day, years)
+        last = years_later(day, years)
         if today > last:
             errors["event_date"] = [_(
                 "A work accident can be claimed up to %(years)s years after it happened (this one until "
@@ -118,12 +127,25 @@ def _check_cover(claim_type: str, day: dt.date, member: Member, errors: dict) ->
             % {"month": f"{day:%Y-%m}", "day": _day(day), "program": program}]
 
 
-def _years_later(day: dt.date, years: int) -> dt.date:
-    """The same day `years` later; 29 February becomes 28 February in a year without it."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+def _check_partial(claim_type: str, day: dt.date, member: Member, errors: dict) -> None:
+    """A partial JHT withdrawal is refused at filing before the years of membership (data) are reached, when the
+    member has one not rejected already (it is allowed once), and once the whole balance is being paid. The
+    eligibility checks say the same again at verification."""
+    if claim_type not in JHT_PARTIAL_TYPES or "event_date" in errors:
+        return
+    start, years, reached = partial_withdrawal_from(member=member, on=day)
+    partial, full = jht_partial_taken(member=member)
+    if day < reached:
+        errors["claim_type"] = [_(
+            "Part of the JHT can be withdrawn after %(years)s years of membership. You are a member since %(start)s, "
+            "so you can ask from %(day)s.") % {"years": years, "start": _day(start), "day": _day(reached)}]
+    elif full:
+        errors["claim_type"] = [_("Your whole JHT balance is paid with claim %(number)s: nothing is left to withdraw "
+                                  "in part.") % {"number": full}]
+    elif partial:
+        errors["claim_type"] = [_("Part of the JHT is withdrawn once only, and you asked already (%(number)s). The "
+                                  "rest is paid when you reach retirement age or stop working.")
+                                % {"number": partial[0]}]
 
 
 def _day(value: dt.date) -> str:
@@ -155,7 +177,7 @@ def _live_heirs(member: Member, claimant: User) -> list[str]:
                 .exclude(heir_relationship="").values_list("heir_relationship", flat=True).distinct())
 
 
-def _clean_heir(heir: dict, member: Member, claimant: User, errors: dict) -> dict:
+def _clean_heir(heir: dict, member: Member, claimant: User, errors: dict, claim_type: str) -> dict:
     name = str(heir.get("name") or "").strip()
     if not name:
         errors["heir_name"] = [_("Enter your name as on your KTP.")]
@@ -176,6 +198,11 @@ def _clean_heir(heir: dict, member: Member, claimant: User, errors: dict) -> dic
                     if mine is not None and HEIR_CLASS.get(HeirRelationship(r), mine) < mine})
     if mine is None:
         errors["heir_relationship"] = [NOT_AN_HEIR]
+    elif relationship == HeirRelationship.BHP and claim_type != ClaimType.JHT_DEATH:
+        errors["heir_relationship"] = [BHP_ONLY_JHT]
+    elif relationship == HeirRelationship.BHP and ahead:
+        errors["heir_relationship"] = [_("There is an heir (%(heirs)s): the Balai Harta Peninggalan does not claim.")
+                                       % {"heirs": ", ".join(ahead)}]
     elif ahead:
         errors["heir_relationship"] = [_("%(heir)s may not claim: %(ahead)s come first.") % {
             "heir": HeirRelationship(relationship).label, "ahead": ", ".join(ahead)}]
@@ -298,8 +325,9 @@ def claim_file(*, claimant: User, member: Member, claim_type: str, event: dict, 
     fields = _clean_event(claim_type, event or {}, member, errors)
     if fields:
         _check_cover(claim_type, fields["event_date"], member, errors)
+        _check_partial(claim_type, fields["event_date"], member, errors)
     fields.update(_clean_bank(bank or {}, errors))
-    heir_fields = _clean_heir(heir, member, claimant, errors) if heir else {}
+    heir_fields = _clean_heir(heir, member, claimant, errors, claim_type) if heir else {}
     extra = dict(details or {})
     if claim_type in SCHOLARSHIP_TYPES:
         extra["children"] = _clean_children(extra, member, errors)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims import benefits
+from claims import benefits, benefits_jkk
 from claims.documents import allowed_kinds, required_kinds
 from claims.eligibility import claim_eligibility
 from claims.locks import claim_lock
@@ -26,7 +26,7 @@ from claims.models import (
     PayoutEntry,
     PayoutEntryKind,
 )
-from claims.selectors import ReferenceDataMissing, scholarship_share_taken
+from claims.selectors import ReferenceDataMissing, same_accident_assessments, scholarship_share_taken
 from claims.services.common import (
     DECIDERS,
     claim_transition,
@@ -40,8 +40,9 @@ from claims.transitions import claim_document_status_transition
 from contributions.models import Bill, BillStatus
 from core.models import User
 
-# DOMAIN.md gives no figures for these: staff enter the amount, with a reason (claim_verify's entered_* keywords).
-ENTERED_TYPES = frozenset({ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimType.JKK_DISABILITY})
+# Calculated from what staff read in the documents (claim_verify's `assessment`): the parts of the body the doctor
+# names, the periods of incapacity, the invoices and receipts.
+ASSESSED_TYPES = frozenset({ClaimType.JKK_MEDICAL, ClaimType.JKK_TEMPORARY_INCAPACITY, ClaimType.JKK_DISABILITY})
 # Claims that end the membership: months paid after the event come back with them (DOMAIN.md).
 REFUND_TYPES = frozenset({ClaimType.JKK_DEATH, ClaimType.JKM_DEATH, ClaimType.JHT_DEATH, ClaimType.JHT_AGE,
                           ClaimType.JHT_DISABILITY, ClaimType.JHT_LEAVING, ClaimType.JHT_STOPPED})
@@ -137,30 +138,37 @@ def _line(line: benefits.BenefitLine) -> dict:
             "child": line.child}
 
 
-def _benefit(claim: Claim, staff: User, entered_amount_idr: int | None, entered_reason: str) -> tuple[dict, dict]:
-    """The calculated benefit as stored lines and notes, and a record of an entered amount ({} when calculated)."""
+def _benefit(claim: Claim, assessment: dict | None) -> dict:
+    """The calculated benefit as stored lines and notes. The JKK benefits assessed from the documents take what
+    staff read in them (`assessment`: parts of the body, periods, invoices; claims.benefits_jkk), never an amount."""
     kind, member, day = claim.claim_type, claim.member, claim.event_date
-    if kind in ENTERED_TYPES:
-        if entered_amount_idr is None or entered_amount_idr <= 0 or not entered_reason.strip():
-            raise ValidationError({"entered_amount_idr": [_(
-                "The rules give no amount for this claim: enter the amount and the reason for it.")]})
-        name = staff.get_full_name() or staff.username
-        entered = {"by": staff.pk, "by_name": name, "reason": entered_reason.strip()[:300],
-                   "at": timezone.now().isoformat()}
-        line = {"text": Text("entered_by", {"name": name}).stored(), "amount_idr": entered_amount_idr,
-                "rule": entered["reason"], "year": None, "child": ""}
-        return {"lines": [line], "notes": [Text("entered_note").stored()]}, entered
-    if entered_amount_idr is not None:
-        raise ValidationError({"entered_amount_idr": [_("This benefit is calculated by the rules.")]})
-    if kind == ClaimType.JKM_DEATH:
+    if kind in ASSESSED_TYPES:
+        if not assessment:
+            raise ValidationError({"assessment": [_("Enter what the doctor's statement or the receipts say.")]})
+        if kind == ClaimType.JKK_DISABILITY:
+            result = benefits_jkk.jkk_disability(member=member, event_date=day, assessment=assessment)
+        elif kind == ClaimType.JKK_TEMPORARY_INCAPACITY:
+            result = benefits_jkk.jkk_incapacity(member=member, event_date=day, assessment=assessment,
+                                                 earlier=same_accident_assessments(claim=claim),
+                                                 today=timezone.localdate())
+        else:
+            result = benefits_jkk.jkk_costs(member=member, event_date=day, assessment=assessment,
+                                            earlier=same_accident_assessments(claim=claim))
+    elif assessment:
+        raise ValidationError({"assessment": [_("This benefit is calculated from the records alone.")]})
+    elif kind == ClaimType.JKM_DEATH:
         result = benefits.jkm_death(member=member, event_date=day)
     elif kind == ClaimType.JKK_DEATH:
         result = benefits.jkk_death(member=member, event_date=day)
     elif kind in SCHOLARSHIP_TYPES:
-        return _scholarship(claim), {}
+        return _scholarship(claim)
+    elif kind in benefits.JHT_PARTIAL_SHARES:  # part of the JHT balance; housing above the threshold needs the NPWP
+        npwp = latest_documents(claim).get(DocumentKind.NPWP)
+        result = benefits.jht_partial(member=member, event_date=day, share=benefits.JHT_PARTIAL_SHARES[kind],
+                                      npwp_valid=npwp is not None and npwp.status == DocumentStatus.VALID)
     else:
         result = benefits.jht_balance(member=member, event_date=day)
-    return {"lines": [_line(line) for line in result.lines], "notes": [n.stored() for n in result.notes]}, {}
+    return {"lines": [_line(line) for line in result.lines], "notes": [n.stored() for n in result.notes]}
 
 
 def _scholarship(claim: Claim) -> dict:
@@ -200,10 +208,11 @@ def _refund(claim: Claim) -> dict:
     return {"lines": lines, "notes": notes}
 
 
-def claim_verify(*, claim: Claim, staff: User, entered_amount_idr: int | None = None, entered_reason: str = "",
+def claim_verify(*, claim: Claim, staff: User, assessment: dict | None = None,
                  ip_address: str | None = None) -> Claim:
-    """Every required document valid and every eligibility check passed: the benefit is calculated (or, where the
-    rules give no figure, taken as entered with a reason) and stored with its breakdown (→ verified)."""
+    """Every required document valid and every eligibility check passed: the benefit is calculated (for the JKK
+    benefits assessed from the documents, from what staff read in them) and stored with its breakdown and the
+    assessment (→ verified)."""
     with transaction.atomic():
         claim = claim_lock(claim)
         staff_check(claim=claim, staff=staff)
@@ -218,7 +227,7 @@ def claim_verify(*, claim: Claim, staff: User, entered_amount_idr: int | None = 
         if not eligibility.eligible:
             raise ValidationError([check.message for check in eligibility.failed])
         try:
-            benefit, entered = _benefit(claim, staff, entered_amount_idr, entered_reason)
+            benefit = _benefit(claim, assessment)
             refund = _refund(claim)
         except (benefits.BenefitError, ReferenceDataMissing) as exc:
             raise ValidationError(str(exc)) from exc
@@ -230,8 +239,8 @@ def claim_verify(*, claim: Claim, staff: User, entered_amount_idr: int | None = 
         claim.benefit_idr, claim.refund_idr = benefit_idr, refund_idr
         claim.breakdown = {
             "benefit": {**benefit, "total_idr": benefit_idr}, "refund": {**refund, "total_idr": refund_idr},
-            "entered": entered, "checks": [{"code": c.code, "passed": c.passed, "message": str(c.message)}
-                                           for c in eligibility.checks],
+            "assessment": assessment if claim.claim_type in ASSESSED_TYPES else None,
+            "checks": [{"code": c.code, "passed": c.passed, "message": str(c.message)} for c in eligibility.checks],
             "calculated_at": now.isoformat(), "calculated_by": staff.pk,
         }
         claim.verified_by, claim.verified_at = staff, now
@@ -239,8 +248,7 @@ def claim_verify(*, claim: Claim, staff: User, entered_amount_idr: int | None = 
                                   "updated_at"])
         return claim_transition(claim=claim, to=ClaimStatus.VERIFIED, actor=staff, ip_address=ip_address,
                                 changes={"benefit_idr": benefit_idr, "refund_idr": refund_idr,
-                                         "entered": bool(entered)},
-                                reason=entered.get("reason", "") if entered else "")
+                                         "assessed": claim.claim_type in ASSESSED_TYPES})
 
 
 def claim_approve(*, claim: Claim, supervisor: User, ip_address: str | None = None) -> Claim:

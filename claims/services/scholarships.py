@@ -68,9 +68,12 @@ def scholarship_grant_open(*, claim: Claim, payout: ClaimPayout, staff: User) ->
     except IntegrityError as exc:
         raise ValidationError(_("A child of this claim is covered by another scholarship already: verify the claim "
                                 "again.")) from exc
-    by_name = {child.name: child for child in reversed(children)}
+    # This school year has one line per child at school, in the children's order: two children of the same name
+    # take theirs in turn.
+    unmatched = list(children)
     for line in benefit.get("lines", []):
-        child = by_name[line["child"]]
+        child = next(c for c in unmatched if c.name == line["child"])
+        unmatched.remove(child)
         level = line["text"]["params"]["level"]
         ScholarshipPayment.objects.create(
             child=child, school_year=line.get("year") or child.granted_school_year, level=level,

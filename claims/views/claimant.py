@@ -77,7 +77,7 @@ def claim_list(request):
     claims = list(selectors.claims_for_claimant(viewer=request.user))
     for claim in claims:
         # Not columns: what the list shows of each claim.
-        status_text, next_step = STATUS_TEXT[ClaimStatus(claim.status)]
+        status_text, next_step = (str(text) for text in STATUS_TEXT[ClaimStatus(claim.status)])
         setattr(claim, "status_text", status_text)  # noqa: B010
         setattr(claim, "next_step", next_step)  # noqa: B010
     return render(request, "claims/claim_list.html", {
@@ -229,13 +229,19 @@ def claim_detail(request, number):
     claim = selectors.claim_for_claimant(viewer=request.user, number=number)
     rows = checklist_rows(claim)
     can_add = claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.VERIFYING, ClaimStatus.MORE_DOCUMENTS)
-    status_text, next_step = STATUS_TEXT[ClaimStatus(claim.status)]
+    status_text, next_step = (str(text) for text in STATUS_TEXT[ClaimStatus(claim.status)])
     payout = getattr(claim, "payout", None) if claim.status == ClaimStatus.PAID else None
+    schedules = schedules_for_page(request, claim) if claim.status == ClaimStatus.PAID else []
+    if schedules:
+        status_text = _("The scholarship's first school year was transferred to your account.")
+        open_year = next((s.open_year for s in schedules if s.open_year), None)
+        if open_year:
+            next_step = _("Send the school certificate for %(year)s below.") % {"year": f"{open_year}/{open_year + 1}"}
     return render(request, "claims/claim_detail.html", {
         "claim": claim, "rows": rows, "can_add": can_add, "status_text": status_text, "next_step": next_step,
         "history": history_rows(claim), "payout": payout,
         "breakdown": breakdown_of(claim), "upload_hint": upload_hint(),
-        "schedules": schedules_for_page(request, claim) if claim.status == ClaimStatus.PAID else [],
+        "schedules": schedules,
         "levels": [("", "—"), *SchoolLevel.choices],
         "add_error": request.session.pop("claim_add_error", None),
         "requested_note": (claim.details.get("requested") or {}).get("note", "")})

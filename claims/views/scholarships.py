@@ -24,17 +24,24 @@ from core.views import client_ip, staff_required
 SESSION_ERROR = "scholarship_error"
 
 
-def _errors(error: ValidationError | PermissionDenied | dict) -> str:
-    if isinstance(error, dict):
-        return " ".join(str(m) for messages_ in error.values() for m in messages_)
+def _errors(error: ValidationError | PermissionDenied | dict) -> tuple[str, dict[str, str]]:
+    """(message above the form, {field: message}) from a form's or a service's errors."""
     if isinstance(error, PermissionDenied):
-        return str(error)
-    return " ".join(str(m) for m in error.messages)
+        return str(error), {}
+    if isinstance(error, ValidationError):
+        if not hasattr(error, "error_dict"):
+            return " ".join(str(m) for m in error.messages), {}
+        error = error.message_dict
+    fields = {name.split("-", 1)[-1]: " ".join(str(m) for m in messages_) for name, messages_ in error.items()
+              if name != "__all__"}
+    return " ".join(str(m) for m in error.get("__all__", [])), fields
 
 
 def _back(request, url: str, anchor: str, error=None, kept: dict | None = None):
     if error is not None:
-        request.session[SESSION_ERROR] = {"anchor": anchor, "message": _errors(error), "kept": kept or {}}
+        message, fields = _errors(error)
+        request.session[SESSION_ERROR] = {"anchor": anchor, "message": message, "fields": fields,
+                                          "kept": kept or {}}
     return redirect(f"{url}#{anchor}")
 
 
@@ -43,17 +50,18 @@ def schedules_for_page(request, claim) -> list:
     next to that form) and what was chosen in it."""
     schedules = scholarship_schedules(claim=claim, today=timezone.localdate())
     error = request.session.pop(SESSION_ERROR, None) or {}
+    message, fields, kept = str(error.get("message", "")), error.get("fields", {}), error.get("kept", {})
     for schedule in schedules:
-        child, kept = schedule.child.pk, error.get("kept", {})
-        message = str(error.get("message", ""))
-        schedule.send_error = message if error.get("anchor") == f"child-{child}" else ""
-        schedule.end_error = message if error.get("anchor") == f"end-{child}" else ""
-        schedule.kept_level = kept.get("level", "") if schedule.send_error else ""
+        child = schedule.child.pk
+        if error.get("anchor") == f"child-{child}":
+            schedule.send_error, schedule.send_fields, schedule.kept_level = message, fields, kept.get("level", "")
+        if error.get("anchor") == f"end-{child}":
+            schedule.end_error, schedule.end_fields, schedule.end_kept = message, fields, kept
         for payment in schedule.payments:  # not columns: the staff page's forms per school year
             own = error.get("anchor") == f"year-{payment.pk}"
-            setattr(payment, "form_error", error.get("message") if own else "")  # noqa: B010
+            text = " ".join(filter(None, [message, *fields.values()])) if own else ""
+            setattr(payment, "form_error", text)  # noqa: B010
             setattr(payment, "kept", kept if own else {})  # noqa: B010
-        schedule.end_kept = kept if schedule.end_error else {}
     return schedules
 
 
@@ -141,6 +149,6 @@ def scholarship_staff(request, pk):
         else:
             raise Http404
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _errors(error))
+        messages.error(request, " ".join(filter(None, [_errors(error)[0], *_errors(error)[1].values()])))
     return redirect(f"{url}#scholarship")
 

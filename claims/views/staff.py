@@ -4,7 +4,7 @@ selectors read (branch-scoped), services write and decide."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,17 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims import selectors, services
+from claims.assessment_forms import assessment_form
 from claims.forms import (
     DocumentReviewForm,
     DocumentsRequestForm,
     PayoutForm,
     QueueFilterForm,
     RejectForm,
-    VerifyForm,
 )
 from claims.models import ClaimStatus, DocumentKind, ScholarshipEndReason
 from claims.rules import claim_sla
-from claims.services.review import ENTERED_TYPES
 from claims.templatetags.claims_extras import claim_status
 from claims.uploads import document_response
 from claims.views.common import STAFF_ACTIONS, apply_errors, breakdown_of, checklist_rows, flatten_errors, history_rows
@@ -73,8 +72,9 @@ def _is_supervisor(user) -> bool:
 @staff_required
 def staff_claim(request, pk):
     claim = selectors.claim_for_staff(viewer=request.user, pk=pk)
-    forms = {"request": DocumentsRequestForm(), "reject": RejectForm(), "verify": VerifyForm(),
-             "payout": PayoutForm(initial={"paid_on": timezone.localdate()})}
+    forms: dict[str, Any] = {"request": DocumentsRequestForm(), "reject": RejectForm(),
+                             "verify": assessment_form(claim),
+                             "payout": PayoutForm(initial={"paid_on": timezone.localdate()})}
     review_forms = {}
     if request.method == "POST":
         action = request.POST.get("action")
@@ -106,7 +106,6 @@ def staff_claim(request, pk):
         "heir_nik_masked": selectors.claim_heir_nik_masked(claim=claim) if claim.heir_nik_ciphertext else "",
         "is_supervisor": _is_supervisor(request.user), "forms": forms, "payout": payout,
         "can_review": claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.VERIFYING, ClaimStatus.MORE_DOCUMENTS),
-        "needs_amount": claim.claim_type in ENTERED_TYPES,
         "breakdown": breakdown,
         "verified_by_me": claim.verified_by_id == request.user.pk,
         "schedules": schedules_for_page(request, claim) if claim.status == ClaimStatus.PAID else [],
@@ -143,14 +142,11 @@ def _staff_action(request, claim, action):
                                              note=form.cleaned_data["note"].strip(), ip_address=ip)
             messages.success(request, _("The claimant is told which documents are needed."))
         elif action == "verify":
-            entered = {}
-            if claim.claim_type in ENTERED_TYPES:
-                form = VerifyForm(request.POST)
-                if not form.is_valid():
-                    return False, form
-                entered = {"entered_amount_idr": form.cleaned_data["entered_amount"],
-                           "entered_reason": form.cleaned_data["entered_reason"]}
-            services.claim_verify(claim=claim, staff=staff, ip_address=ip, **entered)
+            form = assessment_form(claim, request.POST)
+            if form is not None and not form.is_valid():
+                return False, form
+            services.claim_verify(claim=claim, staff=staff, ip_address=ip,
+                                  assessment=form.assessment() if form is not None else None)
             messages.success(request, _("Verified. A supervisor other than you approves it."))
         elif action == "approve":
             services.claim_approve(claim=claim, supervisor=staff, ip_address=ip)
@@ -176,7 +172,8 @@ def _staff_action(request, claim, action):
         messages.error(request, str(denied) or _("You may not do this for this claim."))
         return True, None
     except ValidationError as error:
-        if form is not None and hasattr(error, "error_dict"):
+        # A rule's refusal of what staff read in the documents stays above that form, with what they typed.
+        if form is not None and (hasattr(error, "error_dict") or action == "verify"):
             apply_errors(form, error)
             return False, form
         messages.error(request, " ".join(flatten_errors(error)))

@@ -130,7 +130,7 @@ def test_verify_stores_the_jkm_benefit_and_its_breakdown(member, staff):
     assert {c["code"]: c["passed"] for c in claim.breakdown["checks"]} == {
         "program_held": True, "event_month_paid": True, "membership_age": True, "heir_order": True,
         "one_death_benefit": True}
-    assert (claim.verified_by, claim.breakdown["entered"]) == (staff, {})
+    assert (claim.verified_by, claim.breakdown["assessment"]) == (staff, None)
 
 
 def test_early_death_gets_the_early_amount_only(staff):
@@ -228,7 +228,7 @@ def test_jht_without_a_declared_rate_stops_with_a_message(member, staff):
         claim_verify(claim=claim, staff=staff)
 
 
-def test_a_benefit_without_figures_takes_an_amount_entered_by_staff_with_a_reason(member, staff):
+def test_jkk_costs_are_calculated_from_the_invoices_staff_read(member, staff):
     worker = worker_of(member)
     claim = claim_file(claimant=worker, member=member, claim_type="jkk_medical", event=accident(), bank=BANK,
                        documents=all_documents("jkk_medical"))
@@ -236,24 +236,21 @@ def test_a_benefit_without_figures_takes_an_amount_entered_by_staff_with_a_reaso
     all_valid(claim, staff)
     with pytest.raises(ValidationError) as exc:
         claim_verify(claim=claim, staff=staff)
-    assert "entered_amount_idr" in exc.value.message_dict
-    with pytest.raises(ValidationError):
-        claim_verify(claim=claim, staff=staff, entered_amount_idr=3_250_000, entered_reason=" ")
-    claim = claim_verify(claim=claim, staff=staff, entered_amount_idr=3_250_000,
-                         entered_reason="Kuitansi RS Fatmawati no. 123")
-    assert (claim.benefit_idr, claim.refund_idr) == (3_250_000, 0)
-    entered = claim.breakdown["entered"]
-    assert (entered["by"], entered["by_name"], entered["reason"]) == (staff.pk, "Budi", "Kuitansi RS Fatmawati no. 123")
-    assert claim.breakdown["benefit"]["lines"] == [{"text": {"code": "entered_by", "params": {"name": "Budi"}},
-                                                    "amount_idr": 3_250_000, "rule": "Kuitansi RS Fatmawati no. 123",
-                                                    "year": None, "child": ""}]
+    assert "assessment" in exc.value.message_dict
+    costs = {"costs": [{"kind": "medical", "amount_idr": 3_250_000, "reference": "RS Fatmawati 123"},
+                       {"kind": "transport_land", "amount_idr": 6_000_000, "reference": "Ambulans 7"}]}
+    claim = claim_verify(claim=claim, staff=staff, assessment=costs)
+    assert (claim.benefit_idr, claim.refund_idr) == (3_250_000 + 5_000_000, 0)
+    assert claim.breakdown["assessment"] == costs
+    assert [line["text"]["code"] for line in claim.breakdown["benefit"]["lines"]] == ["cost_medical",
+                                                                                     "cost_transport_land"]
 
 
-def test_a_calculated_benefit_refuses_an_entered_amount(member, staff):
+def test_a_benefit_calculated_from_the_records_refuses_an_assessment(member, staff):
     claim = claim_review_start(claim=death_claim(member), staff=staff)
     all_valid(claim, staff)
-    with pytest.raises(ValidationError, match="calculated by the rules"):
-        claim_verify(claim=claim, staff=staff, entered_amount_idr=1, entered_reason="x")
+    with pytest.raises(ValidationError, match="calculated from the records alone"):
+        claim_verify(claim=claim, staff=staff, assessment={"costs": []})
 
 
 def test_sending_a_verified_claim_back_clears_its_verification(member, staff, supervisor):

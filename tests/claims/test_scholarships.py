@@ -275,3 +275,12 @@ def test_the_staff_queue_is_scoped_to_the_branch(paid, heir_user, staff):
     assert scholarship_years_waiting(viewer=staff_make(branch="PLG")) == []
     assert scholarship_years_waiting(viewer=staff_make(Role.ADMIN, branch=None)) == [payment]
 
+
+
+def test_two_children_of_the_same_name_each_get_their_own_first_year(staff, heir_user):
+    claim = file_scholarship(paid_member(months=12), heir_user, [
+        child("ADI", "primary", 2, born="2022-01-01", serial=1), child("ADI", "university", 1, born="2010-01-01",
+                                                                   serial=2)])
+    claim = walk(claim, to=ClaimStatus.PAID, staff=staff)
+    rows = {(p.child.position, p.level, p.amount_idr) for p in ScholarshipPayment.objects.select_related("child")}
+    assert rows == {(1, "primary", 1_500_000), (2, "university", 12_000_000)}

@@ -210,7 +210,8 @@ def test_a_refused_certificate_form_says_why_next_to_it_and_keeps_the_level(clie
         "action": "submit", "child": kid.pk, f"c{kid.pk}-level": "university", f"c{kid.pk}-file": pdf()})
     assert response.status_code == 302 and response["Location"].endswith(f"#child-{kid.pk}")
     html = client.get(response["Location"]).content.decode()
-    assert "Confirm this, or tell us below" in html and f'id="send-{kid.pk}-error"' in html
+    assert "Confirm this, or tell us below" in html and f'id="c{kid.pk}-declared-error"' in html
+    assert f'id="c{kid.pk}-file-again"' in html  # a file is never kept: the heir is told to choose it again
     assert '<option value="university" selected>' in html and ScholarshipPayment.objects.count() == 1
     client.post(f"/klaim/{claim.number}/beasiswa/", {
         "action": "submit", "child": kid.pk, f"c{kid.pk}-level": "senior_high", f"c{kid.pk}-file": pdf(),
@@ -253,7 +254,8 @@ def test_staff_release_and_a_second_staff_member_pays_on_the_claim_page(client, 
     assert ScholarshipPayment.objects.get(pk=year.pk).status == "released"
     response = client.post(url, {"action": "pay", "payment": year.pk, f"p{year.pk}-transfer_reference": "TRF-9"})
     html = client.get(response["Location"]).content.decode()
-    assert "another staff member records its transfer" in html and 'value="TRF-9"' in html  # kept
+    assert f'id="pay-{year.pk}-other"' in html and f'id="p{year.pk}-transfer_reference"' not in html
+    assert f'id="year-{year.pk}-error"' in html  # a forced request is refused next to the year
     login(client, staff_make())
     client.post(url, {"action": "pay", "payment": year.pk, f"p{year.pk}-transfer_reference": "TRF-9"})
     assert ScholarshipPayment.objects.get(pk=year.pk).status == "paid"
