@@ -38,6 +38,7 @@ messages: $(STAMP)
 
 states: $(STAMP)
 	$(PY) scripts/states_doc.py
+	$(PY) scripts/rules_doc.py
 
 totp: $(STAMP)
 	$(PY) manage.py demo_totp_code $(or $(USER_NAME),admin)
