@@ -61,7 +61,7 @@ def scholarship_levels(*, on: dt.date) -> list[ScholarshipLevel]:
     return sorted(latest.values(), key=lambda row: row.position)
 
 
-def jht_partial_taken(*, member) -> tuple[list[str], str | None]:
+def jht_partial_taken(*, member: Member) -> tuple[list[str], str | None]:
     """The numbers of the member's partial withdrawal claims that are not rejected (oldest first), and the number of
     a full JHT claim verified, approved or paid (the whole balance is going or gone), if any."""
     partial = list(Claim.objects.filter(member=member, claim_type__in=JHT_PARTIAL_TYPES)

@@ -9,11 +9,13 @@ they are shown as they were written.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import SchoolLevel
@@ -34,7 +36,7 @@ TEXTS = {
     "scholarship_yearly": _("Later school years are paid one year at a time, each after the school certificate "
                             "is checked."),
     "disability_part": _("%(part)s: %(percent)s %% × %(multiple)s × declared monthly income %(income)s"),
-    "disability_functional": _("%(part)s, %(lost)s %% of its function lost: × %(percent)s %% × %(multiple)s × "
+    "disability_functional": _("%(part)s: %(lost)s %% of the function lost × %(percent)s %% × %(multiple)s × "
                                "declared monthly income %(income)s"),
     "disability_provisional": _("The table's row for %(part)s is provisional: check it against PP 44/2015."),
     "disability_ceiling": _("The parts together, at most %(multiple)s × declared monthly income %(income)s"),
@@ -43,7 +45,7 @@ TEXTS = {
     "stmb_later": _("%(start)s to %(end)s: %(days)s days at %(percent)s %% of %(income)s a month (after the first "
                     "months)"),
     "stmb_days": _("A month's income covers %(days)s days."),
-    "cost_medical": _("Medical care: %(count)s invoices"),
+    "cost_medical": _("Medical care, invoices: %(count)s"),
     "cost_no_ceiling": _("PP 82/2019: medical care as needed, no ceiling"),
     "cost_transport_land": _("Transport by land, river or lake (%(amount)s, at most %(cap)s)"),
     "cost_transport_sea": _("Transport by sea (%(amount)s, at most %(cap)s)"),
@@ -69,6 +71,7 @@ TEXTS = {
     "entered_note": _("Entered by staff: DOMAIN.md gives no figure for this benefit."),
 }
 MONEY_PARAMS = frozenset({"income", "amount", "cap", "paid"})
+DATE_PARAMS = frozenset({"day", "start", "end"})
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,19 @@ def text_render(code: str, params: Mapping[str, Any]) -> str:
     template = str(TEXTS[code])
     if not params:
         return template
-    return template % {key: format_idr(value) if key in MONEY_PARAMS else value for key, value in params.items()}
+    return template % {key: _param(key, value) for key, value in params.items()}
+
+
+def _param(key: str, value: Any) -> Any:
+    """Rupiah formatted; days (stored as ISO dates, several joined by ", ") written as the reader's language does."""
+    if key in MONEY_PARAMS:
+        return format_idr(value)
+    if key in DATE_PARAMS and isinstance(value, str):
+        try:
+            return ", ".join(date_format(dt.date.fromisoformat(day), "j F Y") for day in value.split(", "))
+        except ValueError:
+            return value
+    return value
 
 
 def stored_render(value: Any) -> str:
