@@ -155,7 +155,7 @@ def test_staff_verify_jkk_benefits_from_the_documents(shoot, browser, live_serve
     line = breakdown.locator("tbody tr").filter(has_text=part)
     expect(line).to_have_count(1)
     expect(line.locator("th")).to_contain_text(
-        f"{part}, fungsi hilang {lost} %: × {percent} % × 80 × penghasilan bulanan yang dilaporkan "
+        f"{part}: fungsi hilang {lost} % × {percent} % × 80 × penghasilan bulanan yang dilaporkan "
         f"{format_idr(income, 'id')}")
     expect(line.locator("td")).to_have_text(format_idr(expected, "id"))
     expect(line.locator(".basis")).to_contain_text("PP 44/2015")
@@ -189,7 +189,7 @@ def test_staff_verify_jkk_benefits_from_the_documents(shoot, browser, live_serve
     expect(staff.locator("#status.badge-claim-verified")).to_be_visible()
     breakdown = staff.locator("#breakdown")
     care = breakdown.locator("tbody tr").filter(has_text="Perawatan medis")
-    expect(care.locator("th")).to_contain_text("Perawatan medis: 1 tagihan")
+    expect(care.locator("th")).to_contain_text("Perawatan medis, jumlah tagihan: 1")
     expect(care.locator("td")).to_have_text("Rp3.250.000")
     transport = breakdown.locator("tbody tr").filter(has_text="Transportasi darat")
     expect(transport.locator("th")).to_contain_text(
@@ -313,7 +313,7 @@ def test_worker_asks_for_30_percent_of_jht_for_housing(page, shoot, browser, liv
         expect(amount.locator("#breakdown tbody tr")).to_have_count(1)  # one line: the withdrawal
         expect(amount.locator("#breakdown tbody th")).to_have_text(
             f"Pengambilan sebagian: 30 % dari saldo JHT sebesar {format_idr(balance, 'id')}")
-        expect(amount).to_contain_text(f"Saldo JHT pada {TODAY.isoformat()}: {format_idr(balance, 'id')}")
+        expect(amount).to_contain_text(f"Saldo JHT pada {TODAY.day} November {TODAY.year}: {format_idr(balance, 'id')}")
         expect(amount).to_contain_text("Sisanya tetap tersimpan")
         fits(page)
         amount.scroll_into_view_if_needed()
