@@ -9,6 +9,7 @@ urlpatterns = [
     path("masuk/", views.signin_phone, name="login"),
     path("masuk/kode/", views.signin_code, name="signin-code"),
     path("masuk/lanjut/", views.after_login, name="after-login"),
+    path("masuk/pilih/", views.choose_home, name="choose-home"),
     path("keluar/", views.signout, name="logout"),
     path("staf/", views.staff_home, name="staff-home"),
     path("staf/kotak-keluar/", views.staff_outbox, name="staff-outbox"),

@@ -86,20 +86,58 @@ def signin_code(request):
                                                      "sms_simulator": settings.SMS_SIMULATOR_ENABLED})
 
 
+HOME_COOKIE = "bpu_home"  # which of their places a person with several chose last (no personal data)
+HOME_COOKIE_DAYS = 365
+
+
+def _homes(user) -> list[tuple[str, str, str]]:
+    """(key, label, URL name) of each place this person works in, in the order the chooser offers them: their own
+    membership, the workers they pay for, their market round as an agent, the claims they filed for someone who
+    died. Read through the reverse relations, so core imports no app above it."""
+    homes = []
+    if hasattr(user, "member"):
+        homes.append(("member", _("My membership"), "enrollment:member-home"))
+    if hasattr(user, "sponsor"):
+        homes.append(("sponsor", _("The workers I pay for"), "sponsors:dashboard"))
+    if hasattr(user, "agent"):
+        homes.append(("agent", _("My work as an agent"), "agents:dashboard"))
+    if user.claims.exclude(member__user=user).exists():
+        homes.append(("heir", _("Claims I filed as an heir"), "claims:list"))
+    return homes
+
+
 @login_required
 def after_login(request):
+    """Each person lands where they work: staff on the staff home; someone with one place there; someone with
+    several where they chose last time, else on a short chooser; someone with none in worker registration."""
     if request.user.is_portal_staff:
         return redirect("core:staff-home")
-    if hasattr(request.user, "agent"):
-        return redirect("agents:dashboard")
-    sponsor = getattr(request.user, "sponsor", None)
-    if sponsor is not None and sponsor.kind == "organisation":  # an organisation is never a member itself
-        return redirect("sponsors:dashboard")
-    if hasattr(request.user, "member"):
-        return redirect("enrollment:member-home")
-    if request.user.claims.exists():  # an heir who filed a claim comes back to follow it, not to register
-        return redirect("claims:list")
-    return redirect("enrollment:identity")
+    homes = _homes(request.user)
+    if not homes:
+        return redirect("enrollment:identity")
+    chosen = {key: name for key, _label, name in homes}.get(request.COOKIES.get(HOME_COOKIE, ""))
+    if len(homes) == 1 or chosen:
+        return redirect(chosen or homes[0][2])
+    return redirect("core:choose-home")
+
+
+@login_required
+def choose_home(request):
+    """The chooser for a person with several places (`?ke=<key>` goes there and remembers it in a cookie: a link,
+    so it works without JavaScript)."""
+    if request.user.is_portal_staff:
+        return redirect("core:staff-home")
+    homes = _homes(request.user)
+    if not homes:
+        return redirect("enrollment:identity")
+    picked = {key: name for key, _label, name in homes}.get(request.GET.get("ke", ""))
+    if picked:
+        response = redirect(picked)
+        response.set_cookie(HOME_COOKIE, request.GET["ke"], max_age=HOME_COOKIE_DAYS * 24 * 3600, httponly=True,
+                            samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+        return response
+    return render(request, "core/choose_home.html", {"homes": [(key, label) for key, label, _name in homes],
+                                                     "current": request.COOKIES.get(HOME_COOKIE, "")})
 
 
 @require_POST

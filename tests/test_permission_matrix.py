@@ -101,6 +101,7 @@ RULES: dict[str, dict] = {
     "masuk/": rule("login", anonymous="ok"),  # signed in: on to where they belong
     "masuk/kode/": rule("login"),
     "masuk/lanjut/": rule("redirect", anonymous="login"),
+    "masuk/pilih/": rule("ok", anonymous="login", **dict.fromkeys(STAFF, "redirect")),  # one place or several
     "keluar/": rule(405),  # POST only
     "daftar/": rule("redirect", anonymous="ok"),
     "daftar/identitas/": rule("redirect", anonymous="login", sponsor="ok", agent="ok", heir="ok"),
