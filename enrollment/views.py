@@ -11,14 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from contributions.selectors import coverage_status
+from contributions.selectors import coverage_status, paid_ahead
 from core.nik import nik_blind_index
 from core.views import client_ip, signin_phone
 from enrollment import forms, wizard
 from enrollment.services import member_register
 from members.card import card_pdf
 from members.models import Member, Occupation
-from members.selectors import member_claimable_exists, member_for_user, member_monthly_quote, registration_quote
+from members.selectors import (
+    member_claimable_exists,
+    member_for_user,
+    member_monthly_quote,
+    registration_quote,
+    sponsorships_for_member,
+)
 from members.services import (
     ClaimRefused,
     RegistrationData,
@@ -235,6 +241,8 @@ def member_home(request):
     return render(request, "enrollment/member_home.html", {
         "member": member, "coverage": coverage_status(member=member),
         "quote": member_monthly_quote(member=member, month=timezone.localdate()),
+        "ahead": paid_ahead(member=member),
+        "payers": [s.sponsor.name for s in sponsorships_for_member(member=member) if s.confirmed_at],
         "village_path": region_path(region=member.village),
     })
 

@@ -31,7 +31,7 @@ from contributions.selectors.autodebit import (
     member_for_debit_payer,
     members_paying_by_autodebit,
 )
-from contributions.selectors.coverage import Coverage, coverage_status, covered_on
+from contributions.selectors.coverage import Coverage, PaidAhead, coverage_status, covered_on, paid_ahead
 from contributions.selectors.reconciliation import (
     MONEY_REFUSALS,
     Reconciliation,
@@ -55,6 +55,8 @@ __all__ = [
     "bills_for",
     "commission_statement",
     "coverage_status",
+    "paid_ahead",
+    "PaidAhead",
     "covered_on",
     "credit_balance",
     "debit_attempts_for",

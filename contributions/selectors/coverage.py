@@ -1,5 +1,5 @@
-"""Whether a member is covered: today (coverage_status, the one definition every page and the API use) and on a
-given day (covered_on)."""
+"""Whether a member is covered: today (coverage_status, the one definition every page and the API use), on a
+given day (covered_on), and how far ahead a member has paid (paid_ahead)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from django.utils.translation import ngettext
 
 from contributions.models import Bill, BillStatus
 from members.models import Member, MemberStatus
-from reference.duedates import add_months
+from members.selectors import member_monthly_quote
+from reference.duedates import add_months, due_date_for
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,36 @@ def covered_on(*, member: Member, day: dt.date) -> bool:
     end_of_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
     return Bill.objects.filter(member=member, month=day.replace(day=1), status=BillStatus.PAID,
                                paid_at__lt=end_of_day).exists()
+
+
+@dataclass(frozen=True)
+class PaidAhead:
+    through: dt.date  # the last month of the paid run that starts with this month
+    next_month: dt.date
+    next_due: dt.date
+    next_amount_idr: int
+
+
+def paid_ahead(*, member: Member, today: dt.date | None = None) -> PaidAhead | None:
+    """For a member owing nothing today (this month paid, no earlier month open): the last month of the paid run
+    from this month on, and the next month to pay with its due date and amount (its bill's, else the tariff in force
+    that month). None otherwise: then what is due is the page's news."""
+    today = today or timezone.localdate()
+    if member.status in (MemberStatus.LAPSED, MemberStatus.CLOSED):
+        return None
+    current = today.replace(day=1)
+    bills = Bill.objects.filter(member=member).exclude(status=BillStatus.VOID)
+    if bills.filter(status=BillStatus.OPEN, month__lt=current).exists():
+        return None
+    paid = set(bills.filter(status=BillStatus.PAID, month__gte=current).values_list("month", flat=True))
+    if current not in paid:
+        return None
+    through = current
+    while add_months(through, 1) in paid:
+        through = add_months(through, 1)
+    following = add_months(through, 1)
+    bill = bills.filter(month=following).first()
+    if bill is not None:
+        return PaidAhead(through, following, bill.due_date, bill.total_idr)
+    return PaidAhead(through, following, due_date_for(following),
+                     member_monthly_quote(member=member, month=following).total_idr)
