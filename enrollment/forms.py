@@ -51,8 +51,11 @@ class IdentityForm(forms.Form):
         error_messages={"required": _("Please choose your gender.")},
     )
 
-    def __init__(self, *args, check_registered: bool = True, **kwargs):
+    def __init__(self, *args, check_registered: bool = True, about_worker: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.about_worker = about_worker
+        if about_worker:
+            speak_about_worker(self)
         self.warnings: list[str] = []
         self.nik_registered = False
         # Sponsors may name an existing member: that becomes a request the member confirms, not an error.
@@ -65,7 +68,7 @@ class IdentityForm(forms.Form):
             digits = "".join(ch for ch in data["nik"] if ch.isdigit())
             errors, self.warnings = identity_errors(
                 nik=data["nik"], birth_date=data.get("birth_date"), gender=data.get("gender"),
-                check_registered=self.check_registered,
+                check_registered=self.check_registered, about_worker=self.about_worker,
             )
             self.nik_registered = "nik" in errors and len(digits) == 16 and nik_is_registered(digits)
             if "nik" not in errors:
@@ -74,6 +77,48 @@ class IdentityForm(forms.Form):
                 for message in messages:
                     self.add_error(field, message)
         return data
+
+
+# Registering someone else (a sponsor, an agent): the same fields, spoken about the worker, never to "you".
+# field -> (label, help text or None to keep, the message when it is left empty)
+ABOUT_WORKER = {
+    "nik": (_("Worker's NIK (16 digits on their KTP)"), None, _("Please enter the worker's NIK.")),
+    "full_name": (_("Worker's full name as on their KTP"), None,
+                  _("Please enter the worker's name as written on their KTP.")),
+    "birth_place": (_("Worker's place of birth"), None, _("Please enter the worker's place of birth.")),
+    "birth_date": (_("Worker's date of birth"), _("As on the worker's KTP, for example 17-08-1990"),
+                   _("Please enter the worker's date of birth.")),
+    "gender": (_("Worker's gender"), None, _("Please choose the worker's gender.")),
+    "province": (None, None, _("Please choose the worker's province.")),
+    "regency": (None, None, _("Please choose the worker's regency or city.")),
+    "district": (None, None, _("Please choose the worker's district.")),
+    "village": (None, None, _("Please choose the worker's village.")),
+    "address_line": (_("Worker's street, house number, RT/RW"), None, _("Please enter the worker's street address.")),
+    "occupation": (_("Worker's occupation"), None, _("Please choose the worker's occupation.")),
+    "ecosystem": (_("Where does the worker mostly work?"),
+                  _("It helps us reach workers like them. If you are not sure, keep the first choice: their "
+                    "occupation decides."), None),
+    "income_base_idr": (_("Worker's declared monthly income"),
+                        _("Choose the amount closest to what the worker earns in a month. Contributions are "
+                          "calculated from it."), _("Please choose the worker's monthly income.")),
+}
+
+
+def speak_about_worker(form: forms.Form) -> None:
+    """Rewords a registration form for someone registering a worker (labels, hints, the empty-field message)."""
+    for name, (label, help_text, required) in ABOUT_WORKER.items():
+        field = form.fields.get(name)
+        if field is None:
+            continue
+        if label is not None:
+            field.label = label
+        if help_text is not None:
+            field.help_text = help_text
+        if required is not None:
+            field.error_messages = {**field.error_messages, "required": required}
+    occupation = form.fields.get("occupation")
+    if isinstance(occupation, forms.ChoiceField) and occupation.choices:
+        occupation.choices = [("", _("Choose the worker's occupation")), *occupation_choices()[1:]]
 
 
 class ClaimForm(forms.Form):

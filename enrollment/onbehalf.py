@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.forms import Form
 
-from enrollment.forms import AddressForm, ContributionForm, IdentityForm
+from enrollment.forms import AddressForm, ContributionForm, IdentityForm, speak_about_worker
 from members.services import RegistrationData
 
 
@@ -56,9 +56,12 @@ class OnBehalfForms:
 def on_behalf_forms(*, contact_class: type[Form], refresh_url: str, data=None, initial=None,
                     check_registered: bool = True, ask_ecosystem: bool = True) -> OnBehalfForms:
     """`data` binds the forms (a submit); `initial` refills them (the address lists were refreshed)."""
-    return OnBehalfForms(
-        identity=IdentityForm(data, initial=initial, check_registered=check_registered),
+    forms = OnBehalfForms(
+        identity=IdentityForm(data, initial=initial, check_registered=check_registered, about_worker=True),
         address=AddressForm(data, initial=initial, refresh_url=refresh_url, ask_ecosystem=ask_ecosystem),
         contribution=ContributionForm(data, initial=initial),
         contact=contact_class(data, initial=initial),
     )
+    speak_about_worker(forms.address)  # the person filling it in is not the worker
+    speak_about_worker(forms.contribution)
+    return forms

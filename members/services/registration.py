@@ -68,22 +68,26 @@ def nik_is_registered(nik: str) -> bool:
 
 def identity_errors(
     *, nik: str, birth_date: dt.date | None, gender: str | None, check_registered: bool = True,
-    today: dt.date | None = None,
+    today: dt.date | None = None, about_worker: bool = False,
 ) -> tuple[dict[str, list[str]], list[str]]:
-    """Field errors and warnings for the identity answers; shared by the web steps, the API and registration."""
+    """Field errors and warnings for the identity answers; shared by the web steps, the API and registration.
+    `about_worker`: someone registers the worker (a sponsor, an agent, a bulk file), so the messages say "the
+    worker", never "you"."""
     errors: dict[str, list[str]] = {}
     check = nik_check(nik, birth_date=birth_date, gender=gender)
     if check.errors:
         errors["nik"] = check.errors
     elif check_registered and nik_is_registered(check.nik or ""):
         errors["nik"] = [
+            _("This NIK is already registered.") if about_worker else
             _("This NIK is already registered. If it is yours, sign in with the phone number used to register it.")
         ]
     if birth_date:
         age = age_on(birth_date, today or timezone.localdate())
         if age < settings.BPU_MIN_AGE:
             errors.setdefault("birth_date", []).append(
-                _("You must be at least %(age)s years old to register.") % {"age": settings.BPU_MIN_AGE}
+                (_("The worker must be at least %(age)s years old to be registered.") if about_worker
+                 else _("You must be at least %(age)s years old to register.")) % {"age": settings.BPU_MIN_AGE}
             )
         elif age > settings.BPU_MAX_AGE:
             errors.setdefault("birth_date", []).append(

@@ -120,7 +120,7 @@ def _check_row(raw: dict, lookups: _Lookups) -> tuple[dict, list[str]]:
     nik = re.sub(r"\s", "", cells["nik"])
     if nik:
         errors, _warnings = identity_errors(nik=nik, birth_date=birth_date, gender=gender or None,
-                                            check_registered=False, today=lookups.today)
+                                            check_registered=False, today=lookups.today, about_worker=True)
         for messages in errors.values():
             reasons.extend(messages)
     phone = ""
