@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import month_count_choices
+
 
 class CashForm(forms.Form):
     kpj = forms.RegexField(r"^[0-9]{11}$", label=_("Participant number (KPJ)"),
@@ -10,7 +12,7 @@ class CashForm(forms.Form):
                                            "required": _("Please enter the participant number.")},
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     months = forms.TypedChoiceField(label=_("Months paid in cash"), coerce=int, widget=forms.RadioSelect,
-                                    choices=[(1, 1), (3, 3), (6, 6), (12, 12)], initial=1)
+                                    choices=month_count_choices((1, 3, 6, 12)), initial=1)
 
 
 class SettlementForm(forms.Form):

@@ -92,7 +92,11 @@ def register_trader(request):
 @login_required
 def cash(request):
     agent = _agent(request)
-    form = CashForm(request.POST or request.GET or None)
+    data = request.POST or request.GET or None
+    if data is not None and not data.get("months"):  # a link or a typed KPJ: one month unless told otherwise
+        data = data.copy()
+        data["months"] = "1"
+    form = CashForm(data)
     member = preview = None
     if form.is_bound and form.is_valid():
         member = Member.objects.select_related("occupation").filter(kpj=form.cleaned_data["kpj"]).first()

@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import FundingSource, Sector
-from core.forms import mobile_number_check
+from core.forms import mobile_number_check, month_count_choices
 from core.money import format_idr
 from reference.duedates import add_months
 from reference.tariffs import income_bases
@@ -48,7 +48,7 @@ class CalculatorForm(forms.Form):
 class PayForm(forms.Form):
     months = forms.TypedChoiceField(
         label=_("How many months do you want to pay?"), coerce=int, widget=forms.RadioSelect,
-        choices=[(n, n) for n in settings.PAYMENT_MONTH_CHOICES], initial=1,
+        choices=month_count_choices(settings.PAYMENT_MONTH_CHOICES), initial=1,
         error_messages={"required": _("Please choose how many months to pay.")},
     )
 

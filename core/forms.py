@@ -4,10 +4,17 @@ import phonenumbers
 from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from phonenumber_field.formfields import PhoneNumberField
 
 # Dates typed by hand: ISO first (the date input), then the Indonesian day-month-year forms.
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
+
+
+def month_count_choices(counts):
+    """Choices that read "1 bulan", "3 bulan" in the reader's language: a callable, so Django builds them anew for
+    each form, in the language of that request."""
+    return lambda: [(n, ngettext("%(n)s month", "%(n)s months", n) % {"n": n}) for n in counts]
 
 
 class PortalFormRenderer(TemplatesSetting):
