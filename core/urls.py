@@ -10,6 +10,7 @@ urlpatterns = [
     path("masuk/kode/", views.signin_code, name="signin-code"),
     path("masuk/lanjut/", views.after_login, name="after-login"),
     path("masuk/pilih/", views.choose_home, name="choose-home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("keluar/", views.signout, name="logout"),
     path("staf/", views.staff_home, name="staff-home"),
     path("staf/kotak-keluar/", views.staff_outbox, name="staff-outbox"),

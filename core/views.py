@@ -4,7 +4,9 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -84,6 +86,11 @@ def signin_code(request):
             return redirect(next_url or "core:after-login")
     return render(request, "core/signin_code.html", {"form": form, "phone": phone,
                                                      "sms_simulator": settings.SMS_SIMULATOR_ENABLED})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the icon (permanently)."""
+    return HttpResponsePermanentRedirect(static("img/icon.svg"))
 
 
 HOME_COOKIE = "bpu_home"  # which of their places a person with several chose last (no personal data)

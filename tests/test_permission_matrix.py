@@ -67,6 +67,7 @@ RULES: dict[str, dict] = {
     "admin/logout/": rule("redirect", admin="any"),
     # --- public pages and the JSON API's public reads -----------------------------------------------------------
     "": rule("ok"),
+    "favicon.ico": rule("redirect"),  # to the static icon
     "kalkulator/": rule("ok"),
     "cek/<str:token>/": rule("ok"),  # the card's QR check: masked name, KPJ and status only
     "api/docs/": rule("ok"),
