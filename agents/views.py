@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from agents.forms import CashForm, SettlementForm
 from agents.services import agent_register_trader
-from contributions.selectors import agent_cash_position, commission_statement, payment_preview
+from contributions.selectors import agent_cash_position, agent_traders, commission_statement, payment_preview
 from contributions.services.agents import AgentNotActive, agent_cash_collect, agent_settle
 from contributions.services.payments import PaymentRefused
 from core.money import format_idr
@@ -41,7 +41,7 @@ def dashboard(request):
         "agent": agent, "cash": agent_cash_position(agent=agent),
         "statement": commission_statement(agent=agent, month=today),
         "collections": agent.collections.select_related("payment__member").order_by("-collected_at")[:20],
-        "members": agent.members.order_by("-created_at")[:20],
+        "members": agent_traders(agent=agent),
     })
 
 

@@ -21,6 +21,7 @@ from contributions.selectors.agents import (
     CashPosition,
     CommissionStatement,
     agent_cash_position,
+    agent_traders,
     agents_holding_cash_too_long,
     commission_statement,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "Reconciliation",
     "RefusedMoney",
     "agent_cash_position",
+    "agent_traders",
     "agents_holding_cash_too_long",
     "bill_lines",
     "bills_for",

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from contributions.models import CashCollection
+from contributions.models import BillStatus, CashCollection
 from core.money import round_idr
-from members.models import Agent
-from reference.duedates import add_months
+from members.models import Agent, Member
+from reference.duedates import add_months, due_date_for
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,12 @@ class CommissionStatement:
     incentive_idr: int
     body_share_idr: int
     agent_share_idr: int
+    bonus_min_new_members: int  # the bonus is paid from this many new members in the month
+    bonus_offered_idr: int
+
+    @property
+    def members_to_bonus(self) -> int:
+        return max(self.bonus_min_new_members - self.new_members, 0)
 
 
 def commission_statement(*, agent: Agent, month: dt.date) -> CommissionStatement:
@@ -71,4 +78,18 @@ def commission_statement(*, agent: Agent, month: dt.date) -> CommissionStatement
     incentive = commission + bonus
     body_share = round_idr(Decimal(incentive) * Decimal(settings.AGENT_BODY_SHARE_PERCENT) / 100)
     return CommissionStatement(month.replace(day=1), settled, commission, new_members, bonus, incentive,
-                               body_share, incentive - body_share)
+                               body_share, incentive - body_share, settings.AGENT_BONUS_MIN_NEW_MEMBERS,
+                               settings.AGENT_BONUS_IDR)
+
+
+def agent_traders(*, agent: Agent, limit: int = 20) -> Sequence[Member]:
+    """The members an agent registered, newest first, each with `paid_through` (the last month paid) and
+    `next_due` (the due date of the oldest open month): the agent knows them by name, so it is not masked here."""
+    traders = list(agent.members.annotate(
+        paid_through=Max("bills__month", filter=Q(bills__status=BillStatus.PAID)),
+        next_due=Min("bills__due_date", filter=Q(bills__status=BillStatus.OPEN)),
+    ).order_by("-created_at")[:limit])
+    for trader in traders:  # paid ahead, no bill open yet: the month after the last one paid is next
+        if trader.next_due is None and trader.paid_through is not None:
+            trader.next_due = due_date_for(add_months(trader.paid_through, 1))
+    return traders

@@ -116,3 +116,14 @@ def test_the_agents_form_does_not_ask_the_ecosystem_a_trader_belongs_to_the_mark
     client.force_login(agent.user)
     assert 'name="ecosystem"' not in client.get("/agen/daftarkan/").content.decode()
     assert trader.ecosystem_id == "pasar"
+
+
+def test_the_dashboard_names_the_agents_traders_with_paid_until_and_the_bonus_left(client, agent, trader, settings):
+    settings.AGENT_BONUS_MIN_NEW_MEMBERS = 50
+    agent_cash_collect(agent=agent, member=trader, months_count=3)
+    client.force_login(agent.user)
+    client.cookies["bpu_lang"] = "id"
+    html = client.get("/agen/").content.decode()
+    traders = html.split('id="traders"')[1].split("</ul>")[0]
+    assert trader.full_name in traders and "Lunas sampai" in traders and "jatuh tempo berikutnya" in traders
+    assert "perlu 50 anggota baru dalam sebulan: kurang 49 lagi bulan ini" in html
