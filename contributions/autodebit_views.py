@@ -145,10 +145,13 @@ def autodebit_revoke(request, mandate_id):
     mandate = selectors.debit_mandate_for_payer(viewer=request.user, mandate_id=mandate_id)
     if mandate is None:
         raise Http404
+    own = mandate.member.user_id == request.user.pk
+    if request.POST.get("confirm") != "yes":  # the second step: are you sure (a plain form, no JavaScript)
+        return render(request, "contributions/autodebit_revoke.html", {
+            "mandate": mandate, "page_url": _page_url(None if own else mandate.member_id)})
     debit_mandate_revoke(mandate=mandate, actor=request.user, reason="revoked by the payer")
     messages.success(request, _("Auto-debit is revoked. Nothing more will be taken from %(account)s.") % {
         "account": mandate.account_masked})
-    own = mandate.member.user_id == request.user.pk
     return redirect(_page_url(None if own else mandate.member_id))
 
 

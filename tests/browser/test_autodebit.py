@@ -70,6 +70,7 @@ def test_member_sets_up_sees_and_revokes_auto_debit(page, shoot, registration_da
     shoot(page, "id/64-autodebit-paid")
 
     page.locator("#revoke button").click()
+    page.locator("#revoke-confirm button").click()  # are you sure: yes
     expect(page.locator("#setup-link")).to_be_visible()  # revoked: set-up offered again
     mandate.refresh_from_db()
     assert mandate.status == MandateStatus.REVOKED

@@ -111,7 +111,11 @@ def test_simulator_test_accounts_are_listed_only_in_simulator_mode(client, worke
 def test_the_payer_revokes_it(client, worker):
     client.post(SETUP, {**_details(), "step": "confirm", "consent": "on"})
     mandate = DebitMandate.objects.get()
-    response = client.post(f"/anggota/debit-otomatis/{mandate.pk}/cabut/")
+    asked = client.post(f"/anggota/debit-otomatis/{mandate.pk}/cabut/")  # first: are you sure?
+    assert asked.status_code == 200 and 'id="revoke-confirm"' in asked.content.decode()
+    mandate.refresh_from_db()
+    assert mandate.status != MandateStatus.REVOKED
+    response = client.post(f"/anggota/debit-otomatis/{mandate.pk}/cabut/", {"confirm": "yes"})
     assert response.status_code == 302
     mandate.refresh_from_db()
     assert mandate.status == MandateStatus.REVOKED
@@ -170,7 +174,7 @@ def test_a_sponsor_sets_it_up_for_a_worker_and_revokes_it(client, sponsor_with_w
     assert response["Location"] == f"/penyantun/pekerja/{member.pk}/debit-otomatis/"
     mandate = DebitMandate.objects.get()
     assert mandate.payer.username == "sponsor-ad" and mandate.member == member
-    response = client.post(f"/anggota/debit-otomatis/{mandate.pk}/cabut/")
+    response = client.post(f"/anggota/debit-otomatis/{mandate.pk}/cabut/", {"confirm": "yes"})
     assert response["Location"] == f"/penyantun/pekerja/{member.pk}/debit-otomatis/"
 
 
