@@ -9,22 +9,25 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from contributions.selectors import coverage_status, member_account
 from core.models import User
-from members.models import MemberStatus, Sponsor
+from members.models import MemberStatus, Relationship, Sponsor
 from reference.scope import staff_scope
 from sponsors.models import BulkImport, BulkImportRow
 
 
 def sponsor_workers(*, sponsor: Sponsor) -> list[dict[str, Any]]:
-    """What a sponsor may see of its workers: masked name, KPJ, coverage and paid-through month. Never NIK or
-    address; only members who confirmed (or were registered by) this sponsor."""
+    """What a sponsor may see of its workers: masked name, KPJ, village, coverage and paid-through month (the KPJ
+    and the village tell two workers of the same masked name apart). Never NIK or street address; only members who
+    confirmed (or were registered by) this sponsor. "Other" says nothing, so it is left out."""
     rows = []
     for sponsorship in sponsor.sponsorships.filter(confirmed_at__isnull=False, ended_at__isnull=True) \
-            .select_related("member__occupation").order_by("member__full_name"):
+            .select_related("member__occupation", "member__village").order_by("member__full_name"):
         member = sponsorship.member
         account = member_account(member=member)
         rows.append({
             "member_id": member.pk, "masked_name": member.masked_name, "kpj": member.kpj,
-            "relationship": sponsorship.get_relationship_display(), "coverage": coverage_status(member=member),
+            "relationship": "" if sponsorship.relationship == Relationship.OTHER else
+            sponsorship.get_relationship_display(),
+            "village": member.village.name if member.village_id else "", "coverage": coverage_status(member=member),
             "paid_through": account.paid_through, "next_due": account.next_due.due_date if account.next_due else None,
             "payable": member.status in (MemberStatus.REGISTERED, MemberStatus.ACTIVE),
         })

@@ -47,3 +47,15 @@ def test_the_age_message_names_the_worker_in_bulk_and_on_behalf(english):  # noq
     errors, _warnings = identity_errors(nik="3174015708150001", birth_date=dt.date(2015, 8, 17), gender="P",
                                         check_registered=False, today=dt.date(2026, 12, 7))
     assert errors["birth_date"] == ["You must be at least 15 years old to register."]
+
+
+def test_the_sponsors_list_tells_workers_apart_and_leaves_out_other(sponsor_client):
+    from members.models import Sponsor
+    from tests.factories.members import MemberFactory, SponsorshipFactory
+
+    sponsor = Sponsor.objects.get()
+    SponsorshipFactory(sponsor=sponsor, member=MemberFactory(full_name="SUMINAH"), relationship="other")
+    SponsorshipFactory(sponsor=sponsor, member=MemberFactory(full_name="SUPRIADI"), relationship="private_driver")
+    html = sponsor_client.get("/penyantun/").content.decode()
+    workers = html.split('class="workers"')[1].split("</ul>")[0]
+    assert "Tebet Timur" in workers and "Lainnya" not in workers and "Sopir pribadi" in workers, workers
