@@ -111,11 +111,16 @@ def member_sponsors(request):
     if member is None:
         raise Http404
     if request.method == "POST":
+        accept = request.POST.get("answer") == "accept"
         try:
-            sponsorship_respond(sponsorship_id=posted_id_or_404(request.POST.get("sponsorship")), member=member,
-                                accept=request.POST.get("answer") == "accept")
+            sponsorship = sponsorship_respond(sponsorship_id=posted_id_or_404(request.POST.get("sponsorship")),
+                                              member=member, accept=accept)
         except Sponsorship.DoesNotExist as missing:  # another member's, or gone
             raise Http404 from missing
+        name = sponsorship.sponsor.name
+        messages.success(request, _("Confirmed: %(name)s now pays your contributions. You can stop it here at any "
+                                    "time.") % {"name": name} if accept else
+                         _("Done: %(name)s does not pay for you.") % {"name": name})
         return redirect("sponsors:member")
     return render(request, "sponsors/member_sponsors.html", {
         "sponsorships": sponsorships_for_member(member=member)})

@@ -59,3 +59,15 @@ def test_the_sponsors_list_tells_workers_apart_and_leaves_out_other(sponsor_clie
     html = sponsor_client.get("/penyantun/").content.decode()
     workers = html.split('class="workers"')[1].split("</ul>")[0]
     assert "Tebet Timur" in workers and "Lainnya" not in workers and "Sopir pribadi" in workers, workers
+
+
+def test_accepting_a_sponsor_is_confirmed_to_the_worker(client):
+    from tests.factories.core import UserFactory
+    from tests.factories.members import MemberFactory, SponsorFactory, SponsorshipFactory
+
+    member = MemberFactory(user=UserFactory())
+    request = SponsorshipFactory(member=member, sponsor=SponsorFactory(name="Ibu Ani"), confirmed_at=None)
+    client.force_login(member.user)
+    client.cookies["bpu_lang"] = "id"
+    response = client.post("/anggota/penyantun/", {"sponsorship": request.pk, "answer": "accept"}, follow=True)
+    assert "Sudah dikonfirmasi: Ibu Ani sekarang membayar iuran Anda." in response.content.decode()
