@@ -33,7 +33,8 @@ class PhoneForm(forms.Form):
         label=_("Mobile phone number"),
         region="ID",
         help_text=_("We send a one-time code by SMS. Example: 0812 3456 7890"),
-        error_messages={"invalid": INVALID_PHONE},
+        error_messages={"invalid": INVALID_PHONE,
+                        "required": _("Please enter your mobile number: we send the sign-in code to it.")},
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "08xx xxxx xxxx"}),
     )
 

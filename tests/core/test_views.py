@@ -34,6 +34,7 @@ def test_phone_form_renders(client):
         ("12345", "Please enter an Indonesian mobile number, for example 0812 3456 7890."),
         ("021 5551234", "Please enter an Indonesian mobile number that can receive SMS."),  # Jakarta landline
         ("+44 7911 123456", "Please enter an Indonesian mobile number that can receive SMS."),
+        ("", "Please enter your mobile number: we send the sign-in code to it."),
     ],
 )
 def test_bad_phone_shows_error_next_to_field_and_keeps_value(client, typed, message):
@@ -41,7 +42,7 @@ def test_bad_phone_shows_error_next_to_field_and_keeps_value(client, typed, mess
     assert response.status_code == 200
     html = response.content.decode()
     assert message in field_errors(html, "phone")
-    assert f'value="{typed}"' in field_block(html, "phone")
+    assert (f'value="{typed}"' in field_block(html, "phone")) if typed else ("value=" not in field_block(html, "phone"))
     assert 'aria-invalid="true"' in field_block(html, "phone")
     assert not PhoneCode.objects.exists()
 
