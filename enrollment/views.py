@@ -36,6 +36,7 @@ from reference.models import Ecosystem
 from reference.selectors import region_get, region_path
 
 RECHECK = "registration_recheck"
+BACK_TO_REVIEW = "registration_back_to_review"  # the step opened from "Change" on the review step
 CHECKED = "registration_nik_checked"  # blind indexes of the NIKs this session already counted against the limits
 
 
@@ -105,6 +106,8 @@ def _step(request, step_name, template, extra=None):
         if form.is_valid():
             for warning in getattr(form, "warnings", []):
                 messages.warning(request, warning)
+            if request.session.pop(BACK_TO_REVIEW, None) == step_name:  # came from "Change" on the review step
+                return redirect("enrollment:review")
             return redirect(cast(wizard.Step, following).url_name)  # the review step has a view of its own
         if getattr(form, "nik_registered", False) and member_claimable_exists(
                 user=request.user, nik=form.cleaned_data.get("nik") or request.POST.get("nik", "")):
@@ -113,6 +116,9 @@ def _step(request, step_name, template, extra=None):
                                      "sponsor, agent or employer). Confirm your date of birth to see your "
                                      "membership."))
             return redirect("enrollment:claim")
+    elif request.GET.get("kembali") == "tinjau":  # "Change" on the review step: come back there once saved
+        request.session[BACK_TO_REVIEW] = step_name
+        form = step.form_class(initial=wizard.answers(request.session, step_name))
     elif request.session.pop(RECHECK, None) == step_name:
         form = wizard.bound_form(request.session, step_name)
         form.is_valid()

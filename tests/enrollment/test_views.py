@@ -237,6 +237,16 @@ def test_review_back(at_review):
     assert "checked" in field_block(html, "jht")
 
 
+@pytest.mark.parametrize(("url", "data"), [("/daftar/iuran/", CONTRIBUTION), ("/daftar/identitas/", IDENTITY)])
+def test_change_on_the_review_step_comes_back_to_it(at_review, url, data):
+    review = at_review.get("/daftar/tinjau/").content.decode()
+    assert f'href="{url}?kembali=tinjau"' in review
+    html = at_review.get(f"{url}?kembali=tinjau").content.decode()
+    assert "<form" in html
+    _next(at_review, f"{url}?kembali=tinjau", data, "/daftar/tinjau/")
+    _next(at_review, url, data, {"/daftar/iuran/": "/daftar/tinjau/", "/daftar/identitas/": "/daftar/alamat/"}[url])
+
+
 def test_registration_success(at_review, worker_user):
     response = at_review.post("/daftar/tinjau/", {"consent": "on", "action": "next"})
     assert response.status_code == 302 and response["Location"] == "/anggota/"
