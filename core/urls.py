@@ -11,6 +11,7 @@ urlpatterns = [
     path("masuk/lanjut/", views.after_login, name="after-login"),
     path("masuk/pilih/", views.choose_home, name="choose-home"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("pengembang/", views.developers, name="developers"),
     path("keluar/", views.signout, name="logout"),
     path("staf/", views.staff_home, name="staff-home"),
     path("staf/kotak-keluar/", views.staff_outbox, name="staff-outbox"),

@@ -88,6 +88,12 @@ def signin_code(request):
                                                      "sms_simulator": settings.SMS_SIMULATOR_ENABLED})
 
 
+def developers(request):
+    """A light page about the JSON API for developers: what it offers and where its reference is (the interactive
+    reference is large and needs JavaScript, so it is one tap further, never from every page)."""
+    return render(request, "core/developers.html")
+
+
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page says: send them to the icon (permanently)."""
     return HttpResponsePermanentRedirect(static("img/icon.svg"))

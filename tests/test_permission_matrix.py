@@ -68,6 +68,7 @@ RULES: dict[str, dict] = {
     # --- public pages and the JSON API's public reads -----------------------------------------------------------
     "": rule("ok"),
     "favicon.ico": rule("redirect"),  # to the static icon
+    "pengembang/": rule("ok"),  # about the API, for developers
     "kalkulator/": rule("ok"),
     "cek/<str:token>/": rule("ok"),  # the card's QR check: masked name, KPJ and status only
     "api/docs/": rule("ok"),

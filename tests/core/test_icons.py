@@ -23,3 +23,14 @@ def test_the_manifest_and_icon_exist():
     assert manifest["start_url"] == "/" and manifest["lang"] == "id"
     for icon in manifest["icons"]:
         assert (ROOT / icon["src"].lstrip("/")).exists()
+
+
+def test_the_footer_api_link_goes_to_a_light_page_for_developers(db):
+    client = Client()
+    client.cookies["bpu_lang"] = "id"
+    home = client.get("/").content.decode()
+    assert 'href="/pengembang/">API</a>' in home and 'href="/api/docs/"' not in home
+    page = client.get("/pengembang/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "API, untuk pengembang" in html and 'href="/api/docs/"' in html
+    assert len(page.content) < 20_000
